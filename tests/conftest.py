@@ -1,0 +1,29 @@
+"""Shared fixtures. ``../shared`` (beside the repository) must exist: tests that need
+it fail loudly, never skip."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    """Path of ``../shared``; fails (not skips) when it is missing."""
+    if not (SHARED / "data").is_dir():
+        pytest.fail(f"../shared is missing: expected {SHARED} beside the repository")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def andorra_osm(shared: Path) -> Path:
+    """The real OSM extract of Andorra (roads and POIs, OSM XML bz2)."""
+    path = shared / "data" / "substitute_andorra" / "andorra_roads_pois.osm.bz2"
+    if not path.is_file():
+        pytest.fail(f"missing OSM extract {path}")
+    return path
