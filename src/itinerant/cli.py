@@ -1,4 +1,207 @@
-"""Command-line interface (placeholder; wired by the pipeline work)."""
-import typer
+"""Command-line interface: parses arguments and calls :mod:`itinerant.pipeline`.
 
-app = typer.Typer(help="itinerant")
+Nothing here knows how planning works; every command is one pipeline call. Input
+errors are printed as a list of faults, exit code 1, never a traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+from typer.core import TyperGroup
+
+from itinerant import pipeline
+from itinerant.errors import InputError, ItinerantError
+
+
+class _SolveByDefault(TyperGroup):
+    """`itinerant antennes SCENARIO ...` means `itinerant antennes solve SCENARIO ...`."""
+
+    def parse_args(self, ctx, args):  # type: ignore[no-untyped-def]
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = ["solve", *args]
+        return super().parse_args(ctx, args)
+
+app = typer.Typer(
+    help="itinerant : tournées à domicile, bus France services et antennes.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+territory_app = typer.Typer(help="Réseau routier du territoire.", no_args_is_help=True)
+antennes_app = typer.Typer(
+    cls=_SolveByDefault,
+    help="Placement des antennes : `antennes SCENARIO --model ...` ou `antennes compare`.",
+    no_args_is_help=True,
+)
+app.add_typer(territory_app, name="territory")
+app.add_typer(antennes_app, name="antennes")
+
+err = Console(stderr=True)
+
+ScenarioArg = typer.Argument(..., help="Dossier du scénario (scenario.yaml + tables).")
+QuietOpt = typer.Option(False, "--quiet", "-q", help="Sans barre de progression.")
+OsmOpt = typer.Option(
+    None, "--osm", help="Fichier OpenStreetMap local (.osm, .osm.bz2, .osm.pbf)."
+)
+
+
+def _run(func, *args, quiet: bool = False, **kwargs):
+    """Call a pipeline function with a progress display; print faults, no traceback."""
+    try:
+        with pipeline.progress_display(quiet=quiet) as progress:
+            return func(*args, progress=progress, **kwargs)
+    except InputError as exc:
+        err.print(f"[bold red]{exc.args[0].splitlines()[0]}[/]")
+        for fault in exc.faults:
+            err.print(f"  - {fault}", markup=False, highlight=False)
+        raise typer.Exit(1) from None
+    except ItinerantError as exc:
+        err.print(f"[bold red]Erreur :[/] {exc}", highlight=False)
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def demo(
+    scenario: Optional[Path] = typer.Argument(
+        None, help="Dossier du scénario (défaut : scenarios/clunisois)."
+    ),
+    out: Path = typer.Option(Path("out/demo"), "--out", help="Dossier de sortie."),
+    osm: Optional[Path] = OsmOpt,
+    quiet: bool = QuietOpt,
+) -> None:
+    """Tout le parcours sur le scénario par défaut : matrices, tournées, bus, antennes, pages."""
+    index = _run(pipeline.run_demo, scenario, out, osm_file=osm, quiet=quiet)
+    if not quiet:
+        err.print(f"Ouvrir [bold]{index}[/]")
+
+
+@app.command()
+def validate(scenario: Path = ScenarioArg) -> None:
+    """Vérifie un scénario et liste toutes ses erreurs (code de sortie 1 s'il y en a)."""
+    loaded = _run(pipeline.validate, scenario, quiet=True)
+    err.print(
+        f"Scénario « {loaded.name} » valide : {len(loaded.communes)} communes, "
+        f"{len(loaded.sites)} lieux, {len(loaded.advisors)} conseillers, "
+        f"{len(loaded.visits)} demandes de visite, {len(loaded.residents)} habitants."
+    )
+
+
+@territory_app.command("build")
+def territory_build(
+    scenario: Path = ScenarioArg,
+    osm: Path = typer.Option(..., "--osm", help="Fichier OpenStreetMap local."),
+    quiet: bool = QuietOpt,
+) -> None:
+    """Construit (et met en cache) les graphes routier et piéton du territoire."""
+    summary = _run(pipeline.build_territory, scenario, osm_file=osm, quiet=quiet)
+    err.print(summary)
+
+
+@app.command()
+def matrix(
+    osm: Optional[Path] = OsmOpt,
+    points: Path = typer.Option(..., "--points", help="CSV id,lat,lon."),
+    out: Path = typer.Option(..., "--out", help="Fichier .npz à écrire."),
+    quiet: bool = QuietOpt,
+) -> None:
+    """Matrices durée (s) et distance (m) en voiture entre des points (id,lat,lon)."""
+    path = _run(pipeline.points_matrix, points, out, osm_file=osm, quiet=quiet)
+    err.print(f"Écrit {path}")
+
+
+@app.command()
+def visits(
+    scenario: Path = ScenarioArg,
+    out: Path = typer.Option(..., "--out", help="Dossier de sortie."),
+    replan: Optional[Path] = typer.Option(None, "--replan", help="plan.json à reprendre."),
+    add: Optional[Path] = typer.Option(None, "--add", help="Nouvelles demandes (CSV)."),
+    engine: str = typer.Option("auto", "--engine", help="auto, pyvrp ou ortools."),
+    time_limit: float = typer.Option(15.0, "--time-limit", help="Secondes de calcul."),
+    osm: Optional[Path] = OsmOpt,
+    quiet: bool = QuietOpt,
+) -> None:
+    """Planifie la semaine de visites à domicile (plan.json, routes.csv, unassigned.csv)."""
+    summary = _run(
+        pipeline.run_visits,
+        scenario,
+        out,
+        replan=replan,
+        add=add,
+        engine=engine,
+        time_limit=time_limit,
+        osm_file=osm,
+        quiet=quiet,
+    )
+    err.print(summary)
+
+
+@app.command()
+def bus(
+    scenario: Path = ScenarioArg,
+    out: Path = typer.Option(..., "--out", help="Dossier de sortie."),
+    previous: Optional[Path] = typer.Option(
+        None, "--previous", help="timetable.csv publié, pour limiter les changements."
+    ),
+    time_limit: float = typer.Option(30.0, "--time-limit", help="Secondes de calcul."),
+    osm: Optional[Path] = OsmOpt,
+    quiet: bool = QuietOpt,
+) -> None:
+    """Calcule la tournée régulière du bus (timetable.csv, days.csv, kpis.json)."""
+    summary = _run(
+        pipeline.run_bus,
+        scenario,
+        out,
+        previous=previous,
+        time_limit=time_limit,
+        osm_file=osm,
+        quiet=quiet,
+    )
+    err.print(summary)
+
+
+@antennes_app.command("solve")
+def antennes_solve(
+    scenario: Path = ScenarioArg,
+    model: str = typer.Option("mclp", "--model", help="mclp, pmedian, pcenter ou lscp."),
+    p: int = typer.Option(1, "--p", help="Nombre de nouvelles antennes."),
+    minutes: int = typer.Option(15, "--minutes", help="Seuil de couverture (min)."),
+    out: Path = typer.Option(..., "--out", help="Dossier de sortie."),
+    osm: Optional[Path] = OsmOpt,
+    quiet: bool = QuietOpt,
+) -> None:
+    """Place de nouvelles antennes avec un modèle exact."""
+    summary = _run(
+        pipeline.run_antennes,
+        scenario,
+        out,
+        model=model,
+        p=p,
+        minutes=minutes,
+        osm_file=osm,
+        quiet=quiet,
+    )
+    err.print(summary)
+
+
+@antennes_app.command("compare")
+def antennes_compare(
+    scenario: Path = ScenarioArg,
+    variants: list[Path] = typer.Argument(..., help="Fichiers de variantes (.yaml)."),
+    out: Path = typer.Option(..., "--out", help="Dossier de sortie."),
+    osm: Optional[Path] = OsmOpt,
+    quiet: bool = QuietOpt,
+) -> None:
+    """Compare des scénarios d'antennes : rapport HTML en français et classeur Excel."""
+    report = _run(
+        pipeline.run_compare, scenario, variants, out, osm_file=osm, quiet=quiet
+    )
+    err.print(f"Rapport : {report}")
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()

@@ -66,3 +66,452 @@ class TravelMatrix:
     def index(self, place_id: str) -> int:
         """Row index of an origin id."""
         return self.origin_ids.index(place_id)
+
+
+# ----------------------------------------------------------------------------
+# Implementation. Everything below is added to the contract above.
+# ----------------------------------------------------------------------------
+
+import hashlib  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import tempfile  # noqa: E402
+from collections.abc import Sequence  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import TYPE_CHECKING  # noqa: E402
+
+import scipy.sparse as sp  # noqa: E402
+from scipy.sparse.csgraph import dijkstra  # noqa: E402
+
+if TYPE_CHECKING:
+    from itinerant.territory import Anchor, Network, Territory
+
+MATRIX_VERSION = "matrix-1"
+"""Bump when the computation changes (invalidates cached matrices)."""
+OFFROAD_SPEED_KPH = 20.0
+"""Speed of the off-road leg between a place and its road point (drive)."""
+_K = 10**8
+"""Combined weight: ``time_cs * _K + length_dm`` (lexicographic: fastest, then shortest).
+Exact in float64 while time < 250 h and length < 10 000 km."""
+
+
+def drive_matrix(
+    origins: Sequence[Place],
+    destinations: Sequence[Place] | None = None,
+    *,
+    territory: Territory | None,
+    max_snap_m: int = 1000,
+    cache_dir: Path | None = None,
+    use_cache: bool = True,
+) -> TravelMatrix:
+    """Driving durations (s) and distances (m) from every origin to every destination.
+
+    With a territory: each place is joined to the nearest point of the drive graph
+    (edges are split there, exactly, in integer centiseconds/decimetres); one
+    ``scipy.sparse.csgraph.dijkstra`` runs from the unique origin points on the
+    weight ``time_cs * 10**8 + length_dm``, which gives the fastest path and, among
+    equally fast ones, the shortest; its length is read from the same number, so the
+    distance is exactly the length of the fastest path. The off-road leg (place to
+    its road point, great-circle, at :data:`OFFROAD_SPEED_KPH`) is added at both
+    ends, except between places with the same id or the same coordinates (0).
+    Results are rounded to the nearest integer (half to even) after summing.
+
+    Without a territory: the estimated model of :mod:`itinerant.estimate`
+    (``estimated=True``).
+
+    Returns
+    -------
+    TravelMatrix
+        int64 arrays of shape (len(origins), len(destinations)), row = origin.
+    """
+    dests = list(origins) if destinations is None else list(destinations)
+    origins = list(origins)
+    if territory is None:
+        from itinerant import estimate
+
+        dur, dist = estimate.drive_estimate(origins, dests)
+        return _finish(origins, dests, dur, dist, estimated=True, source=estimate.drive_source())
+    return _graph_matrix(
+        origins, dests, territory, mode="drive", max_snap_m=max_snap_m, cutoff_m=None,
+        cache_dir=cache_dir, use_cache=use_cache,
+    )
+
+
+def walk_matrix(
+    origins: Sequence[Place],
+    destinations: Sequence[Place] | None = None,
+    *,
+    territory: Territory | None,
+    cutoff_m: int,
+    max_snap_m: int = 1000,
+    cache_dir: Path | None = None,
+    use_cache: bool = True,
+) -> TravelMatrix:
+    """Walking distances (m) and durations (s, at 4 km/h) with a cut-off.
+
+    Shortest path on the walk graph (all directions allowed), plus the off-road legs
+    at both ends (great-circle). Pairs farther than ``cutoff_m`` are
+    :data:`UNREACHABLE` in both arrays. Without a territory: great-circle distance x
+    the walk circuity of :mod:`itinerant.estimate` (``estimated=True``).
+
+    Returns
+    -------
+    TravelMatrix
+        int64 arrays of shape (len(origins), len(destinations)).
+    """
+    dests = list(origins) if destinations is None else list(destinations)
+    origins = list(origins)
+    if territory is None:
+        from itinerant import estimate
+
+        dur, dist = estimate.walk_estimate(origins, dests)
+        m = _finish(origins, dests, dur, dist, estimated=True, source=estimate.walk_source())
+        far = m.distance_m > cutoff_m
+        m.duration_s[far] = UNREACHABLE
+        m.distance_m[far] = UNREACHABLE
+        return m
+    return _graph_matrix(
+        origins, dests, territory, mode="walk", max_snap_m=max_snap_m, cutoff_m=cutoff_m,
+        cache_dir=cache_dir, use_cache=use_cache,
+    )
+
+
+def save_npz(matrix: TravelMatrix, path: Path | str) -> None:
+    """Write a matrix: arrays ``origin_ids``, ``dest_ids`` (str), ``duration_s``,
+    ``distance_m`` (int64, row = origin), ``estimated`` (bool), ``source`` (str)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz")
+    os.close(fd)
+    with open(tmp, "wb") as f:
+        np.savez_compressed(
+            f,
+            origin_ids=np.array(matrix.origin_ids, dtype=str),
+            dest_ids=np.array(matrix.dest_ids, dtype=str),
+            duration_s=matrix.duration_s.astype(np.int64),
+            distance_m=matrix.distance_m.astype(np.int64),
+            estimated=np.array(matrix.estimated),
+            source=np.array(matrix.source),
+        )
+    os.replace(tmp, path)
+
+
+def load_npz(path: Path | str) -> TravelMatrix:
+    """Read a matrix written by :func:`save_npz`."""
+    with np.load(Path(path), allow_pickle=False) as z:
+        return TravelMatrix(
+            origin_ids=tuple(str(x) for x in z["origin_ids"]),
+            dest_ids=tuple(str(x) for x in z["dest_ids"]),
+            duration_s=z["duration_s"].astype(np.int64),
+            distance_m=z["distance_m"].astype(np.int64),
+            estimated=bool(z["estimated"]),
+            source=str(z["source"]),
+        )
+
+
+def read_points_csv(points_csv: Path | str) -> list[Place]:
+    """Places of a CSV with columns ``id,lat,lon``; InputError listing every bad row."""
+    import csv
+
+    from itinerant.errors import Fault, InputError
+
+    path = Path(points_csv)
+    faults: list[Fault] = []
+    places: list[Place] = []
+    seen: set[str] = set()
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        reader = csv.DictReader(f)
+        missing = [c for c in ("id", "lat", "lon") if c not in (reader.fieldnames or [])]
+        if missing:
+            raise InputError([Fault(path.name, None, c, "colonne manquante", "en-tête attendu : id,lat,lon") for c in missing])
+        for row_no, row in enumerate(reader, start=2):
+            pid = (row["id"] or "").strip()
+            if not pid:
+                faults.append(Fault(path.name, row_no, "id", "identifiant vide"))
+            elif pid in seen:
+                faults.append(Fault(path.name, row_no, "id", f"identifiant '{pid}' en double"))
+            seen.add(pid)
+            coords = []
+            for col, lo, hi in (("lat", -90, 90), ("lon", -180, 180)):
+                text = (row[col] or "").strip().replace(",", ".")
+                try:
+                    value = float(text)
+                except ValueError:
+                    faults.append(Fault(path.name, row_no, col, f"'{row[col]}' n'est pas un nombre", "écrire des degrés décimaux, ex. 46.434"))
+                    continue
+                if not lo <= value <= hi:
+                    faults.append(Fault(path.name, row_no, col, f"{value} hors de [{lo}, {hi}]"))
+                    continue
+                coords.append(value)
+            if pid and len(coords) == 2:
+                places.append(Place(pid, coords[0], coords[1]))
+    if faults:
+        raise InputError(faults)
+    return places
+
+
+def matrix_from_points_file(
+    osm_file: Path | str,
+    points_csv: Path | str,
+    out_npz: Path | str,
+    *,
+    buffer_m: float = 3000.0,
+    max_snap_m: int = 1000,
+    cache_dir: Path | None = None,
+) -> TravelMatrix:
+    """``itinerant matrix --osm FILE --points POINTS.csv --out M.npz``: square drive
+    matrix of the points (CSV ``id,lat,lon``) on the OSM file clipped around them."""
+    from itinerant.territory import bbox_around, build_territory
+
+    places = read_points_csv(points_csv)
+    territory = build_territory(osm_file, bbox=bbox_around(places, buffer_m), cache_dir=cache_dir)
+    matrix = drive_matrix(places, territory=territory, max_snap_m=max_snap_m, cache_dir=cache_dir)
+    save_npz(matrix, out_npz)
+    return matrix
+
+
+# ----------------------------------------------------------------------------- internals
+
+
+def _finish(origins, dests, dur, dist, *, estimated: bool, source: str, same: np.ndarray | None = None) -> TravelMatrix:
+    """Round float seconds/metres, zero the diagonal (same id) and same-point pairs."""
+    dur = np.rint(np.asarray(dur, dtype=float))
+    dist = np.rint(np.asarray(dist, dtype=float))
+    if same is None:
+        same = _same_place(origins, dests)
+    dur[same] = 0
+    dist[same] = 0
+    return TravelMatrix(
+        origin_ids=tuple(p.id for p in origins),
+        dest_ids=tuple(p.id for p in dests),
+        duration_s=dur.astype(np.int64),
+        distance_m=dist.astype(np.int64),
+        estimated=estimated,
+        source=source,
+    )
+
+
+def _same_place(origins: Sequence[Place], dests: Sequence[Place]) -> np.ndarray:
+    """Boolean (m, n): same id or identical coordinates."""
+    codes: dict[object, int] = {}
+    o_id = np.array([codes.setdefault(p.id, len(codes)) for p in origins], dtype=np.int64)
+    d_id = np.array([codes.setdefault(p.id, len(codes)) for p in dests], dtype=np.int64)
+    points: dict[object, int] = {}
+    o_pt = np.array([points.setdefault((p.lat, p.lon), len(points)) for p in origins], dtype=np.int64)
+    d_pt = np.array([points.setdefault((p.lat, p.lon), len(points)) for p in dests], dtype=np.int64)
+    same = (o_id[:, None] == d_id[None, :]) | (o_pt[:, None] == d_pt[None, :])
+    return same.reshape(len(origins), len(dests))
+
+
+def _matrix_cache_path(territory, mode, origins, dests, max_snap_m, cutoff_m, cache_dir) -> Path:
+    from itinerant.territory import default_cache_dir
+
+    payload = json.dumps(
+        {
+            "v": MATRIX_VERSION,
+            "territory": territory.key,
+            "mode": mode,
+            "o": [[p.id, p.lat, p.lon] for p in origins],
+            "d": [[p.id, p.lat, p.lon] for p in dests],
+            "snap": max_snap_m,
+            "cutoff": cutoff_m,
+        }
+    )
+    key = hashlib.sha256(payload.encode()).hexdigest()[:32]
+    base = cache_dir if cache_dir is not None else default_cache_dir()
+    return base / "matrices" / f"{mode}-{key}.npz"
+
+
+def _graph_matrix(origins, dests, territory, *, mode, max_snap_m, cutoff_m, cache_dir, use_cache) -> TravelMatrix:
+    cache = _matrix_cache_path(territory, mode, origins, dests, max_snap_m, cutoff_m, cache_dir)
+    if use_cache and cache.is_file():
+        try:
+            return load_npz(cache)
+        except Exception:  # noqa: BLE001 - corrupt cache: recompute
+            pass
+    net = territory.network(mode)
+    # snap once per distinct coordinate pair (ids may share a point)
+    all_places = origins + dests
+    coord_index: dict[tuple[float, float], int] = {}
+    unique: list[Place] = []
+    where = []
+    for p in all_places:
+        k = (p.lat, p.lon)
+        if k not in coord_index:
+            coord_index[k] = len(unique)
+            unique.append(p)
+        where.append(coord_index[k])
+    # error messages must name every faulty *id*: check all places, not only unique ones
+    try:
+        anchors_u = territory.anchors(unique, max_snap_m=max_snap_m, mode=mode)
+    except ValueError:
+        # name every faulty id (several ids may share one point), each once
+        territory.anchors(list(dict.fromkeys(all_places)), max_snap_m=max_snap_m, mode=mode)
+        raise
+    graph, node_of = _augmented(net, anchors_u, mode=mode)
+    where = np.array(where, dtype=np.int64)
+    o_nodes = node_of[where[: len(origins)]]
+    d_nodes = node_of[where[len(origins):]]
+    src, inv = np.unique(o_nodes, return_inverse=True)
+    limit = np.inf if cutoff_m is None else float(cutoff_m) * 10 + 0.5
+    W = dijkstra(graph, directed=True, indices=src, limit=limit)[:, d_nodes][inv.ravel()]
+    off = np.array([a.offset_m for a in anchors_u])[where]
+    off_o, off_d = off[: len(origins)], off[len(origins):]
+    finite = np.isfinite(W)
+    Wi = np.where(finite, W, 0).astype(np.int64)
+    if mode == "drive":
+        t_cs, l_dm = Wi // _K, Wi % _K
+        off_s = 3.6 / OFFROAD_SPEED_KPH
+        dur = t_cs / 100.0 + (off_o[:, None] + off_d[None, :]) * off_s
+    else:
+        l_dm = Wi
+        dur = None
+    dist = l_dm / 10.0 + off_o[:, None] + off_d[None, :]
+    if mode == "walk":
+        from itinerant.estimate import WALK_SPEED_KPH
+
+        dur = dist * 3.6 / WALK_SPEED_KPH
+    label = "routes" if mode == "drive" else "chemins piétons"
+    source = f"{label} OSM : {territory.source} (sha256 {territory.sha256[:12]})"
+    if mode == "drive":
+        source += ", vitesses réglementaires (maxspeed ou règles françaises)"
+    same = _same_place(origins, dests)
+    m = _finish(origins, dests, dur, dist, estimated=False, source=source, same=same)
+    unreachable = ~finite
+    if cutoff_m is not None:
+        unreachable |= m.distance_m > cutoff_m
+    unreachable &= ~same
+    m.duration_s[unreachable] = UNREACHABLE
+    m.distance_m[unreachable] = UNREACHABLE
+    if use_cache:
+        save_npz(m, cache)
+    return m
+
+
+def _base_weights(net: Network, mode: str) -> np.ndarray:
+    """Float weight per CSR entry: ``time_cs*_K + length_dm`` (drive) or ``length_dm``."""
+    if mode == "drive":
+        return (net.time_cs * _K + net.length_dm).astype(np.float64)
+    return net.length_dm.astype(np.float64)
+
+
+def _augmented(net: Network, anchors: Sequence[Anchor], *, mode: str):
+    """CSR graph with a virtual node per anchor splitting its edge; node of each anchor.
+
+    Returns
+    -------
+    graph
+        ``scipy.sparse.csr_matrix`` of shape (n + k, n + k).
+    node_of
+        int64 (len(anchors),): node (base or virtual) of each anchor.
+    """
+    graph, node_of, _ = _augmented_with_segments(net, anchors, mode=mode)
+    return graph, node_of
+
+
+def _augmented_with_segments(net: Network, anchors: Sequence[Anchor], *, mode: str):
+    n = net.n
+    tails = np.repeat(np.arange(n, dtype=np.int64), np.diff(net.indptr))
+    heads = net.indices
+    node_of = np.empty(len(anchors), dtype=np.int64)
+    groups: dict[int, dict[int, list[int]]] = {}
+    for i, a in enumerate(anchors):
+        L = int(net.length_dm[a.entry])
+        pos = int(round(a.frac * L))  # decimetres from the tail
+        if pos <= 0:
+            node_of[i] = tails[a.entry]
+        elif pos >= L:
+            node_of[i] = heads[a.entry]
+        else:
+            groups.setdefault(a.entry, {}).setdefault(pos, []).append(i)
+    rows, cols, data = [], [], []
+    segments: dict[tuple[int, int], tuple[int, float, float]] = {}
+    nxt = n
+    for e, by_pos in groups.items():
+        a_node, b_node = int(tails[e]), int(heads[e])
+        L = int(net.length_dm[e])
+        positions = sorted(by_pos)
+        vnodes = []
+        for p in positions:
+            for i in by_pos[p]:
+                node_of[i] = nxt
+            vnodes.append(nxt)
+            nxt += 1
+        chain = [a_node, *vnodes, b_node]
+        cum = [0, *positions, L]  # decimetres from tail, strictly increasing
+        fr = [c / L for c in cum]
+        for direction, entry in ((1, e), (-1, int(net.reverse[e]))):
+            if entry < 0:
+                continue
+            T = int(net.time_cs[entry])
+            Le = int(net.length_dm[entry])
+            if direction == 1:
+                seq, fseq = chain, fr
+            else:
+                seq, fseq = chain[::-1], [1 - f for f in fr[::-1]]
+            # integer cumulative splits along this entry (exact sums)
+            ct = [int(round(f * T)) for f in fseq]
+            cl = [int(round(f * Le)) for f in fseq]
+            ct[-1], cl[-1] = T, Le
+            for j in range(len(seq) - 1):
+                dt_ = ct[j + 1] - ct[j]
+                dl = max(cl[j + 1] - cl[j], 1)
+                w = dt_ * _K + dl if mode == "drive" else dl
+                rows.append(seq[j])
+                cols.append(seq[j + 1])
+                data.append(float(w))
+                segments[(seq[j], seq[j + 1])] = (e, fr[chain.index(seq[j])], fr[chain.index(seq[j + 1])])
+    size = nxt
+    all_rows = np.concatenate([tails, np.array(rows, dtype=np.int64)])
+    all_cols = np.concatenate([heads, np.array(cols, dtype=np.int64)])
+    all_data = np.concatenate([_base_weights(net, mode), np.array(data, dtype=np.float64)])
+    graph = sp.csr_matrix((all_data, (all_rows, all_cols)), shape=(size, size))
+    return graph, node_of, segments
+
+
+def _sub_geometry(coords: np.ndarray, f0: float, f1: float) -> list[tuple[float, float]]:
+    """Part of a (lat, lon) polyline between length fractions f0 and f1 (f0 > f1: reversed)."""
+    from itinerant.estimate import haversine_m
+
+    lo, hi = min(f0, f1), max(f0, f1)
+    seg = haversine_m(coords[:-1, 0], coords[:-1, 1], coords[1:, 0], coords[1:, 1])
+    cum = np.concatenate([[0.0], np.cumsum(seg)])
+    total = cum[-1] if cum[-1] > 0 else 1.0
+    s0, s1 = lo * total, hi * total
+    inner = [(float(la), float(lo_)) for c, la, lo_ in zip(cum, coords[:, 0], coords[:, 1]) if s0 < c < s1]
+    start = (float(np.interp(s0, cum, coords[:, 0])), float(np.interp(s0, cum, coords[:, 1])))
+    end = (float(np.interp(s1, cum, coords[:, 0])), float(np.interp(s1, cum, coords[:, 1])))
+    out = [start, *inner, end]
+    return out[::-1] if f0 > f1 else out
+
+
+def _fastest_path_coords(territory: Territory, a: Place, b: Place, *, max_snap_m: int) -> list[tuple[float, float]]:
+    """(lat, lon) polyline of the fastest drive path a -> b (off-road legs included)."""
+    net = territory.network("drive")
+    anchors = territory.anchors([a, b], max_snap_m=max_snap_m, mode="drive")
+    graph, node_of, segments = _augmented_with_segments(net, anchors, mode="drive")
+    s, t = int(node_of[0]), int(node_of[1])
+    _, pred = dijkstra(graph, directed=True, indices=s, return_predecessors=True)
+    nodes = [t]
+    while nodes[-1] != s:
+        p = int(pred[nodes[-1]])
+        if p < 0:
+            raise ValueError(f"pas de chemin routier de '{a.id}' à '{b.id}'")
+        nodes.append(p)
+    nodes.reverse()
+    out: list[tuple[float, float]] = [(a.lat, a.lon), (anchors[0].lat, anchors[0].lon)]
+    for u, v in zip(nodes[:-1], nodes[1:]):
+        if (u, v) in segments:
+            e, f0, f1 = segments[(u, v)]
+            out.extend(_sub_geometry(net.geometry[e], f0, f1))
+        else:
+            lo, hi = net.indptr[u], net.indptr[u + 1]
+            j = lo + int(np.flatnonzero(net.indices[lo:hi] == v)[0])
+            out.extend((float(x), float(y)) for x, y in net.geometry[j])
+    out.extend([(anchors[1].lat, anchors[1].lon), (b.lat, b.lon)])
+    # drop consecutive duplicates
+    clean = [out[0]]
+    for pt in out[1:]:
+        if pt != clean[-1]:
+            clean.append(pt)
+    return clean

@@ -52,6 +52,8 @@ class Commune(_Frozen):
     """INSEE 7-level communal density grid (5 bourg rural ... 7 très dispersé)."""
     min_bus_visits: int | None = None
     """Explicit minimum number of bus visits per cycle requested by the commune."""
+    area_km2: float | None = None
+    """Area of the commune, km² (optional; used to scatter synthetic residents)."""
 
 
 class Site(_Frozen):

@@ -1,0 +1,73 @@
+"""The baseline rota: communes in population order, round-robin over the bus days.
+
+What a coordinator would do by hand: take the communes from the largest down, give each
+the rhythm its minimum requires (monthly, fortnightly or weekly), on the next bus day in
+turn, in the first free slot of that day. No optimisation of coverage or kilometres.
+"""
+
+from __future__ import annotations
+
+from itinerant.bus.problem import BusProblem
+from itinerant.bus.solve import Assignment, Rota, day_timing, evaluate
+
+
+def baseline_assignments(problem: BusProblem) -> tuple[Assignment, ...]:
+    """Assignments of the baseline rota (communes that find no free slot stay unserved)."""
+    P = problem
+    days = [(b, d) for b, bus in enumerate(P.buses) for d in bus.days]
+    if not days:
+        return ()
+    taken: dict[tuple[int, int, int, int], int | None] = {}  # (b, d, k, w) -> site
+    for f in P.fixed:
+        for w in f.weeks:
+            taken[(f.bus, f.weekday, f.slot, w)] = f.site
+    fixed_communes = {P.stops[f.stop].commune for f in P.fixed if f.stop is not None}
+    order = sorted(range(len(P.communes)), key=lambda c: (-P.communes[c].population, P.communes[c].code))
+    pats = sorted(P.patterns, key=lambda p: (len(p), p))
+    out: list[Assignment] = []
+    turn = 0
+    for c in order:
+        com = P.communes[c]
+        stops = [s for s, st in enumerate(P.stops) if st.commune == c]
+        if c in fixed_communes or not stops or com.min_visits <= 0:
+            continue
+        need = min(com.min_visits, P.cycle_weeks)
+        size = min((len(p) for p in pats if len(p) >= need), default=P.cycle_weeks)
+        cands = [p for p in pats if len(p) == size]
+        s = stops[0]
+        site = P.stops[s].site
+        placed = False
+        for j in range(len(days)):
+            b, d = days[(turn + j) % len(days)]
+            bus = P.buses[b]
+            for k in range(len(bus.slot_starts_s)):
+                for weeks in cands:
+                    if any((b, d, k, w) in taken for w in weeks):
+                        continue
+                    ok = True
+                    for w in weeks:
+                        day = {kk: st for (bb, dd, kk, ww), st in taken.items()
+                               if (bb, dd, ww) == (b, d, w) and st is not None}
+                        day[k] = site
+                        ks = sorted(day)
+                        if day_timing(P, b, ks, [day[kk] for kk in ks]):
+                            ok = False
+                            break
+                    if not ok:
+                        continue
+                    for w in weeks:
+                        taken[(b, d, k, w)] = site
+                    out.append(Assignment(c, s, b, d, k, tuple(weeks)))
+                    placed = True
+                    break
+                if placed:
+                    break
+            if placed:
+                break
+        turn += 1
+    return tuple(out)
+
+
+def baseline(problem: BusProblem) -> Rota:
+    """The baseline rota, scored exactly (status ``BASELINE``)."""
+    return evaluate(problem, baseline_assignments(problem), status="BASELINE")

@@ -1,0 +1,584 @@
+"""Solve the bus rota with CP-SAT, and score any rota exactly.
+
+Model (see :func:`solve`)
+-------------------------
+Variables
+    ``x[s, b, d, k, p]`` (bool): stop ``s`` is held by bus ``b`` on weekday ``d`` in
+    slot ``k`` following week pattern ``p`` (every week, odd/even weeks, one week).
+    ``short[c]`` (int): visits missing to commune ``c``'s minimum.
+    ``u[g, i]`` (bool): cover group ``g`` gets credit for its i-th visit per cycle.
+    ``z[b, d, w, (k, s), (k', t)]`` (bool): in week ``w`` the bus drives straight from
+    stop ``s`` (slot ``k``) to stop ``t`` (slot ``k'``).
+Constraints
+    one regular slot per commune (same weekday and time all cycle); at most one stop
+    per slot and week; slots taken by fixed commitments are blocked; visits + short
+    >= minimum; ``sum_i u[g, i] <= visits of g's stops``; a chain arc only between
+    consecutive occupied slots; drive times between consecutive stops fit the gap
+    between slots, and depot -> first / last -> depot fit the day.
+Objective (maximise, integer metres-equivalent)
+    ``sum_g sum_i round(n_g * gain_i * metres_per_resident) * u[g, i]``
+    ``- metres driven - F * sum short - R * churn``
+    with ``F`` and ``R`` larger than every other term (frequencies first, then few
+    changes against the previous timetable, then coverage traded against km).
+    Metres driven per bus, day and week = sum of depot round trips of occupied stops
+    minus the savings ``d(s, depot) + d(depot, t) - d(s, t)`` of chain arcs (exact when
+    the matrix obeys the triangle inequality, and with every pair kept).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from itinerant._ortools import cp_model
+from itinerant.bus.problem import BusProblem
+from itinerant.matrices import UNREACHABLE
+
+DEFAULT_TIME_LIMIT_S = 30.0
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """Stop ``stop`` (commune ``commune``) held by bus ``bus`` on ``weekday``, slot ``slot``,
+    in cycle weeks ``weeks``."""
+
+    commune: int
+    stop: int
+    bus: int
+    weekday: int
+    slot: int
+    weeks: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class DayRoute:
+    """One bus, one cycle week, one weekday: the sites driven in order (depot excluded).
+
+    ``sites`` are matrix indices; ``labels`` their site ids; ``distance_m`` and
+    ``drive_s`` include leaving and returning to the depot.
+    """
+
+    bus: int
+    week: int
+    weekday: int
+    sites: tuple[int, ...]
+    labels: tuple[str, ...]
+    distance_m: int
+    drive_s: int
+
+
+@dataclass(frozen=True)
+class Rota:
+    """A rota and its exact score.
+
+    ``status`` is ``OPTIMAL``/``FEASIBLE`` (CP-SAT), ``BASELINE`` or ``HINT`` (the
+    solver found nothing better than its starting rota). ``objective``/``bound`` are in
+    the model's units (metres-equivalent, maximised); ``gap = (bound - objective) /
+    max(1, |objective|)``.
+    """
+
+    assignments: tuple[Assignment, ...]
+    routes: tuple[DayRoute, ...]
+    visits_by_commune: tuple[int, ...]
+    shortfall: tuple[int, ...]
+    churn: int | None
+    coverage_points: int
+    weighted_coverage: float
+    covered_low: int
+    distance_m: int
+    status: str
+    objective: float
+    bound: float
+    gap: float
+    solve_s: float
+    violations: tuple[str, ...] = field(default=())
+
+
+# ----------------------------------------------------------------------------- scoring
+
+
+def _coverage_coefs(problem: BusProblem) -> list[list[int]]:
+    """Integer objective coefficient of the i-th visit (i = 1..W) of each group."""
+    vt = problem.value_table
+    gains = [vt[i] - vt[i - 1] for i in range(1, len(vt))]
+    return [
+        [round(g.count * gain * problem.metres_per_resident) for gain in gains]
+        for g in problem.groups
+    ]
+
+
+def _penalties(problem: BusProblem) -> tuple[int, int]:
+    """(F per missing visit, R per moved commune): each dominates all lower terms."""
+    cov = sum(sum(c) for c in _coverage_coefs(problem))
+    dm = problem.drive_m
+    dmax = int(dm[dm < UNREACHABLE].max()) if (dm < UNREACHABLE).any() else 0
+    n_slots = sum(
+        len(b.days) * len(b.slot_starts_s) for b in problem.buses
+    ) * problem.cycle_weeks
+    km_max = 2 * dmax * (n_slots + 1)
+    r = cov + km_max + 1
+    f = r * (len(problem.communes) + 1)
+    return f, r
+
+
+def _slot_table(problem: BusProblem, assignments: tuple[Assignment, ...]):
+    """{(bus, weekday, week): {slot: (site, stop or None)}} incl. fixed commitments."""
+    table: dict[tuple[int, int, int], dict[int, tuple[int | None, int | None]]] = {}
+    for f in problem.fixed:
+        for w in f.weeks:
+            table.setdefault((f.bus, f.weekday, w), {})[f.slot] = (f.site, f.stop)
+    clashes = []
+    for a in assignments:
+        for w in a.weeks:
+            day = table.setdefault((a.bus, a.weekday, w), {})
+            if a.slot in day:
+                clashes.append(
+                    f"bus {problem.buses[a.bus].id} week {w} day {a.weekday} slot {a.slot} "
+                    "holds two stops"
+                )
+            day[a.slot] = (problem.stops[a.stop].site, a.stop)
+    return table, clashes
+
+
+def day_timing(problem: BusProblem, bus: int, slots: list[int], sites: list[int]) -> list[str]:
+    """Timing faults of one day: leave the depot at ``start_s``, reach each site by its
+    slot start (wait if early), stay ``stop_duration_s``, be back by ``end_s``."""
+    b = problem.buses[bus]
+    out = []
+    t = b.start_s
+    here = b.depot
+    for k, site in zip(slots, sites):
+        t += int(problem.drive_s[here, site])
+        if t > b.slot_starts_s[k]:
+            out.append(
+                f"bus {b.id} reaches {problem.site_ids[site]} at {t} s, after its slot "
+                f"start {b.slot_starts_s[k]} s"
+            )
+        t = max(t, b.slot_starts_s[k]) + b.stop_duration_s
+        here = site
+    t += int(problem.drive_s[here, b.depot])
+    if t > b.end_s:
+        out.append(f"bus {b.id} back at the depot at {t} s, after {b.end_s} s")
+    return out
+
+
+def evaluate(
+    problem: BusProblem,
+    assignments: tuple[Assignment, ...] | list[Assignment],
+    *,
+    status: str = "BASELINE",
+    objective: float | None = None,
+    bound: float | None = None,
+    solve_s: float = 0.0,
+) -> Rota:
+    """Score a rota exactly (routes, km, coverage, shortfall, churn, feasibility).
+
+    ``objective``/``bound`` default to the exact score (gap 0), as for a baseline.
+    """
+    assignments = tuple(sorted(assignments, key=lambda a: (a.bus, a.weekday, a.slot, a.weeks)))
+    P = problem
+    W = P.cycle_weeks
+    table, violations = _slot_table(P, assignments)
+    routes = []
+    dist_total = 0
+    for (b, d, w), slots in sorted(table.items()):
+        bus = P.buses[b]
+        seq = [slots[k] for k in sorted(slots) if slots[k][0] is not None]
+        ks = [k for k in sorted(slots) if slots[k][0] is not None]
+        if not seq:
+            continue
+        sites = [s for s, _ in seq]
+        path = [bus.depot, *sites, bus.depot]
+        dist = int(sum(P.drive_m[i, j] for i, j in zip(path, path[1:])))
+        drv = int(sum(P.drive_s[i, j] for i, j in zip(path, path[1:])))
+        dist_total += dist
+        violations += [f"week {w}, day {d}: {v}" for v in day_timing(P, b, ks, sites)]
+        routes.append(
+            DayRoute(b, w, d, tuple(sites), tuple(P.site_ids[s] for s in sites), dist, drv)
+        )
+    # visits
+    stop_visits = [0] * len(P.stops)
+    for a in assignments:
+        stop_visits[a.stop] += len(a.weeks)
+    for f in P.fixed:
+        if f.stop is not None:
+            stop_visits[f.stop] += len(f.weeks)
+    visits = [0] * len(P.communes)
+    for i, s in enumerate(P.stops):
+        visits[s.commune] += stop_visits[i]
+    per_commune = {}
+    for a in assignments:
+        per_commune[a.commune] = per_commune.get(a.commune, 0) + 1
+        if P.stops[a.stop].commune != a.commune:
+            violations.append(f"assignment {a} puts a stop in another commune")
+    fixed_communes = {P.stops[f.stop].commune for f in P.fixed if f.stop is not None}
+    for c, n in per_commune.items():
+        if n > 1 or c in fixed_communes:
+            violations.append(f"commune {P.communes[c].code} has more than one regular slot")
+    shortfall = tuple(max(0, c.min_visits - v) for c, v in zip(P.communes, visits))
+    # coverage
+    coefs = _coverage_coefs(P)
+    points = 0
+    weighted = 0.0
+    covered = 0
+    for g, cg in zip(P.groups, coefs):
+        v = min(W, sum(stop_visits[s] for s in g.stops))
+        points += sum(cg[:v])
+        weighted += g.count * P.value_table[v]
+        covered += g.count if v > 0 else 0
+    low = P.low_total
+    churn = _churn(P, assignments)
+    if P.max_km_m is not None and dist_total > P.max_km_m:
+        violations.append(f"drives {dist_total} m > max_km_m {P.max_km_m}")
+    f_pen, r_pen = _penalties(P)
+    exact = points - dist_total - f_pen * sum(shortfall) - r_pen * (churn or 0)
+    obj = float(exact if objective is None else objective)
+    bnd = float(exact if bound is None else bound)
+    return Rota(
+        assignments=assignments,
+        routes=tuple(routes),
+        visits_by_commune=tuple(visits),
+        shortfall=shortfall,
+        churn=churn,
+        coverage_points=points,
+        weighted_coverage=weighted / low if low else 0.0,
+        covered_low=covered,
+        distance_m=dist_total,
+        status=status,
+        objective=obj,
+        bound=bnd,
+        gap=abs(bnd - obj) / max(1.0, abs(obj)),
+        solve_s=solve_s,
+        violations=tuple(violations),
+    )
+
+
+def _churn(problem: BusProblem, assignments: tuple[Assignment, ...]) -> int | None:
+    """Communes of the previous timetable whose slot (stop, weekday, start, weeks) moved."""
+    if not problem.previous:
+        return None
+    now: dict[int, set] = {}
+    for a in assignments:
+        bus = problem.buses[a.bus]
+        now.setdefault(a.commune, set()).add(
+            (problem.stops[a.stop].id, a.weekday, bus.slot_starts_s[a.slot], tuple(a.weeks))
+        )
+    for f in problem.fixed:
+        if f.stop is not None:
+            bus = problem.buses[f.bus]
+            now.setdefault(problem.stops[f.stop].commune, set()).add(
+                (problem.stops[f.stop].id, f.weekday, bus.slot_starts_s[f.slot], tuple(f.weeks))
+            )
+    moved = 0
+    for p in problem.previous:
+        if (p.stop_id, p.weekday, p.start_s, tuple(p.weeks)) not in now.get(p.commune, set()):
+            moved += 1
+    return moved
+
+
+# ----------------------------------------------------------------------------- CP-SAT
+
+
+def _top_pairs(problem: BusProblem, max_partners: int | None) -> set[tuple[int, int]] | None:
+    """Stop pairs whose chain arc is modelled (None = all)."""
+    n = len(problem.stops)
+    if max_partners is None or max_partners >= n - 1:
+        return None
+    keep: set[tuple[int, int]] = set()
+    for b in problem.buses:
+        dep = b.depot
+        sites = np.array([s.site for s in problem.stops])
+        dm = problem.drive_m
+        sav = dm[sites, dep][:, None] + dm[dep, sites][None, :] - dm[np.ix_(sites, sites)]
+        np.fill_diagonal(sav, -1)
+        order = np.argsort(-sav, axis=1)[:, :max_partners]
+        for s in range(n):
+            for t in order[s]:
+                keep.add((s, int(t)))
+                keep.add((int(t), s))
+    return keep
+
+
+def solve(
+    problem: BusProblem,
+    *,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+    workers: int = 2,
+    seed: int = 0,
+    hint: tuple[Assignment, ...] | list[Assignment] | None = None,
+    max_partners: int | None = 12,
+) -> Rota:
+    """Build and solve the CP-SAT rota model; return the best rota, scored exactly.
+
+    Parameters
+    ----------
+    problem
+        The bus problem.
+    time_limit_s, workers, seed
+        CP-SAT limits (wall seconds, parallel workers, random seed).
+    hint
+        A starting rota (e.g. the baseline); the solver returns a rota at least as good.
+    max_partners
+        Chain arcs are modelled only towards each stop's ``max_partners`` best partners
+        (by km saved); None models all pairs (exact, bigger model). km of the returned
+        rota are always recomputed exactly.
+
+    Returns
+    -------
+    Rota
+        ``status`` OPTIMAL or FEASIBLE; objective, best bound and gap of the model.
+    """
+    t0 = time.perf_counter()
+    P = problem
+    W = P.cycle_weeks
+    m = cp_model.CpModel()
+    f_pen, r_pen = _penalties(P)
+    dm = P.drive_m
+    ds = P.drive_s
+
+    blocked: dict[tuple[int, int, int], set[int]] = {}
+    fixed_at: dict[tuple[int, int, int, int], int | None] = {}
+    for f in P.fixed:
+        blocked.setdefault((f.bus, f.weekday, f.slot), set()).update(f.weeks)
+        for w in f.weeks:
+            fixed_at[(f.bus, f.weekday, f.slot, w)] = f.site
+    fixed_communes = {P.stops[f.stop].commune for f in P.fixed if f.stop is not None}
+
+    # x variables
+    x: dict[tuple[int, int, int, int, int], cp_model.IntVar] = {}
+    for s, stop in enumerate(P.stops):
+        if stop.commune in fixed_communes:
+            continue
+        for b, bus in enumerate(P.buses):
+            if max(dm[bus.depot, stop.site], dm[stop.site, bus.depot]) >= UNREACHABLE:
+                continue  # no road between the depot and this stop
+            for d in bus.days:
+                for k in range(len(bus.slot_starts_s)):
+                    blk = blocked.get((b, d, k), set())
+                    for p, weeks in enumerate(P.patterns):
+                        if blk.intersection(weeks):
+                            continue
+                        x[(s, b, d, k, p)] = m.NewBoolVar(f"x_{s}_{b}_{d}_{k}_{p}")
+
+    by_commune: dict[int, list] = {}
+    for (s, b, d, k, p), v in x.items():
+        by_commune.setdefault(P.stops[s].commune, []).append(v)
+    for vs in by_commune.values():
+        m.AddAtMostOne(vs)
+
+    # visits per stop / commune
+    stop_visits: list[list] = [[] for _ in P.stops]
+    fixed_visits = [0] * len(P.stops)
+    for f in P.fixed:
+        if f.stop is not None:
+            fixed_visits[f.stop] += len(f.weeks)
+    for (s, b, d, k, p), v in x.items():
+        stop_visits[s].append((len(P.patterns[p]), v))
+
+    def visits_expr(stops):
+        return sum(n * v for s in stops for n, v in stop_visits[s]) + sum(
+            fixed_visits[s] for s in stops
+        )
+
+    shorts = []
+    for c, com in enumerate(P.communes):
+        stops = [s for s, st in enumerate(P.stops) if st.commune == c]
+        if com.min_visits <= 0:
+            continue
+        sh = m.NewIntVar(0, com.min_visits, f"short_{c}")
+        m.Add(visits_expr(stops) + sh >= com.min_visits)
+        shorts.append(sh)
+
+    # coverage
+    coefs = _coverage_coefs(P)
+    cov_terms = []
+    for g, (grp, cg) in enumerate(zip(P.groups, coefs)):
+        if grp.count == 0 or not grp.stops:
+            continue
+        us = [m.NewBoolVar(f"u_{g}_{i}") for i in range(W)]
+        m.Add(sum(us) <= visits_expr(grp.stops))
+        for i in range(W - 1):
+            m.AddImplication(us[i + 1], us[i])
+        cov_terms += [c * u for c, u in zip(cg, us)]
+
+    # per (bus, day, week): slot occupancy y/o, km, timing
+    keep = _top_pairs(P, max_partners)
+    km_terms = []
+    km_const = 0
+    TRUE = m.NewConstant(1)
+    for b, bus in enumerate(P.buses):
+        dep = bus.depot
+        K = len(bus.slot_starts_s)
+        ends = [st + bus.stop_duration_s for st in bus.slot_starts_s]
+        for d in bus.days:
+            for w in range(1, W + 1):
+                # options[k] = list of (site, stop or None, literal); occ[k] literal or None
+                options: list[list] = [[] for _ in range(K)]
+                occ: list = []
+                for k in range(K):
+                    if (b, d, k, w) in fixed_at:
+                        site = fixed_at[(b, d, k, w)]
+                        if site is not None:
+                            options[k].append((site, None, TRUE))
+                            occ.append(TRUE)
+                        else:
+                            # an unavailable slot (site None) does not break the chain
+                            occ.append(None)
+                        continue
+                    ys = []
+                    for s in range(len(P.stops)):
+                        vs = [
+                            v
+                            for p, weeks in enumerate(P.patterns)
+                            if w in weeks and (v := x.get((s, b, d, k, p))) is not None
+                        ]
+                        if not vs:
+                            continue
+                        if len(vs) == 1:
+                            y = vs[0]
+                        else:
+                            y = m.NewBoolVar("")
+                            m.Add(y == sum(vs))
+                        options[k].append((P.stops[s].site, s, y))
+                        ys.append(y)
+                    if ys:
+                        o = m.NewBoolVar("")
+                        m.Add(o == sum(ys))
+                        occ.append(o)
+                    else:
+                        occ.append(None)
+
+                # depot round trips and timing with the depot
+                for k in range(K):
+                    before = [occ[j] for j in range(k) if occ[j] is not None]
+                    after = [occ[j] for j in range(k + 1, K) if occ[j] is not None]
+                    for site, s, y in options[k]:
+                        rt = int(dm[dep, site] + dm[site, dep])
+                        if y is TRUE:
+                            km_const += rt
+                            continue
+                        km_terms.append(rt * y)
+                        if ds[dep, site] > bus.slot_starts_s[k] - bus.start_s:
+                            m.AddBoolOr([y.Not(), *before])
+                        if ds[site, dep] > bus.end_s - ends[k]:
+                            m.AddBoolOr([y.Not(), *after])
+                # chain arcs between consecutive occupied slots
+                out_arcs: dict[tuple[int, int], list] = {}
+                in_arcs: dict[tuple[int, int], list] = {}
+                for k in range(K):
+                    for k2 in range(k + 1, K):
+                        between = [occ[j] for j in range(k + 1, k2) if occ[j] is not None]
+                        if any(o is TRUE for o in between):
+                            continue
+                        gap = bus.slot_starts_s[k2] - ends[k]
+                        for i1, (s1, st1, y1) in enumerate(options[k]):
+                            for i2, (s2, st2, y2) in enumerate(options[k2]):
+                                if ds[s1, s2] > gap:
+                                    if y1 is not TRUE or y2 is not TRUE:
+                                        m.AddBoolOr([y1.Not(), y2.Not(), *between])
+                                    continue
+                                sav = int(dm[s1, dep] + dm[dep, s2] - dm[s1, s2])
+                                if sav <= 0:
+                                    continue
+                                if (
+                                    keep is not None
+                                    and st1 is not None
+                                    and st2 is not None
+                                    and (st1, st2) not in keep
+                                ):
+                                    continue
+                                z = m.NewBoolVar("")
+                                for o in between:
+                                    m.AddImplication(z, o.Not())
+                                out_arcs.setdefault((k, i1), []).append(z)
+                                in_arcs.setdefault((k2, i2), []).append(z)
+                                km_terms.append(-sav * z)
+                # at most one arc leaves / enters an occupied slot option (tight in LP)
+                for arcs_of in (out_arcs, in_arcs):
+                    for (k, i), arcs in arcs_of.items():
+                        y = options[k][i][2]
+                        if y is TRUE:
+                            if len(arcs) > 1:
+                                m.AddAtMostOne(arcs)
+                        else:
+                            m.Add(sum(arcs) <= y)
+    km_expr = sum(km_terms) + km_const
+    if P.max_km_m is not None:
+        m.Add(km_expr <= P.max_km_m)
+
+    # churn against the previous timetable
+    churn_terms = []
+    churn_const = 0
+    for prev in P.previous:
+        c = prev.commune
+        if c in fixed_communes:
+            continue  # fixed slot: churn is a constant, counted by evaluate()
+        keepers = []
+        for (s, b, d, k, p), v in x.items():
+            if (
+                P.stops[s].commune == c
+                and P.stops[s].id == prev.stop_id
+                and d == prev.weekday
+                and P.buses[b].slot_starts_s[k] == prev.start_s
+                and P.patterns[p] == tuple(prev.weeks)
+            ):
+                keepers.append(v)
+        if keepers:
+            churn_terms.append(1 - sum(keepers))
+        else:
+            churn_const += 1
+
+    m.Maximize(
+        sum(cov_terms)
+        - km_expr
+        - f_pen * sum(shorts)
+        - r_pen * (sum(churn_terms) + churn_const)
+    )
+
+    if hint:
+        chosen = {
+            (a.stop, a.bus, a.weekday, a.slot, P.patterns.index(tuple(a.weeks)))
+            for a in hint
+            if tuple(a.weeks) in P.patterns
+        }
+        for key, v in x.items():
+            m.AddHint(v, 1 if key in chosen else 0)
+
+    solver = cp_model.CpSolver()
+    solver.parameters.linearization_level = 2
+    solver.parameters.max_time_in_seconds = float(time_limit_s)
+    solver.parameters.num_workers = int(workers)
+    solver.parameters.random_seed = int(seed)
+    status = solver.Solve(m)
+    elapsed = time.perf_counter() - t0
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        # the model is always feasible (all-empty rota); only a timeout before any
+        # solution lands here: fall back to the hint
+        if hint is not None:
+            return evaluate(P, tuple(hint), status="HINT", solve_s=elapsed)
+        return evaluate(P, (), status=solver.StatusName(status), solve_s=elapsed)
+    chosen_a = []
+    for (s, b, d, k, p), v in x.items():
+        if solver.Value(v):
+            chosen_a.append(Assignment(P.stops[s].commune, s, b, d, k, P.patterns[p]))
+    rota = evaluate(
+        P,
+        tuple(chosen_a),
+        status=solver.StatusName(status),
+        objective=solver.ObjectiveValue(),
+        bound=solver.BestObjectiveBound(),
+        solve_s=elapsed,
+    )
+    if hint is not None:
+        # with pruned arcs the model's km are an upper estimate: keep the hint when
+        # its exact score is better than the solver's rota
+        start = evaluate(P, tuple(hint))
+        exact = evaluate(P, rota.assignments)
+        if start.objective > exact.objective and not start.violations:
+            return evaluate(
+                P, start.assignments, status="HINT", objective=rota.objective,
+                bound=rota.bound, solve_s=elapsed,
+            )
+    return rota

@@ -1,0 +1,175 @@
+"""Independent plan checker: imports no solver and recomputes nothing from them.
+
+:func:`check_plan` lists every violation of a :class:`~itinerant.visits.problem.Plan`
+against its :class:`~itinerant.visits.problem.VisitProblem`; :func:`assert_valid`
+raises :class:`~itinerant.errors.SolverError` when there is any. Every plan the
+product returns or writes passes through it.
+
+Rules checked: each task served exactly once or listed unassigned (never both, never
+missing, no unknown id; hard tasks never unassigned); each vehicle used at most once
+and its advisor, date and sites match; shift (departure, return), maximum working
+time, capacity; allowed day, skill, advisor and date of each task; start inside a
+window (and end too when ``end_in_window``), end = start + duration, pinned start;
+each arrival equals the previous departure plus the matrix travel time (waiting is
+allowed only before a start; the lunch may sit before driving a leg or at the
+destination before the service), ``travel_s``/``travel_m`` equal the matrices; the
+lunch lies in its window, lasts its duration and overlaps no service.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from itinerant.errors import SolverError
+
+if TYPE_CHECKING:
+    from itinerant.visits.problem import Plan, Route, VisitProblem
+
+
+def _hm(s: int | None) -> str:
+    if s is None:
+        return "?"
+    return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+def check_plan(problem: VisitProblem, plan: Plan) -> list[str]:
+    """Every violation of ``plan`` against ``problem`` (empty list when valid)."""
+    out: list[str] = []
+    tasks = {t.id: t for t in problem.tasks}
+    vehicles = {v.id: v for v in problem.vehicles}
+    served = Counter(s.task_id for r in plan.routes for s in r.stops)
+    unassigned = Counter(u.task_id for u in plan.unassigned)
+    for tid, n in served.items():
+        if tid not in tasks:
+            out.append(f"visite inconnue {tid} dans une tournée")
+        elif n > 1:
+            out.append(f"visite {tid} servie {n} fois")
+    for tid, n in unassigned.items():
+        if tid not in tasks:
+            out.append(f"visite inconnue {tid} dans les non planifiées")
+        elif n > 1:
+            out.append(f"visite {tid} listée {n} fois non planifiée")
+        if tid in served:
+            out.append(f"visite {tid} à la fois servie et non planifiée")
+    for tid, t in tasks.items():
+        if tid not in served and tid not in unassigned:
+            out.append(f"visite {tid} ni servie ni listée non planifiée")
+        if tid in unassigned and tid not in served and t.penalty is None:
+            out.append(f"visite obligatoire {tid} non servie")
+    used = Counter(r.vehicle_id for r in plan.routes)
+    for vid, n in used.items():
+        if n > 1:
+            out.append(f"véhicule {vid} utilisé {n} fois")
+    for r in plan.routes:
+        v = vehicles.get(r.vehicle_id)
+        if v is None:
+            out.append(f"véhicule inconnu {r.vehicle_id}")
+            continue
+        out.extend(_check_route(problem, v, r, tasks))
+    return out
+
+
+def _check_route(problem: VisitProblem, v, r: Route, tasks: dict) -> list[str]:
+    out: list[str] = []
+    D, M, ids = problem.duration_s, problem.distance_m, problem.location_ids
+    who = r.vehicle_id
+    if r.advisor_id != v.advisor_id:
+        out.append(f"{who}: conseiller {r.advisor_id} au lieu de {v.advisor_id}")
+    if r.date != v.date:
+        out.append(f"{who}: date {r.date} au lieu de {v.date}")
+    if r.start_site != ids[v.start] or r.end_site != ids[v.end]:
+        out.append(f"{who}: sites de départ/retour {r.start_site}/{r.end_site} faux")
+    if r.depart_s < v.start_s:
+        out.append(f"{who}: départ {_hm(r.depart_s)} avant le début de service {_hm(v.start_s)}")
+    if r.return_s > v.end_s:
+        out.append(f"{who}: retour {_hm(r.return_s)} après la fin de service {_hm(v.end_s)}")
+    if r.return_s < r.depart_s:
+        out.append(f"{who}: retour avant le départ")
+    lunch = v.lunch
+    bs, be = r.break_start_s, r.break_end_s
+    has_break = bs is not None and be is not None
+    if lunch is None and (bs is not None or be is not None):
+        out.append(f"{who}: pause sans pause prévue")
+    if lunch is not None and r.stops and not has_break:
+        out.append(f"{who}: pause déjeuner manquante")
+    inside = False
+    if has_break and lunch is not None:
+        if be - bs != lunch.duration_s:
+            out.append(f"{who}: pause de {be - bs} s au lieu de {lunch.duration_s} s")
+        if bs < lunch.earliest_s or be > lunch.latest_end_s:
+            out.append(
+                f"{who}: pause {_hm(bs)}-{_hm(be)} hors de sa fenêtre "
+                f"{_hm(lunch.earliest_s)}-{_hm(lunch.latest_end_s)}"
+            )
+        inside = r.depart_s <= bs and be <= r.return_s
+        if not inside and not (be <= r.depart_s or bs >= r.return_s):
+            out.append(f"{who}: pause à cheval sur le départ ou le retour")
+    if v.capacity is not None:
+        load = sum(tasks[s.task_id].demand for s in r.stops if s.task_id in tasks)
+        if load > v.capacity:
+            out.append(f"{who}: charge {load} > capacité {v.capacity}")
+    work = r.return_s - r.depart_s - ((be - bs) if inside else 0)
+    if v.max_work_s is not None and work > v.max_work_s:
+        out.append(f"{who}: {work} s de travail > maximum {v.max_work_s} s")
+
+    def leg(name: str, e: int, a: int, s: int, t: int) -> None:
+        if inside and e <= bs and be <= a:
+            if a != be + t:
+                out.append(f"{who}: {name}: arrivée {_hm(a)} != fin de pause {_hm(be)} + trajet {t} s")
+        elif inside and a <= bs and be <= s:
+            if a != e + t:
+                out.append(f"{who}: {name}: arrivée {_hm(a)} != départ {_hm(e)} + trajet {t} s")
+        else:
+            if a != e + t:
+                out.append(f"{who}: {name}: arrivée {_hm(a)} != départ {_hm(e)} + trajet {t} s")
+            if inside and bs < s and be > e:
+                out.append(f"{who}: {name}: pause {_hm(bs)}-{_hm(be)} pendant le trajet ou l'attente")
+
+    prev_loc, e = v.start, r.depart_s
+    for k, st in enumerate(r.stops, 1):
+        t = tasks.get(st.task_id)
+        if t is None:
+            continue
+        name = f"visite {st.task_id}"
+        if not problem.compatible(t, v):
+            out.append(f"{who}: {name} incompatible (jour, compétence, conseiller ou date)")
+        if t.days is not None and v.date is not None and v.date.weekday() not in t.days:
+            out.append(f"{who}: {name} un jour non autorisé")
+        if t.skill is not None and t.skill not in v.skills:
+            out.append(f"{who}: {name} demande la compétence {t.skill}")
+        if st.travel_s != int(D[prev_loc, t.location]):
+            out.append(f"{who}: {name}: trajet {st.travel_s} s != matrice {int(D[prev_loc, t.location])} s")
+        if st.travel_m != int(M[prev_loc, t.location]):
+            out.append(f"{who}: {name}: trajet {st.travel_m} m != matrice {int(M[prev_loc, t.location])} m")
+        if st.start_s < st.arrival_s:
+            out.append(f"{who}: {name}: début {_hm(st.start_s)} avant l'arrivée {_hm(st.arrival_s)}")
+        if st.end_s != st.start_s + t.duration_s:
+            out.append(f"{who}: {name}: fin {_hm(st.end_s)} != début + {t.duration_s} s")
+        ok = any(
+            o <= st.start_s <= c and (not t.end_in_window or st.start_s + t.duration_s <= c)
+            for o, c in t.windows
+        )
+        if not ok:
+            out.append(f"{who}: {name}: début {_hm(st.start_s)} hors de ses fenêtres")
+        if t.pinned_start_s is not None and st.start_s != t.pinned_start_s:
+            out.append(f"{who}: {name}: début {_hm(st.start_s)} au lieu de l'heure fixée {_hm(t.pinned_start_s)}")
+        if inside and bs < st.end_s and be > st.start_s:
+            out.append(f"{who}: {name}: pause pendant la visite")
+        leg(name, e, st.arrival_s, st.start_s, st.travel_s)
+        prev_loc, e = t.location, st.end_s
+    rt = int(D[prev_loc, v.end])
+    if r.return_travel_s != rt:
+        out.append(f"{who}: retour {r.return_travel_s} s != matrice {rt} s")
+    if r.return_travel_m != int(M[prev_loc, v.end]):
+        out.append(f"{who}: retour {r.return_travel_m} m != matrice {int(M[prev_loc, v.end])} m")
+    leg("retour", e, r.return_s, r.return_s, r.return_travel_s)
+    return out
+
+
+def assert_valid(problem: VisitProblem, plan: Plan) -> None:
+    """Raise :class:`SolverError` listing the violations, if any."""
+    bad = check_plan(problem, plan)
+    if bad:
+        head = f"plan invalide ({len(bad)} violation{'s' if len(bad) > 1 else ''}) :"
+        raise SolverError("\n".join([head, *(f"  - {b}" for b in bad[:50])]))

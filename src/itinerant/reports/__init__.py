@@ -1,0 +1,82 @@
+"""What people see: maps, printable French route sheets, posters, workbooks, the board
+report and the demo index. Rendering never solves anything: every function takes the
+planners' output files (or their parsed contents) and the Scenario, and draws.
+
+Every file is written atomically (temporary file + ``os.replace``). French by default,
+``language="en"`` for English.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from itinerant.model import Scenario
+from itinerant.reports._common import Geometry
+from itinerant.reports.antennes_report import render_antennes_report
+from itinerant.reports.index import collect_outputs, render_index
+from itinerant.reports.maps import (
+    MAP_CDN_HOSTS, render_public_map, render_territory_map, render_week_map,
+)
+from itinerant.reports.posters import render_bus, render_bus_rota, render_posters
+from itinerant.reports.sheets import render_day_sheets
+from itinerant.reports.week import render_week, render_week_table
+from itinerant.reports.workbook import write_comparison_workbook, write_week_workbook
+
+__all__ = [
+    "Geometry", "MAP_CDN_HOSTS", "collect_outputs", "render_antennes_report", "render_bus",
+    "render_bus_rota", "render_day_sheets", "render_index", "render_posters", "render_public_map",
+    "render_reports", "render_territory_map", "render_week", "render_week_map", "render_week_table",
+    "write_comparison_workbook", "write_week_workbook",
+]
+
+
+def render_reports(scenario: Scenario, out_dir: str | os.PathLike[str], *, plan: Any = None,
+                   bus: Any = None, comparison: Any = None, language: str = "fr",
+                   estimated: bool = True, geometry: Geometry | None = None,
+                   pdf: bool = True, contact: str | None = None,
+                   on_step: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Render every available output into the standard layout and write ``index.html``.
+
+    Parameters
+    ----------
+    plan
+        Home-visit ``plan.json`` (path, folder or dict), or None to skip.
+    bus
+        Folder with ``timetable.csv`` (+ ``days.csv``, ``kpis.json``), or None.
+    comparison
+        Antenne ``comparison.json`` (path, folder or dict), or None.
+    estimated
+        True when travel times come from the estimated model (no road file).
+    geometry
+        ``geometry(a_id, b_id) -> [(lat, lon)]`` road paths, or None (straight lines).
+    on_step
+        Called with a short label before each step (for a progress bar), e.g. "visites".
+
+    Returns
+    -------
+    ``{"territory", "visits", "bus", "antennes", "index"}`` (absent parts are None).
+    """
+    out = Path(out_dir)
+    step = on_step or (lambda label: None)
+    res: dict[str, Any] = {"visits": None, "bus": None, "antennes": None}
+    step("territoire")
+    res["territory"] = render_territory_map(scenario, out / "territoire" / "carte.html",
+                                            language=language, estimated=estimated)
+    if plan is not None:
+        step("visites")
+        res["visits"] = render_week(scenario, plan, out / "visites", language=language,
+                                    estimated=estimated, geometry=geometry, pdf=pdf)
+    if bus is not None:
+        step("bus")
+        res["bus"] = render_bus(scenario, bus, out / "bus", language=language, estimated=estimated,
+                                contact=contact, pdf=pdf)
+    if comparison is not None:
+        step("antennes")
+        res["antennes"] = render_antennes_report(scenario, comparison, out / "antennes",
+                                                 language=language, estimated=estimated)
+    step("index")
+    res["index"] = render_index(out, scenario=scenario, language=language, estimated=estimated)
+    return res

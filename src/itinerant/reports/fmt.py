@@ -1,0 +1,423 @@
+"""French (default) and English formatting of dates, times, distances and labels.
+
+French conventions: "mardi 3 mars", "09 h 30", "1 h 05", "12,4 km", "1er et 3e".
+Every function takes ``language`` ("fr" or "en"); unknown languages fall back to French.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+
+WEEKDAYS = {
+    "fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+}
+MONTHS = {
+    "fr": (
+        "janvier", "février", "mars", "avril", "mai", "juin",
+        "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+    ),
+    "en": (
+        "January", "February", "March", "April", "May", "June",
+        "July", "August", "September", "October", "November", "December",
+    ),
+}
+
+STRINGS: dict[str, dict[str, str]] = {
+    "fr": {
+        "confidential": "CONFIDENTIEL",
+        "confidential_note": "Données personnelles : ne pas diffuser, détruire après la tournée.",
+        "day_sheet": "Feuille de route",
+        "advisor": "Conseiller",
+        "day": "Jour",
+        "departure": "Départ",
+        "return": "Retour",
+        "arrival": "Arrivée",
+        "visit": "Visite",
+        "name": "Nom",
+        "address": "Adresse",
+        "commune": "Commune",
+        "phone": "Téléphone",
+        "reason": "Motif",
+        "drive": "Trajet",
+        "lunch": "Pause déjeuner",
+        "stops": "Visites",
+        "map": "Plan de la tournée",
+        "estimated_line": "tracé estimé (ligne droite)",
+        "road_line": "tracé routier (OpenStreetMap)",
+        "estimated": "estimé",
+        "times_estimated": "temps de trajet estimés",
+        "times_road": "temps de trajet routiers (OpenStreetMap)",
+        "total": "Total",
+        "driving": "conduite",
+        "working": "travail",
+        "week_map": "Carte de la semaine",
+        "week_of": "semaine du",
+        "week_table": "Tableau de la semaine",
+        "week_workbook": "Classeur de la semaine (Excel)",
+        "unassigned": "Non planifiées",
+        "unassigned_long": "Visites non planifiées",
+        "reason_unassigned": "Raison",
+        "none": "aucune",
+        "visits_served": "visites planifiées",
+        "km": "km",
+        "seq": "N°",
+        "start": "Début",
+        "end": "Fin",
+        "pinned": "confirmée",
+        "bus_passes": "Le bus France services passe à",
+        "stop": "Arrêt",
+        "next_dates": "Prochains passages",
+        "contact": "Renseignements",
+        "poster_pitch": "Vos démarches administratives près de chez vous : impôts, retraite, "
+        "santé, famille, emploi, carte grise... Gratuit, sans rendez-vous.",
+        "bus_rota": "Tournée du bus France services",
+        "posters": "Affiches par commune",
+        "public_map": "Carte publique des arrêts et antennes",
+        "territory_map": "Carte du territoire",
+        "antennes_report": "Comparaison des scénarios d'antennes",
+        "antennes_workbook": "Tableau des scénarios (Excel)",
+        "residents_agg": "Personnes à mobilité réduite (agrégées)",
+        "per_commune_note": "Personnes à mobilité réduite comptées par commune (cercle à la mairie) ; "
+        "aucune adresse n'est montrée.",
+        "low_mobility": "Personnes à mobilité réduite",
+        "population": "Population",
+        "sites": "Lieux",
+        "office": "France services",
+        "antenne": "Antenne",
+        "bus_stop": "Arrêt du bus",
+        "candidate": "Lieu candidat",
+        "partner": "Partenaire",
+        "index_title": "Résultats itinerant",
+        "generated": "Généré le",
+        "sources": "Sources",
+        "private": "diffusion restreinte",
+        "public": "public",
+        "size": "Taille",
+        "home_visits": "Visites à domicile",
+        "bus": "Bus France services",
+        "antennes": "Antennes",
+        "territory": "Territoire",
+        "sheets": "Feuilles de route",
+        "every_week": "toutes les semaines",
+        "cycle": "du cycle",
+        "weeks_label": "Semaines",
+        "weekday": "Jour",
+        "hours": "Horaires",
+        "km_cycle": "km par cycle",
+        "km_year": "km par an",
+        "coverage": "Couverture des personnes à mobilité réduite",
+        "presence": "Heures de présence par cycle",
+        "bus_days": "Journées du bus",
+        "week": "Semaine",
+        "date": "Date",
+        "drive_min": "Conduite (min)",
+        "within": "à moins de",
+        "minutes": "min",
+        "mean_time": "Temps moyen",
+        "max_time": "Temps maximal",
+        "beyond_20": "Au-delà de 20 min, par commune",
+        "optimal": "optimum prouvé",
+        "gap": "écart à l'optimum",
+        "solve_time": "temps de calcul",
+        "curve": "Gain marginal : couverture selon le nombre d'antennes",
+        "n_antennes": "nombre d'antennes",
+        "existing": "existant",
+        "new": "nouveau",
+        "opening": "Horaires",
+        "model": "Modèle",
+        "variant": "Scénario",
+        "density_note": "Carreaux de {cell} m ; les carreaux de moins de {k} personnes ne sont pas affichés.",
+        "legend": "Légende",
+        "open_map": "Ouvrir la carte",
+        "straight_note": "Les tracés sont des lignes droites (estimés) : pas de réseau routier chargé.",
+    },
+    "en": {
+        "confidential": "CONFIDENTIAL",
+        "confidential_note": "Personal data: do not share, destroy after the round.",
+        "day_sheet": "Route sheet",
+        "advisor": "Advisor",
+        "day": "Day",
+        "departure": "Departure",
+        "return": "Return",
+        "arrival": "Arrival",
+        "visit": "Visit",
+        "name": "Name",
+        "address": "Address",
+        "commune": "Commune",
+        "phone": "Phone",
+        "reason": "Reason",
+        "drive": "Drive",
+        "lunch": "Lunch break",
+        "stops": "Visits",
+        "map": "Map of the round",
+        "estimated_line": "estimated path (straight line)",
+        "road_line": "road path (OpenStreetMap)",
+        "estimated": "estimated",
+        "times_estimated": "estimated travel times",
+        "times_road": "road travel times (OpenStreetMap)",
+        "total": "Total",
+        "driving": "driving",
+        "working": "working",
+        "week_map": "Week map",
+        "week_of": "week of",
+        "week_table": "Week table",
+        "week_workbook": "Week workbook (Excel)",
+        "unassigned": "Unassigned",
+        "unassigned_long": "Unassigned visits",
+        "reason_unassigned": "Reason",
+        "none": "none",
+        "visits_served": "visits planned",
+        "km": "km",
+        "seq": "No.",
+        "start": "Start",
+        "end": "End",
+        "pinned": "confirmed",
+        "bus_passes": "The France services bus comes to",
+        "stop": "Stop",
+        "next_dates": "Next visits",
+        "contact": "Information",
+        "poster_pitch": "Help with your paperwork near you: taxes, pension, health, family, "
+        "jobs, vehicle registration... Free, no appointment needed.",
+        "bus_rota": "France services bus rota",
+        "posters": "Posters per commune",
+        "public_map": "Public map of stops and antennes",
+        "territory_map": "Territory map",
+        "antennes_report": "Antenne scenarios compared",
+        "antennes_workbook": "Scenario table (Excel)",
+        "residents_agg": "Low-mobility residents (aggregated)",
+        "per_commune_note": "Low-mobility residents counted per commune (circle at the town hall); "
+        "no address is shown.",
+        "low_mobility": "Low-mobility residents",
+        "population": "Population",
+        "sites": "Sites",
+        "office": "France services",
+        "antenne": "Antenne",
+        "bus_stop": "Bus stop",
+        "candidate": "Candidate site",
+        "partner": "Partner",
+        "index_title": "itinerant outputs",
+        "generated": "Generated on",
+        "sources": "Sources",
+        "private": "restricted",
+        "public": "public",
+        "size": "Size",
+        "home_visits": "Home visits",
+        "bus": "France services bus",
+        "antennes": "Antennes",
+        "territory": "Territory",
+        "sheets": "Route sheets",
+        "every_week": "every week",
+        "cycle": "of the cycle",
+        "weeks_label": "Weeks",
+        "weekday": "Day",
+        "hours": "Hours",
+        "km_cycle": "km per cycle",
+        "km_year": "km per year",
+        "coverage": "Coverage of low-mobility residents",
+        "presence": "Hours of presence per cycle",
+        "bus_days": "Bus days",
+        "week": "Week",
+        "date": "Date",
+        "drive_min": "Driving (min)",
+        "within": "within",
+        "minutes": "min",
+        "mean_time": "Mean time",
+        "max_time": "Maximum time",
+        "beyond_20": "Beyond 20 min, by commune",
+        "optimal": "proven optimal",
+        "gap": "optimality gap",
+        "solve_time": "solve time",
+        "curve": "Marginal gain: coverage by number of antennes",
+        "n_antennes": "number of antennes",
+        "existing": "existing",
+        "new": "new",
+        "opening": "Opening hours",
+        "model": "Model",
+        "variant": "Scenario",
+        "density_note": "{cell} m cells; cells with fewer than {k} people are not shown.",
+        "legend": "Legend",
+        "open_map": "Open the map",
+        "straight_note": "Paths are straight lines (estimated): no road network loaded.",
+    },
+}
+
+
+def lang(language: str) -> str:
+    """Normalise a language code to "fr" or "en" (French by default)."""
+    return "en" if str(language).lower().startswith("en") else "fr"
+
+
+def t(key: str, language: str = "fr") -> str:
+    """The label ``key`` in ``language``."""
+    return STRINGS[lang(language)][key]
+
+
+def weekday_name(weekday: int, language: str = "fr") -> str:
+    """Name of a weekday, 0 = Monday ("mardi")."""
+    return WEEKDAYS[lang(language)][weekday]
+
+
+def parse_weekday(text: str | int) -> int:
+    """Weekday index (0 = Monday) from "mardi", "mar", "Tuesday" or an int."""
+    if isinstance(text, int):
+        return text
+    s = strip_accents(str(text).strip().lower())
+    if s.isdigit():
+        return int(s)
+    for names in WEEKDAYS.values():
+        for i, n in enumerate(names):
+            n = strip_accents(n.lower())
+            if s == n or (len(s) >= 3 and n.startswith(s)):
+                return i
+    raise ValueError(f"unknown weekday {text!r}")
+
+
+def format_date(d: dt.date | str, language: str = "fr", *, year: bool = False) -> str:
+    """"mardi 3 mars" ("mardi 1er décembre 2026" with ``year``); "Tuesday 3 March"."""
+    if isinstance(d, str):
+        d = dt.date.fromisoformat(d)
+    lg = lang(language)
+    day = "1er" if (lg == "fr" and d.day == 1) else str(d.day)
+    s = f"{WEEKDAYS[lg][d.weekday()]} {day} {MONTHS[lg][d.month - 1]}"
+    return f"{s} {d.year}" if year else s
+
+
+def to_seconds(value: int | str | None) -> int | None:
+    """Seconds since midnight from an int or "HH:MM" / "HH:MM:SS"."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, (int, float)):
+        return int(value)
+    parts = [int(p) for p in str(value).strip().split(":")]
+    while len(parts) < 3:
+        parts.append(0)
+    return parts[0] * 3600 + parts[1] * 60 + parts[2]
+
+
+def format_time(value: int | str | None, language: str = "fr") -> str:
+    """"09 h 30" (French) or "09:30" (English) from seconds or "HH:MM"; "" for None."""
+    s = to_seconds(value)
+    if s is None:
+        return ""
+    h, m = divmod((s + 30) // 60, 60)
+    if lang(language) == "fr":
+        return f"{h:02d} h {m:02d}"
+    return f"{h:02d}:{m:02d}"
+
+
+def format_duration(seconds: int | float | None, language: str = "fr") -> str:
+    """"25 min", "1 h 05" (French) / "25 min", "1 h 05 min" (English)."""
+    if seconds is None:
+        return ""
+    minutes = int(round(float(seconds) / 60))
+    if minutes < 60:
+        return f"{minutes} min"
+    h, m = divmod(minutes, 60)
+    if lang(language) == "fr":
+        return f"{h} h {m:02d}"
+    return f"{h} h {m:02d} min"
+
+
+def format_number(x: float | None, language: str = "fr", *, decimals: int = 0) -> str:
+    """"14 020" / "12,4" in French; "14,020" / "12.4" in English; "" for None."""
+    if x is None or x == "":
+        return ""
+    s = f"{float(x):,.{decimals}f}"
+    if lang(language) == "fr":
+        s = s.replace(",", "\u202f").replace(".", ",")
+    return s
+
+
+def format_km(metres: int | float | None, language: str = "fr") -> str:
+    """"12,4 km" from metres."""
+    if metres is None:
+        return ""
+    km = float(metres) / 1000
+    return f"{format_number(km, language, decimals=1)} km"
+
+
+def format_percent(share: float | None, language: str = "fr", *, decimals: int = 0) -> str:
+    """"42 %" (French) / "42%" (English) from a share in [0, 1]."""
+    if share is None:
+        return ""
+    v = format_number(100 * float(share), language, decimals=decimals)
+    return f"{v}\u202f%" if lang(language) == "fr" else f"{v}%"
+
+
+def ordinal(n: int, language: str = "fr") -> str:
+    """"1er", "2e", "3e" / "1st", "2nd", "3rd"."""
+    if lang(language) == "fr":
+        return "1er" if n == 1 else f"{n}e"
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def parse_weeks(weeks: str | list[int] | tuple[int, ...] | None) -> tuple[int, ...]:
+    """Cycle weeks from "all" / "" (empty tuple = every week) or "1,3"."""
+    if weeks is None:
+        return ()
+    if isinstance(weeks, (list, tuple)):
+        return tuple(int(w) for w in weeks)
+    s = str(weeks).strip().lower()
+    if s in ("", "all", "tous", "toutes"):
+        return ()
+    return tuple(int(p) for p in re.split(r"[,;| ]+", s) if p)
+
+
+def _join(items: list[str], language: str) -> str:
+    word = " et " if lang(language) == "fr" else " and "
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + word + items[-1]
+
+
+def weeks_in_words(
+    weeks: str | tuple[int, ...] | list[int] | None,
+    weekday: int,
+    language: str = "fr",
+    *,
+    cycle_weeks: int | None = None,
+) -> str:
+    """"tous les mardis" or "les 1er et 3e jeudis du cycle".
+
+    ``weeks`` empty or "all" (or covering every week of ``cycle_weeks``) means every week.
+    """
+    ws = sorted(set(parse_weeks(weeks)))
+    day = weekday_name(weekday, language)
+    lg = lang(language)
+    if not ws or (cycle_weeks and ws == list(range(1, cycle_weeks + 1))):
+        return f"tous les {day}s" if lg == "fr" else f"every {day}"
+    ords = _join([ordinal(w, lg) for w in ws], lg)
+    if lg == "fr":
+        plural = "s" if len(ws) > 1 else ""
+        return f"le{plural} {ords} {day}{plural} du cycle"
+    return f"the {ords} {day} of the cycle"
+
+
+def strip_accents(text: str) -> str:
+    """"Mylène" -> "Mylene"."""
+    return "".join(
+        c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
+    )
+
+
+def slug(text: str) -> str:
+    """A stable file-name part: "Mylène Dupont" -> "mylene-dupont"."""
+    s = strip_accents(str(text)).lower()
+    s = re.sub(r"[^a-z0-9]+", "-", s).strip("-")
+    return s or "x"
+
+
+def format_size(n_bytes: int, language: str = "fr") -> str:
+    """"12,3 ko" / "12.3 kB"."""
+    lg = lang(language)
+    units = ("o", "ko", "Mo") if lg == "fr" else ("B", "kB", "MB")
+    x = float(n_bytes)
+    for u in units:
+        if x < 1024 or u == units[-1]:
+            return f"{format_number(x, lg, decimals=0 if u == units[0] else 1)} {u}"
+        x /= 1024
+    return ""  # pragma: no cover

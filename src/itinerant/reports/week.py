@@ -1,0 +1,75 @@
+"""The coordinator's week: HTML table, folium map, Excel workbook and day sheets."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from itinerant.model import Scenario
+from itinerant.reports import atomic, fmt
+from itinerant.reports._common import (
+    Geometry, advisor_name, commune_name, render_template, times_label,
+)
+from itinerant.reports.maps import render_week_map
+from itinerant.reports.outputs import load_plan
+from itinerant.reports.sheets import render_day_sheets, route_summary, sheet_stem, week_rows
+from itinerant.reports.workbook import write_week_workbook
+
+
+def render_week_table(scenario: Scenario, plan: Any, path: str | os.PathLike[str], *,
+                      language: str = "fr", estimated: bool | None = None,
+                      map_href: str = "carte_semaine.html", xlsx_href: str | None = "semaine.xlsx",
+                      sheets_dir: str | None = "feuilles") -> Path:
+    """Write the week table (routes, stops, unassigned with reasons) as printable HTML."""
+    plan = load_plan(plan)
+    est = bool(plan.get("estimated", True)) if estimated is None else estimated
+    T = fmt.STRINGS[fmt.lang(language)]
+    routes = []
+    for r in sorted(plan["routes"], key=lambda r: (r["day"], r["advisor_id"])):
+        stem = sheet_stem(r)
+        routes.append({
+            "day_text": fmt.format_date(r["day"], language), "advisor": advisor_name(scenario, r["advisor_id"]),
+            "depart": r.get("depart"), "ret": r.get("return"), "brk": r.get("break"),
+            **route_summary(r),
+            "html": f"{sheets_dir}/{stem}.html" if sheets_dir and r["stops"] else None,
+            "pdf": f"{sheets_dir}/{stem}.pdf" if sheets_dir and r["stops"] else None,
+        })
+    visits = {v.id: v for v in scenario.visits}
+    unassigned = []
+    for u in plan.get("unassigned", []):
+        v = visits.get(u["visit_id"])
+        unassigned.append({"name": (v.name or u["visit_id"]) if v else u["visit_id"],
+                           "commune": commune_name(scenario, v.commune_code) if v else "",
+                           "reason": u.get("reason", "")})
+    week = plan.get("week_start") or ""
+    title = f"{T['week_table']} - {T['week_of']} {fmt.format_date(week, language, year=True)}" if week \
+        else T["week_table"]
+    html = render_template(
+        "week.html", language, title=title, scenario_title=scenario.title or scenario.name,
+        routes=routes, rows=week_rows(scenario, plan, language), unassigned=unassigned,
+        kpis=plan.get("kpis") or None, estimated=est, times_label=times_label(est, language),
+        map_href=map_href, xlsx_href=xlsx_href,
+    )
+    return atomic.write_text(path, html)
+
+
+def render_week(scenario: Scenario, plan: Any, out_dir: str | os.PathLike[str], *,
+                language: str = "fr", estimated: bool | None = None,
+                geometry: Geometry | None = None, pdf: bool = True) -> dict[str, Any]:
+    """Everything of the home-visit week in ``out_dir``.
+
+    Writes ``carte_semaine.html`` (folium), ``semaine.html`` (table), ``semaine.xlsx`` and
+    ``feuilles/<day>_<advisor>.html|.pdf``. Returns ``{"map", "table", "workbook", "sheets"}``.
+    """
+    plan = load_plan(plan)
+    out = Path(out_dir)
+    return {
+        "map": render_week_map(scenario, plan, out / "carte_semaine.html", language=language,
+                               estimated=estimated, geometry=geometry),
+        "table": render_week_table(scenario, plan, out / "semaine.html", language=language,
+                                   estimated=estimated),
+        "workbook": write_week_workbook(scenario, plan, out / "semaine.xlsx", language=language),
+        "sheets": render_day_sheets(scenario, plan, out / "feuilles", language=language,
+                                    estimated=estimated, geometry=geometry, pdf=pdf),
+    }

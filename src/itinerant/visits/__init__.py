@@ -1,0 +1,47 @@
+"""Home-visit week planner: which advisor goes where, on which day, at what time.
+
+``problem_from_scenario`` builds a :class:`VisitProblem` from a scenario and a travel
+matrix; ``solve`` plans it (PyVRP or OR-Tools) and returns a checked :class:`Plan`
+with a reason for every visit left out.
+"""
+
+from itinerant.visits.problem import (
+    HORIZON,
+    PENALTY,
+    Break,
+    Plan,
+    Route,
+    SolveParams,
+    Staff,
+    Stop,
+    Task,
+    Unassigned,
+    Vehicle,
+    VisitProblem,
+)
+from itinerant.visits.solve import solve  # noqa: E402  (binds the function, not the module)
+
+
+def problem_from_scenario(scenario, matrix, **kwargs) -> VisitProblem:
+    """Build the problem; see :func:`itinerant.visits.build.problem_from_scenario`."""
+    from itinerant.visits.build import problem_from_scenario as _build
+
+    return _build(scenario, matrix, **kwargs)
+
+
+__all__ = [
+    "HORIZON",
+    "PENALTY",
+    "Break",
+    "Plan",
+    "Route",
+    "SolveParams",
+    "Staff",
+    "Stop",
+    "Task",
+    "Unassigned",
+    "Vehicle",
+    "VisitProblem",
+    "problem_from_scenario",
+    "solve",
+]

@@ -1,0 +1,174 @@
+"""Write a plan (``plan.json``, ``routes.csv``, ``unassigned.csv``) and read ``plan.json`` back.
+
+Files are written atomically (temporary file in the same folder, then ``os.replace``).
+``plan.json`` keeps exact seconds (``*_s`` keys) beside the ``HH:MM`` texts so that
+re-planning and checking are exact.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from itinerant.visits.problem import Plan, VisitProblem
+
+ROUTES_COLUMNS = ("advisor_id", "day", "seq", "visit_id", "arrival", "start", "end", "travel_s", "travel_m")
+UNASSIGNED_COLUMNS = ("visit_id", "reason")
+
+
+def hhmm(s: int) -> str:
+    """``HH:MM`` of seconds since midnight (seconds dropped)."""
+    return f"{s // 3600:02d}:{s % 3600 // 60:02d}"
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8", newline="") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def plan_to_dict(plan: Plan, problem: VisitProblem) -> dict[str, Any]:
+    """The ``plan.json`` document (see the module docstring of :mod:`itinerant.visits`)."""
+    tasks = {t.id: t for t in problem.tasks}
+    routes = sorted(plan.routes, key=lambda r: (str(r.date), r.advisor_id))
+    out_routes = []
+    work_by: dict[str, float] = {s.id: 0.0 for s in problem.staff}
+    for r in routes:
+        stops = []
+        for seq, s in enumerate(r.stops, 1):
+            t = tasks.get(s.task_id)
+            stops.append(
+                {
+                    "seq": seq,
+                    "visit_id": s.task_id,
+                    "arrival": hhmm(s.arrival_s),
+                    "start": hhmm(s.start_s),
+                    "end": hhmm(s.end_s),
+                    "travel_s": s.travel_s,
+                    "travel_m": s.travel_m,
+                    "pinned": bool(s.pinned),
+                    "time_pinned": bool(t is not None and t.pinned_start_s is not None),
+                    "done": bool(t is not None and t.done),
+                    "priority": t.priority if t is not None else "",
+                    "arrival_s": s.arrival_s,
+                    "start_s": s.start_s,
+                    "end_s": s.end_s,
+                }
+            )
+        brk = None
+        if r.break_start_s is not None and r.break_end_s is not None:
+            brk = {"start": hhmm(r.break_start_s), "end": hhmm(r.break_end_s),
+                   "start_s": r.break_start_s, "end_s": r.break_end_s}
+        work_by[r.advisor_id] = work_by.get(r.advisor_id, 0.0) + r.work_s / 3600
+        out_routes.append(
+            {
+                "vehicle_id": r.vehicle_id,
+                "advisor_id": r.advisor_id,
+                "day": r.date.isoformat() if r.date else None,
+                "start_site": r.start_site,
+                "end_site": r.end_site,
+                "depart": hhmm(r.depart_s),
+                "return": hhmm(r.return_s),
+                "depart_s": r.depart_s,
+                "return_s": r.return_s,
+                "travel_s": r.travel_s,
+                "travel_m": r.travel_m,
+                "work_s": r.work_s,
+                "break": brk,
+                "return_travel_s": r.return_travel_s,
+                "return_travel_m": r.return_travel_m,
+                "stops": stops,
+            }
+        )
+    unassigned = [
+        {"visit_id": u.task_id, "reason": u.reason, "code": u.code,
+         "priority": tasks[u.task_id].priority if u.task_id in tasks else ""}
+        for u in plan.unassigned
+    ]
+    must_un = sum(1 for u in plan.unassigned if u.task_id in tasks and tasks[u.task_id].priority == "must")
+    served = sum(len(r.stops) for r in plan.routes)
+    return {
+        "scenario": plan.scenario,
+        "week_start": plan.week_start.isoformat() if plan.week_start else None,
+        "estimated": bool(plan.estimated),
+        "engine": plan.engine,
+        "objective": dict(plan.objective),
+        "wall_s": round(plan.wall_s, 2),
+        "routes": out_routes,
+        "unassigned": unassigned,
+        "kpis": {
+            "visits_total": len(problem.tasks),
+            "served": served,
+            "unassigned": len(plan.unassigned),
+            "must_unassigned": must_un,
+            "km": round(plan.travel_m / 1000, 1),
+            "drive_h": round(plan.travel_s / 3600, 2),
+            "work_h_by_advisor": {k: round(v, 2) for k, v in sorted(work_by.items())},
+        },
+    }
+
+
+def routes_csv_text(doc: dict[str, Any]) -> str:
+    """``routes.csv`` text from a ``plan.json`` document."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(ROUTES_COLUMNS)
+    for r in doc["routes"]:
+        for s in r["stops"]:
+            w.writerow([r["advisor_id"], r["day"], s["seq"], s["visit_id"], s["arrival"], s["start"],
+                        s["end"], s["travel_s"], s["travel_m"]])
+    return buf.getvalue()
+
+
+def unassigned_csv_text(doc: dict[str, Any]) -> str:
+    """``unassigned.csv`` text from a ``plan.json`` document."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(UNASSIGNED_COLUMNS)
+    for u in doc["unassigned"]:
+        w.writerow([u["visit_id"], u["reason"]])
+    return buf.getvalue()
+
+
+def write_plan(plan: Plan, problem: VisitProblem, out_dir: Path | str) -> dict[str, Path]:
+    """Write ``plan.json``, ``routes.csv`` and ``unassigned.csv`` into ``out_dir``.
+
+    The plan is checked first (:func:`itinerant.check.assert_valid`).
+
+    Returns
+    -------
+    dict
+        ``{"plan": path, "routes": path, "unassigned": path}``.
+    """
+    from itinerant.check import assert_valid
+
+    assert_valid(problem, plan)
+    out = Path(out_dir)
+    doc = plan_to_dict(plan, problem)
+    paths = {"plan": out / "plan.json", "routes": out / "routes.csv", "unassigned": out / "unassigned.csv"}
+    _write_atomic(paths["plan"], json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+    _write_atomic(paths["routes"], routes_csv_text(doc))
+    _write_atomic(paths["unassigned"], unassigned_csv_text(doc))
+    return paths
+
+
+def read_plan(path: Path | str) -> dict[str, Any]:
+    """Read a ``plan.json`` written by :func:`write_plan` (for re-planning)."""
+    from itinerant.errors import Fault, InputError
+
+    path = Path(path)
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError([Fault(str(path), None, "", "fichier introuvable", "indiquer le plan.json d'une planification précédente")]) from None
+    except json.JSONDecodeError as e:
+        raise InputError([Fault(path.name, e.lineno, "", f"JSON illisible : {e.msg}", "reprendre le plan.json écrit par itinerant")]) from None
+    if not isinstance(doc, dict) or "routes" not in doc:
+        raise InputError([Fault(path.name, None, "routes", "pas un plan de visites (clé 'routes' absente)", "indiquer le plan.json écrit par 'itinerant visits'")])
+    return doc

@@ -1,0 +1,404 @@
+"""Why a visit was left out, and what would make it fit.
+
+After solving, each unassigned visit is probed with the plan's routes held:
+
+1. structural causes first: no working day allowed (holidays), no advisor with the
+   skill on the allowed days, the required advisor not working those days;
+2. too far: even alone in a day, the round trip plus the visit does not fit;
+3. the smallest change that would make it fit somewhere, trying every compatible
+   route at every position: window opening earlier or closing later, a shorter
+   visit, a longer day for that advisor;
+4. a lower- (or equal-) priority visit it could replace;
+5. otherwise the compatible routes are full: which days, whose extra half-day helps.
+
+Messages are French by default (``language="en"`` for English) and name what to
+change. Times are seconds since midnight; the amounts probed are rounded up to
+5 minutes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+
+from itinerant.visits.problem import Task, Vehicle, VisitProblem
+from itinerant.visits.timing import schedule_route
+
+STEP_S = 300
+"""Probe granularity, seconds."""
+MAX_SHIFT_S = 3 * 3600
+"""Largest window shift or day extension worth suggesting, seconds."""
+
+_DAYS = {
+    "fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+}
+_PRIO = {
+    "fr": {"must": "obligatoire", "should": "souhaitable", "could": "facultative"},
+    "en": {"must": "must", "should": "should", "could": "could"},
+}
+
+
+def hhmm(s: int) -> str:
+    """``HH:MM`` of seconds since midnight."""
+    return f"{s // 3600:02d}:{s % 3600 // 60:02d}"
+
+
+def span_text(s: int, language: str = "fr") -> str:
+    """A duration as ``2 h 10``, ``1 h``, ``45 min``."""
+    m = (s + 59) // 60
+    h, m = divmod(m, 60)
+    if h and m:
+        return f"{h} h {m:02d}"
+    return f"{h} h" if h else f"{m} min"
+
+
+def _or(items: list[str], language: str) -> str:
+    word = " ou " if language == "fr" else " or "
+    items = list(dict.fromkeys(items))
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + word + items[-1]
+
+
+def _and(items: list[str], language: str) -> str:
+    word = " et " if language == "fr" else " and "
+    items = list(dict.fromkeys(items))
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + word + items[-1]
+
+
+def _day(d: dt.date, language: str) -> str:
+    name = _DAYS[language][d.weekday()]
+    return f"{name} {d.day}/{d.month}"
+
+
+def _weekdays(days, language: str, article: bool = True) -> str:
+    prefix = "le " if (article and language == "fr") else ""
+    return _or([prefix + _DAYS[language][d] for d in sorted(days)], language)
+
+
+# ------------------------------------------------------------------ probes
+
+
+def _fits(problem: VisitProblem, vehicle: Vehicle, seq: list[Task], task: Task) -> bool:
+    for p in range(len(seq) + 1):
+        if schedule_route(problem, vehicle, seq[:p] + [task] + seq[p:]) is not None:
+            return True
+    return False
+
+
+def _smallest(fits, limit_s: int) -> int | None:
+    """Smallest multiple of STEP_S in (0, limit_s] for which ``fits`` holds (monotone)."""
+    if not fits(limit_s):
+        return None
+    lo, hi = 0, (limit_s + STEP_S - 1) // STEP_S
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if fits(mid * STEP_S):
+            hi = mid
+        else:
+            lo = mid
+    return hi * STEP_S
+
+
+def _open_earlier(task: Task, w: int, delta: int) -> Task:
+    wins = list(task.windows)
+    o, c = wins[w]
+    wins[w] = (max(0, o - delta), c)
+    return replace(task, windows=tuple(wins), pinned_start_s=None)
+
+
+def _close_later(task: Task, w: int, delta: int) -> Task:
+    wins = list(task.windows)
+    o, c = wins[w]
+    wins[w] = (o, c + delta)
+    return replace(task, windows=tuple(wins), pinned_start_s=None)
+
+
+def explain_unassigned(
+    problem: VisitProblem,
+    seqs: Sequence[Sequence[int]],
+    missing: Sequence[int],
+    *,
+    language: str = "fr",
+    budget_s: float = 20.0,
+) -> dict[int, tuple[str, str]]:
+    """A reason for each unassigned task.
+
+    Parameters
+    ----------
+    problem
+        The problem.
+    seqs
+        Per vehicle, the task indices of its route in order (the plan, held fixed).
+    missing
+        Indices of the unassigned tasks.
+    language
+        ``fr`` or ``en``.
+    budget_s
+        Time budget for the probes, seconds; past it only structural reasons are given.
+
+    Returns
+    -------
+    dict
+        Task index -> (code, text). Codes: ``no_vehicle``, ``holiday``, ``skill``,
+        ``advisor``, ``date``, ``far``, ``window_open``, ``window_close``,
+        ``duration``, ``shift``, ``swap``, ``full``.
+    """
+    language = language if language in ("fr", "en") else "fr"
+    deadline = time.perf_counter() + budget_s
+    out = {}
+    for i in missing:
+        out[i] = explain_one(problem, seqs, i, language=language, deep=time.perf_counter() < deadline)
+    return out
+
+
+def explain_one(
+    problem: VisitProblem,
+    seqs: Sequence[Sequence[int]],
+    i: int,
+    *,
+    language: str = "fr",
+    deep: bool = True,
+) -> tuple[str, str]:
+    """(code, text) for the unassigned task ``i``; see :func:`explain_unassigned`."""
+    fr = language == "fr"
+    task = problem.tasks[i]
+    allowed = problem.allowed_vehicles(i)
+    if not allowed:
+        return _structural(problem, task, language)
+
+    tasks = problem.tasks
+    routes = {k: [tasks[j] for j in seqs[k]] if k < len(seqs) else [] for k in allowed}
+
+    # 2. too far: does not fit alone, whatever the windows.
+    open_task = replace(task, windows=((0, 10**9),), end_in_window=False, pinned_start_s=None)
+    if not any(schedule_route(problem, problem.vehicles[k], [open_task]) for k in allowed):
+        k = max(allowed, key=lambda k: _day_length(problem.vehicles[k]))
+        v = problem.vehicles[k]
+        rt = int(problem.duration_s[v.start, task.location] + problem.duration_s[task.location, v.end])
+        site = problem.location_ids[v.start]
+        if fr:
+            text = (
+                f"trop loin : {span_text(rt)} de trajet aller-retour depuis {site} "
+                f"+ {span_text(task.duration_s)} de visite pour une journée de {span_text(_day_length(v))} "
+                f"(raccourcir la visite ou la confier à une permanence plus proche)"
+            )
+        else:
+            text = (
+                f"too far: {span_text(rt)} round trip from {site} + {span_text(task.duration_s)} visit "
+                f"for a {span_text(_day_length(v))} day (shorten it or serve it from a nearer antenne)"
+            )
+        return "far", text
+
+    if not deep:
+        return "full", _full_text(problem, task, allowed, language)
+
+    # 3. smallest change that makes it fit.
+    found: list[tuple[int, str, str]] = []  # (amount_s, code, text)
+    fixed_time = task.pinned_start_s is not None
+    for w, (o, c) in enumerate(task.windows):
+        best = None
+        for k in allowed:
+            v = problem.vehicles[k]
+            d = _smallest(lambda x: _fits(problem, v, routes[k], _open_earlier(task, w, x)), min(MAX_SHIFT_S, o))
+            if d is not None and (best is None or d < best[0]):
+                best = (d, k)
+        if best is not None:
+            d, k = best
+            if fr:
+                text = (
+                    f"entrerait si {'son rendez-vous était fixé à' if fixed_time else 'sa fenêtre ouvrait à'} "
+                    f"{hhmm(o - d)} au lieu de {hhmm(o)} ({_who(problem, k, language)})"
+                )
+            else:
+                text = (
+                    f"would fit if its {'appointment were at' if fixed_time else 'window opened at'} "
+                    f"{hhmm(o - d)} instead of {hhmm(o)} ({_who(problem, k, language)})"
+                )
+            found.append((d, "window_open", text))
+        best = None
+        for k in allowed:
+            v = problem.vehicles[k]
+            d = _smallest(lambda x: _fits(problem, v, routes[k], _close_later(task, w, x)), MAX_SHIFT_S)
+            if d is not None and (best is None or d < best[0]):
+                best = (d, k)
+        if best is not None and not fixed_time:
+            d, k = best
+            if fr:
+                text = f"entrerait si sa fenêtre fermait à {hhmm(c + d)} au lieu de {hhmm(c)} ({_who(problem, k, language)})"
+            else:
+                text = f"would fit if its window closed at {hhmm(c + d)} instead of {hhmm(c)} ({_who(problem, k, language)})"
+            found.append((d, "window_close", text))
+    # shorter visit
+    dur = task.duration_s
+    best = None
+    for k in allowed:
+        v = problem.vehicles[k]
+        cut = _smallest(
+            lambda x: _fits(problem, v, routes[k], replace(task, duration_s=max(0, dur - x))),
+            max(0, dur - STEP_S),
+        ) if dur > STEP_S else None
+        if cut is not None and (best is None or cut < best[0]):
+            best = (cut, k)
+    if best is not None:
+        cut, k = best
+        new = dur - cut
+        if fr:
+            text = f"entrerait si la visite durait {new // 60} min au lieu de {dur // 60} ({_who(problem, k, language)})"
+        else:
+            text = f"would fit if the visit lasted {new // 60} min instead of {dur // 60} ({_who(problem, k, language)})"
+        found.append((cut, "duration", text))
+    # longer day
+    best = None
+    for k in allowed:
+        v = problem.vehicles[k]
+
+        def longer(x: int, v=v, k=k) -> bool:
+            mw = None if v.max_work_s is None else v.max_work_s + x
+            return _fits(problem, replace(v, end_s=v.end_s + x, max_work_s=mw), routes[k], task)
+
+        d = _smallest(longer, MAX_SHIFT_S)
+        if d is not None and (best is None or d < best[0]):
+            best = (d, k)
+    if best is not None:
+        d, k = best
+        v = problem.vehicles[k]
+        who = v.advisor_name or v.advisor_id
+        day = _day(v.date, language) if v.date else ""
+        if fr:
+            text = f"entrerait si la journée de {who} le {day} durait {span_text(d)} de plus (fin à {hhmm(v.end_s + d)} au lieu de {hhmm(v.end_s)})"
+        else:
+            text = f"would fit if {who}'s day on {day} were {span_text(d)} longer (ending {hhmm(v.end_s + d)} instead of {hhmm(v.end_s)})"
+        found.append((d, "shift", text))
+    if found:
+        found.sort(key=lambda f: f[0])
+        return found[0][1], found[0][2]
+
+    # 4. a visit of lower or equal priority it could replace.
+    rank = {"must": 0, "should": 1, "could": 2}
+    swaps = []
+    for k in allowed:
+        seq = routes[k]
+        for pos, other in enumerate(seq):
+            if rank[other.priority] < rank[task.priority] or other.pinned or other.done:
+                continue
+            if _fits(problem, problem.vehicles[k], seq[:pos] + seq[pos + 1 :], task):
+                swaps.append((-rank[other.priority], other.id, other.priority, k))
+    if swaps:
+        swaps.sort(key=lambda s: (s[0], s[1]))
+        _, oid, oprio, k = swaps[0]
+        p = _PRIO[language][oprio]
+        if fr:
+            text = f"entrerait à la place de la visite {oid} (« {p} ») ({_who(problem, k, language)}) : choisir laquelle garder"
+        else:
+            text = f"would fit instead of visit {oid} ('{p}') ({_who(problem, k, language)}): choose which to keep"
+        return "swap", text
+
+    return "full", _full_text(problem, task, allowed, language)
+
+
+def _day_length(v: Vehicle) -> int:
+    span = v.end_s - v.start_s
+    if v.max_work_s is not None:
+        span = min(span, v.max_work_s)
+    return span
+
+
+def _who(problem: VisitProblem, k: int, language: str) -> str:
+    v = problem.vehicles[k]
+    name = v.advisor_name or v.advisor_id or v.id
+    if v.date is None:
+        return ("tournée de " if language == "fr" else "route of ") + name
+    if language == "fr":
+        return f"tournée de {name} le {_day(v.date, language)}"
+    return f"{name}'s route on {_day(v.date, language)}"
+
+
+def _full_text(problem: VisitProblem, task: Task, allowed: Sequence[int], language: str) -> str:
+    days = sorted({problem.vehicles[k].date for k in allowed if problem.vehicles[k].date})
+    short = [_day(d, language) for d in days]
+    names = [problem.vehicles[k].advisor_name or problem.vehicles[k].advisor_id for k in allowed]
+    who = _or(list(dict.fromkeys(names)), language)
+    if language == "fr":
+        return (
+            f"les tournées compatibles sont pleines ({', '.join(short)}) : ajouter une demi-journée "
+            f"de {who}, ou passer une autre visite en « facultative »"
+        )
+    return (
+        f"the compatible routes are full ({', '.join(short)}): add a half-day for {who}, "
+        f"or make another visit 'could'"
+    )
+
+
+def _structural(problem: VisitProblem, task: Task, language: str) -> tuple[str, str]:
+    fr = language == "fr"
+    week = problem.week_start
+    holidays = dict(problem.holidays)
+    staff = {s.id: s for s in problem.staff}
+    if not problem.vehicles:
+        return "no_vehicle", ("aucun conseiller ne travaille cette semaine" if fr else "no advisor works this week")
+    # allowed dates of the week
+    if task.date is not None:
+        dates = [task.date]
+    elif task.days is not None and week is not None:
+        dates = [week + dt.timedelta(days=d) for d in sorted(task.days)]
+    else:
+        dates = sorted({v.date for v in problem.vehicles if v.date})
+    open_dates = [d for d in dates if d not in holidays]
+    if dates and not open_dates:
+        hol = _and([f"{_day(d, language)} : {holidays[d]}" for d in dates], language)
+        if task.date is not None:
+            text = f"la date imposée est fériée ({hol}) : choisir un autre jour" if fr else f"the fixed date is a public holiday ({hol}): choose another day"
+        else:
+            text = (
+                f"jours autorisés tous fériés ({hol}) : autoriser un autre jour"
+                if fr
+                else f"every allowed day is a public holiday ({hol}): allow another day"
+            )
+        return "holiday", text
+    weekdays = sorted({d.weekday() for d in open_dates})
+    hol_note = ""
+    closed = [d for d in dates if d in holidays]
+    if closed:
+        hol_note = " (" + _and([f"{_day(d, language)} férié" if fr else f"{_day(d, language)} is a holiday" for d in closed], language) + ")"
+    if task.advisor_id is not None:
+        s = staff.get(task.advisor_id)
+        name = s.name if s else task.advisor_id
+        if s is not None and task.skill is not None and task.skill not in s.skills:
+            text = f"{name} n'a pas la compétence « {task.skill} »" if fr else f"{name} lacks skill '{task.skill}'"
+            return "advisor", text
+        works = [d for d in weekdays if s is None or d in s.weekdays]
+        if not works:
+            if fr:
+                text = f"{name} (conseiller imposé) ne travaille pas {_weekdays(weekdays, language)}{hol_note} : autoriser un autre jour ou un autre conseiller"
+            else:
+                text = f"{name} (required advisor) does not work on {_weekdays(weekdays, language)}{hol_note}: allow another day or advisor"
+            return "advisor", text
+    if task.skill is not None:
+        with_skill = [s for s in problem.staff if task.skill in s.skills]
+        if problem.staff and not with_skill:
+            text = f"aucun conseiller n'a la compétence « {task.skill} »" if fr else f"no advisor has skill '{task.skill}'"
+            return "skill", text
+        if not any(set(s.weekdays) & set(weekdays) for s in with_skill):
+            wd = _weekdays(weekdays, language)
+            days_with = sorted({d for s in with_skill for d in s.weekdays})
+            if fr:
+                text = (
+                    f"aucun conseiller avec la compétence « {task.skill} » ne travaille {wd}{hol_note} : "
+                    f"autoriser {_weekdays(days_with, language, article=False)}"
+                )
+            else:
+                text = (
+                    f"no advisor with skill '{task.skill}' works on {wd}{hol_note}: "
+                    f"allow {_weekdays(days_with, language, article=False)}"
+                )
+            return "skill", text
+    if task.date is not None:
+        if fr:
+            return "date", f"aucune tournée le {_day(task.date, language)} pour le conseiller imposé : changer la date"
+        return "date", f"no route on {_day(task.date, language)} for the required advisor: change the date"
+    wd = _weekdays(weekdays, language) if weekdays else ""
+    if fr:
+        return "no_vehicle", f"aucun conseiller compatible ne travaille {wd}{hol_note} : autoriser d'autres jours"
+    return "no_vehicle", f"no compatible advisor works on {wd}{hol_note}: allow other days"

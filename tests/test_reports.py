@@ -1,0 +1,338 @@
+"""Reports render what the planners wrote: French formats, day sheets (HTML + PDF) in
+plan order, workbooks, maps, posters, the antenne report, the index; public outputs
+never carry a resident's name, address or position; writes are atomic."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pypdf
+import pytest
+
+from itinerant.model import Scenario
+from itinerant.reports import (
+    render_antennes_report, render_bus, render_day_sheets, render_index, render_reports,
+    render_territory_map, render_week, render_week_map, write_week_workbook,
+)
+from itinerant.reports import _common, atomic, fmt
+from itinerant.reports.outputs import load_plan, load_timetable, plan_from_csv
+
+OUT = Path(__file__).resolve().parent / "data" / "outputs"
+
+
+@pytest.fixture(scope="module")
+def scenario() -> Scenario:
+    return Scenario.model_validate_json((OUT / "scenario.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def plan() -> dict:
+    return json.loads((OUT / "visits" / "plan.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def rendered(scenario: Scenario, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("reports")
+    render_reports(scenario, out, plan=OUT / "visits", bus=OUT / "bus",
+                   comparison=OUT / "antennes", estimated=True)
+    return out
+
+
+# ------------------------------------------------------------------ formats
+@pytest.mark.parametrize("date, language, expected", [
+    (dt.date(2026, 3, 3), "fr", "mardi 3 mars"),
+    (dt.date(2026, 12, 1), "fr", "mardi 1er décembre"),   # French ordinal for the 1st
+    (dt.date(2026, 8, 15), "fr", "samedi 15 août"),        # accents kept
+    (dt.date(2026, 3, 3), "en", "Tuesday 3 March"),
+])
+def test_format_date(date, language, expected):
+    assert fmt.format_date(date, language) == expected
+
+
+@pytest.mark.parametrize("value, language, expected", [
+    ("09:30", "fr", "09 h 30"),
+    (9 * 3600 + 30 * 60, "fr", "09 h 30"),   # seconds since midnight
+    ("14:05", "en", "14:05"),
+    (None, "fr", ""),
+])
+def test_format_time(value, language, expected):
+    assert fmt.format_time(value, language) == expected
+
+
+@pytest.mark.parametrize("weeks, weekday, cycle, expected", [
+    ("all", 1, 4, "tous les mardis"),
+    ("", 3, 4, "tous les jeudis"),                       # empty cell = every week
+    ("1,3", 3, 4, "les 1er et 3e jeudis du cycle"),
+    ("2", 0, 4, "le 2e lundi du cycle"),                 # singular
+    ("1,2,3,4", 4, 4, "tous les vendredis"),             # every week of the cycle
+    ("1,2,4", 1, 4, "les 1er, 2e et 4e mardis du cycle"),
+])
+def test_weeks_in_words(weeks, weekday, cycle, expected):
+    assert fmt.weeks_in_words(weeks, weekday, "fr", cycle_weeks=cycle) == expected
+
+
+def test_duration_km_slug():
+    assert fmt.format_duration(25 * 60) == "25 min"
+    assert fmt.format_duration(65 * 60) == "1 h 05"
+    assert fmt.format_km(12_449) == "12,4 km"
+    assert fmt.slug("Mylène Durand") == "mylene-durand"
+    assert fmt.parse_weekday("jeudi") == 3 and fmt.parse_weekday("Mar") == 1
+
+
+# ------------------------------------------------------------------ atomic writes
+def test_atomic_write_keeps_old_file_on_crash(tmp_path: Path):
+    target = tmp_path / "a.html"
+    atomic.write_text(target, "old")
+    with pytest.raises(RuntimeError):
+        with atomic.atomic_path(target) as tmp:
+            tmp.write_text("half-writ")
+            raise RuntimeError("crash")
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["a.html"]  # no temp file left
+
+
+# ------------------------------------------------------------------ day sheets
+def _pdf_text(path: Path) -> str:
+    return "\n".join(p.extract_text() for p in pypdf.PdfReader(path).pages)
+
+
+def test_pdf_sheet_lists_stops_in_plan_order(rendered: Path, scenario: Scenario, plan: dict):
+    visits = {v.id: v for v in scenario.visits}
+    for route in plan["routes"]:
+        pdf = rendered / "visites" / "feuilles" / f"{route['day']}_{route['advisor_id']}.pdf"
+        text = _pdf_text(pdf)
+        names = [visits[s["visit_id"]].name for s in sorted(route["stops"], key=lambda s: s["seq"])]
+        positions = [text.find(n) for n in names]
+        assert -1 not in positions, (pdf.name, names)
+        assert positions == sorted(positions), f"{pdf.name}: stops out of plan order"
+        assert "CONFIDENTIEL" in text
+        first = route["stops"][0]
+        assert fmt.format_time(first["start"]) in text and fmt.format_time(first["arrival"]) in text
+        if route["break"]:
+            assert "Pause déjeuner" in text and fmt.format_time(route["break"]["start"]) in text
+
+
+def test_html_sheet_has_every_stop_detail_and_confidential(rendered: Path, scenario: Scenario, plan: dict):
+    route = plan["routes"][0]
+    html = (rendered / "visites" / "feuilles" / "2026-12-01_mylene.html").read_text(encoding="utf-8")
+    visits = {v.id: v for v in scenario.visits}
+    order = [m.group(1) for m in re.finditer(r'data-visit="([^"]+)"', html)]
+    assert order == [s["visit_id"] for s in route["stops"]]
+    for s in route["stops"]:
+        v = visits[s["visit_id"]]
+        for field in (v.name, v.address, v.phone, v.reason):
+            assert field in html.replace("&#39;", "'")
+    assert html.count("CONFIDENTIEL") >= 2  # on the sheet and on its map
+    assert "Mylène Durand" in html and "Pause déjeuner" in html
+
+
+def test_sheet_file_names_are_stable_and_sortable(rendered: Path, plan: dict):
+    names = sorted(p.name for p in (rendered / "visites" / "feuilles").iterdir())
+    expected = sorted(f"{r['day']}_{r['advisor_id']}.{ext}" for r in plan["routes"] for ext in ("html", "pdf"))
+    assert names == expected
+
+
+def test_pdf_without_unicode_font_sanitises(scenario: Scenario, plan: dict, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch):
+    # A clean CI machine may have no DejaVu: core Helvetica is latin-1 only.
+    monkeypatch.setattr(_common, "_FONT_DIRS", ())
+    monkeypatch.delenv("ITINERANT_FONT_DIR", raising=False)
+    visits = tuple(v.model_copy(update={"reason": "cœur d’activité … 12 €"}) for v in scenario.visits)
+    sc = scenario.model_copy(update={"visits": visits})
+    paths = render_day_sheets(sc, plan, tmp_path)
+    text = _pdf_text(next(p for p in paths if p.suffix == ".pdf"))
+    assert "coeur d'activit" in text and "12 EUR" in text
+
+
+def test_english_sheet(scenario: Scenario, plan: dict, tmp_path: Path):
+    paths = render_day_sheets(scenario, plan, tmp_path, language="en", pdf=False)
+    html = paths[0].read_text(encoding="utf-8")
+    assert "Lunch break" in html and "Tuesday 1 December 2026" in html and "CONFIDENTIAL" in html
+
+
+def test_plan_rebuilt_from_csv_matches_plan_json(plan: dict):
+    rebuilt = plan_from_csv(OUT / "visits" / "routes.csv", OUT / "visits" / "unassigned.csv")
+    key = lambda p: [(r["advisor_id"], r["day"], [s["visit_id"] for s in r["stops"]]) for r in
+                     sorted(p["routes"], key=lambda r: (r["day"], r["advisor_id"]))]  # noqa: E731
+    assert key(rebuilt) == key(plan)
+    assert rebuilt["unassigned"] == [{"visit_id": u["visit_id"], "reason": u["reason"]} for u in plan["unassigned"]]
+
+
+# ------------------------------------------------------------------ coordinator
+def test_week_workbook_one_sheet_per_day_and_unassigned(rendered: Path, plan: dict):
+    path = rendered / "visites" / "semaine.xlsx"
+    assert zipfile.is_zipfile(path)
+    wb = openpyxl.load_workbook(path)
+    days = sorted({r["day"] for r in plan["routes"]})
+    assert wb.sheetnames == [fmt.format_date(d) for d in days] + ["Non planifiées"]
+    for d in days:
+        ws = wb[fmt.format_date(d)]
+        n = sum(len(r["stops"]) for r in plan["routes"] if r["day"] == d)
+        assert ws.max_row == 1 + n
+        assert isinstance(ws["C2"].value, dt.time)  # real times, not text
+    un = wb["Non planifiées"]
+    assert un.max_row == 1 + len(plan["unassigned"])
+    assert un.cell(2, 7).value == plan["unassigned"][0]["reason"]
+
+
+def test_week_map_layers_and_estimated_lines(rendered: Path, scenario: Scenario, plan: dict):
+    html = (rendered / "visites" / "carte_semaine.html").read_text(encoding="utf-8")
+    assert "L.control.layers" in html
+    for r in plan["routes"]:
+        layer = f"{_common.advisor_name(scenario, r['advisor_id'])} - {fmt.format_date(r['day'])}"
+        assert layer in html
+    assert "estimé" in html and '"dashArray": "8 6"' in html
+    assert "Séraphin Lacoudrette" in html  # the unassigned visit is listed
+    assert plan["unassigned"][0]["reason"].split(" ;")[0] in html
+
+
+def test_week_map_follows_road_geometry(scenario: Scenario, plan: dict, tmp_path: Path):
+    pts = _common.points(scenario)
+
+    def geometry(a: str, b: str):  # a dog-leg through a marker point
+        (la1, lo1), (la2, lo2) = pts[a], pts[b]
+        return [(la1, lo1), (la1 + 0.0123457, lo2 - 0.0098765), (la2, lo2)]
+
+    html = render_week_map(scenario, plan, tmp_path / "m.html", geometry=geometry).read_text(encoding="utf-8")
+    la, _ = pts["office"]
+    assert str(la + 0.0123457) in html  # the bend of the office's first leg is drawn
+    assert '"dashArray": "8 6"' not in html  # no straight "estimé" line left
+    assert "tracé routier" in html
+
+
+def test_week_table(rendered: Path, plan: dict):
+    html = (rendered / "visites" / "semaine.html").read_text(encoding="utf-8")
+    assert "temps de trajet estimés" in html
+    assert html.count("<tr>") >= 1 + len(plan["routes"]) + sum(len(r["stops"]) for r in plan["routes"])
+    assert 'href="feuilles/2026-12-01_mylene.pdf"' in html
+
+
+# ------------------------------------------------------------------ public
+def test_posters_say_when_in_words(rendered: Path):
+    folder = rendered / "bus" / "affiches"
+    taize = (folder / "affiche_71532_taize.html").read_text(encoding="utf-8")
+    assert "Le bus France services passe à Taizé" in taize
+    assert "Les 1er et 3e mardis du cycle, de 14 h 00 à 16 h 00" in taize
+    assert "Le 2e jeudi du cycle" in taize and "Place du village, Taizé" in taize
+    assert "France services du Clunisois" in taize  # contact
+    blanot = _pdf_text(folder / "affiche_71040_blanot.pdf")
+    assert "Tous les mardis, de 09 h 30 à 11 h 30" in blanot
+    # next dates: Tuesdays from the cycle start, every week
+    assert "mardi 1er décembre" in blanot and "mardi 8 décembre" in blanot
+    served = {r["commune_code"] for r in load_timetable(OUT / "bus")}
+    assert len(list(folder.glob("*.pdf"))) == len(served)
+
+
+def test_public_outputs_never_show_residents(rendered: Path, scenario: Scenario):
+    public = [rendered / "territoire" / "carte.html", rendered / "bus" / "carte_publique.html",
+              rendered / "bus" / "rota.html", rendered / "antennes" / "comparaison.html"]
+    public += sorted((rendered / "bus" / "affiches").glob("*.html"))
+    texts = {p: p.read_text(encoding="utf-8") for p in public}
+    texts.update({p: _pdf_text(p) for p in (rendered / "bus" / "affiches").glob("*.pdf")})
+    for sheet in openpyxl.load_workbook(rendered / "antennes" / "comparaison.xlsx").worksheets:
+        texts[Path(sheet.title)] = " ".join(str(c.value) for row in sheet.iter_rows() for c in row)
+    secrets = {r.name for r in scenario.residents} | {r.address for r in scenario.residents}
+    secrets |= {v.name for v in scenario.visits} | {v.address for v in scenario.visits}
+    secrets |= {v.phone for v in scenario.visits if v.phone}
+    secrets.discard("")
+    surnames = {n.split()[-1] for n in [r.name for r in scenario.residents] + [v.name for v in scenario.visits] if n}
+    positions = {f"{r.lat}" for r in scenario.residents} | {f"{v.lat}" for v in scenario.visits}
+    assert "Zéphirine Quenouillard" in secrets  # the planted names are really checked
+    for path, text in texts.items():
+        for s in secrets:
+            assert s not in text, f"{path.name} shows {s!r}"
+        for s in surnames:
+            assert s not in text, f"{path.name} shows the surname {s!r}"
+        for p in positions:
+            assert p not in text, f"{path.name} shows an exact position {p}"
+    # the confidential outputs do carry them (the check above is not vacuous)
+    assert "Zéphirine Quenouillard" in (rendered / "visites" / "carte_semaine.html").read_text(encoding="utf-8")
+
+
+def test_density_grid_is_aggregated(scenario: Scenario):
+    with pytest.raises(ValueError, match="200"):
+        _common.density_grid(scenario, cell_m=150)
+    cells = _common.density_grid(scenario, cell_m=200, min_count=1)
+    assert sum(c["count"] for c in cells) == len(_common.low_mobility(scenario))
+    for c in cells:  # every cell is at least 200 m wide and tall
+        assert _common.haversine_m(c["south"], c["west"], c["north"], c["west"]) >= 199
+        assert _common.haversine_m(c["south"], c["west"], c["south"], c["east"]) >= 199
+    assert all(c["count"] >= 3 for c in _common.density_grid(scenario, cell_m=500, min_count=3))
+
+
+def test_territory_map_shows_grid_not_points(scenario: Scenario, tmp_path: Path):
+    html = render_territory_map(scenario, tmp_path / "t.html", cell_m=500).read_text(encoding="utf-8")
+    assert html.count("L.rectangle") == len(_common.density_grid(scenario, cell_m=500))
+    assert "Carreaux de 500 m" in html
+
+
+def test_bus_rota_page(rendered: Path):
+    html = (rendered / "bus" / "rota.html").read_text(encoding="utf-8")
+    assert "tous les mardis" in html and "62" in html  # coverage 62 %
+    assert "Place de la mairie, Blanot → Place du village, Taizé" in html
+    assert "Cluny" in html  # the communes without a slot are named
+
+
+# ------------------------------------------------------------------ antennes
+def test_antennes_report_is_static_and_complete(rendered: Path):
+    comp = json.loads((OUT / "antennes" / "comparison.json").read_text(encoding="utf-8"))
+    html = (rendered / "antennes" / "comparaison.html").read_text(encoding="utf-8")
+    assert "<script" not in html  # prints without JavaScript
+    for v in comp["variants"]:
+        assert v["title"].replace("'", "&#39;") in html
+    assert html.count('class="svgmap"') == len(comp["variants"])  # one map per variant
+    assert '<svg' in html and 'class="chart"' in html  # marginal-gain curve
+    assert "5\u202f100 (84\u202f%)" in html  # population within 10 min, French number format
+    assert "écart à l&#39;optimum 3,0\u202f%" in html  # the not-proven variant states its gap
+    assert "@media print" in html
+    wb = openpyxl.load_workbook(rendered / "antennes" / "comparaison.xlsx")
+    assert wb.worksheets[0].cell(1, 2).value == comp["variants"][0]["title"]
+
+
+# ------------------------------------------------------------------ index
+def test_index_links_every_output(rendered: Path):
+    html = (rendered / "index.html").read_text(encoding="utf-8")
+    links = set(re.findall(r'href="([^"]+)"', html))
+    files = {p.relative_to(rendered).as_posix() for p in rendered.rglob("*") if p.is_file()} - {"index.html"}
+    assert files and files <= links
+    assert all((rendered / link).is_file() for link in links)
+    assert "temps de trajet estimés" in html
+
+
+def test_index_states_road_times(scenario: Scenario, tmp_path: Path):
+    render_bus(scenario, OUT / "bus", tmp_path / "bus")
+    html = render_index(tmp_path, scenario=scenario, estimated=False).read_text(encoding="utf-8")
+    assert "temps de trajet routiers (OpenStreetMap)" in html and "estimés" not in html
+    assert "Taizé" in html
+
+
+def test_loaders_accept_parsed_data(plan: dict, scenario: Scenario, tmp_path: Path):
+    assert load_plan(plan) == plan
+    p = write_week_workbook(scenario, plan, tmp_path / "w.xlsx")
+    assert p.is_file()
+    res = render_week(scenario, plan, tmp_path / "v", pdf=False)
+    assert all(p.suffix == ".html" for p in res["sheets"])
+    res = render_antennes_report(scenario, json.loads((OUT / "antennes" / "comparison.json").read_text()),
+                                 tmp_path / "a", language="en")
+    assert "Antenne scenarios compared" in res["report"].read_text(encoding="utf-8")
+
+
+def test_empty_plan_and_sparse_bus_outputs(scenario: Scenario, plan: dict, tmp_path: Path):
+    # Nothing planned: no sheet, the map and workbook still list the unassigned visits.
+    empty = dict(plan, routes=[], kpis={})
+    res = render_week(scenario, empty, tmp_path / "v")
+    assert res["sheets"] == []
+    assert openpyxl.load_workbook(res["workbook"]).sheetnames == ["Non planifiées"]
+    assert "Séraphin Lacoudrette" in res["map"].read_text(encoding="utf-8")
+    # A bus folder with only timetable.csv, and a kpis.json giving coverage in percent.
+    bus = tmp_path / "bus"
+    bus.mkdir()
+    (bus / "timetable.csv").write_text((OUT / "bus" / "timetable.csv").read_text(encoding="utf-8"), encoding="utf-8")
+    (bus / "kpis.json").write_text(json.dumps({"coverage_low_mobility": 62.0}), encoding="utf-8")
+    html = render_bus(scenario, bus, tmp_path / "b")["rota"].read_text(encoding="utf-8")
+    assert "62\u202f%" in html and "6200" not in html
