@@ -247,3 +247,8 @@ def test_read_points_csv_collects_every_fault(tmp_path: Path) -> None:
     with pytest.raises(InputError) as err:
         read_points_csv(path)
     assert len(err.value.faults) == 2
+
+
+def test_empty_origins_give_an_empty_matrix(andorra: Territory) -> None:
+    m = drive_matrix([], [COMU_ANDORRA], territory=andorra, use_cache=False)
+    assert m.duration_s.shape == (0, 1) and m.dest_ids == ("comu-andorra",)

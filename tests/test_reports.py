@@ -217,11 +217,11 @@ def test_posters_say_when_in_words(rendered: Path):
     folder = rendered / "bus" / "affiches"
     taize = (folder / "affiche_71532_taize.html").read_text(encoding="utf-8")
     assert "Le bus France services passe à Taizé" in taize
-    assert "Les 1er et 3e mardis du cycle, de 14 h 00 à 16 h 00" in taize
+    assert 'Les 1er et 3e mardis du cycle,<br><span class="hours">de 14 h 00 à 16 h 00' in taize
     assert "Le 2e jeudi du cycle" in taize and "Place du village, Taizé" in taize
     assert "France services du Clunisois" in taize  # contact
     blanot = _pdf_text(folder / "affiche_71040_blanot.pdf")
-    assert "Tous les mardis, de 09 h 30 à 11 h 30" in blanot
+    assert "Tous les mardis\nde 09 h 30 à 11 h 30" in blanot
     # next dates: Tuesdays from the cycle start, every week
     assert "mardi 1er décembre" in blanot and "mardi 8 décembre" in blanot
     served = {r["commune_code"] for r in load_timetable(OUT / "bus")}

@@ -351,3 +351,17 @@ def test_read_visits_reports_clashes_and_bad_cells(tmp_path: Path) -> None:
         read_visits(new, s)
     assert [(f.row, f.column) for f in exc.value.faults] == [(2, "id"), (3, "competence")]
     assert "déjà utilisé par une visite du scénario" in exc.value.faults[0].message
+
+
+def test_bus_in_scenario_yaml(tmp_path: Path) -> None:
+    folder = tmp_path / "s"
+    shutil.copytree(TINY, folder)
+    (folder / "bus.csv").unlink()
+    (folder / "commitments.csv").unlink()
+    bus = "bus:\n  id: b\n  depot: office\n  days: tue thu\n  debut: 9:30\n  fin: 17:00\n  duree_arret: 1:30\n"
+    (folder / "scenario.yaml").write_text((TINY / "scenario.yaml").read_text(encoding="utf-8") + bus, encoding="utf-8")
+    (b,) = load_scenario(folder).buses  # unquoted 9:30 and 17:00 are YAML numbers: still read as times
+    assert (b.days, b.start_s, b.end_s, b.stop_duration_s, b.walk_radius_m, b.cycle_weeks) == ((1, 3), 34200, 61200, 5400, 800, 4)
+    (folder / "scenario.yaml").write_text((TINY / "scenario.yaml").read_text(encoding="utf-8") + bus + "  rayonn: 3\n", encoding="utf-8")
+    (f,) = validate_scenario(folder)
+    assert (f.file, f.column, f.message, f.fix) == ("scenario.yaml", "bus.rayonn", "clé inconnue", "vouliez-vous dire 'rayon_marche_m' ?")

@@ -42,6 +42,7 @@ app.add_typer(territory_app, name="territory")
 app.add_typer(antennes_app, name="antennes")
 
 err = Console(stderr=True)
+out_console = Console()
 
 ScenarioArg = typer.Argument(..., help="Dossier du scénario (scenario.yaml + tables).")
 QuietOpt = typer.Option(False, "--quiet", "-q", help="Sans barre de progression.")
@@ -77,14 +78,14 @@ def demo(
     """Tout le parcours sur le scénario par défaut : matrices, tournées, bus, antennes, pages."""
     index = _run(pipeline.run_demo, scenario, out, osm_file=osm, quiet=quiet)
     if not quiet:
-        err.print(f"Ouvrir [bold]{index}[/]")
+        out_console.print(f"Ouvrir [bold]{index}[/]")
 
 
 @app.command()
 def validate(scenario: Path = ScenarioArg) -> None:
     """Vérifie un scénario et liste toutes ses erreurs (code de sortie 1 s'il y en a)."""
     loaded = _run(pipeline.validate, scenario, quiet=True)
-    err.print(
+    out_console.print(
         f"Scénario « {loaded.name} » valide : {len(loaded.communes)} communes, "
         f"{len(loaded.sites)} lieux, {len(loaded.advisors)} conseillers, "
         f"{len(loaded.visits)} demandes de visite, {len(loaded.residents)} habitants."
@@ -99,7 +100,7 @@ def territory_build(
 ) -> None:
     """Construit (et met en cache) les graphes routier et piéton du territoire."""
     summary = _run(pipeline.build_territory, scenario, osm_file=osm, quiet=quiet)
-    err.print(summary)
+    out_console.print(summary)
 
 
 @app.command()
@@ -111,7 +112,7 @@ def matrix(
 ) -> None:
     """Matrices durée (s) et distance (m) en voiture entre des points (id,lat,lon)."""
     path = _run(pipeline.points_matrix, points, out, osm_file=osm, quiet=quiet)
-    err.print(f"Écrit {path}")
+    out_console.print(f"Écrit {path}")
 
 
 @app.command()
@@ -137,7 +138,7 @@ def visits(
         osm_file=osm,
         quiet=quiet,
     )
-    err.print(summary)
+    out_console.print(summary)
 
 
 @app.command()
@@ -161,7 +162,7 @@ def bus(
         osm_file=osm,
         quiet=quiet,
     )
-    err.print(summary)
+    out_console.print(summary)
 
 
 @antennes_app.command("solve")
@@ -185,7 +186,7 @@ def antennes_solve(
         osm_file=osm,
         quiet=quiet,
     )
-    err.print(summary)
+    out_console.print(summary)
 
 
 @antennes_app.command("compare")
@@ -200,7 +201,7 @@ def antennes_compare(
     report = _run(
         pipeline.run_compare, scenario, variants, out, osm_file=osm, quiet=quiet
     )
-    err.print(f"Rapport : {report}")
+    out_console.print(f"Rapport : {report}")
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -10,14 +10,32 @@ Contract (implemented by the territory/matrices work):
   and sets ``estimated=True``.
 - :func:`walk_matrix` returns walking distances (m) with a cut-off; entries beyond
   the cut-off are :data:`UNREACHABLE`.
+
+Also: :func:`save_npz` / :func:`load_npz`, :func:`read_points_csv` and
+:func:`matrix_from_points_file` (``itinerant matrix --osm --points --out``).
+Matrices computed on a road graph are cached as ``.npz`` in
+``<cache dir>/matrices/<mode>-<key>.npz``, key = sha256 of (territory key, mode,
+ids and coordinates of origins and destinations, snap limit, cut-off, version).
+This module imports numpy and scipy only (solvers may import it).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import dijkstra
+
+if TYPE_CHECKING:
+    from itinerant.territory import Anchor, Network, Territory
 
 UNREACHABLE = 2**40
 """Sentinel for 'no path within the cut-off' in int64 matrices (s or m)."""
@@ -67,24 +85,6 @@ class TravelMatrix:
         """Row index of an origin id."""
         return self.origin_ids.index(place_id)
 
-
-# ----------------------------------------------------------------------------
-# Implementation. Everything below is added to the contract above.
-# ----------------------------------------------------------------------------
-
-import hashlib  # noqa: E402
-import json  # noqa: E402
-import os  # noqa: E402
-import tempfile  # noqa: E402
-from collections.abc import Sequence  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import TYPE_CHECKING  # noqa: E402
-
-import scipy.sparse as sp  # noqa: E402
-from scipy.sparse.csgraph import dijkstra  # noqa: E402
-
-if TYPE_CHECKING:
-    from itinerant.territory import Anchor, Network, Territory
 
 MATRIX_VERSION = "matrix-1"
 """Bump when the computation changes (invalidates cached matrices)."""
@@ -323,12 +323,15 @@ def _matrix_cache_path(territory, mode, origins, dests, max_snap_m, cutoff_m, ca
 
 
 def _graph_matrix(origins, dests, territory, *, mode, max_snap_m, cutoff_m, cache_dir, use_cache) -> TravelMatrix:
-    cache = _matrix_cache_path(territory, mode, origins, dests, max_snap_m, cutoff_m, cache_dir)
-    if use_cache and cache.is_file():
+    cache = _matrix_cache_path(territory, mode, origins, dests, max_snap_m, cutoff_m, cache_dir) if use_cache else None
+    if cache is not None and cache.is_file():
         try:
             return load_npz(cache)
         except Exception:  # noqa: BLE001 - corrupt cache: recompute
             pass
+    if not origins or not dests:
+        empty = np.zeros((len(origins), len(dests)), dtype=np.int64)
+        return TravelMatrix(tuple(p.id for p in origins), tuple(p.id for p in dests), empty, empty.copy(), False, territory.source)
     net = territory.network(mode)
     # snap once per distinct coordinate pair (ids may share a point)
     all_places = origins + dests
@@ -341,7 +344,6 @@ def _graph_matrix(origins, dests, territory, *, mode, max_snap_m, cutoff_m, cach
             coord_index[k] = len(unique)
             unique.append(p)
         where.append(coord_index[k])
-    # error messages must name every faulty *id*: check all places, not only unique ones
     try:
         anchors_u = territory.anchors(unique, max_snap_m=max_snap_m, mode=mode)
     except ValueError:
@@ -383,7 +385,7 @@ def _graph_matrix(origins, dests, territory, *, mode, max_snap_m, cutoff_m, cach
     unreachable &= ~same
     m.duration_s[unreachable] = UNREACHABLE
     m.distance_m[unreachable] = UNREACHABLE
-    if use_cache:
+    if cache is not None:
         save_npz(m, cache)
     return m
 

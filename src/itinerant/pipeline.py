@@ -293,24 +293,209 @@ def _estimated_note(matrices: Matrices) -> str:
     return " (temps de trajet ESTIMÉS, sans réseau routier)" if matrices.estimated else ""
 
 
-def run_visits(*args: Any, **kwargs: Any) -> str:  # replaced below when wired
-    raise NotImplementedError
+def run_visits(
+    folder: Path | None,
+    out: Path,
+    *,
+    replan: Path | None = None,
+    add: Path | None = None,
+    engine: str = "auto",
+    time_limit: float = 15.0,
+    osm_file: Path | None = None,
+    progress: Progress = QUIET,
+    loaded: tuple[Scenario, Matrices] | None = None,
+) -> str:
+    """``itinerant visits``: plan the week of home visits; write plan.json, routes.csv,
+    unassigned.csv into ``out``. Returns a one-paragraph French summary."""
+    from itinerant.visits import SolveParams, problem_from_scenario, solve
+    from itinerant.visits.build import load_added_visits, merge_visits
+    from itinerant.visits.io import read_plan, write_plan
+
+    scenario, matrices = loaded or _load(folder, osm_file, progress)
+    previous = read_plan(replan) if replan is not None else None
+    added = load_added_visits(scenario, add) if add is not None else ()
+    if added:
+        scenario = merge_visits(scenario, added)
+        matrices = Matrices(scenario, matrices.territory, progress)
+    problem = problem_from_scenario(
+        scenario, matrices.drive(), replan=previous, added_visits=added
+    )
+    if engine not in ("auto", "pyvrp", "ortools"):
+        raise InputError([_fault("--engine", f"moteur inconnu « {engine} »", "auto, pyvrp ou ortools")])
+    params = SolveParams(
+        engine=engine, time_limit_s=time_limit, language=scenario.settings.language
+    )
+    with progress.step(f"Tournées à domicile ({len(problem.tasks)} visites)"):
+        plan = solve(problem, params)
+    with progress.step("Vérification et écriture du plan"):
+        paths = write_plan(plan, problem, Path(out))
+    doc = read_plan(paths["plan"])
+    k = doc["kpis"]
+    return (
+        f"{k['served']} visites planifiées sur {k['visits_total']}, "
+        f"{k['unassigned']} non planifiées ({k['must_unassigned']} obligatoires) ; "
+        f"{k['km']:.0f} km, {k['drive_h']:.1f} h de route{_estimated_note(matrices)}. "
+        f"Fichiers : {Path(out)}"
+    )
 
 
-def run_bus(*args: Any, **kwargs: Any) -> str:  # replaced below when wired
-    raise NotImplementedError
+def run_bus(
+    folder: Path | None,
+    out: Path,
+    *,
+    previous: Path | None = None,
+    time_limit: float = 30.0,
+    osm_file: Path | None = None,
+    progress: Progress = QUIET,
+    loaded: tuple[Scenario, Matrices] | None = None,
+) -> str:
+    """``itinerant bus``: the regular bus rota; write timetable.csv, days.csv, kpis.json."""
+    from itinerant.bus.baseline import baseline
+    from itinerant.bus.build import problem_from_scenario
+    from itinerant.bus.io import write_outputs
+    from itinerant.bus.solve import solve
+
+    scenario, matrices = loaded or _load(folder, osm_file, progress)
+    if not scenario.buses:
+        raise InputError([_fault("bus", "le scénario ne décrit aucun bus", "ajouter une table bus")])
+    problem = problem_from_scenario(
+        scenario, matrices.drive(), matrices.walk_to_stops(), previous_timetable=previous
+    )
+    base = baseline(problem)
+    with progress.step(f"Tournée du bus ({len(problem.communes)} communes)"):
+        rota = solve(problem, time_limit_s=time_limit, hint=base.assignments)
+    with progress.step("Écriture de la tournée du bus"):
+        paths = write_outputs(Path(out), problem, rota, base)
+    k = json.loads(Path(paths["kpis"]).read_text(encoding="utf-8"))
+    b = k.get("baseline", {})
+    return (
+        f"Bus : couverture {100 * k['coverage_low_mobility']:.0f} % des personnes peu mobiles "
+        f"(référence {100 * b.get('coverage_low_mobility', 0):.0f} %), "
+        f"{k['km_cycle']:.0f} km par cycle (référence {b.get('km_cycle', 0):.0f}), "
+        f"statut {k['status']}, écart {100 * k['gap']:.1f} %{_estimated_note(matrices)}. "
+        f"Fichiers : {Path(out)}"
+    )
 
 
-def run_antennes(*args: Any, **kwargs: Any) -> str:  # replaced below when wired
-    raise NotImplementedError
+def _variant_dir(scenario: Scenario) -> Path:
+    return scenario.folder / "antennes"
 
 
-def run_compare(*args: Any, **kwargs: Any) -> Path:  # replaced below when wired
-    raise NotImplementedError
+def run_antennes(
+    folder: Path | None,
+    out: Path,
+    *,
+    model: str = "mclp",
+    p: int = 1,
+    minutes: int = 15,
+    mode: str = "car",
+    osm_file: Path | None = None,
+    progress: Progress = QUIET,
+) -> str:
+    """``itinerant antennes``: place ``p`` new antennes among the candidate sites."""
+    from itinerant.antennes.build import solve_variant, variant_from_dict
+    from itinerant.antennes.compare import compare
+
+    scenario, matrices = _load(folder, osm_file, progress)
+    variant = variant_from_dict(
+        {"title": f"{model} p={p} {minutes} min", "model": model, "p": p,
+         "minutes": minutes, "mode": mode},
+        variant_id=f"{model}-p{p}-{minutes}min",
+        file="ligne de commande",
+    )
+    with progress.step(f"Placement des antennes ({model}, p = {p})"):
+        result = solve_variant(scenario, matrices.residents_to_sites(mode), variant)
+        compare(scenario, {mode: matrices.residents_to_sites(mode)}, [variant], Path(out))
+    chosen = ", ".join(result.site_names(scenario)) if hasattr(result, "site_names") else ""
+    status = "optimal prouvé" if result.optimal else f"écart {100 * result.gap:.1f} %"
+    return f"Antennes ({model}) : {chosen} — {status}. Fichiers : {Path(out)}"
 
 
-def run_demo(*args: Any, **kwargs: Any) -> Path:  # replaced below when wired
-    raise NotImplementedError
+def run_compare(
+    folder: Path | None,
+    variant_files: Sequence[Path],
+    out: Path,
+    *,
+    osm_file: Path | None = None,
+    progress: Progress = QUIET,
+    loaded: tuple[Scenario, Matrices] | None = None,
+    render: bool = True,
+) -> Path:
+    """``itinerant antennes compare``: solve each variant, write comparison.json and
+    comparison.xlsx, and render the French HTML report. Returns the report's path."""
+    from itinerant.antennes.build import load_variant
+    from itinerant.antennes.compare import compare
+
+    scenario, matrices = loaded or _load(folder, osm_file, progress)
+    faults = []
+    variants = []
+    for path in variant_files:
+        try:
+            variants.append(load_variant(path))
+        except InputError as exc:
+            faults.extend(exc.faults)
+    if faults:
+        raise InputError(faults)
+    modes = sorted({v.mode for v in variants})
+    by_mode = {m: matrices.residents_to_sites(m) for m in modes}
+    with progress.step(f"Comparaison de {len(variants)} scénarios d'antennes"):
+        comparison = compare(scenario, by_mode, variants, Path(out))
+    if not render:
+        return Path(comparison)
+    from itinerant.reports import render_antennes_report
+
+    with progress.step("Rapport de comparaison"):
+        result = render_antennes_report(
+            scenario, comparison, Path(out), language=scenario.settings.language,
+            estimated=matrices.estimated,
+        )
+    return Path(result["html"]) if isinstance(result, dict) and "html" in result else Path(out)
+
+
+def run_demo(
+    folder: Path | None,
+    out: Path,
+    *,
+    osm_file: Path | None = None,
+    time_limit: float | None = None,
+    progress: Progress = QUIET,
+) -> Path:
+    """``itinerant demo``: the whole chain on a scenario; returns ``index.html``.
+
+    Writes into ``out``: ``scenario/`` (the validated scenario as JSON),
+    ``matrices/`` (.npz), ``visites/``, ``bus/``, ``antennes/``, ``territoire/`` and
+    ``index.html`` linking them all.
+    """
+    from itinerant.matrices import save_npz
+    from itinerant.reports import render_reports
+
+    out = Path(out)
+    scenario, matrices = _load(folder, osm_file, progress)
+    loaded = (scenario, matrices)
+    write_json(out / "scenario" / "scenario.json", scenario.model_dump(mode="json"))
+    save_npz(matrices.drive(), out / "matrices" / "voiture.npz")
+    if scenario.residents and any(s.kind == "bus_stop" for s in scenario.sites):
+        save_npz(matrices.walk_to_stops(), out / "matrices" / "pieton_arrets.npz")
+    plan_dir = bus_dir = comparison = None
+    if scenario.advisors and scenario.visits:
+        run_visits(None, out / "visites", loaded=loaded, progress=progress,
+                   **({"time_limit": time_limit} if time_limit else {}))
+        plan_dir = out / "visites"
+    if scenario.buses and scenario.residents:
+        run_bus(None, out / "bus", loaded=loaded, progress=progress,
+                **({"time_limit": time_limit} if time_limit else {}))
+        bus_dir = out / "bus"
+    variants = sorted(_variant_dir(scenario).glob("*.yaml"))
+    if variants and scenario.residents:
+        comparison = run_compare(None, variants, out / "antennes", loaded=loaded,
+                                 progress=progress, render=False)
+    with progress.step("Cartes, feuilles de route, affiches et page d'accueil"):
+        result = render_reports(
+            scenario, out, plan=plan_dir, bus=bus_dir, comparison=comparison,
+            language=scenario.settings.language, estimated=matrices.estimated,
+            geometry=matrices.geometry(),
+        )
+    return Path(result["index"])
 
 
 __all__: Sequence[str] = [

@@ -565,7 +565,8 @@ class Territory:
             if not d <= max_snap_m
         ]
         if far:
-            head = f"{len(far)} lieu{'x' if len(far) > 1 else ''} trop loin du réseau routier ({mode}, {self.source}) :"
+            network = "routier" if mode == "drive" else "piéton"
+            head = f"{len(far)} lieu{'x' if len(far) > 1 else ''} trop loin du réseau {network} ({self.source}) :"
             raise TerritoryError("\n".join([head, *(f"  - {m}" for m in far)]))
         return [
             Anchor(int(net.pt_entry[i]), float(net.pt_frac[i]), float(d), float(net.pt_lat[i]), float(net.pt_lon[i]))

@@ -15,11 +15,12 @@ Constraints
     >= minimum; ``sum_i u[g, i] <= visits of g's stops``; a chain arc only between
     consecutive occupied slots; drive times between consecutive stops fit the gap
     between slots, and depot -> first / last -> depot fit the day.
-Objective (maximise, integer metres-equivalent)
-    ``sum_g sum_i round(n_g * gain_i * metres_per_resident) * u[g, i]``
-    ``- metres driven - F * sum short - R * churn``
-    with ``F`` and ``R`` larger than every other term (frequencies first, then few
-    changes against the previous timetable, then coverage traded against km).
+Objective, lexicographic, solved in stages (each stage fixes the level reached)
+    1. minimise ``sum short`` (frequencies first);
+    2. with a previous timetable, minimise churn (communes whose slot moved);
+    3. maximise ``sum_g sum_i round(n_g * gain_i * metres_per_resident) * u[g, i]
+       - metres driven`` (coverage traded against km, integer metres-equivalent).
+    The reported objective, bound and gap are those of stage 3.
     Metres driven per bus, day and week = sum of depot round trips of occupied stops
     minus the savings ``d(s, depot) + d(depot, t) - d(s, t)`` of chain arcs (exact when
     the matrix obeys the triangle inequality, and with every pair kept).
@@ -28,7 +29,7 @@ Objective (maximise, integer metres-equivalent)
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -74,9 +75,9 @@ class Rota:
     """A rota and its exact score.
 
     ``status`` is ``OPTIMAL``/``FEASIBLE`` (CP-SAT), ``BASELINE`` or ``HINT`` (the
-    solver found nothing better than its starting rota). ``objective``/``bound`` are in
-    the model's units (metres-equivalent, maximised); ``gap = (bound - objective) /
-    max(1, |objective|)``.
+    solver found nothing better than its starting rota). ``objective``/``bound`` are
+    those of the last stage (coverage points - metres, maximised);
+    ``gap = |bound - objective| / max(1, |objective|)``.
     """
 
     assignments: tuple[Assignment, ...]
@@ -95,6 +96,16 @@ class Rota:
     solve_s: float
     violations: tuple[str, ...] = field(default=())
 
+    @property
+    def score(self) -> int:
+        """Exact coverage points minus metres driven (the last stage's objective)."""
+        return self.coverage_points - self.distance_m
+
+    @property
+    def key(self) -> tuple[int, int, int]:
+        """Lexicographic quality, larger is better: (-missing visits, -churn, score)."""
+        return (-sum(self.shortfall), -(self.churn or 0), self.score)
+
 
 # ----------------------------------------------------------------------------- scoring
 
@@ -107,20 +118,6 @@ def _coverage_coefs(problem: BusProblem) -> list[list[int]]:
         [round(g.count * gain * problem.metres_per_resident) for gain in gains]
         for g in problem.groups
     ]
-
-
-def _penalties(problem: BusProblem) -> tuple[int, int]:
-    """(F per missing visit, R per moved commune): each dominates all lower terms."""
-    cov = sum(sum(c) for c in _coverage_coefs(problem))
-    dm = problem.drive_m
-    dmax = int(dm[dm < UNREACHABLE].max()) if (dm < UNREACHABLE).any() else 0
-    n_slots = sum(
-        len(b.days) * len(b.slot_starts_s) for b in problem.buses
-    ) * problem.cycle_weeks
-    km_max = 2 * dmax * (n_slots + 1)
-    r = cov + km_max + 1
-    f = r * (len(problem.communes) + 1)
-    return f, r
 
 
 def _slot_table(problem: BusProblem, assignments: tuple[Assignment, ...]):
@@ -232,8 +229,7 @@ def evaluate(
     churn = _churn(P, assignments)
     if P.max_km_m is not None and dist_total > P.max_km_m:
         violations.append(f"drives {dist_total} m > max_km_m {P.max_km_m}")
-    f_pen, r_pen = _penalties(P)
-    exact = points - dist_total - f_pen * sum(shortfall) - r_pen * (churn or 0)
+    exact = points - dist_total
     obj = float(exact if objective is None else objective)
     bnd = float(exact if bound is None else bound)
     return Rota(
@@ -334,7 +330,6 @@ def solve(
     P = problem
     W = P.cycle_weeks
     m = cp_model.CpModel()
-    f_pen, r_pen = _penalties(P)
     dm = P.drive_m
     ds = P.drive_s
 
@@ -530,12 +525,9 @@ def solve(
         else:
             churn_const += 1
 
-    m.Maximize(
-        sum(cov_terms)
-        - km_expr
-        - f_pen * sum(shorts)
-        - r_pen * (sum(churn_terms) + churn_const)
-    )
+    cov_expr = sum(cov_terms)
+    short_expr = sum(shorts)
+    churn_expr = sum(churn_terms) + churn_const
 
     if hint:
         chosen = {
@@ -546,12 +538,41 @@ def solve(
         for key, v in x.items():
             m.AddHint(v, 1 if key in chosen else 0)
 
-    solver = cp_model.CpSolver()
-    solver.parameters.linearization_level = 2
-    solver.parameters.max_time_in_seconds = float(time_limit_s)
-    solver.parameters.num_workers = int(workers)
-    solver.parameters.random_seed = int(seed)
-    status = solver.Solve(m)
+    def run(limit_s: float):
+        solver = cp_model.CpSolver()
+        prm = solver.parameters
+        prm.linearization_level = 2
+        prm.presolve_probing_deterministic_time_limit = 0.2
+        prm.max_time_in_seconds = max(0.5, float(limit_s))
+        prm.num_workers = int(workers)
+        prm.random_seed = int(seed)
+        return solver, solver.Solve(m)
+
+    def rehint(solver) -> None:
+        m.ClearHints()
+        for i in range(len(m.Proto().variables)):
+            v = m.GetIntVarFromProtoIndex(i)
+            m.AddHint(v, solver.Value(v))
+
+    # lexicographic stages: 1. fewest missing visits, 2. fewest moved communes,
+    # 3. coverage traded against km. Each stage fixes the level reached before.
+    stages = []
+    if shorts:
+        stages.append(("frequency", short_expr))
+    if churn_terms:
+        stages.append(("churn", churn_expr))
+    notes = []
+    for name, expr in stages:
+        left = time_limit_s - (time.perf_counter() - t0)
+        m.Minimize(expr)
+        solver, st = run(min(left * 0.25, left))
+        if st in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            best = int(round(solver.ObjectiveValue()))
+            m.Add(expr <= best)
+            rehint(solver)
+            notes.append(f"{name}: {best} ({solver.StatusName(st)})")
+    m.Maximize(cov_expr - km_expr)
+    solver, status = run(time_limit_s - (time.perf_counter() - t0))
     elapsed = time.perf_counter() - t0
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         # the model is always feasible (all-empty rota); only a timeout before any
@@ -575,10 +596,9 @@ def solve(
         # with pruned arcs the model's km are an upper estimate: keep the hint when
         # its exact score is better than the solver's rota
         start = evaluate(P, tuple(hint))
-        exact = evaluate(P, rota.assignments)
-        if start.objective > exact.objective and not start.violations:
-            return evaluate(
-                P, start.assignments, status="HINT", objective=rota.objective,
-                bound=rota.bound, solve_s=elapsed,
+        if start.key > evaluate(P, rota.assignments).key and not start.violations:
+            return replace(
+                start, status="HINT", objective=rota.objective, bound=rota.bound,
+                gap=rota.gap, solve_s=elapsed,
             )
     return rota

@@ -8,8 +8,8 @@ Every file is written atomically (temporary file + ``os.replace``). French by de
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,7 @@ def render_reports(scenario: Scenario, out_dir: str | os.PathLike[str], *, plan:
                    bus: Any = None, comparison: Any = None, language: str = "fr",
                    estimated: bool = True, geometry: Geometry | None = None,
                    pdf: bool = True, contact: str | None = None,
-                   on_step: Callable[[str], None] | None = None) -> dict[str, Any]:
+                   progress: Any = None) -> dict[str, Any]:
     """Render every available output into the standard layout and write ``index.html``.
 
     Parameters
@@ -52,31 +52,35 @@ def render_reports(scenario: Scenario, out_dir: str | os.PathLike[str], *, plan:
         True when travel times come from the estimated model (no road file).
     geometry
         ``geometry(a_id, b_id) -> [(lat, lon)]`` road paths, or None (straight lines).
-    on_step
-        Called with a short label before each step (for a progress bar), e.g. "visites".
+    progress
+        An object whose ``step(label)`` is a context manager (``pipeline.Progress``),
+        entered around each step; None = silent.
 
     Returns
     -------
     ``{"territory", "visits", "bus", "antennes", "index"}`` (absent parts are None).
     """
     out = Path(out_dir)
-    step = on_step or (lambda label: None)
+
+    def step(label: str) -> contextlib.AbstractContextManager[Any]:
+        return progress.step(label) if progress is not None else contextlib.nullcontext()
+
     res: dict[str, Any] = {"visits": None, "bus": None, "antennes": None}
-    step("territoire")
-    res["territory"] = render_territory_map(scenario, out / "territoire" / "carte.html",
-                                            language=language, estimated=estimated)
+    with step("Rendu : carte du territoire"):
+        res["territory"] = render_territory_map(scenario, out / "territoire" / "carte.html",
+                                                language=language, estimated=estimated)
     if plan is not None:
-        step("visites")
-        res["visits"] = render_week(scenario, plan, out / "visites", language=language,
-                                    estimated=estimated, geometry=geometry, pdf=pdf)
+        with step("Rendu : semaine et feuilles de route"):
+            res["visits"] = render_week(scenario, plan, out / "visites", language=language,
+                                        estimated=estimated, geometry=geometry, pdf=pdf)
     if bus is not None:
-        step("bus")
-        res["bus"] = render_bus(scenario, bus, out / "bus", language=language, estimated=estimated,
-                                contact=contact, pdf=pdf)
+        with step("Rendu : tournée du bus et affiches"):
+            res["bus"] = render_bus(scenario, bus, out / "bus", language=language,
+                                    estimated=estimated, contact=contact, pdf=pdf)
     if comparison is not None:
-        step("antennes")
-        res["antennes"] = render_antennes_report(scenario, comparison, out / "antennes",
-                                                 language=language, estimated=estimated)
-    step("index")
-    res["index"] = render_index(out, scenario=scenario, language=language, estimated=estimated)
+        with step("Rendu : comparaison des antennes"):
+            res["antennes"] = render_antennes_report(scenario, comparison, out / "antennes",
+                                                     language=language, estimated=estimated)
+    with step("Rendu : index"):
+        res["index"] = render_index(out, scenario=scenario, language=language, estimated=estimated)
     return res

@@ -110,7 +110,7 @@ def leg_path(a_id: str, b_id: str, pts: dict[str, tuple[float, float]],
     if geometry is not None:
         try:
             path = [(float(la), float(lo)) for la, lo in geometry(a_id, b_id)]
-        except (KeyError, ValueError):
+        except Exception:  # noqa: BLE001 - a missing road path is drawn straight, never fatal
             path = []
         if len(path) >= 2:
             return path, False
@@ -367,10 +367,12 @@ class Pdf(FPDF):
         self.set_text_color(0, 0, 0)
 
     def write_line(self, text: str, size: float = 12, bold: bool = False, h: float | None = None,
-                   colour: tuple[int, int, int] = (0, 0, 0)) -> None:
+                   colour: tuple[int, int, int] = (0, 0, 0), indent: float = 0) -> None:
         self.font(size, bold)
         self.set_text_color(*colour)
-        self.multi_cell(0, h or size * 0.5, self.clean(text), new_x="LMARGIN", new_y="NEXT")
+        self.set_x(self.l_margin + indent)
+        self.multi_cell(self.w - self.r_margin - self.l_margin - indent, h or size * 0.5,
+                        self.clean(text), new_x="LMARGIN", new_y="NEXT")
         self.set_text_color(0, 0, 0)
 
     def dot(self, x: float, y: float, r: float, style: str = "F") -> None:

@@ -217,7 +217,8 @@ def render_public_map(scenario: Scenario, timetable: Any, path: str | os.PathLik
         folium.CircleMarker([c.lat, c.lon], radius=4 + 2.5 * math.sqrt(n), color="#6c757d", weight=1,
                             fill=True, fill_opacity=0.25, tooltip=folium.Tooltip(tip)).add_to(agg)
         static.dot(c.lat, c.lon, r=3 + 1.5 * math.sqrt(n), colour="#6c757d", shape="ring")
-        static.label(c.lat, c.lon, c.name)
+        if len(scenario.communes) <= 12:
+            static.label(c.lat, c.lon, c.name)
     agg.add_to(m)
     stops = folium.FeatureGroup(name=T["bus_stop"], show=True)
     places = folium.FeatureGroup(name=f"{T['office']} / {T['antenne']}", show=True)
@@ -261,14 +262,16 @@ def render_territory_map(scenario: Scenario, path: str | os.PathLike[str], *, la
     for c in scenario.communes:
         folium.CircleMarker([c.lat, c.lon], radius=3, color="#333", fill=True,
                             tooltip=html.escape(f"{c.name} ({c.code}) - {T['population']} {c.population}")).add_to(com)
-        static.label(c.lat, c.lon, c.name)
+        if len(scenario.communes) <= 12:
+            static.label(c.lat, c.lon, c.name)
     com.add_to(m)
     st = folium.FeatureGroup(name=T["sites"], show=True)
     for s in scenario.sites:
         if s.kind == "home":
             continue
         _site_marker(scenario, s, language).add_to(st)
-        static.dot(s.lat, s.lon, r=4, colour=KIND_COLOURS.get(s.kind, "#333"), shape="square")
+        static.dot(s.lat, s.lon, r=4 if s.kind != "bus_stop" else 2.5,
+                   colour=KIND_COLOURS.get(s.kind, "#333"), shape="square")
     st.add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
     title = f"{T['territory_map']} - {scenario.title or scenario.name}"

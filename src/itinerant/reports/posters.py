@@ -59,6 +59,7 @@ def _slots(scenario: Scenario, rows: list[dict[str, Any]], language: str, cycle:
         a, b = fmt.format_time(r["start_s"], language), fmt.format_time(r["end_s"], language)
         hours = f"de {a} à {b}" if fmt.lang(language) == "fr" else f"{a} - {b}"
         out.append({"when": f"{words[0].upper()}{words[1:]}, {hours}", "words": words, "hours": hours,
+                    "title": f"{words[0].upper()}{words[1:]}",
                     "stop": site_name(scenario, r["stop_id"])})
     return out
 
@@ -81,7 +82,8 @@ def poster_pdf(commune: str, slots: list[dict[str, str]], dates: list[str], cont
     pdf.ln(8)
     for s in slots:
         pdf.font(22, True)
-        pdf.multi_cell(0, 11, pdf.clean(s["when"]), align="C", new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 11, pdf.clean(s["title"]), align="C", new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 11, pdf.clean(s["hours"]), align="C", new_x="LMARGIN", new_y="NEXT")
         pdf.font(16)
         pdf.multi_cell(0, 9, pdf.clean(f"{T['stop']} : {s['stop']}"), align="C", new_x="LMARGIN", new_y="NEXT")
         pdf.ln(5)

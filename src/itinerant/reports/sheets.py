@@ -202,9 +202,9 @@ def day_sheet_pdf(scenario: Scenario, route: dict[str, Any], *, language: str = 
         elif k == "return":
             pdf.write_line(f"{tm(it['time'])}  {T['return']} : {it['place']}", 13, True, h=7)
         elif k == "drive":
-            pdf.write_line(f"      {T['drive']} {fmt.format_duration(it['travel_s'], language)}"
+            pdf.write_line(f"{T['drive']} {fmt.format_duration(it['travel_s'], language)}"
                            f" - {fmt.format_km(it['travel_m'], language)}", 11, h=6,
-                           colour=(80, 80, 80))
+                           colour=(80, 80, 80), indent=9)
         elif k == "lunch":
             pdf.set_fill_color(238, 238, 238)
             pdf.font(13, True)
@@ -222,14 +222,14 @@ def day_sheet_pdf(scenario: Scenario, route: dict[str, Any], *, language: str = 
             pdf.write_line(f"{it['seq']}.  {tm(it['start'])} - {tm(it['end'])}   {it['name']}{pin}",
                            14, True, h=7.5)
             place = ", ".join(p for p in (it["address"], it["commune"]) if p)
-            pdf.write_line(f"      {place}", 13, h=6.5)
+            pdf.write_line(place, 13, h=6.5, indent=9)
             line3 = []
             if it["phone"]:
                 line3.append(f"{T['phone']} : {it['phone']}")
             line3.append(f"{T['arrival']} {tm(it['arrival'])}")
-            pdf.write_line("      " + "   ".join(line3), 12, h=6)
+            pdf.write_line("   ".join(line3), 12, h=6, indent=9)
             if it["reason"]:
-                pdf.write_line(f"      {T['reason']} : {it['reason']}", 12, h=6)
+                pdf.write_line(f"{T['reason']} : {it['reason']}", 12, h=6, indent=9)
             pdf.ln(1)
     # map
     map_h = 95.0
