@@ -8,7 +8,6 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 import pytest
-from test_territory import BBOX, COMU_ANDORRA, COMU_ESCALDES, andorra, territory_cache  # noqa: F401
 
 from itinerant import matrices as matrices_mod
 from itinerant.errors import InputError, TerritoryError
@@ -24,7 +23,19 @@ from itinerant.matrices import (
     save_npz,
     walk_matrix,
 )
-from itinerant.territory import Territory
+from itinerant.territory import Territory, build_territory
+
+# Same box and cache location as tests/test_territory.py: the graphs are built once per
+# session and read back from the on-disk cache here.
+BBOX = (42.495, 1.505, 42.530, 1.560)
+COMU_ANDORRA = Place("comu-andorra", 42.5073178, 1.5220939)
+COMU_ESCALDES = Place("comu-escaldes", 42.5107734, 1.5390846)
+
+
+@pytest.fixture(scope="session")
+def andorra(andorra_osm: Path, tmp_path_factory: pytest.TempPathFactory) -> Territory:
+    """Drive and walk graphs of central Andorra (real OSM roads)."""
+    return build_territory(andorra_osm, bbox=BBOX, cache_dir=tmp_path_factory.getbasetemp() / "itinerant-cache")
 
 
 def _node_places(G: nx.MultiDiGraph, k: int, seed: int) -> tuple[list, list[Place]]:

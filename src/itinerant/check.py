@@ -6,7 +6,7 @@ raises :class:`~itinerant.errors.SolverError` when there is any. Every plan the
 product returns or writes passes through it.
 
 Rules checked: each task served exactly once or listed unassigned (never both, never
-missing, no unknown id; hard tasks never unassigned); each vehicle used at most once
+missing, no unknown id); each vehicle used at most once
 and its advisor, date and sites match; shift (departure, return), maximum working
 time, capacity; allowed day, skill, advisor and date of each task; start inside a
 window (and end too when ``end_in_window``), end = start + duration, pinned start;
@@ -55,8 +55,6 @@ def check_plan(problem: VisitProblem, plan: Plan) -> list[str]:
     for tid, t in tasks.items():
         if tid not in served and tid not in unassigned:
             out.append(f"visite {tid} ni servie ni listée non planifiée")
-        if tid in unassigned and tid not in served and t.penalty is None:
-            out.append(f"visite obligatoire {tid} non servie")
     used = Counter(r.vehicle_id for r in plan.routes)
     for vid, n in used.items():
         if n > 1:

@@ -42,7 +42,7 @@ app.add_typer(territory_app, name="territory")
 app.add_typer(antennes_app, name="antennes")
 
 err = Console(stderr=True)
-out_console = Console()
+out_console = Console(soft_wrap=True)
 
 ScenarioArg = typer.Argument(..., help="Dossier du scénario (scenario.yaml + tables).")
 QuietOpt = typer.Option(False, "--quiet", "-q", help="Sans barre de progression.")
@@ -59,10 +59,10 @@ def _run(func, *args, quiet: bool = False, **kwargs):
     except InputError as exc:
         err.print(f"[bold red]{exc.args[0].splitlines()[0]}[/]")
         for fault in exc.faults:
-            err.print(f"  - {fault}", markup=False, highlight=False)
+            err.print(f"  - {fault}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
     except ItinerantError as exc:
-        err.print(f"[bold red]Erreur :[/] {exc}", highlight=False)
+        err.print(f"[bold red]Erreur :[/] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
 
 

@@ -265,11 +265,21 @@ class Matrices:
 def points_matrix(
     points_csv: Path, out: Path, *, osm_file: Path | None, progress: Progress = QUIET
 ) -> Path:
-    """``itinerant matrix``: drive matrix between the points of a CSV ``id,lat,lon``."""
-    from itinerant.matrices import matrix_from_points_file
+    """``itinerant matrix``: drive matrix between the points of a CSV ``id,lat,lon``
+    (on the roads of ``osm_file``, else on the estimated model)."""
+    from itinerant.matrices import (
+        drive_matrix,
+        matrix_from_points_file,
+        read_points_csv,
+        save_npz,
+    )
 
     with progress.step("Matrice des trajets"):
-        return Path(matrix_from_points_file(osm_file, Path(points_csv), Path(out)))
+        if osm_file is not None:
+            matrix_from_points_file(Path(osm_file), Path(points_csv), Path(out), cache_dir=cache_dir())
+        else:
+            save_npz(drive_matrix(read_points_csv(Path(points_csv)), territory=None), Path(out))
+    return Path(out)
 
 
 # --------------------------------------------------------------------------- helpers

@@ -22,7 +22,8 @@ Pipeline (nothing is ever downloaded):
    *exactly* the graph's values.
 
 The result is cached (pickle) in ``$ITINERANT_CACHE`` or ``~/.cache/itinerant``,
-keyed by the sha256 of the file, the bounding box and the settings version.
+keyed by the sha256 of the file, the bounding box and the settings (speed tables,
+radii, osmnx version and filters, ``SETTINGS_VERSION``): ``territory-<key>.pickle``.
 
 Speeds (``speed_kph``) when ``maxspeed`` is absent or unusable
 (``none``/``signals``/``variable``):
@@ -181,9 +182,7 @@ def speed_for(highway: str | list, maxspeed: Any, *, oneway: bool, urban: bool) 
 
 def _osmnx_filter(network_type: str) -> list[tuple[str, bool, re.Pattern | None]]:
     """osmnx's Overpass way filter as (key, negate, regex|None) clauses."""
-    from osmnx import _overpass
-
-    text = _overpass._get_network_filter(network_type)
+    text = _osmnx_filter_text(network_type)
     clauses = []
     for m in re.finditer(r'\["([^"]+)"(?:(!?~)"([^"]*)")?\]', text):
         key, op, pattern = m.group(1), m.group(2), m.group(3)
@@ -601,6 +600,30 @@ def _fmt_m(value: float) -> str:
     return f"{round(value):,}".replace(",", " ")
 
 
+def _settings_fingerprint() -> dict[str, Any]:
+    """Everything that changes the graphs, for the cache key."""
+    import osmnx
+
+    return {
+        "v": SETTINGS_VERSION,
+        "osmnx": osmnx.__version__,
+        "rural": RURAL_SPEED_KPH,
+        "urban": URBAN_SPEED_KPH,
+        "default": DEFAULT_SPEED_KPH,
+        "radius": PLACE_RADIUS_M,
+        "implicit": IMPLICIT_MAXSPEED_KPH,
+        "walk": WALK_SPEED_KPH,
+        "snap_step": SNAP_STEP_M,
+        "filters": [_osmnx_filter_text("drive"), _osmnx_filter_text("walk")],
+    }
+
+
+def _osmnx_filter_text(network_type: str) -> str:
+    from osmnx import _overpass
+
+    return _overpass._get_network_filter(network_type)
+
+
 def build_territory(
     osm_file: Path | str,
     *,
@@ -629,7 +652,7 @@ def build_territory(
     norm_bbox = tuple(round(float(x), 6) for x in bbox) if bbox is not None else None
     if norm_bbox is not None and not (norm_bbox[0] < norm_bbox[2] and norm_bbox[1] < norm_bbox[3]):
         raise TerritoryError(f"emprise invalide {norm_bbox} : attendu (sud, ouest, nord, est)")
-    key_src = json.dumps({"sha256": digest, "bbox": norm_bbox, "v": SETTINGS_VERSION}, sort_keys=True)
+    key_src = json.dumps({"sha256": digest, "bbox": norm_bbox, "settings": _settings_fingerprint()}, sort_keys=True)
     key = hashlib.sha256(key_src.encode()).hexdigest()[:24]
     cache = (cache_dir if cache_dir is not None else default_cache_dir()) / f"territory-{key}.pickle"
     if use_cache and cache.is_file():

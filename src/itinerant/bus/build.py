@@ -28,6 +28,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -145,6 +146,25 @@ def read_timetable(path: Path | str, *, cycle_weeks: int = 4) -> list[dict]:
     if faults:
         raise InputError(faults)
     return rows
+
+
+def previous_slots(rows: list[dict], commune_codes: list[str] | tuple[str, ...]) -> list[PreviousSlot]:
+    """Rows of :func:`read_timetable` as :class:`PreviousSlot` (unknown communes dropped;
+    a commune with several rows keeps its first)."""
+    idx = {code: i for i, code in enumerate(commune_codes)}
+    out: dict[int, PreviousSlot] = {}
+    for r in rows:
+        c = idx.get(r["commune_code"])
+        if c is not None and c not in out:
+            out[c] = PreviousSlot(c, r["stop_id"], r["weekday"], r["start_s"], tuple(r["weeks"]))
+    return list(out.values())
+
+
+def with_previous_timetable(problem: BusProblem, path: Path | str) -> BusProblem:
+    """The same problem, re-planned against a published ``timetable.csv``."""
+    rows = read_timetable(path, cycle_weeks=problem.cycle_weeks)
+    prev = previous_slots(rows, [c.code for c in problem.communes])
+    return replace(problem, previous=tuple(prev))
 
 
 def problem_from_scenario(
@@ -310,10 +330,7 @@ def problem_from_scenario(
     # previous timetable
     previous: list[PreviousSlot] = []
     if previous_timetable is not None:
-        for r in read_timetable(previous_timetable, cycle_weeks=W):
-            c = commune_idx.get(r["commune_code"])
-            if c is not None:
-                previous.append(PreviousSlot(c, r["stop_id"], r["weekday"], r["start_s"], r["weeks"]))
+        previous = previous_slots(read_timetable(previous_timetable, cycle_weeks=W), [c.code for c in scenario.communes])
 
     cal = scenario.calendar
     end = cal.week_start + dt.timedelta(days=7 * W)

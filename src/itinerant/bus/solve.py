@@ -95,6 +95,8 @@ class Rota:
     gap: float
     solve_s: float
     violations: tuple[str, ...] = field(default=())
+    stages: tuple[str, ...] = field(default=())
+    """What the earlier lexicographic stages reached ("frequency: 0 (OPTIMAL, 1.2 s)")."""
 
     @property
     def score(self) -> int:
@@ -529,30 +531,39 @@ def solve(
     short_expr = sum(shorts)
     churn_expr = sum(churn_terms) + churn_const
 
-    if hint:
-        chosen = {
-            (a.stop, a.bus, a.weekday, a.slot, P.patterns.index(tuple(a.weeks)))
-            for a in hint
-            if tuple(a.weeks) in P.patterns
-        }
-        for key, v in x.items():
-            m.AddHint(v, 1 if key in chosen else 0)
-
-    def run(limit_s: float):
+    def run(model, limit_s: float, n_workers: int | None = None):
         solver = cp_model.CpSolver()
         prm = solver.parameters
         prm.linearization_level = 2
         prm.presolve_probing_deterministic_time_limit = 0.2
         prm.max_time_in_seconds = max(0.5, float(limit_s))
-        prm.num_workers = int(workers)
+        prm.num_workers = int(n_workers or workers)
         prm.random_seed = int(seed)
-        return solver, solver.Solve(m)
+        return solver, solver.Solve(model)
 
-    def rehint(solver) -> None:
+    def rehint(values) -> None:
         m.ClearHints()
-        for i in range(len(m.Proto().variables)):
-            v = m.GetIntVarFromProtoIndex(i)
-            m.AddHint(v, solver.Value(v))
+        for i, val in enumerate(values):
+            m.AddHint(m.GetIntVarFromProtoIndex(i), val)
+
+    if hint:
+        # complete the starting rota into a full assignment of the model (z, u, short
+        # follow from x), so every stage starts from it
+        chosen = {
+            (a.stop, a.bus, a.weekday, a.slot, P.patterns.index(tuple(a.weeks)))
+            for a in hint
+            if tuple(a.weeks) in P.patterns
+        }
+        m.Maximize(cov_expr - km_expr)
+        fixed_m = m.Clone()
+        for key, v in x.items():
+            fixed_m.Add(fixed_m.GetBoolVarFromProtoIndex(v.Index()) == int(key in chosen))
+        fsolver, fst = run(fixed_m, min(10.0, time_limit_s / 4), 1)
+        if fst in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            rehint([fsolver.Value(fixed_m.GetIntVarFromProtoIndex(i)) for i in range(len(m.Proto().variables))])
+        else:
+            for key, v in x.items():
+                m.AddHint(v, int(key in chosen))
 
     # lexicographic stages: 1. fewest missing visits, 2. fewest moved communes,
     # 3. coverage traded against km. Each stage fixes the level reached before.
@@ -562,17 +573,26 @@ def solve(
     if churn_terms:
         stages.append(("churn", churn_expr))
     notes = []
+    start = evaluate(P, tuple(hint)) if hint is not None else None
     for name, expr in stages:
         left = time_limit_s - (time.perf_counter() - t0)
         m.Minimize(expr)
-        solver, st = run(min(left * 0.25, left))
+        t1 = time.perf_counter()
+        solver, st = run(m, left * 0.25)
         if st in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             best = int(round(solver.ObjectiveValue()))
             m.Add(expr <= best)
-            rehint(solver)
-            notes.append(f"{name}: {best} ({solver.StatusName(st)})")
+            hinted = None
+            if start is not None:
+                hinted = sum(start.shortfall) if name == "frequency" else start.churn
+            if hinted is None or hinted > best:
+                # the starting rota no longer qualifies
+                rehint([solver.Value(m.GetIntVarFromProtoIndex(i)) for i in range(len(m.Proto().variables))])
+            notes.append(
+                f"{name}: {best} ({solver.StatusName(st)}, {time.perf_counter() - t1:.1f} s)"
+            )
     m.Maximize(cov_expr - km_expr)
-    solver, status = run(time_limit_s - (time.perf_counter() - t0))
+    solver, status = run(m, time_limit_s - (time.perf_counter() - t0))
     elapsed = time.perf_counter() - t0
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         # the model is always feasible (all-empty rota); only a timeout before any
@@ -592,13 +612,13 @@ def solve(
         bound=solver.BestObjectiveBound(),
         solve_s=elapsed,
     )
-    if hint is not None:
+    rota = replace(rota, stages=tuple(notes))
+    if start is not None:
         # with pruned arcs the model's km are an upper estimate: keep the hint when
         # its exact score is better than the solver's rota
-        start = evaluate(P, tuple(hint))
         if start.key > evaluate(P, rota.assignments).key and not start.violations:
             return replace(
                 start, status="HINT", objective=rota.objective, bound=rota.bound,
-                gap=rota.gap, solve_s=elapsed,
+                gap=rota.gap, solve_s=elapsed, stages=tuple(notes),
             )
     return rota

@@ -27,6 +27,15 @@ def min_visits_from_rule(
     return max((v for t, v in rule if population > t), default=0)
 
 
+def _metric_closure(a: np.ndarray) -> np.ndarray:
+    """Shortest paths over the matrix (Floyd-Warshall), so the triangle inequality
+    holds exactly after rounding."""
+    a = a.copy()
+    for k in range(a.shape[0]):
+        a = np.minimum(a, a[:, [k]] + a[[k], :])
+    return a
+
+
 def synthetic_problem(
     n_communes: int = 12,
     *,
@@ -54,8 +63,8 @@ def synthetic_problem(
     rad = radius_m * np.sqrt(rng.uniform(0.05, 1, n_communes))
     xy = np.vstack([[0.0, 0.0], np.c_[rad * np.cos(ang), rad * np.sin(ang)]])
     dist = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(-1)) * circuity
-    dm = np.rint(dist).astype(np.int64)
-    dsec = np.rint(dist / (speed_kph / 3.6)).astype(np.int64)
+    dm = _metric_closure(np.rint(dist).astype(np.int64))
+    dsec = _metric_closure(np.rint(dist / (speed_kph / 3.6)).astype(np.int64))
     pops = np.sort(np.rint(rng.lognormal(5.3, 0.8, n_communes)).astype(int))[::-1]
     communes = []
     groups = []

@@ -97,7 +97,7 @@ def render_antennes_report(scenario: Scenario, comparison: Any, out_dir: str | o
     """Write ``<name>.html`` (the board report) and ``<name>.xlsx`` (the same table).
 
     ``comparison`` is ``comparison.json``, its folder, or the parsed dict.
-    Returns ``{"report", "workbook"}``.
+    Returns ``{"report", "html" (same path), "workbook"}``.
     """
     comp = load_json(comparison, "comparison.json")
     est = bool(comp.get("estimated", True)) if estimated is None else estimated
@@ -107,8 +107,15 @@ def render_antennes_report(scenario: Scenario, comparison: Any, out_dir: str | o
     low_t = int(comp.get("low_mobility_total") or 0)
     yes = "oui" if fmt.lang(language) == "fr" else "yes"
     table: list[dict[str, Any]] = [
-        {"label": T["model"], "cls": "", "cells": [f"{v.get('model', '')} (p = {v.get('p', '')})" for v in vs]},
+        {"label": T["model"], "cls": "",
+         "cells": [" - ".join(x for x in (v.get("model_label") or v.get("model", ""), v.get("mode_label", ""))
+                              if x) for v in vs]},
+        {"label": T["new_antennes"], "cls": "num", "cells": [v.get("p", "") for v in vs]},
+        {"label": T["threshold"], "cls": "num",
+         "cells": [f"{v['minutes']} min" if v.get("minutes") is not None else "" for v in vs]},
     ]
+    if any(v.get("objective_label") for v in vs):
+        table.append({"label": T["result"], "cls": "", "cells": [v.get("objective_label", "") for v in vs]})
     for th in comp.get("thresholds_min", [10, 15, 20]):
         table.append({"label": f"{T['population']} {T['within']} {th} {T['minutes']}", "cls": "num",
                       "cells": [_cell_pair((v.get("population_within") or {}).get(str(th)), pop_t, language)
@@ -139,6 +146,8 @@ def render_antennes_report(scenario: Scenario, comparison: Any, out_dir: str | o
     for v in vs:
         variants.append({
             "title": v.get("title") or v["id"], "svg": variant_svg(scenario, v, language=language),
+            "description": v.get("description") or "",
+            "removed": [r.get("name") or r.get("id", "") for r in v.get("removed") or []],
             "sites": [{"name": s["name"], "commune": commune_name(scenario, s.get("commune_code", "")),
                        "opening": s.get("opening", ""), "new": s.get("new"), "existing": s.get("existing")}
                       for s in v.get("sites", [])],
@@ -147,13 +156,17 @@ def render_antennes_report(scenario: Scenario, comparison: Any, out_dir: str | o
                        for b in v.get("beyond_20_by_commune") or []],
         })
     out = Path(out_dir)
-    xlsx = write_comparison_workbook(comp, out / f"{name}.xlsx", language=language)
+    # The antennes planner writes comparison.xlsx itself; write ours only when it is absent.
+    xlsx = out / "comparison.xlsx"
+    if not xlsx.is_file():
+        xlsx = write_comparison_workbook(comp, out / f"{name}.xlsx", language=language)
     html_text = render_template(
         "antennes.html", language, title=T["antennes_report"],
         scenario_title=scenario.title or scenario.name, generated=now_text(language),
         pop_total=fmt.format_number(pop_t, language), low_total=fmt.format_number(low_t, language),
         estimated=est, times_label=times_label(est, language), table=table, variants=variants,
-        chart=curve_svg(vs, low_t, language=language), xlsx_href=f"{name}.xlsx",
+        chart=curve_svg(vs, low_t, language=language), xlsx_href=xlsx.name,
         sources=scenario.sources,
     )
-    return {"report": atomic.write_text(out / f"{name}.html", html_text), "workbook": xlsx}
+    report = atomic.write_text(out / f"{name}.html", html_text)
+    return {"report": report, "html": report, "workbook": xlsx}

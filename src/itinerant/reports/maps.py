@@ -174,13 +174,12 @@ def render_week_map(scenario: Scenario, plan: Any, path: str | os.PathLike[str],
     folium.LayerControl(collapsed=False).add_to(m)
     kp = plan.get("kpis") or {}
     week = plan.get("week_start") or (plan["routes"][0]["day"] if plan["routes"] else "")
-    title = (f"{T['week_map']} - {T['week_of']} {fmt.format_date(week, language, year=True)}"
-             if week else T["week_map"])
+    title = T["week_map_of"].format(date=fmt.format_date(week, language, year=True)) if week else T["week_map"]
     panel = (f'<h1>{html.escape(title)}</h1><div class="stamp">{T["confidential"]}</div>'
              f'<div>{html.escape(times_label(est, language))}'
              + (f" - {html.escape(T['straight_note'])}" if geometry is None else "") + "</div>"
-             + (f"<div>{kp.get('served', '')} {T['visits_served']} - {kp.get('km', '')} km</div>"
-                if kp else "")
+             + (f"<div>{kp.get('served', '')} {T['visits_served']} - "
+                f"{fmt.format_number(kp.get('km'), language, decimals=1)} km</div>" if kp else "")
              + f'<table>{"".join(legend_rows)}</table>'
              + f'<h1 style="font-size:15px;margin-top:6px">{T["unassigned_long"]} ({len(un_rows)})</h1>'
              + (f'<table id="itn-unassigned">{"".join(un_rows)}</table>' if un_rows else f"<div>{T['none']}</div>"))

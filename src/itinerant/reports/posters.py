@@ -34,10 +34,10 @@ def default_contact(scenario: Scenario, language: str = "fr") -> str:
 
 
 def next_dates(scenario: Scenario, weekday: int, weeks: tuple[int, ...], *, cycle_start: dt.date,
-               cycle_weeks: int, count: int = 4) -> list[dt.date]:
+               cycle_weeks: int, count: int = 4, skip: frozenset[dt.date] = frozenset()) -> list[dt.date]:
     """The next ``count`` dates of a slot from ``cycle_start`` (week 1 of the cycle),
-    public holidays of the scenario's calendar skipped."""
-    off = {d for d, _ in scenario.calendar.holidays}
+    public holidays of the scenario's calendar and ``skip`` dates left out."""
+    off = {d for d, _ in scenario.calendar.holidays} | set(skip)
     monday = cycle_start - dt.timedelta(days=cycle_start.weekday())
     out = []
     for k in range(cycle_weeks * 3):
@@ -102,6 +102,16 @@ def poster_pdf(commune: str, slots: list[dict[str, str]], dates: list[str], cont
     return bytes(pdf.output())
 
 
+def _bus_kpis(timetable: Any) -> dict[str, Any]:
+    """kpis.json beside a timetable given as a folder or a file path, else {}."""
+    if isinstance(timetable, (str, os.PathLike)):
+        p = Path(timetable)
+        folder = p if p.is_dir() else p.parent
+        if (folder / "kpis.json").is_file():
+            return load_json(folder, "kpis.json")
+    return {}
+
+
 def render_posters(scenario: Scenario, timetable: Any, out_dir: str | os.PathLike[str], *,
                    language: str = "fr", contact: str | None = None,
                    cycle_start: dt.date | None = None, pdf: bool = True) -> list[Path]:
@@ -118,8 +128,10 @@ def render_posters(scenario: Scenario, timetable: Any, out_dir: str | os.PathLik
         ``calendar.week_start``.
     """
     rows = load_timetable(timetable)
-    cycle = scenario.buses[0].cycle_weeks if scenario.buses else 4
+    kpis = _bus_kpis(timetable)
+    cycle = int(kpis.get("cycle_weeks") or (scenario.buses[0].cycle_weeks if scenario.buses else 4))
     start = cycle_start or scenario.calendar.week_start
+    skip = frozenset(dt.date.fromisoformat(h["date"]) for h in kpis.get("holidays") or [] if h.get("date"))
     contact = contact or default_contact(scenario, language)
     out = Path(out_dir)
     written = []
@@ -128,7 +140,7 @@ def render_posters(scenario: Scenario, timetable: Any, out_dir: str | os.PathLik
         slots = _slots(scenario, mine, language, cycle)
         dates = [fmt.format_date(d, language) for d in sorted(
             {d for r in mine for d in next_dates(scenario, r["weekday"], r["weeks"], cycle_start=start,
-                                                   cycle_weeks=cycle, count=6)})[:6]]
+                                                   cycle_weeks=cycle, count=6, skip=skip)})[:6]]
         name = commune_name(scenario, code)
         stem = poster_stem(scenario, code)
         html = render_template("poster.html", language, title=f"{fmt.t('bus_passes', language)} {name}",
@@ -161,7 +173,9 @@ def render_bus_rota(scenario: Scenario, bus_dir: Any, path: str | os.PathLike[st
         if isinstance(base.get("coverage_low_mobility"), (int, float)) and base["coverage_low_mobility"] > 1:
             base["coverage_low_mobility"] /= 100
         kpis["baseline"] = base
-    cycle = scenario.buses[0].cycle_weeks if scenario.buses else 4
+    cycle = int(kpis.get("cycle_weeks") or (scenario.buses[0].cycle_weeks if scenario.buses else 4))
+    holidays = [f"{fmt.format_date(h['date'], language)} ({h.get('name', '')})"
+                for h in kpis.get("holidays") or [] if h.get("date")]
     presence = kpis.get("presence_hours_by_commune") or {}
     table = []
     for r in sorted(rows, key=lambda r: (commune_name(scenario, r["commune_code"]), r["weekday"], r["start_s"])):
@@ -186,7 +200,8 @@ def render_bus_rota(scenario: Scenario, bus_dir: Any, path: str | os.PathLike[st
     html = render_template("rota.html", language, title=fmt.t("bus_rota", language),
                            scenario_title=scenario.title or scenario.name, rows=table, days=day_rows,
                            kpis=kpis or None, baseline=kpis.get("baseline") or None, status=status,
-                           estimated=est, times_label=times_label(est, language), unserved=unserved)
+                           estimated=est, times_label=times_label(est, language), unserved=unserved,
+                           holidays=holidays, holidays_note=kpis.get("holidays_note", ""))
     return atomic.write_text(path, html)
 
 

@@ -43,7 +43,7 @@ def render_week_table(scenario: Scenario, plan: Any, path: str | os.PathLike[str
                            "commune": commune_name(scenario, v.commune_code) if v else "",
                            "reason": u.get("reason", "")})
     week = plan.get("week_start") or ""
-    title = f"{T['week_table']} - {T['week_of']} {fmt.format_date(week, language, year=True)}" if week \
+    title = T["week_table_of"].format(date=fmt.format_date(week, language, year=True)) if week \
         else T["week_table"]
     html = render_template(
         "week.html", language, title=title, scenario_title=scenario.title or scenario.name,

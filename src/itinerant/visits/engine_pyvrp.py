@@ -21,7 +21,6 @@ from pyvrp import solve as pyvrp_solve
 from pyvrp.stop import MaxRuntime
 
 from itinerant.visits.problem import HORIZON, SolveParams, Vehicle, VisitProblem
-from itinerant.visits.timing import earliest_start  # noqa: F401  (documented semantics)
 
 _INF = np.iinfo(np.int64).max
 
@@ -102,9 +101,11 @@ def solve_pyvrp(
 
     # Profiles: one per distinct set of allowed clients.
     n_dep = len(depot_locs)
-    veh_allowed: list[frozenset[int]] = []
-    for k in range(n_veh):
-        veh_allowed.append(frozenset(c for c, i in enumerate(client_task) if k in allowed[i]))
+    per_vehicle: list[list[int]] = [[] for _ in range(n_veh)]
+    for c, i in enumerate(client_task):
+        for k in allowed[i]:
+            per_vehicle[k].append(c)
+    veh_allowed: list[frozenset[int]] = [frozenset(cs) for cs in per_vehicle]
     profile_of: dict[frozenset[int], int] = {}
     cost_mats, dur_mats = [], []
     all_clients = frozenset(range(len(clients)))
@@ -117,7 +118,6 @@ def solve_pyvrp(
         forbidden = [n_dep + c for c in all_clients - key]
         if forbidden:
             m[:, forbidden] = big
-            m[forbidden, forbidden] = 0  # keep the diagonal harmless
             np.fill_diagonal(m, 0)
         cost_mats.append(m)
         dur_mats.append(base_dur)
@@ -222,9 +222,11 @@ def solve_pyvrp(
 
     # Profiles: one per distinct set of allowed clients.
     n_dep = len(depot_locs)
-    veh_allowed: list[frozenset[int]] = []
-    for k in range(n_veh):
-        veh_allowed.append(frozenset(c for c, i in enumerate(client_task) if k in allowed[i]))
+    per_vehicle: list[list[int]] = [[] for _ in range(n_veh)]
+    for c, i in enumerate(client_task):
+        for k in allowed[i]:
+            per_vehicle[k].append(c)
+    veh_allowed: list[frozenset[int]] = [frozenset(cs) for cs in per_vehicle]
     profile_of: dict[frozenset[int], int] = {}
     cost_mats, dur_mats = [], []
     all_clients = frozenset(range(len(clients)))
@@ -237,7 +239,6 @@ def solve_pyvrp(
         forbidden = [n_dep + c for c in all_clients - key]
         if forbidden:
             m[:, forbidden] = big
-            m[forbidden, forbidden] = 0  # keep the diagonal harmless
             np.fill_diagonal(m, 0)
         cost_mats.append(m)
         dur_mats.append(base_dur)

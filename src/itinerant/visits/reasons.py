@@ -58,12 +58,16 @@ def span_text(s: int, language: str = "fr") -> str:
 def _or(items: list[str], language: str) -> str:
     word = " ou " if language == "fr" else " or "
     items = list(dict.fromkeys(items))
+    if not items:
+        return ""
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + word + items[-1]
 
 
 def _and(items: list[str], language: str) -> str:
     word = " et " if language == "fr" else " and "
     items = list(dict.fromkeys(items))
+    if not items:
+        return ""
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + word + items[-1]
 
 
@@ -121,7 +125,7 @@ def explain_unassigned(
     missing: Sequence[int],
     *,
     language: str = "fr",
-    budget_s: float = 20.0,
+    budget_s: float = 8.0,
 ) -> dict[int, tuple[str, str]]:
     """A reason for each unassigned task.
 
@@ -398,7 +402,11 @@ def _structural(problem: VisitProblem, task: Task, language: str) -> tuple[str, 
         if fr:
             return "date", f"aucune tournée le {_day(task.date, language)} pour le conseiller imposé : changer la date"
         return "date", f"no route on {_day(task.date, language)} for the required advisor: change the date"
-    wd = _weekdays(weekdays, language) if weekdays else ""
+    if weekdays:
+        wd = _weekdays(weekdays, language)
+        if fr:
+            return "no_vehicle", f"aucun conseiller compatible ne travaille {wd}{hol_note} : autoriser d'autres jours"
+        return "no_vehicle", f"no compatible advisor works on {wd}{hol_note}: allow other days"
     if fr:
-        return "no_vehicle", f"aucun conseiller compatible ne travaille {wd}{hol_note} : autoriser d'autres jours"
-    return "no_vehicle", f"no compatible advisor works on {wd}{hol_note}: allow other days"
+        return "no_vehicle", "aucune tournée compatible cette semaine (jours, compétence, conseiller) : autoriser d'autres jours"
+    return "no_vehicle", "no compatible route this week (days, skill, advisor): allow other days"

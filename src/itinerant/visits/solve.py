@@ -148,6 +148,7 @@ def plan_from_sequences(
         "served": len(served),
         "unassigned": len(missing),
         "must_unassigned": sum(problem.tasks[i].priority == "must" for i in missing),
+        "hard_unassigned": sum(problem.tasks[i].penalty is None for i in missing),
         "penalty": pen,
         "travel_s": travel_s,
         "travel_m": travel_m,

@@ -1,0 +1,5 @@
+"""``python -m itinerant`` is the ``itinerant`` command."""
+
+from itinerant.cli import app
+
+app()

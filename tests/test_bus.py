@@ -1,0 +1,253 @@
+"""The bus rota: frequencies, one place at a time, days that fit, brute force, commitments,
+re-planning. Synthetic problems built directly as plain data (no scenario)."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+
+import pytest
+
+from itinerant.bus import baseline, evaluate, solve
+from itinerant.bus.build import with_previous_timetable
+from itinerant.bus.io import write_timetable
+from itinerant.bus.problem import BusSpec, FixedSlot
+from itinerant.bus.solve import Assignment
+from itinerant.bus.synthetic import synthetic_problem
+
+FAST = dict(time_limit_s=8.0, workers=2, seed=1)
+
+
+def slot_weeks(problem, rota):
+    """(bus, weekday, slot, week) -> list of what occupies it (assignments + commitments)."""
+    occ: dict[tuple, list] = {}
+    for a in rota.assignments:
+        for w in a.weeks:
+            occ.setdefault((a.bus, a.weekday, a.slot, w), []).append(("stop", a.stop))
+    for f in problem.fixed:
+        for w in f.weeks:
+            occ.setdefault((f.bus, f.weekday, f.slot, w), []).append(("fixed", f.note))
+    return occ
+
+
+def day_timing_faults(problem, rota):
+    """Recompute every day from the drive matrix: leave at start_s, be at each stop by its
+    slot start, stay stop_duration_s, be back by end_s."""
+    faults = []
+    occ = slot_weeks(problem, rota)
+    days = {(b, d, w) for (b, d, _k, w) in occ}
+    for b, d, w in days:
+        bus = problem.buses[b]
+        seq = []
+        for k in range(len(bus.slot_starts_s)):
+            for kind, what in occ.get((b, d, k, w), []):
+                site = problem.stops[what].site if kind == "stop" else None
+                if kind == "fixed":
+                    f = next(f for f in problem.fixed if f.note == what)
+                    site = f.site
+                if site is not None:
+                    seq.append((k, site))
+        t, here = bus.start_s, bus.depot
+        for k, site in seq:
+            t += int(problem.drive_s[here, site])
+            if t > bus.slot_starts_s[k]:
+                faults.append((b, d, w, k, "late"))
+            t = max(t, bus.slot_starts_s[k]) + bus.stop_duration_s
+            here = site
+        if t + int(problem.drive_s[here, bus.depot]) > bus.end_s:
+            faults.append((b, d, w, "back late"))
+    return faults
+
+
+@pytest.fixture(scope="module")
+def roomy():
+    """12 communes, 4 days x 2 slots x 4 weeks = 32 slot-weeks for 18 required visits."""
+    p = synthetic_problem(12, seed=3)
+    assert sum(c.min_visits for c in p.communes) < 32
+    return p
+
+
+@pytest.fixture(scope="module")
+def roomy_rota(roomy):
+    return solve(roomy, hint=baseline(roomy).assignments, **FAST)
+
+
+def test_every_commune_meets_its_frequency(roomy, roomy_rota):
+    assert roomy_rota.status in ("OPTIMAL", "FEASIBLE", "HINT")
+    for c, v in zip(roomy.communes, roomy_rota.visits_by_commune):
+        assert v >= c.min_visits >= 1, c.code
+    assert sum(roomy_rota.shortfall) == 0
+
+
+def test_one_regular_slot_per_commune(roomy, roomy_rota):
+    communes = [a.commune for a in roomy_rota.assignments]
+    assert len(communes) == len(set(communes))
+    for a in roomy_rota.assignments:
+        assert tuple(a.weeks) in roomy.patterns
+
+
+def test_no_bus_in_two_places_at_once(roomy, roomy_rota):
+    for key, what in slot_weeks(roomy, roomy_rota).items():
+        assert len(what) == 1, key
+    # and the driven days list each stop once per day, in slot order
+    for r in roomy_rota.routes:
+        assert len(set(r.sites)) == len(r.sites)
+
+
+def test_each_day_fits_its_hours_using_the_travel_matrix(roomy, roomy_rota):
+    assert day_timing_faults(roomy, roomy_rota) == []
+    assert roomy_rota.violations == ()
+    # the km reported equal the matrix sums along the routes
+    for r in roomy_rota.routes:
+        dep = roomy.buses[r.bus].depot
+        path = [dep, *r.sites, dep]
+        assert r.distance_m == sum(int(roomy.drive_m[i, j]) for i, j in zip(path, path[1:]))
+    assert roomy_rota.distance_m == sum(r.distance_m for r in roomy_rota.routes)
+
+
+def test_solver_beats_or_equals_the_baseline(roomy, roomy_rota):
+    base = baseline(roomy)
+    assert roomy_rota.key >= base.key
+    assert 0 <= roomy_rota.gap
+    assert roomy_rota.bound >= roomy_rota.objective - 1e-6
+
+
+def test_tight_days_force_far_stops_after_a_near_one():
+    """Slots so close together that two far stops cannot follow each other: the solver
+    must still produce days that fit."""
+    p = synthetic_problem(8, seed=5, days=(1,), slots_per_day=3, radius_m=25000)
+    bus = p.buses[0]
+    tight = replace(bus, slot_starts_s=(bus.start_s + 1800, bus.start_s + 1800 + 7200 + 900, bus.start_s + 1800 + 2 * (7200 + 900)))
+    p = replace(p, buses=(tight,))
+    rota = solve(p, hint=baseline(p).assignments, **FAST)
+    assert day_timing_faults(p, rota) == []
+    assert day_timing_faults(p, baseline(p)) == []
+
+
+def brute_force(problem):
+    """Best lexicographic key over every rota (each commune: no slot or one (day, slot,
+    pattern)), pruning slot-week clashes; scored by evaluate()."""
+    bus = problem.buses[0]
+    options = [None] + [
+        (d, k, p) for d in bus.days for k in range(len(bus.slot_starts_s)) for p in problem.patterns
+    ]
+    best = None
+    n = len(problem.communes)
+
+    def rec(c, used, chosen):
+        nonlocal best
+        if c == n:
+            rota = evaluate(problem, chosen)
+            if not rota.violations and (best is None or rota.key > best.key):
+                best = rota
+            return
+        for opt in options:
+            if opt is None:
+                rec(c + 1, used, chosen)
+                continue
+            d, k, p = opt
+            cells = {(d, k, w) for w in p}
+            if cells & used:
+                continue
+            rec(c + 1, used | cells, chosen + [Assignment(c, c, 0, d, k, p)])
+
+    rec(0, frozenset(), [])
+    return best
+
+
+@pytest.mark.parametrize("seed", [0, 7])
+def test_brute_force_gives_the_same_optimum_on_five_communes(seed):
+    p = synthetic_problem(5, seed=seed, days=(1, 3), slots_per_day=2, cycle_weeks=2)
+    best = brute_force(p)
+    rota = solve(p, time_limit_s=20.0, workers=2, max_partners=None)
+    assert rota.status == "OPTIMAL"
+    assert rota.key == best.key
+    assert rota.objective == pytest.approx(best.score)
+    assert rota.gap == pytest.approx(0.0, abs=1e-9)
+
+
+def test_fixed_commitments_are_respected():
+    base = synthetic_problem(10, seed=2)
+    # slot 0 on Tuesday, weeks 1 and 3: bus unavailable; slot 1 on Thursday, every week:
+    # bus at commune 4's stop (counts as its visits)
+    fixed = (
+        FixedSlot(0, 1, 0, (1, 3), None, None, "atelier"),
+        FixedSlot(0, 3, 1, (1, 2, 3, 4), base.stops[4].site, 4, "antenne"),
+    )
+    p = replace(base, fixed=fixed)
+    rota = solve(p, hint=baseline(p).assignments, **FAST)
+    for a in rota.assignments:
+        if (a.weekday, a.slot) == (1, 0):
+            assert not set(a.weeks) & {1, 3}
+        assert (a.weekday, a.slot) != (3, 1)
+        assert a.commune != 4  # its slot is the commitment
+    assert rota.visits_by_commune[4] == 4
+    assert rota.violations == ()
+    for key, what in slot_weeks(p, rota).items():
+        assert len(what) == 1, key
+    assert day_timing_faults(p, rota) == []
+
+
+def test_replan_of_an_unchanged_problem_has_churn_0(tmp_path, roomy, roomy_rota):
+    path = write_timetable(tmp_path / "timetable.csv", roomy, roomy_rota)
+    again = with_previous_timetable(roomy, path)
+    assert len(again.previous) == len(roomy_rota.assignments)
+    rota = solve(again, **FAST)
+    assert rota.churn == 0
+    assert sum(rota.shortfall) == 0
+
+
+def test_replan_after_losing_a_day_moves_only_that_days_communes(tmp_path, roomy, roomy_rota):
+    path = write_timetable(tmp_path / "timetable.csv", roomy, roomy_rota)
+    lost_day = roomy_rota.assignments[0].weekday
+    on_lost_day = {a.commune for a in roomy_rota.assignments if a.weekday == lost_day}
+    bus = roomy.buses[0]
+    smaller = replace(roomy, buses=(replace(bus, days=tuple(d for d in bus.days if d != lost_day)),))
+    rota = solve(with_previous_timetable(smaller, path), hint=None, **FAST)
+    assert rota.churn == len(on_lost_day)
+
+
+def test_baseline_takes_communes_by_population_round_robin_over_days(roomy):
+    base = baseline(roomy)
+    order = sorted(range(len(roomy.communes)), key=lambda c: -roomy.communes[c].population)
+    days = roomy.buses[0].days
+    by_commune = {a.commune: a for a in base.assignments}
+    # the first len(days) communes land on consecutive days
+    first = [by_commune[c].weekday for c in order[: len(days)]]
+    assert first == list(days)
+    # the baseline serves the minimum, no more
+    for c, v in zip(roomy.communes, base.visits_by_commune):
+        assert v >= c.min_visits
+    assert base.violations == ()
+
+
+def test_unserviceable_minimum_is_reported_as_shortfall_not_an_error():
+    # 10 communes, one day, 2 slots, 4 weeks = 8 slot-weeks for >= 10 visits
+    p = synthetic_problem(10, seed=4, days=(2,))
+    rota = solve(p, hint=baseline(p).assignments, **FAST)
+    assert sum(rota.shortfall) == sum(c.min_visits for c in p.communes) - 8
+    for key, what in slot_weeks(p, rota).items():
+        assert len(what) == 1
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        # slots overlap: the second starts before the first ends
+        (lambda p: replace(p, buses=(replace(p.buses[0], slot_starts_s=(36000, 37000)),)), "overlap"),
+        # value table not concave
+        (lambda p: replace(p, value_table=(0, 0.2, 0.9, 0.95, 1.0)), "concave"),
+        # matrix of the wrong shape
+        (lambda p: replace(p, drive_m=p.drive_m[:-1]), "shape"),
+        # fixed slot on a day the bus does not run
+        (lambda p: replace(p, fixed=(FixedSlot(0, 6, 0, (1,)),)), "weekday"),
+    ],
+)
+def test_invalid_problems_are_refused(change, message):
+    with pytest.raises(ValueError, match=message):
+        change(synthetic_problem(5, seed=0))
+
+
+def test_bus_spec_is_plain_data():
+    b = BusSpec("b", "Bus", 0, (1,), 0, 10, 1, (0,))
+    assert b == BusSpec("b", "Bus", 0, (1,), 0, 10, 1, (0,))

@@ -1,0 +1,69 @@
+"""The command line, as a coordinator uses it: faults listed, exit 1, never a traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.conftest import DATA, REPO
+
+
+def itinerant(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "itinerant", *args],
+        capture_output=True, text=True, cwd=cwd, timeout=300,
+    )
+
+
+def test_validate_lists_every_fault_without_traceback() -> None:
+    res = itinerant("validate", str(DATA / "bad" / "several_faults"))
+    assert res.returncode == 1
+    assert "Traceback" not in res.stderr + res.stdout
+    faults = [line for line in res.stderr.splitlines() if line.strip().startswith("- ")]
+    assert len(faults) >= 2, res.stderr
+    # each fault names a file, and a row and column when the fault is in a cell
+    assert all(".csv" in f or ".yaml" in f or ".xlsx" in f for f in faults), faults
+
+
+@pytest.mark.parametrize(
+    "folder",
+    [
+        "window_ends_before_start",  # a visit window 18:00-09:00
+        "unknown_commune_code",  # a commune code not in communes.csv
+        "wrong_separator",  # a table with an unexpected separator
+    ],
+)
+def test_validate_bad_scenarios_exit_1(folder: str) -> None:
+    res = itinerant("validate", str(DATA / "bad" / folder))
+    assert res.returncode == 1
+    assert "Traceback" not in res.stderr
+    assert "erreur" in res.stderr
+
+
+def test_validate_default_scenario() -> None:
+    res = itinerant("validate", "scenarios/clunisois")
+    assert res.returncode == 0, res.stderr
+    assert "41 communes" in res.stdout
+
+
+def test_matrix_command_writes_the_documented_arrays(tmp_path: Path) -> None:
+    points = tmp_path / "points.csv"
+    points.write_text("id,lat,lon\ncluny,46.436,4.658\nsalornay,46.519,4.597\njoncy,46.613,4.556\n")
+    out = tmp_path / "m.npz"
+    res = itinerant("matrix", "--points", str(points), "--out", str(out), "--quiet")
+    assert res.returncode == 0, res.stderr
+    m = np.load(out)
+    assert list(m["ids"]) == ["cluny", "salornay", "joncy"]
+    for key in ("duration_s", "distance_m"):
+        assert m[key].dtype == np.int64 and m[key].shape == (3, 3)
+        assert (np.diag(m[key]) == 0).all() and (m[key][~np.eye(3, dtype=bool)] > 0).all()
+
+
+def test_missing_osm_file_is_a_clear_error(tmp_path: Path) -> None:
+    res = itinerant("visits", str(DATA / "tiny"), "--out", str(tmp_path), "--osm", "nope.osm.pbf")
+    assert res.returncode == 1
+    assert "nope.osm.pbf" in res.stderr and "Traceback" not in res.stderr
