@@ -14,7 +14,7 @@ exercised):
 - ``networkx``: a loop of ``nx.single_source_dijkstra_path_length`` (times only) from
   each snapped node;
 - ``scipy raw``: ``scipy.sparse.csgraph.dijkstra`` on the plain CSR of travel times from
-  the snapped nodes (times only), CSR construction excluded.
+  the distinct snapped nodes (times only), CSR construction excluded.
 
 Targets: itinerant >= 20x faster than networkx, within 1.5x of raw scipy.
 """
@@ -61,10 +61,21 @@ def main(n: int = 500) -> None:
     ]
     nodes = territory.snap(places, max_snap_m=1000)
 
-    t_ours, m = best_of(lambda: drive_matrix(places, territory=territory, use_cache=False), 7)
-
     csr = sp.csr_matrix((net.time_cs / 100.0, net.indices, net.indptr), shape=(net.n, net.n))
-    t_raw, raw = best_of(lambda: dijkstra(csr, directed=True, indices=nodes)[:, nodes], 7)
+
+    def ours() -> object:
+        return drive_matrix(places, territory=territory, use_cache=False)
+
+    def raw_scipy() -> np.ndarray:
+        src, inv = np.unique(nodes, return_inverse=True)  # each distinct node once
+        return dijkstra(csr, directed=True, indices=src)[:, nodes][inv]
+
+    # interleaved, best of 15 each: the machine is shared, load hits both alike
+    t_ours = t_raw = float("inf")
+    for _ in range(15):
+        t_a, m = best_of(ours, 1)
+        t_b, raw = best_of(raw_scipy, 1)
+        t_ours, t_raw = min(t_ours, t_a), min(t_raw, t_b)
 
     G = territory.drive
     osm_ids = net.node_ids[nodes]

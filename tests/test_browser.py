@@ -48,7 +48,7 @@ def driver():
     options.binary_location = str(CHROMIUM)
     for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-quic", "--disable-default-apps", "--disable-extensions",
+                "--disable-quic", "--disable-default-apps", "--disable-extensions", "--disable-dev-shm-usage",
                 "--window-size=1200,1000", f"--user-data-dir={profile}"):
         options.add_argument(arg)
     options.set_capability("goog:loggingPrefs", {"performance": "ALL"})

@@ -263,3 +263,16 @@ def test_read_points_csv_collects_every_fault(tmp_path: Path) -> None:
 def test_empty_origins_give_an_empty_matrix(andorra: Territory) -> None:
     m = drive_matrix([], [COMU_ANDORRA], territory=andorra, use_cache=False)
     assert m.duration_s.shape == (0, 1) and m.dest_ids == ("comu-andorra",)
+
+
+def test_many_origins_to_few_destinations_runs_backwards_with_the_same_result(
+    andorra: Territory, sampled, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, places, m = sampled
+    # 25 origins, 3 destinations: Dijkstra runs from the destinations on the reversed graph
+    few = drive_matrix(places, places[:3], territory=andorra, use_cache=False)
+    assert (few.duration_s == m.duration_s[:, :3]).all() and (few.distance_m == m.distance_m[:, :3]).all()
+    # tiny batches give the same matrix
+    monkeypatch.setattr(matrices_mod, "_BATCH_CELLS", 1)
+    batched = drive_matrix(places, territory=andorra, use_cache=False)
+    assert (batched.duration_s == m.duration_s).all() and (batched.distance_m == m.distance_m).all()

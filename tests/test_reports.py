@@ -336,3 +336,34 @@ def test_empty_plan_and_sparse_bus_outputs(scenario: Scenario, plan: dict, tmp_p
     (bus / "kpis.json").write_text(json.dumps({"coverage_low_mobility": 62.0}), encoding="utf-8")
     html = render_bus(scenario, bus, tmp_path / "b")["rota"].read_text(encoding="utf-8")
     assert "62\u202f%" in html and "6200" not in html
+
+
+@pytest.mark.parametrize("arrival, expected", [
+    ("12:54", ["stop", "lunch", "drive", "stop"]),  # lunch at the previous stop, then drive
+    ("11:40", ["stop", "drive", "lunch", "stop"]),  # arrived early: lunch on the spot, then visit
+])
+def test_lunch_sits_where_it_is_taken(scenario: Scenario, plan: dict, arrival: str, expected: list[str]):
+    from itinerant.reports.sheets import day_items
+
+    route = json.loads(json.dumps(plan["routes"][0]))
+    route["stops"][2]["arrival"] = arrival
+    kinds = [it["kind"] for it in day_items(scenario, route) if it["kind"] != "depart"]
+    assert kinds[3:7] == expected
+
+
+def test_road_geometry_asked_once_per_leg_and_failures_drawn_straight(scenario: Scenario, plan: dict,
+                                                                      tmp_path: Path):
+    pts = _common.points(scenario)
+    calls: list[tuple[str, str]] = []
+
+    def geometry(a: str, b: str):
+        calls.append((a, b))
+        if b == "v03":
+            raise RuntimeError("no road path")  # e.g. a point off the graph
+        return [pts[a], pts[b]]
+
+    res = render_week(scenario, plan, tmp_path, geometry=geometry)
+    assert len(calls) == len(set(calls)) > 0
+    sheet = (tmp_path / "feuilles" / "2026-12-01_mylene.html").read_text(encoding="utf-8")
+    assert "tracé estimé" in sheet  # the failed leg is drawn straight and labelled
+    assert res["map"].is_file()

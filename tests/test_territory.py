@@ -153,6 +153,11 @@ def test_far_places_are_all_named_with_their_distance(andorra: Territory) -> Non
     assert "vérifier ses coordonnées" in text
 
 
+def test_invalid_coordinates_are_named(andorra: Territory) -> None:
+    with pytest.raises(TerritoryError, match=r"le lieu 'nan' a des coordonnées invalides \(nan, 1.5\)"):
+        andorra.snap([COMU_ANDORRA, Place("nan", float("nan"), 1.5)], max_snap_m=1000)
+
+
 def test_snap_returns_the_node_itself_for_a_place_on_a_node(andorra: Territory) -> None:
     net = andorra.network("drive")
     i = net.n // 2
@@ -251,3 +256,20 @@ def test_osmnx_filters_are_read_from_osmnx() -> None:
     assert territory_mod._passes({"highway": "footway"}, walk)
     assert not territory_mod._passes({"highway": "motorway"}, walk)  # no walking on motorways
     assert not territory_mod._passes({"highway": "residential", "foot": "no"}, walk)  # foot=no
+
+
+def test_fast_engine_agrees_with_osmnx_simplification(andorra_osm: Path, tiny: Territory) -> None:
+    ref = build_territory(andorra_osm, bbox=TINY_BBOX, use_cache=False, engine="osmnx")
+    fast, slow = tiny.drive, ref.drive
+    # same roads: osmnx only removes the nodes where two ways meet end to end
+    assert set(slow.nodes) <= set(fast.nodes)
+    total = lambda G: sum(d["length"] for _, _, d in G.edges(data=True))  # noqa: E731
+    assert total(fast) == pytest.approx(total(slow), abs=0.1 * fast.number_of_edges())
+    common = sorted(slow.nodes)[::7]
+    for u in common[:6]:
+        t_fast = nx.single_source_dijkstra_path_length(fast, u, weight="travel_time")
+        t_slow = nx.single_source_dijkstra_path_length(slow, u, weight="travel_time")
+        for v in common:
+            # both round each edge to 0.01 s, on differently merged edges
+            assert t_fast[v] == pytest.approx(t_slow[v], abs=0.2)
+    assert total(tiny.walk) == pytest.approx(total(ref.walk), abs=0.1 * tiny.walk.number_of_edges())

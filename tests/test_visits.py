@@ -281,7 +281,7 @@ def test_reason_too_far() -> None:
     sc, m = _one_visit(lat=48.6, lon=4.66)
     code, text = _reason(sc, m)
     assert code == "far"
-    assert text.startswith("trop loin : ") and "aller-retour depuis fs" in text
+    assert text.startswith("trop loin : ") and "aller-retour depuis France services" in text
 
 
 def test_reason_window_closing_too_early() -> None:
@@ -406,3 +406,26 @@ def test_added_visits_are_read_with_the_scenario_loader(tmp_path: Path) -> None:
     added = load_added_visits(sc, new)
     assert [v.id for v in added] == ["u900"]
     assert added[0].duration_s == sc.visits[0].duration_s
+
+
+def test_reason_unreachable_address() -> None:
+    from itinerant.matrices import UNREACHABLE
+
+    sc, m = _one_visit()
+    dur, dist = m.duration_s.copy(), m.distance_m.copy()
+    dur[:, 1] = dur[1, :] = UNREACHABLE  # no road to or from the visit
+    dist[:, 1] = dist[1, :] = UNREACHABLE
+    dur[1, 1] = dist[1, 1] = 0
+    m = TravelMatrix(m.origin_ids, m.dest_ids, dur, dist, True, "test")
+    code, text = _reason(sc, m)
+    assert code == "unreachable"
+    assert text.startswith("aucune route ne mène à cette adresse depuis France services")
+
+
+def test_checker_imports_no_solver() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, itinerant.check; print(sorted(m for m in ('pyvrp', 'ortools', 'scipy', 'pydantic') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

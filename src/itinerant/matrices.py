@@ -354,9 +354,8 @@ def _graph_matrix(origins, dests, territory, *, mode, max_snap_m, cutoff_m, cach
     where = np.array(where, dtype=np.int64)
     o_nodes = node_of[where[: len(origins)]]
     d_nodes = node_of[where[len(origins):]]
-    src, inv = np.unique(o_nodes, return_inverse=True)
     limit = np.inf if cutoff_m is None else float(cutoff_m) * 10 + 0.5
-    W = dijkstra(graph, directed=True, indices=src, limit=limit)[:, d_nodes][inv.ravel()]
+    W = _many_to_many(graph, o_nodes, d_nodes, limit)
     off = np.array([a.offset_m for a in anchors_u])[where]
     off_o, off_d = off[: len(origins)], off[len(origins):]
     finite = np.isfinite(W)
@@ -388,6 +387,31 @@ def _graph_matrix(origins, dests, territory, *, mode, max_snap_m, cutoff_m, cach
     if cache is not None:
         save_npz(m, cache)
     return m
+
+
+_BATCH_CELLS = 20_000_000
+"""At most this many float64 cells per Dijkstra call (160 MB): sources are batched."""
+
+
+def _many_to_many(graph: sp.csr_matrix, o_nodes: np.ndarray, d_nodes: np.ndarray, limit: float) -> np.ndarray:
+    """Shortest-path weights (len(o_nodes), len(d_nodes)).
+
+    Dijkstra runs from the unique origin nodes, or from the unique destination nodes
+    on the reversed graph when there are fewer of them (e.g. many residents to a few
+    bus stops), in batches so the (sources, nodes) work array stays bounded.
+    """
+    src_o = np.unique(o_nodes)
+    src_d = np.unique(d_nodes)
+    reverse = len(src_d) < len(src_o)
+    g = graph.T.tocsr() if reverse else graph
+    sources, targets = (src_d, o_nodes) if reverse else (src_o, d_nodes)
+    batch = max(1, _BATCH_CELLS // max(graph.shape[0], 1))
+    rows = np.empty((len(sources), len(targets)))
+    for k in range(0, len(sources), batch):
+        rows[k : k + batch] = dijkstra(g, directed=True, indices=sources[k : k + batch], limit=limit)[:, targets]
+    lookup = np.searchsorted(sources, d_nodes if reverse else o_nodes)
+    out = rows[lookup]
+    return out.T if reverse else out
 
 
 def _base_weights(net: Network, mode: str) -> np.ndarray:

@@ -40,6 +40,7 @@ which reports the load per hour of permanence instead).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from dataclasses import dataclass
@@ -385,6 +386,72 @@ def _chain_vars(model: cp_model.CpModel, nodes, y: dict[int, cp_model.IntVar]) -
     return z
 
 
+def _greedy_interchange(c: np.ndarray, base: np.ndarray, p: int) -> tuple[list[int], float]:
+    """Heuristic p-median on a weighted cost matrix ``c`` (m, k) with the rows' cost to
+    the fixed sites ``base`` (m,): greedy additions then first-improvement interchange
+    (Teitz and Bart). Returns (columns of ``c``, value)."""
+    chosen: list[int] = []
+    cur = base.copy()
+    for _ in range(p):
+        tot = np.minimum(c, cur[:, None]).sum(axis=0)
+        tot[chosen] = np.inf
+        j = int(np.argmin(tot))
+        chosen.append(j)
+        cur = np.minimum(cur, c[:, j])
+    value = float(cur.sum())
+    improved = True
+    while improved and p > 0:
+        improved = False
+        for a in range(p):
+            others = [x for k, x in enumerate(chosen) if k != a]
+            rest = np.minimum(base, c[:, others].min(axis=1)) if others else base
+            tot = np.minimum(c, rest[:, None]).sum(axis=0)
+            tot[others] = np.inf
+            j = int(np.argmin(tot))
+            if tot[j] < value - 1e-9:
+                chosen[a], value, improved = j, float(tot[j]), True
+    return chosen, value
+
+
+def _lagrangian(c: np.ndarray, base: np.ndarray, p: int, ub: float, iters: int, budget_s: float):
+    """Lagrangian bound of the p-median (assignment constraints relaxed, Beasley 1985)
+    by subgradient, with the facility terms ``rho`` of the best multipliers.
+
+    Row ``i`` pays ``lam_i`` and each open column ``j`` earns ``min(0, c_ij - lam_i)``;
+    the fixed sites are one more column of cost ``base``, always open.
+    Returns (bound, rho (k,), rho of the fixed column).
+    """
+    t0 = time.perf_counter()
+    full = np.column_stack([c, base])
+    srt = np.sort(full, axis=1)
+    lam = srt[:, min(p, full.shape[1] - 1)].astype(float)
+    best = (-np.inf, None, 0.0)
+    mu, stall = 2.0, 0
+    for _ in range(iters):
+        red = np.minimum(0.0, full - lam[:, None])
+        rho = red[:, :-1].sum(axis=0)
+        rho_f = float(red[:, -1].sum())
+        pick = np.argpartition(rho, p - 1)[:p] if p < len(rho) else np.arange(len(rho))
+        lb = float(lam.sum() + rho_f + rho[pick].sum())
+        if lb > best[0] + 1e-9:
+            best, stall = (lb, rho.copy(), rho_f), 0
+        else:
+            stall += 1
+            if stall >= 50:
+                mu, stall = mu / 2, 0
+        if ub - lb <= 1e-6 * max(1.0, abs(ub)) or mu < 1e-6 or time.perf_counter() - t0 > budget_s:
+            break
+        open_cols = np.zeros(full.shape[1], bool)
+        open_cols[pick] = True
+        open_cols[-1] = True
+        g = 1.0 - (full[:, open_cols] < lam[:, None]).sum(axis=1)
+        norm = float((g * g).sum())
+        if norm == 0:
+            break
+        lam = lam + mu * (ub - lb) / norm * g
+    return best
+
+
 def solve_pmedian(
     cost: np.ndarray,
     weights: np.ndarray | None,
@@ -396,8 +463,17 @@ def solve_pmedian(
     workers: int = 1,
     hint: Sequence[int] | None = None,
     unreachable_cost: int | None = None,
+    reduce: bool = True,
 ) -> PlacementResult:
     """p-median: open ``p`` new sites minimising the weighted sum of costs to the nearest.
+
+    With ``reduce`` (default), a presolve first finds a good answer (greedy +
+    interchange) and a Lagrangian lower bound (subgradient), then fixes the candidates
+    the bound proves out of (or in) every answer at least as good: a site ``j`` whose
+    opening forces the bound above the heuristic value is closed, one whose closing
+    does is opened (reduction tests of Beasley 1985). The CP-SAT model is then built
+    on the remaining candidates, hinted with the heuristic; the bound reported is the
+    better of CP-SAT's and the Lagrangian one. Exact either way.
 
     Returns
     -------
@@ -412,26 +488,110 @@ def solve_pmedian(
     reach = cost < UNREACHABLE
     allowed = [*fixed, *cand]
     uncovered = tuple(i for i in rows if not reach[i, allowed].any()) if allowed else tuple(rows)
-    chains = _chains(cost, rows, fixed, cand, big, p)
     wi, scale = _int_weights(w)
-    if p == 0 or all(not lv for _, lv, _, _ in chains):
+    if p == 0 or not rows:
         new = cand[:p]
         obj = _pmedian_value(cost, w, [*fixed, *new], big)
         return _trivial("pmedian", fixed, new, obj, t0, uncovered)
+    forced_in: list[int] = []
+    lag_bound = -math.inf
+    heur: list[int] | None = None
+    heur_value = math.inf
+    fixed_m, p_m = list(fixed), p
+    proven_by_bound = False
+    if reduce and len(cand) > p:
+        r = np.array(rows)
+        wr = wi[r].astype(float)
+        capped = np.minimum(cost[r], big).astype(float) * wr[:, None]
+
+        def base_of(cols: list[int]) -> np.ndarray:
+            return capped[:, cols].min(axis=1) if cols else wr * float(big)
+
+        hcols, heur_value = _greedy_interchange(capped[:, cand], base_of(fixed), p)
+        heur = [cand[k] for k in hcols]
+        # Integer data: only answers strictly better than the heuristic matter, so a
+        # site is dropped when every answer containing it costs >= heuristic (- 1 + eps).
+        cut = heur_value - (1.0 - 1e-6 if scale == 1.0 else -1e-6 * max(1.0, heur_value))
+        budget = 0.2 * time_limit_s
+        for _ in range(6):  # reductions raise the bound of the restricted problem: repeat
+            if p_m == 0 or len(cand) <= p_m:
+                break
+            lb, rho, _ = _lagrangian(capped[:, cand], base_of(fixed_m), p_m, heur_value, 600, budget / 3)
+            lag_bound = max(lag_bound, lb)
+            if rho is None or not np.isfinite(lb):
+                break
+            order = np.argsort(rho, kind="stable")
+            worst_in, next_out = rho[order[p_m - 1]], rho[order[p_m]]
+            inside = set(int(k) for k in order[:p_m])
+            keep, forced = [], []
+            for k, j in enumerate(cand):
+                if k in inside:
+                    # closing j: every answer without it costs more than the cut
+                    (forced if lb - rho[k] + next_out > cut else keep).append(j)
+                elif lb - worst_in + rho[k] <= cut:
+                    keep.append(j)  # opening j might still pay
+            if not forced and len(keep) == len(cand):
+                break
+            forced_in += forced
+            fixed_m = sorted({*fixed_m, *forced})
+            p_m -= len(forced)
+            cand = keep
+        if len(cand) < p_m or lag_bound > cut:
+            proven_by_bound = True  # no answer better than the heuristic exists
+    if proven_by_bound:
+        obj = heur_value / scale
+        res = _trivial("pmedian", fixed, heur, obj, t0, uncovered)
+        return dataclasses.replace(res, status="OPTIMAL", bound=obj)
+    chains = _chains(cost, rows, fixed_m, cand, big, p_m)
+    if p_m == 0 or all(not lv for _, lv, _, _ in chains):
+        new = [*forced_in, *cand[:p_m]]
+        obj = _pmedian_value(cost, w, [*fixed, *new], big)
+        if heur is not None and heur_value / scale < obj:
+            new, obj = heur, heur_value / scale
+        res = _trivial("pmedian", fixed, new, obj, t0, uncovered)
+        return dataclasses.replace(res, status="OPTIMAL")
     const, nodes, coef, _ = _trie(chains, wi)
     model = cp_model.CpModel()
     y = {j: model.NewBoolVar(f"y{j}") for j in cand}
-    model.Add(sum(y.values()) == p)
+    model.Add(sum(y.values()) == p_m)
     z = _chain_vars(model, nodes, y)
-    model.Minimize(const + sum(c * v for c, v in zip(coef, z) if c))
-    _add_hint(model, y, hint)
-    solver = _solver(time_limit_s, workers)
+    model.Minimize(const + sum(c_ * v for c_, v in zip(coef, z) if c_))
+    _add_hint(model, y, hint if hint is not None else heur)
+    solver = _solver(max(0.1, time_limit_s - (time.perf_counter() - t0)), workers)
     status = solver.Solve(model)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    solved = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    if not solved and heur is None:
         return _finish("pmedian", solver, status, y, fixed, 0, 0, t0, uncovered)
-    obj = solver.ObjectiveValue() / scale
-    bnd = solver.BestObjectiveBound() / scale
-    return _finish("pmedian", solver, status, y, fixed, obj, bnd, t0, uncovered)
+    proven = status in (cp_model.OPTIMAL, cp_model.INFEASIBLE)
+    if solved:
+        new = sorted({*forced_in, *(j for j, v in y.items() if solver.Value(v))})
+        obj = solver.ObjectiveValue() / scale
+    else:
+        new, obj = [], math.inf
+    cp_bound = solver.BestObjectiveBound() / scale if solved else (math.inf if proven else -math.inf)
+    # Every answer better than the heuristic lies in the reduced model, so the optimum
+    # is min(heuristic, reduced optimum) and min(heuristic, reduced bound) bounds it.
+    bound = max(cp_bound, lag_bound / scale)
+    if heur is not None:
+        if heur_value / scale <= obj:
+            new, obj = heur, heur_value / scale
+        bound = min(bound, heur_value / scale)
+    opt = proven or (scale == 1.0 and math.ceil(bound - 1e-6) >= obj)
+    if opt:
+        bound = obj
+    gap = 0.0 if opt else abs(obj - bound) / max(abs(obj), 1.0)
+    return PlacementResult(
+        model="pmedian",
+        chosen=tuple(sorted({*fixed, *new})),
+        new=tuple(sorted(new)),
+        objective=float(obj),
+        bound=float(bound),
+        optimal=opt,
+        gap=float(gap),
+        solve_s=time.perf_counter() - t0,
+        status="OPTIMAL" if opt else "FEASIBLE",
+        uncovered=uncovered,
+    )
 
 
 def _pmedian_value(cost, w, chosen, big) -> float:

@@ -28,6 +28,7 @@ Objective, lexicographic, solved in stages (each stage fixes the level reached)
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field, replace
 
@@ -299,6 +300,104 @@ def _top_pairs(problem: BusProblem, max_partners: int | None) -> set[tuple[int, 
     return keep
 
 
+def lp_bound(model: cp_model.CpModel) -> float | None:
+    """Bound of a CP-SAT model's objective from its LP relaxation (HiGHS): an upper
+    bound when it maximises, a lower bound when it minimises.
+
+    Reads the model's proto (linear, bool_or, bool_and with enforcement, at_most_one,
+    exactly_one constraints), relaxes integrality and solves the LP. Returns None when
+    the model holds another kind of constraint or the LP does not solve.
+    """
+    from scipy.optimize import linprog
+    from scipy.sparse import coo_matrix
+
+    proto = model.Proto()
+    n = len(proto.variables)
+    doms = [list(v.domain) for v in proto.variables]
+    lo = np.array([d[0] for d in doms], dtype=float)
+    hi = np.array([d[-1] for d in doms], dtype=float)
+    rows: list[int] = []
+    cols: list[int] = []
+    vals: list[float] = []
+    b_lo: list[float] = []
+    b_hi: list[float] = []
+
+    def add(terms: list[tuple[int, float]], const: float, low: float, high: float) -> None:
+        r = len(b_lo)
+        for j, c in terms:
+            rows.append(r)
+            cols.append(j)
+            vals.append(c)
+        b_lo.append(low - const)
+        b_hi.append(high - const)
+
+    def lit(ref: int) -> tuple[tuple[int, float], float]:
+        # literal -> (term, constant): x or 1 - x
+        return ((ref, 1.0), 0.0) if ref >= 0 else ((-ref - 1, -1.0), 1.0)
+
+    for ct in proto.constraints:
+        kind = next(
+            (k for k in ("linear", "bool_or", "bool_and", "at_most_one", "exactly_one")
+             if getattr(ct, f"has_{k}")()),
+            "other",
+        )
+        enf = list(ct.enforcement_literal)
+        if kind == "linear":
+            if enf:
+                return None
+            terms = list(zip(ct.linear.vars, map(float, ct.linear.coeffs)))
+            dom = list(ct.linear.domain)
+            add(terms, 0.0, float(dom[0]), float(dom[-1]))
+        elif kind in ("bool_or", "at_most_one", "exactly_one", "bool_and"):
+            lits = list(getattr(ct, kind).literals)
+            if kind == "bool_and":
+                for l_ in lits:
+                    # l >= 1 - sum(1 - e): l - sum(e) >= 1 - len(enf)
+                    terms, const = [], 0.0
+                    t, c = lit(l_)
+                    terms.append(t)
+                    const += c
+                    for e in enf:
+                        t, c = lit(e)
+                        terms.append((t[0], -t[1]))
+                        const -= c
+                    add(terms, const, 1.0 - len(enf), np.inf)
+                continue
+            if enf:
+                return None
+            terms, const = [], 0.0
+            for l_ in lits:
+                t, c = lit(l_)
+                terms.append(t)
+                const += c
+            if kind == "bool_or":
+                add(terms, const, 1.0, np.inf)
+            elif kind == "at_most_one":
+                add(terms, const, -np.inf, 1.0)
+            else:
+                add(terms, const, 1.0, 1.0)
+        else:
+            return None
+    obj = proto.objective
+    c = np.zeros(n)
+    for j, coef in zip(obj.vars, obj.coeffs):
+        c[j] += coef
+    scale = obj.scaling_factor or 1.0
+    a = coo_matrix((vals, (rows, cols)), shape=(len(b_lo), n)).tocsr()
+    bl = np.array(b_lo)
+    bh = np.array(b_hi)
+    ub_rows = np.isfinite(bh)
+    lb_rows = np.isfinite(bl)
+    from scipy.sparse import vstack
+
+    a_ub = vstack([a[ub_rows], -a[lb_rows]])
+    b_ub = np.concatenate([bh[ub_rows], -bl[lb_rows]])
+    res = linprog(c, A_ub=a_ub, b_ub=b_ub, bounds=np.c_[lo, hi], method="highs")
+    if res.status != 0:
+        return None
+    return float(scale * (res.fun + obj.offset))
+
+
 def solve(
     problem: BusProblem,
     *,
@@ -307,6 +406,8 @@ def solve(
     seed: int = 0,
     hint: tuple[Assignment, ...] | list[Assignment] | None = None,
     max_partners: int | None = 12,
+    lp_bounds: bool = True,
+    warm_start: bool = True,
 ) -> Rota:
     """Build and solve the CP-SAT rota model; return the best rota, scored exactly.
 
@@ -322,6 +423,12 @@ def solve(
         Chain arcs are modelled only towards each stop's ``max_partners`` best partners
         (by km saved); None models all pairs (exact, bigger model). km of the returned
         rota are always recomputed exactly.
+    warm_start
+        Also build a rota by cheapest insertion + local search
+        (:mod:`itinerant.bus.heuristic`) and start from it when it beats ``hint``.
+    lp_bounds
+        When CP-SAT does not prove optimality, also bound the last stage by the LP
+        relaxation of the model (HiGHS via scipy) and report the tighter bound.
 
     Returns
     -------
@@ -330,6 +437,12 @@ def solve(
     """
     t0 = time.perf_counter()
     P = problem
+    if warm_start:
+        from itinerant.bus.heuristic import greedy_assignments
+
+        greedy = greedy_assignments(P)
+        if hint is None or evaluate(P, greedy).key > evaluate(P, tuple(hint)).key:
+            hint = greedy
     W = P.cycle_weeks
     m = cp_model.CpModel()
     dm = P.drive_m
@@ -581,6 +694,11 @@ def solve(
         solver, st = run(m, left * 0.25)
         if st in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             best = int(round(solver.ObjectiveValue()))
+            proof = solver.StatusName(st)
+            if st != cp_model.OPTIMAL and lp_bounds:
+                low = lp_bound(m)
+                if low is not None and math.ceil(low - 1e-6) >= best:
+                    proof = "OPTIMAL by LP bound"
             m.Add(expr <= best)
             hinted = None
             if start is not None:
@@ -588,11 +706,10 @@ def solve(
             if hinted is None or hinted > best:
                 # the starting rota no longer qualifies
                 rehint([solver.Value(m.GetIntVarFromProtoIndex(i)) for i in range(len(m.Proto().variables))])
-            notes.append(
-                f"{name}: {best} ({solver.StatusName(st)}, {time.perf_counter() - t1:.1f} s)"
-            )
+            notes.append(f"{name}: {best} ({proof}, {time.perf_counter() - t1:.1f} s)")
     m.Maximize(cov_expr - km_expr)
-    solver, status = run(m, time_limit_s - (time.perf_counter() - t0))
+    reserve = 1.0 if lp_bounds else 0.0  # time to solve the LP relaxation afterwards
+    solver, status = run(m, time_limit_s - reserve - (time.perf_counter() - t0))
     elapsed = time.perf_counter() - t0
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         # the model is always feasible (all-empty rota); only a timeout before any
@@ -604,13 +721,20 @@ def solve(
     for (s, b, d, k, p), v in x.items():
         if solver.Value(v):
             chosen_a.append(Assignment(P.stops[s].commune, s, b, d, k, P.patterns[p]))
+    bound = solver.BestObjectiveBound()
+    if status != cp_model.OPTIMAL and lp_bounds:
+        # CP-SAT's own bound stays weak with 2 workers: the LP relaxation is tighter
+        lp = lp_bound(m)
+        if lp is not None:
+            bound = min(bound, lp)
+            notes.append(f"bound: LP relaxation {lp:.0f}")
     rota = evaluate(
         P,
         tuple(chosen_a),
         status=solver.StatusName(status),
         objective=solver.ObjectiveValue(),
-        bound=solver.BestObjectiveBound(),
-        solve_s=elapsed,
+        bound=max(bound, solver.ObjectiveValue()),
+        solve_s=time.perf_counter() - t0,
     )
     rota = replace(rota, stages=tuple(notes))
     if start is not None:

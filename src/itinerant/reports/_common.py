@@ -104,6 +104,24 @@ def advisor_colour(scenario: Scenario, advisor_id: str) -> str:
     return ADVISOR_COLOURS[i % len(ADVISOR_COLOURS)]
 
 
+def memo_geometry(geometry: Geometry | None) -> Geometry | None:
+    """``geometry`` with its answers cached (maps, sheets and PDFs ask for the same legs)."""
+    if geometry is None or getattr(geometry, "_itinerant_memo", False):
+        return geometry
+    cache: dict[tuple[str, str], Sequence[tuple[float, float]]] = {}
+
+    def cached(a_id: str, b_id: str) -> Sequence[tuple[float, float]]:
+        if (a_id, b_id) not in cache:
+            try:
+                cache[(a_id, b_id)] = list(geometry(a_id, b_id))
+            except Exception:  # noqa: BLE001 - drawn straight by leg_path
+                cache[(a_id, b_id)] = []
+        return cache[(a_id, b_id)]
+
+    cached._itinerant_memo = True  # type: ignore[attr-defined]
+    return cached
+
+
 def leg_path(a_id: str, b_id: str, pts: dict[str, tuple[float, float]],
              geometry: Geometry | None) -> tuple[list[tuple[float, float]], bool]:
     """Path of a leg and whether it is estimated (straight line)."""

@@ -24,7 +24,8 @@ from itinerant.reports.workbook import write_comparison_workbook
 def curve_svg(variants: list[dict[str, Any]], total: int, *, language: str = "fr",
               key: str = "low_mobility_covered", width: int = 640, height: int = 300) -> Markup | None:
     """Line chart of coverage (% of ``total``) against the number of antennes p."""
-    series = [(v.get("title") or v["id"], sorted(v.get("curve") or [], key=lambda c: c["p"])) for v in variants]
+    series = [((v.get("title") or v["id"]) + (f" ({v['minutes']} min)" if v.get("minutes") else ""),
+               sorted(v.get("curve") or [], key=lambda c: c["p"])) for v in variants]
     series = [(n, c) for n, c in series if c]
     if not series or not total:
         return None
@@ -35,8 +36,9 @@ def curve_svg(variants: list[dict[str, Any]], total: int, *, language: str = "fr
     y0 = max(0, 10 * math.floor(min(ys) / 10) - 10)
     y1 = min(100, 10 * math.ceil(max(ys) / 10))
     y1 = max(y1, y0 + 10)
-    L, R, Tp, B = 56, 16, 14, 46
+    L, R, Tp, B = 64, 16, 14, 46
     W, H = width - L - R, height - Tp - B
+    height += 10 + 18 * len(series)  # the legend goes under the chart, never over a line
     X = lambda p: L + W * (p - p0) / (p1 - p0)  # noqa: E731
     Y = lambda y: Tp + H * (1 - (y - y0) / (y1 - y0))  # noqa: E731
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
@@ -49,8 +51,10 @@ def curve_svg(variants: list[dict[str, Any]], total: int, *, language: str = "fr
                    f'{fmt.format_percent(y / 100, language)}</text>')
     for p in range(int(p0), int(p1) + 1):
         out.append(f'<text x="{X(p):.1f}" y="{Tp + H + 16}" font-size="12" text-anchor="middle">{p}</text>')
-    out.append(f'<text x="{L + W / 2:.1f}" y="{height - 8}" font-size="13" text-anchor="middle">'
-               f'{html.escape(T["n_antennes"])}</text>')
+    out.append(f'<text x="{L + W / 2:.1f}" y="{Tp + H + 34}" font-size="13" text-anchor="middle">'
+               f'{html.escape(T["n_antennes"])}</text>'
+               f'<text x="{14}" y="{Tp + H / 2:.1f}" font-size="12" text-anchor="middle" '
+               f'transform="rotate(-90 14 {Tp + H / 2:.1f})">{html.escape(T["covered_share"])}</text>')
     for i, (name, cs) in enumerate(series):
         col = ADVISOR_COLOURS[i % len(ADVISOR_COLOURS)]
         pts = " ".join(f"{X(c['p']):.1f},{Y(100 * c[key] / total):.1f}" for c in cs)
@@ -59,8 +63,9 @@ def curve_svg(variants: list[dict[str, Any]], total: int, *, language: str = "fr
             v = 100 * c[key] / total
             out.append(f'<circle cx="{X(c["p"]):.1f}" cy="{Y(v):.1f}" r="4" fill="{col}">'
                        f'<title>{html.escape(name)} p={c["p"]} : {v:.1f} %</title></circle>')
-        out.append(f'<rect x="{L + 10}" y="{Tp + 8 + 18 * i}" width="12" height="12" fill="{col}"/>'
-                   f'<text x="{L + 28}" y="{Tp + 18 + 18 * i}" font-size="12">{html.escape(name)}</text>')
+        ly = Tp + H + B + 4 + 18 * i
+        out.append(f'<rect x="{L}" y="{ly}" width="12" height="12" fill="{col}"/>'
+                   f'<text x="{L + 18}" y="{ly + 10}" font-size="12">{html.escape(name)}</text>')
     out.append("</svg>")
     return Markup("".join(out))
 
@@ -134,8 +139,8 @@ def render_antennes_report(scenario: Scenario, comparison: Any, out_dir: str | o
         {"label": T["beyond_20"], "cls": "",
          "cells": [", ".join(b.get("name") or commune_name(scenario, b["commune_code"])
                              for b in v.get("beyond_20_by_commune") or []) or T["none"] for v in vs]},
-        {"label": T["sites"], "cls": "",
-         "cells": [", ".join(s["name"] for s in v.get("sites", [])) for v in vs]},
+        {"label": T["new_sites"], "cls": "",
+         "cells": [", ".join(s["name"] for s in v.get("sites", []) if s.get("new")) or T["none"] for v in vs]},
         {"label": T["optimal"], "cls": "",
          "cells": [yes if v.get("optimal") else
                    f"{T['gap']} {fmt.format_percent(v.get('gap') or 0, language, decimals=1)}" for v in vs]},

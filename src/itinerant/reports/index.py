@@ -35,7 +35,7 @@ _LAYOUT: list[tuple[str, list[tuple[str, str, bool]]]] = [
                   ("antennes/comparison.xlsx", "antennes_workbook", True)]),
 ]
 
-_KIND = {".html": "HTML", ".pdf": "PDF", ".xlsx": "Excel", ".csv": "CSV", ".json": "JSON"}
+_KIND = {".html": "HTML", ".pdf": "PDF", ".xlsx": "Excel", ".csv": "CSV", ".json": "JSON", ".npz": "NumPy"}
 
 
 def _file(out: Path, p: Path, language: str) -> dict[str, str]:

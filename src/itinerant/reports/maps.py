@@ -129,7 +129,7 @@ def render_week_map(scenario: Scenario, plan: Any, path: str | os.PathLike[str],
                 continue
             lat, lon = pts[it["visit_id"]]
             pop = (f"<b>{it['seq']}. {html.escape(it['name'])}</b><br>"
-                   f"{html.escape(', '.join(p for p in (it['address'], it['commune']) if p))}<br>"
+                   f"{html.escape(it['place'])}<br>"
                    f"{T['arrival']} {fmt.format_time(it['arrival'], language)} - "
                    f"{T['visit']} {fmt.format_time(it['start'], language)}-"
                    f"{fmt.format_time(it['end'], language)}<br>"

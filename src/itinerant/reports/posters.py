@@ -152,6 +152,21 @@ def render_posters(scenario: Scenario, timetable: Any, out_dir: str | os.PathLik
     return sorted(written)
 
 
+_STATUS = {
+    "fr": {"OPTIMAL": "optimum prouvé", "FEASIBLE": "solution réalisable, optimum non prouvé",
+           "INFEASIBLE": "aucune solution", "UNKNOWN": "non résolu"},
+    "en": {"OPTIMAL": "proven optimal", "FEASIBLE": "feasible, optimum not proven",
+           "INFEASIBLE": "no solution", "UNKNOWN": "not solved"},
+}
+
+
+def _hours(h: Any, language: str) -> str:
+    if h is None or h == "":
+        return ""
+    h = float(h)
+    return f"{fmt.format_number(h, language, decimals=0 if h.is_integer() else 1)} h"
+
+
 def render_bus_rota(scenario: Scenario, bus_dir: Any, path: str | os.PathLike[str], *,
                     language: str = "fr", estimated: bool | None = None,
                     posters_href: str | None = "affiches") -> Path:
@@ -183,7 +198,7 @@ def render_bus_rota(scenario: Scenario, bus_dir: Any, path: str | os.PathLike[st
         stem = poster_stem(scenario, r["commune_code"])
         table.append({"commune": commune_name(scenario, r["commune_code"]), "when": s["words"],
                       "hours": s["hours"], "stop": s["stop"],
-                      "presence": presence.get(r["commune_code"], ""),
+                      "presence": _hours(presence.get(r["commune_code"]), language),
                       "poster": f"{posters_href}/{stem}.html" if posters_href else None,
                       "poster_pdf": f"{posters_href}/{stem}.pdf" if posters_href else None})
     day_rows = [{"week": d["week"],
@@ -194,8 +209,8 @@ def render_bus_rota(scenario: Scenario, bus_dir: Any, path: str | os.PathLike[st
     unserved = [c.name for c in scenario.communes if c.code not in served]
     status = ""
     if kpis.get("status"):
-        status = f"{kpis['status']}"
-        if kpis.get("gap") is not None:
+        status = _STATUS.get(fmt.lang(language), {}).get(str(kpis["status"]).upper(), str(kpis["status"]))
+        if kpis.get("gap") and str(kpis["status"]).upper() != "OPTIMAL":
             status += f" ({fmt.t('gap', language)} {fmt.format_percent(kpis['gap'], language, decimals=1)})"
     html = render_template("rota.html", language, title=fmt.t("bus_rota", language),
                            scenario_title=scenario.title or scenario.name, rows=table, days=day_rows,

@@ -40,15 +40,24 @@ def day_items(scenario: Scenario, route: dict[str, Any]) -> list[dict[str, Any]]
     brk_start = fmt.to_seconds(brk["start"]) if brk else None
     lunch_done = brk is None
     for s in sorted(route["stops"], key=lambda s: s["seq"]):
+        drive = {"kind": "drive", "travel_s": s.get("travel_s"), "travel_m": s.get("travel_m")}
         if not lunch_done and fmt.to_seconds(s["start"]) >= brk_start:
-            items.append({"kind": "lunch", "start": brk["start"], "end": brk["end"]})
+            lunch = {"kind": "lunch", "start": brk["start"], "end": brk["end"]}
+            # lunch after driving when the advisor arrives before the break starts
+            arrived_first = fmt.to_seconds(s["arrival"]) <= brk_start
+            items.extend([drive, lunch] if arrived_first else [lunch, drive])
             lunch_done = True
-        items.append({"kind": "drive", "travel_s": s.get("travel_s"), "travel_m": s.get("travel_m")})
+        else:
+            items.append(drive)
         v = visits.get(s["visit_id"])
         commune = commune_name(scenario, v.commune_code) if v else ""
         address = v.address if v and v.address else ""
+        if address and commune and fmt.strip_accents(commune).lower() in fmt.strip_accents(address).lower():
+            place = address  # the address already names its commune
+        else:
+            place = ", ".join(p for p in (address, commune) if p)
         items.append({
-            "kind": "stop", "seq": s["seq"], "visit_id": s["visit_id"], "arrival": s["arrival"],
+            "kind": "stop", "seq": s["seq"], "place": place, "visit_id": s["visit_id"], "arrival": s["arrival"],
             "start": s["start"], "end": s["end"], "pinned": bool(s.get("pinned")),
             "name": (v.name if v and v.name else s["visit_id"]), "address": address,
             "commune": commune, "phone": v.phone if v else "", "reason": v.reason if v else "",
@@ -221,8 +230,7 @@ def day_sheet_pdf(scenario: Scenario, route: dict[str, Any], *, language: str = 
             pin = f"  ({T['pinned']})" if it["pinned"] else ""
             pdf.write_line(f"{it['seq']}.  {tm(it['start'])} - {tm(it['end'])}   {it['name']}{pin}",
                            14, True, h=7.5)
-            place = ", ".join(p for p in (it["address"], it["commune"]) if p)
-            pdf.write_line(place, 13, h=6.5, indent=9)
+            pdf.write_line(it["place"], 13, h=6.5, indent=9)
             line3 = []
             if it["phone"]:
                 line3.append(f"{T['phone']} : {it['phone']}")
@@ -232,9 +240,11 @@ def day_sheet_pdf(scenario: Scenario, route: dict[str, Any], *, language: str = 
                 pdf.write_line(f"{T['reason']} : {it['reason']}", 12, h=6, indent=9)
             pdf.ln(1)
     # map
-    map_h = 95.0
-    if pdf.will_page_break(map_h + 12):
+    room = pdf.page_break_trigger - pdf.get_y() - 14
+    map_h = min(95.0, room)
+    if map_h < 60:  # too little room left on this page: the map gets its own
         pdf.add_page()
+        map_h = 95.0
     pdf.ln(3)
     pdf.write_line(T["map"], 13, True, h=7)
     _pdf_map(pdf, scenario, route, geometry, pdf.l_margin, pdf.get_y() + 1,

@@ -9,7 +9,7 @@ from typing import Any
 from itinerant.model import Scenario
 from itinerant.reports import atomic, fmt
 from itinerant.reports._common import (
-    Geometry, advisor_name, commune_name, render_template, times_label,
+    Geometry, advisor_name, commune_name, memo_geometry, render_template, times_label,
 )
 from itinerant.reports.maps import render_week_map
 from itinerant.reports.outputs import load_plan
@@ -64,6 +64,7 @@ def render_week(scenario: Scenario, plan: Any, out_dir: str | os.PathLike[str], 
     """
     plan = load_plan(plan)
     out = Path(out_dir)
+    geometry = memo_geometry(geometry)
     return {
         "map": render_week_map(scenario, plan, out / "carte_semaine.html", language=language,
                                estimated=estimated, geometry=geometry),

@@ -22,11 +22,17 @@ from itinerant.visits.problem import (
 from itinerant.visits.solve import solve  # noqa: E402  (binds the function, not the module)
 
 
-def problem_from_scenario(scenario, matrix, **kwargs) -> VisitProblem:
-    """Build the problem; see :func:`itinerant.visits.build.problem_from_scenario`."""
+from itinerant.visits.io import plan_to_dict, read_plan, write_plan  # noqa: E402
+
+
+def problem_from_scenario(scenario, matrix, *, replan=None, added_visits=()) -> VisitProblem:
+    """Build the problem; see :func:`itinerant.visits.build.problem_from_scenario`.
+
+    (Imported lazily: the builder reads :mod:`itinerant.matrices`, which loads scipy.)
+    """
     from itinerant.visits.build import problem_from_scenario as _build
 
-    return _build(scenario, matrix, **kwargs)
+    return _build(scenario, matrix, replan=replan, added_visits=added_visits)
 
 
 __all__ = [
@@ -42,6 +48,9 @@ __all__ = [
     "Unassigned",
     "Vehicle",
     "VisitProblem",
+    "plan_to_dict",
     "problem_from_scenario",
+    "read_plan",
     "solve",
+    "write_plan",
 ]

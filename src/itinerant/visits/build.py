@@ -58,6 +58,7 @@ def load_added_visits(scenario: Scenario, path: Path | str) -> tuple[Visit, ...]
             if f.is_file() and f.stem.lower() not in stems:
                 shutil.copy2(f, tmp_dir / f.name)
         shutil.copy2(path, tmp_dir / f"visits{path.suffix.lower()}")
+        _absolute_osm_path(tmp_dir, scenario)
         try:
             sc = load_scenario(tmp_dir)
         except InputError as e:
@@ -67,6 +68,19 @@ def load_added_visits(scenario: Scenario, path: Path | str) -> tuple[Visit, ...]
             ]
             raise InputError(faults) from None
     return sc.visits
+
+
+def _absolute_osm_path(tmp_dir: Path, scenario: Scenario) -> None:
+    """Make a relative ``osm_file`` of the copied ``scenario.yaml`` absolute."""
+    import yaml
+
+    for f in tmp_dir.glob("scenario.y*ml"):
+        doc = yaml.safe_load(f.read_text(encoding="utf-8")) or {}
+        settings = doc.get("settings") if isinstance(doc, dict) else None
+        if isinstance(settings, dict) and settings.get("osm_file"):
+            osm = scenario.settings.osm_file
+            settings["osm_file"] = str(osm) if osm is not None else ""
+            f.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
 def _hhmm(s: int) -> str:
@@ -193,6 +207,7 @@ def problem_from_scenario(
         estimated=matrix.estimated,
         staff=staff,
         holidays=tuple(cal.holidays),
+        site_names=tuple((st.id, st.name) for st in scenario.sites),
     )
 
 

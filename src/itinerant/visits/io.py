@@ -2,7 +2,24 @@
 
 Files are written atomically (temporary file in the same folder, then ``os.replace``).
 ``plan.json`` keeps exact seconds (``*_s`` keys) beside the ``HH:MM`` texts so that
-re-planning and checking are exact.
+re-planning and checking are exact. Its keys::
+
+    {"scenario", "week_start": "YYYY-MM-DD", "estimated", "engine", "objective": {...}, "wall_s",
+     "routes": [{"vehicle_id", "advisor_id", "day": "YYYY-MM-DD", "start_site", "end_site",
+                 "depart": "HH:MM", "return": "HH:MM", "depart_s", "return_s",
+                 "travel_s", "travel_m", "work_s",
+                 "break": {"start", "end", "start_s", "end_s"} | null,
+                 "return_travel_s", "return_travel_m",
+                 "stops": [{"seq", "visit_id", "arrival", "start", "end", "travel_s", "travel_m",
+                            "pinned", "time_pinned", "done", "priority",
+                            "arrival_s", "start_s", "end_s"}]}],
+     "unassigned": [{"visit_id", "reason", "code", "priority"}],
+     "kpis": {"visits_total", "served", "unassigned", "must_unassigned", "km", "drive_h",
+              "work_h_by_advisor": {advisor_id: hours}}}
+
+``travel_s``/``travel_m`` of a stop are the leg *into* it; ``work_s`` excludes the lunch
+when it lies within the route. For re-planning, set ``"pinned": true`` on confirmed stops
+(kept on their advisor and day) and ``"time_pinned": true`` to keep their time too.
 """
 
 from __future__ import annotations

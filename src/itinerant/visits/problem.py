@@ -113,7 +113,8 @@ class Task:
     date
         Required date (pinned), or None.
     pinned_start_s
-        Fixed start of service (pinned with a time), or None.
+        Fixed start of service (pinned with a time), or None; the problem then
+        makes ``(pinned_start_s, pinned_start_s)`` the task's only window.
     pinned, done
         Kept from a previous plan (confirmed / already made).
     """
@@ -160,8 +161,8 @@ class VisitProblem:
         The vehicles and the tasks.
     name, week_start, estimated
         Scenario name, Monday of the week, whether the matrix is estimated.
-    staff, holidays
-        Advisors and public holidays of the week, for the reasons.
+    staff, holidays, site_names
+        Advisors, public holidays of the week and site names, for the reasons.
     """
 
     location_ids: tuple[str, ...]
@@ -174,6 +175,8 @@ class VisitProblem:
     estimated: bool = False
     staff: tuple[Staff, ...] = ()
     holidays: tuple[tuple[dt.date, str], ...] = ()
+    site_names: tuple[tuple[str, str], ...] = ()
+    """(location id, human name) of the sites, for the reasons."""
 
     def __post_init__(self) -> None:
         n = len(self.location_ids)
@@ -182,6 +185,14 @@ class VisitProblem:
             if m.shape != (n, n):
                 raise ValueError(f"{name} must have shape ({n}, {n}), got {m.shape}")
             object.__setattr__(self, name, m.astype(np.int64, copy=False))
+        # A fixed start time is the task's only window.
+        tasks = tuple(
+            replace(t, windows=((t.pinned_start_s, t.pinned_start_s),), end_in_window=False)
+            if t.pinned_start_s is not None and t.windows != ((t.pinned_start_s, t.pinned_start_s),)
+            else t
+            for t in self.tasks
+        )
+        object.__setattr__(self, "tasks", tasks)
         ids = [t.id for t in self.tasks]
         if len(set(ids)) != len(ids):
             raise ValueError("task ids must be unique")

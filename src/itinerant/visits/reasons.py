@@ -26,6 +26,8 @@ from dataclasses import replace
 from itinerant.visits.problem import Task, Vehicle, VisitProblem
 from itinerant.visits.timing import schedule_route
 
+UNREACHABLE = 2**40
+"""Same sentinel as :data:`itinerant.matrices.UNREACHABLE` (not imported: that module loads scipy)."""
 STEP_S = 300
 """Probe granularity, seconds."""
 MAX_SHIFT_S = 3 * 3600
@@ -146,7 +148,7 @@ def explain_unassigned(
     -------
     dict
         Task index -> (code, text). Codes: ``no_vehicle``, ``holiday``, ``skill``,
-        ``advisor``, ``date``, ``far``, ``window_open``, ``window_close``,
+        ``advisor``, ``date``, ``far``, ``unreachable``, ``window_open``, ``window_close``,
         ``duration``, ``shift``, ``swap``, ``full``.
     """
     language = language if language in ("fr", "en") else "fr"
@@ -181,7 +183,11 @@ def explain_one(
         k = max(allowed, key=lambda k: _day_length(problem.vehicles[k]))
         v = problem.vehicles[k]
         rt = int(problem.duration_s[v.start, task.location] + problem.duration_s[task.location, v.end])
-        site = problem.location_ids[v.start]
+        site = dict(problem.site_names).get(problem.location_ids[v.start], problem.location_ids[v.start])
+        if rt >= UNREACHABLE // 2:
+            if fr:
+                return "unreachable", f"aucune route ne mène à cette adresse depuis {site} : vérifier sa position"
+            return "unreachable", f"no road leads to this address from {site}: check its position"
         if fr:
             text = (
                 f"trop loin : {span_text(rt)} de trajet aller-retour depuis {site} "

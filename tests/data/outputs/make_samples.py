@@ -101,7 +101,7 @@ def scenario() -> Scenario:
     bus = Bus(id="bus1", name="Bus France services", depot="office", days=(1, 3), start_s=9 * H,
               end_s=17 * H, stop_duration_s=2 * H, walk_radius_m=800, cycle_weeks=4)
     return Scenario(
-        name="reports-sample", folder=HERE, title="Clunisois (échantillon des rapports)",
+        name="reports-sample", folder=Path("."), title="Clunisois (échantillon des rapports)",
         communes=communes, sites=sites, advisors=advisors, visits=visits,
         residents=residents + tuple(extra), buses=(bus,),
         calendar=Calendar(week_start=dt.date(2026, 11, 30)),

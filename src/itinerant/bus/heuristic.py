@@ -1,0 +1,218 @@
+"""A fast constructive rota + local search, used as the solver's starting point.
+
+Cheapest insertion: communes needing the most visits first, each placed in the
+(bus, weekday, slot, weeks) that adds the fewest metres while keeping every day on time.
+Then relocation moves (any commune to any free placement, larger or smaller rhythm)
+while the lexicographic key (missing visits, churn, coverage points - metres) improves.
+Scores are exact (same definitions as :func:`itinerant.bus.solve.evaluate`).
+"""
+
+from __future__ import annotations
+
+from itinerant.bus.problem import BusProblem
+from itinerant.bus.solve import Assignment, _coverage_coefs, day_timing
+
+
+class _State:
+    def __init__(self, problem: BusProblem):
+        P = self.P = problem
+        self.W = P.cycle_weeks
+        self.cells: dict[tuple[int, int, int, int], tuple[int, int | None]] = {}
+        for f in P.fixed:
+            for w in f.weeks:
+                self.cells[(f.bus, f.weekday, f.slot, w)] = (-1 if f.site is None else f.site, None)
+        self.fixed_communes = {P.stops[f.stop].commune for f in P.fixed if f.stop is not None}
+        self.stop_visits = [0] * len(P.stops)
+        for f in P.fixed:
+            if f.stop is not None:
+                self.stop_visits[f.stop] += len(f.weeks)
+        self.place: dict[int, tuple[int, int, int, int, tuple[int, ...]]] = {}
+        self.coefs = _coverage_coefs(P)
+        self.groups_of_stop: list[list[int]] = [[] for _ in P.stops]
+        for g, grp in enumerate(P.groups):
+            for s in grp.stops:
+                self.groups_of_stop[s].append(g)
+        self.stops_of = [[s for s, st in enumerate(P.stops) if st.commune == c] for c in range(len(P.communes))]
+        self.prev = {pv.commune: pv for pv in P.previous}
+
+    # -- pieces of the score
+    def day_m(self, b: int, d: int, w: int) -> tuple[int, bool]:
+        """Metres of one day and whether it is on time."""
+        P = self.P
+        bus = P.buses[b]
+        ks, sites = [], []
+        for k in range(len(bus.slot_starts_s)):
+            cell = self.cells.get((b, d, k, w))
+            if cell is not None and cell[0] >= 0:
+                ks.append(k)
+                sites.append(cell[0])
+        if not sites:
+            return 0, True
+        path = [bus.depot, *sites, bus.depot]
+        m = int(sum(P.drive_m[i, j] for i, j in zip(path, path[1:])))
+        return m, not day_timing(P, b, ks, sites)
+
+    def group_points(self, g: int) -> int:
+        grp = self.P.groups[g]
+        v = min(self.W, sum(self.stop_visits[s] for s in grp.stops))
+        return sum(self.coefs[g][:v])
+
+    def commune_terms(self, c: int) -> tuple[int, int]:
+        """(missing visits, moved 0/1) of commune c."""
+        P = self.P
+        v = sum(self.stop_visits[s] for s in self.stops_of[c])
+        short = max(0, P.communes[c].min_visits - v)
+        moved = 0
+        pv = self.prev.get(c)
+        if pv is not None and c not in self.fixed_communes:
+            pl = self.place.get(c)
+            if pl is None:
+                moved = 1
+            else:
+                s, b, d, k, weeks = pl
+                same = (P.stops[s].id, d, P.buses[b].slot_starts_s[k], weeks) == (pv.stop_id, pv.weekday, pv.start_s, tuple(pv.weeks))
+                moved = 0 if same else 1
+        return short, moved
+
+    def local_key(self, c: int, days: set, groups: set) -> tuple[int, int, int] | None:
+        short, moved = self.commune_terms(c)
+        metres = 0
+        for b, d, w in days:
+            m, ok = self.day_m(b, d, w)
+            if not ok:
+                return None
+            metres += m
+        pts = sum(self.group_points(g) for g in groups)
+        return (-short, -moved, pts - metres)
+
+    # -- moves
+    def set(self, c: int, pl) -> None:
+        old = self.place.pop(c, None)
+        if old is not None:
+            s, b, d, k, weeks = old
+            for w in weeks:
+                del self.cells[(b, d, k, w)]
+            self.stop_visits[s] -= len(weeks)
+        if pl is not None:
+            s, b, d, k, weeks = pl
+            for w in weeks:
+                self.cells[(b, d, k, w)] = (self.P.stops[s].site, s)
+            self.stop_visits[s] += len(weeks)
+            self.place[c] = pl
+
+    def try_swap(self, c1: int, c2: int) -> bool:
+        """Exchange the slots of c1 and c2 (each keeps its stop) if the key improves;
+        when c2 has no slot, c2 takes c1's and c1 is left without."""
+        p1, p2 = self.place[c1], self.place.get(c2)
+        s2 = self.stops_of[c2][0] if p2 is None else p2[0]
+        days = {(p[1], p[2], w) for p in (p1, p2) if p is not None for w in p[4]}
+        groups = set(self.groups_of_stop[p1[0]]) | set(self.groups_of_stop[s2])
+        before = _swap_key(self, c1, c2, days, groups)
+        n1 = None if p2 is None else (p1[0], *p2[1:])
+        n2 = (s2, *p1[1:])
+        self.set(c1, None)
+        self.set(c2, None)
+        self.set(c1, n1)
+        self.set(c2, n2)
+        after = _swap_key(self, c1, c2, days, groups)
+        if after is not None and before is not None and after > before:
+            return True
+        self.set(c1, None)
+        self.set(c2, None)
+        self.set(c1, p1)
+        self.set(c2, p2)
+        return False
+
+    def placements(self, c: int, sizes: set[int] | None = None):
+        P = self.P
+        pats = [w for w in P.patterns if sizes is None or len(w) in sizes]
+        for s in self.stops_of[c]:
+            for b, bus in enumerate(P.buses):
+                for d in bus.days:
+                    for k in range(len(bus.slot_starts_s)):
+                        for weeks in pats:
+                            if all((b, d, k, w) not in self.cells for w in weeks):
+                                yield (s, b, d, k, tuple(weeks))
+
+    def best_move(self, c: int, allow_none: bool, sizes: set[int] | None = None):
+        """Best placement of commune c (current one included) by local key delta."""
+        cur = self.place.get(c)
+        touched_days = set()
+        touched_groups = set()
+        if cur is not None:
+            s, b, d, k, weeks = cur
+            touched_days |= {(b, d, w) for w in weeks}
+            touched_groups |= set(self.groups_of_stop[s])
+        self.set(c, None)
+        options = list(self.placements(c, sizes))
+        best_pl, best_key = None, None
+        cands = options + ([None] if allow_none or cur is None else [])
+        if cur is not None:
+            cands.append(cur)
+        for pl in cands:
+            days = set(touched_days)
+            groups = set(touched_groups)
+            if pl is not None:
+                s, b, d, k, weeks = pl
+                days |= {(b, d, w) for w in weeks}
+                groups |= set(self.groups_of_stop[s])
+            self.set(c, pl)
+            key = self.local_key(c, days, groups)
+            self.set(c, None)
+            if key is not None and (best_key is None or key > best_key):
+                best_pl, best_key = pl, key
+        self.set(c, cur)
+        return best_pl, best_key, cur
+
+
+def _swap_key(st: "_State", c1: int, c2: int, days: set, groups: set):
+    k1 = st.local_key(c1, days, groups)
+    if k1 is None:
+        return None
+    s2, m2 = st.commune_terms(c2)
+    return (k1[0] - s2, k1[1] - m2, k1[2])
+
+
+def greedy_assignments(problem: BusProblem, *, rounds: int = 4) -> tuple[Assignment, ...]:
+    """Cheapest-insertion rota improved by relocation moves (``rounds`` passes)."""
+    P = problem
+    st = _State(P)
+    order = sorted(
+        (c for c in range(len(P.communes)) if c not in st.fixed_communes and st.stops_of[c]),
+        key=lambda c: (-P.communes[c].min_visits, -P.communes[c].low_mobility, P.communes[c].code),
+    )
+    sizes = sorted({len(w) for w in P.patterns})
+    for c in order:
+        # construction: the smallest rhythm that meets the minimum, so that the
+        # capacity goes round; relocation moves may then give more visits
+        need = P.communes[c].min_visits
+        size = min((n for n in sizes if n >= need), default=sizes[-1])
+        pl, key, _ = st.best_move(c, allow_none=need == 0, sizes={size})
+        if pl is None and need > 0:
+            pl, key, _ = st.best_move(c, allow_none=False)
+        st.set(c, pl)
+    for _ in range(rounds):
+        improved = False
+        for c in order:
+            pl, key, cur = st.best_move(c, allow_none=True)
+            if pl != cur:
+                st.set(c, pl)
+                improved = True
+        # swaps: two communes exchange their (bus, weekday, slot, weeks)
+        for i, c1 in enumerate(order):
+            for c2 in order[i + 1 :]:
+                a, b = c1, c2
+                p1, p2 = st.place.get(a), st.place.get(b)
+                if p1 is None and p2 is None:
+                    continue
+                if p1 is None:
+                    a, b, p1, p2 = b, a, p2, p1
+                if p2 is not None and p1[1:4] == p2[1:4]:
+                    continue
+                if st.try_swap(a, b):
+                    improved = True
+        if not improved:
+            break
+    return tuple(
+        Assignment(c, s, b, d, k, weeks) for c, (s, b, d, k, weeks) in sorted(st.place.items())
+    )
