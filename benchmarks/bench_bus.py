@@ -29,6 +29,7 @@ def main() -> None:
     ap.add_argument("--stops", type=int, default=0)
     ap.add_argument("--metres-per-resident", type=int, default=5000)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--no-floor", action="store_true", help="let coverage fall below the baseline's")
     a = ap.parse_args()
     sc = load_scenario(REPO / "scenarios" / "clunisois")
     bus = sc.buses[0]
@@ -43,7 +44,8 @@ def main() -> None:
     t = time.perf_counter()
     p = problem_from_scenario(sc, m.drive(), m.walk_to_stops(), metres_per_resident=a.metres_per_resident)
     base = baseline(p)
-    rota = solve(p, time_limit_s=a.time_limit, hint=base.assignments, seed=a.seed)
+    floor = None if a.no_floor else base.coverage_points
+    rota = solve(p, time_limit_s=a.time_limit, hint=base.assignments, seed=a.seed, min_coverage_points=floor)
     wall = time.perf_counter() - t
     k = kpis(p, rota, base)
     b = k["baseline"]

@@ -138,3 +138,24 @@ def test_spopt_agrees(seed):
     # spopt counts the predefined site among the open ones.
     ours_lscp = solve_model("lscp", cost, w, threshold=radius, fixed=fixed, workers=1)
     assert ls.problem.objective.value() - 1 == pytest.approx(ours_lscp.objective)
+
+
+@pytest.mark.parametrize("seed", range(20, 32))
+def test_pmedian_reductions_keep_the_optimum(seed):
+    """The Lagrangian presolve (reductions, heuristic) never loses the optimum."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(6, 10))
+    cost, w = _case(seed, m=40, n=n)
+    if seed % 3 == 0:
+        w = np.ones(len(w))  # ties everywhere
+    fixed = [int(j) for j in rng.choice(n, size=int(rng.integers(0, 3)), replace=False)]
+    cand = [j for j in range(n) if j not in fixed]
+    p = int(rng.integers(1, min(4, len(cand)) + 1))
+    expected = _brute("pmedian", cost, w, fixed, cand, p, 0)
+    for reduce in (True, False):
+        from itinerant.antennes.models import solve_pmedian
+
+        res = solve_pmedian(cost, w, p=p, fixed=fixed, reduce=reduce, workers=1)
+        assert res.optimal and res.objective == pytest.approx(expected)
+        assert _value("pmedian", cost, w, res.chosen, 0) == pytest.approx(expected)
+        assert set(fixed) <= set(res.chosen) and len(res.new) == p

@@ -488,9 +488,15 @@ def _augmented_with_segments(net: Network, anchors: Sequence[Anchor], *, mode: s
                 data.append(float(w))
                 segments[(seq[j], seq[j + 1])] = (e, fr[chain.index(seq[j])], fr[chain.index(seq[j + 1])])
     size = nxt
-    all_rows = np.concatenate([tails, np.array(rows, dtype=np.int64)])
-    all_cols = np.concatenate([heads, np.array(cols, dtype=np.int64)])
-    all_data = np.concatenate([_base_weights(net, mode), np.array(data, dtype=np.float64)])
+    # a split edge is replaced by its chain (same road, same total weight)
+    keep = np.ones(len(heads), dtype=bool)
+    split = np.fromiter(groups.keys(), dtype=np.int64, count=len(groups))
+    keep[split] = False
+    rev = net.reverse[split]
+    keep[rev[rev >= 0]] = False
+    all_rows = np.concatenate([tails[keep], np.array(rows, dtype=np.int64)])
+    all_cols = np.concatenate([heads[keep], np.array(cols, dtype=np.int64)])
+    all_data = np.concatenate([_base_weights(net, mode)[keep], np.array(data, dtype=np.float64)])
     graph = sp.csr_matrix((all_data, (all_rows, all_cols)), shape=(size, size))
     return graph, node_of, segments
 

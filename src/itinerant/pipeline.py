@@ -499,12 +499,11 @@ def run_demo(
     if variants and scenario.residents:
         comparison = run_compare(None, variants, out / "antennes", loaded=loaded,
                                  progress=progress, render=False)
-    with progress.step("Cartes, feuilles de route, affiches et page d'accueil"):
-        result = render_reports(
-            scenario, out, plan=plan_dir, bus=bus_dir, comparison=comparison,
-            language=scenario.settings.language, estimated=matrices.estimated,
-            geometry=matrices.geometry(),
-        )
+    result = render_reports(
+        scenario, out, plan=plan_dir, bus=bus_dir, comparison=comparison,
+        language=scenario.settings.language, estimated=matrices.estimated,
+        geometry=matrices.geometry(), progress=progress,
+    )
     return Path(result["index"])
 
 

@@ -408,6 +408,7 @@ def solve(
     max_partners: int | None = 12,
     lp_bounds: bool = True,
     warm_start: bool = True,
+    min_coverage_points: int | None = None,
 ) -> Rota:
     """Build and solve the CP-SAT rota model; return the best rota, scored exactly.
 
@@ -423,6 +424,10 @@ def solve(
         Chain arcs are modelled only towards each stop's ``max_partners`` best partners
         (by km saved); None models all pairs (exact, bigger model). km of the returned
         rota are always recomputed exactly.
+    min_coverage_points
+        Keep coverage points at least this high (e.g. the baseline's
+        ``coverage_points``: the rota then only trades km, never coverage). Ignored
+        when the frequency or churn stages make it unreachable.
     warm_start
         Also build a rota by cheapest insertion + local search
         (:mod:`itinerant.bus.heuristic`) and start from it when it beats ``hint``.
@@ -504,6 +509,7 @@ def solve(
     # coverage
     coefs = _coverage_coefs(P)
     cov_terms = []
+    cov_pairs: list = []
     for g, (grp, cg) in enumerate(zip(P.groups, coefs)):
         if grp.count == 0 or not grp.stops:
             continue
@@ -512,6 +518,7 @@ def solve(
         for i in range(W - 1):
             m.AddImplication(us[i + 1], us[i])
         cov_terms += [c * u for c, u in zip(cg, us)]
+        cov_pairs += list(zip(cg, us))
 
     # per (bus, day, week): slot occupancy y/o, km, timing
     keep = _top_pairs(P, max_partners)
@@ -709,7 +716,20 @@ def solve(
             notes.append(f"{name}: {best} ({proof}, {time.perf_counter() - t1:.1f} s)")
     m.Maximize(cov_expr - km_expr)
     reserve = 1.0 if lp_bounds else 0.0  # time to solve the LP relaxation afterwards
-    solver, status = run(m, time_limit_s - reserve - (time.perf_counter() - t0))
+    final = m
+    if min_coverage_points is not None:
+        final = m.Clone()
+        final.Add(
+            sum(c * final.GetBoolVarFromProtoIndex(u.Index()) for c, u in cov_pairs)
+            >= int(min_coverage_points)
+        )
+        solver, status = run(final, time_limit_s - reserve - (time.perf_counter() - t0))
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            notes.append(f"coverage floor: {int(min_coverage_points)} points")
+        else:
+            final = m
+    if final is m:
+        solver, status = run(m, time_limit_s - reserve - (time.perf_counter() - t0))
     elapsed = time.perf_counter() - t0
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         # the model is always feasible (all-empty rota); only a timeout before any
@@ -724,7 +744,7 @@ def solve(
     bound = solver.BestObjectiveBound()
     if status != cp_model.OPTIMAL and lp_bounds:
         # CP-SAT's own bound stays weak with 2 workers: the LP relaxation is tighter
-        lp = lp_bound(m)
+        lp = lp_bound(final)
         if lp is not None:
             bound = min(bound, lp)
             notes.append(f"bound: LP relaxation {lp:.0f}")

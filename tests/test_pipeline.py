@@ -1,0 +1,67 @@
+"""The whole chain, offline: scenario -> matrices -> plans -> reports -> index.html.
+
+Sockets are blocked for every test (pytest-socket, see pyproject.toml), so a run of
+the demo that tried to reach the network would fail here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from itinerant import pipeline
+from tests.conftest import DATA, REPO
+
+
+def test_sockets_are_blocked_in_tests() -> None:
+    # the guard the demo tests rely on: any connection attempt raises
+    with pytest.raises(Exception):
+        socket.create_connection(("example.org", 80), timeout=1)
+
+
+@pytest.fixture(scope="module")
+def tiny_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("demo")
+    index = pipeline.run_demo(DATA / "tiny", out, time_limit=2)
+    assert index == out / "index.html"
+    return out
+
+
+def test_demo_writes_every_part_and_links_it(tiny_demo: Path) -> None:
+    html = (tiny_demo / "index.html").read_text(encoding="utf-8")
+    links = set(re.findall(r'href="([^"#]+)"', html))
+    for part in ("visites/carte_semaine.html", "territoire/carte.html", "bus/rota.html"):
+        assert part in links, part
+    for link in links:
+        if "://" not in link:
+            assert (tiny_demo / link).is_file(), f"index links a missing file: {link}"
+    # no road file: the page says the travel times are estimated
+    assert "estimé" in html.lower()
+
+
+def test_demo_plans_pass_the_checker_and_match_the_matrix(tiny_demo: Path) -> None:
+    plan = json.loads((tiny_demo / "visites" / "plan.json").read_text(encoding="utf-8"))
+    served = [s["visit_id"] for r in plan["routes"] for s in r["stops"]]
+    unassigned = [u["visit_id"] for u in plan["unassigned"]]
+    scenario = pipeline.validate(DATA / "tiny")
+    # every visit served once or listed unassigned, with a reason
+    assert sorted(served + unassigned) == sorted(v.id for v in scenario.visits)
+    assert all(u["reason"] for u in plan["unassigned"])
+    m = np.load(tiny_demo / "matrices" / "voiture.npz")
+    ids = list(m["origin_ids"])
+    for route in plan["routes"]:
+        prev = route["start_site"]
+        for stop in route["stops"]:
+            i, j = ids.index(prev), ids.index(stop["visit_id"])
+            assert stop["travel_s"] == m["duration_s"][i, j]
+            assert stop["travel_m"] == m["distance_m"][i, j]
+            prev = stop["visit_id"]
+
+
+def test_default_scenario_resolves_to_the_clunisois() -> None:
+    assert pipeline.resolve_scenario(None) == REPO / "scenarios" / "clunisois"
