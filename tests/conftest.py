@@ -12,6 +12,14 @@ SHARED = REPO.parent / "shared"
 DATA = Path(__file__).resolve().parent / "data"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Graphs and matrices are cached in a session temp dir, never in ~/.cache."""
+    import os
+
+    os.environ["ITINERANT_CACHE"] = str(tmp_path_factory.mktemp("itinerant-cache"))
+
+
 @pytest.fixture(scope="session")
 def shared() -> Path:
     """Path of ``../shared``; fails (not skips) when it is missing."""

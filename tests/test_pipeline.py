@@ -65,3 +65,22 @@ def test_demo_plans_pass_the_checker_and_match_the_matrix(tiny_demo: Path) -> No
 
 def test_default_scenario_resolves_to_the_clunisois() -> None:
     assert pipeline.resolve_scenario(None) == REPO / "scenarios" / "clunisois"
+
+
+@pytest.fixture(scope="module")
+def andorra_demo(tmp_path_factory: pytest.TempPathFactory, andorra_osm: Path) -> Path:
+    out = tmp_path_factory.mktemp("andorra")
+    pipeline.run_demo(DATA / "andorra", out, time_limit=2)
+    return out
+
+
+def test_demo_on_real_roads_says_so_and_draws_road_geometry(andorra_demo: Path) -> None:
+    html = (andorra_demo / "index.html").read_text(encoding="utf-8")
+    assert "routiers" in html and "OpenStreetMap" in html
+    m = np.load(andorra_demo / "matrices" / "voiture.npz")
+    assert not bool(m["estimated"])
+    week_map = (andorra_demo / "visites" / "carte_semaine.html").read_text(encoding="utf-8")
+    # road legs are polylines with many vertices, not two-point straight lines
+    longest = max(len(re.findall(r"\[\s*4[0-9]\.\d+,\s*1\.\d+\]", poly))
+                  for poly in re.findall(r"L\.polyline\(\s*(\[\[.*?\]\])", week_map, re.S))
+    assert longest > 10

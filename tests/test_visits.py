@@ -429,3 +429,48 @@ def test_checker_imports_no_solver() -> None:
     code = "import sys, itinerant.check; print(sorted(m for m in ('pyvrp', 'ortools', 'scipy', 'pydantic') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def _two_at_nine(end_h: float) -> VisitProblem:
+    pts = np.array([[0, 0], [3000, 0], [3000, 2000]], dtype=float)
+    dist, dur = _matrix(pts)
+    v = (Vehicle("ana@mon", 0, 0, 8 * H, int(end_h * H), None, "ana", "Ana", MON),)
+    tasks = tuple(
+        Task(tid, loc, H, ((9 * H, 9 * H),), priority="should", penalty=PENALTY["should"], pinned_start_s=9 * H)
+        for tid, loc in (("a", 1), ("b", 2))
+    )
+    return VisitProblem(("office", "ha", "hb"), dur, dist, v, tasks, week_start=MON)
+
+
+def test_reason_names_the_visit_it_could_replace() -> None:
+    # both appointments at 09:00 on Ana's only day, which ends at 10:30: one must go
+    p = _two_at_nine(10.5)
+    plan = solve(p, SolveParams(time_limit_s=0.2))
+    (u,) = plan.unassigned
+    other = ({"a", "b"} - {u.task_id}).pop()
+    assert u.code == "swap"
+    assert u.reason.startswith(f"entrerait à la place de la visite {other} (« souhaitable »)")
+
+
+def test_reason_moves_a_fixed_appointment() -> None:
+    # a longer day: the second appointment fits later, after the first one
+    p = _two_at_nine(17)
+    plan = solve(p, SolveParams(time_limit_s=0.2))
+    (u,) = plan.unassigned
+    assert u.code == "window_close"
+    assert u.reason.startswith("entrerait si son rendez-vous était fixé à 10:")
+
+
+def test_reason_full_routes_when_probing_is_cut_short() -> None:
+    from itinerant.visits.reasons import explain_one
+
+    p = _two_at_nine(10.5)
+    plan = solve(p, SolveParams(time_limit_s=0.2, reasons=False))
+    missing = p.task_index(plan.unassigned[0].task_id)
+    served = [[p.task_index(s.task_id) for s in r.stops] for r in plan.routes]
+    code, text = explain_one(p, served, missing, deep=False)
+    assert code == "full"
+    assert text == (
+        "les tournées compatibles sont pleines (lundi 30/11) : ajouter une demi-journée de Ana, "
+        "ou passer une autre visite en « facultative »"
+    )

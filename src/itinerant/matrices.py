@@ -177,15 +177,18 @@ def walk_matrix(
 
 
 def save_npz(matrix: TravelMatrix, path: Path | str) -> None:
-    """Write a matrix: arrays ``origin_ids``, ``dest_ids`` (str), ``duration_s``,
-    ``distance_m`` (int64, row = origin), ``estimated`` (bool), ``source`` (str)."""
+    """Write a matrix: arrays ``ids`` (str, square matrices only), ``origin_ids``,
+    ``dest_ids`` (str), ``duration_s``, ``distance_m`` (int64, row = origin),
+    ``estimated`` (bool), ``source`` (str)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz")
     os.close(fd)
     with open(tmp, "wb") as f:
+        square = {"ids": np.array(matrix.origin_ids, dtype=str)} if matrix.origin_ids == matrix.dest_ids else {}
         np.savez_compressed(
             f,
+            **square,
             origin_ids=np.array(matrix.origin_ids, dtype=str),
             dest_ids=np.array(matrix.dest_ids, dtype=str),
             duration_s=matrix.duration_s.astype(np.int64),

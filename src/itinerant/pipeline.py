@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -133,32 +132,15 @@ def resident_places(scenario: Scenario) -> list[Place]:
     return [Place(r.id, r.lat, r.lon) for r in scenario.residents]
 
 
-def _bbox(scenario: Scenario) -> tuple[float, float, float, float]:
-    """(south, west, north, east) of every point of the scenario plus its buffer."""
-    lats = [c.lat for c in scenario.communes] + [p.lat for p in scenario_places(scenario)]
-    lons = [c.lon for c in scenario.communes] + [p.lon for p in scenario_places(scenario)]
-    lats += [r.lat for r in scenario.residents]
-    lons += [r.lon for r in scenario.residents]
-    pad_lat = scenario.settings.bbox_buffer_m / 111_320
-    pad_lon = pad_lat / max(0.2, math.cos(math.radians(sum(lats) / len(lats))))
-    return (min(lats) - pad_lat, min(lons) - pad_lon, max(lats) + pad_lat, max(lons) + pad_lon)
-
-
 def territory_of(scenario: Scenario, *, progress: Progress = QUIET):
     """The road territory of a scenario, or None when it has no OSM file (estimated model)."""
     osm = scenario.settings.osm_file
     if osm is None:
         return None
-    from itinerant.territory import build_territory
+    from itinerant.territory import territory_for_scenario
 
     with progress.step(f"Graphe routier ({Path(osm).name})"):
-        return build_territory(Path(osm), bbox=_bbox(scenario), cache_dir=cache_dir())
-
-
-def cache_dir() -> Path:
-    """Where graphs and matrices are cached (``$ITINERANT_CACHE`` or ~/.cache/itinerant)."""
-    env = os.environ.get("ITINERANT_CACHE")
-    return Path(env) if env else Path.home() / ".cache" / "itinerant"
+        return territory_for_scenario(scenario)
 
 
 def build_territory(
@@ -276,7 +258,7 @@ def points_matrix(
 
     with progress.step("Matrice des trajets"):
         if osm_file is not None:
-            matrix_from_points_file(Path(osm_file), Path(points_csv), Path(out), cache_dir=cache_dir())
+            matrix_from_points_file(Path(osm_file), Path(points_csv), Path(out))
         else:
             save_npz(drive_matrix(read_points_csv(Path(points_csv)), territory=None), Path(out))
     return Path(out)

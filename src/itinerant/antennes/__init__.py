@@ -5,6 +5,15 @@
 - :mod:`itinerant.antennes.compare`: the comparison tables, comparison.json and .xlsx.
 """
 
+from itinerant.antennes.build import (
+    Variant,
+    build_demand,
+    load_variant,
+    site_roles,
+    solve_variant,
+    variant_from_dict,
+)
+from itinerant.antennes.compare import compare, comparison_data
 from itinerant.antennes.models import (
     MODELS,
     PlacementResult,
@@ -18,9 +27,17 @@ from itinerant.antennes.models import (
 __all__ = [
     "MODELS",
     "PlacementResult",
+    "Variant",
+    "build_demand",
+    "compare",
+    "comparison_data",
+    "load_variant",
+    "site_roles",
     "solve_lscp",
     "solve_mclp",
     "solve_model",
     "solve_pcenter",
     "solve_pmedian",
+    "solve_variant",
+    "variant_from_dict",
 ]

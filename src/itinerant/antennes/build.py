@@ -359,7 +359,7 @@ def solve_demand(demand: Demand, roles: SiteRoles, variant: Variant, *, p: int |
     )
 
 
-def solve_variant(scenario: Scenario, matrix: TravelMatrix, variant: Variant) -> PlacementResult:
+def solve_variant(scenario: Scenario, matrix: TravelMatrix, variant: Variant | Path | str) -> PlacementResult:
     """Solve one variant on the access matrix of its travel mode.
 
     Parameters
@@ -373,6 +373,8 @@ def solve_variant(scenario: Scenario, matrix: TravelMatrix, variant: Variant) ->
     PlacementResult
         With ``chosen_ids`` (fixed + new) and ``new_ids`` filled.
     """
+    if not isinstance(variant, Variant):
+        variant = load_variant(variant)
     roles = site_roles(scenario, variant)
     demand = build_demand(scenario, matrix)
     return solve_demand(demand, roles, variant)

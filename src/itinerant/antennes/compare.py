@@ -258,6 +258,7 @@ def _atomic_write(path: Path, write) -> None:
     os.close(fd)
     try:
         write(Path(tmp))
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; these are shareable reports
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -311,9 +312,10 @@ def write_excel(data: dict[str, Any], path: Path) -> Path:
     for m in data["thresholds_min"]:
         rows.append((f"Personnes peu mobiles à {m} min au plus", [pct(v["low_mobility_within"][str(m)], data["low_mobility_total"]) for v in vs]))
     rows += [
+        ("Hors de portée (à pied : au-delà de la limite de marche)", [f"{v['population_unreachable']} habitants, dont {v['low_mobility_unreachable']} peu mobiles" for v in vs]),
         ("Temps moyen, personnes peu mobiles (min)", [v["mean_min"] for v in vs]),
-        ("Temps moyen, tous les habitants (min)", [v["mean_min_population"] for v in vs]),
-        ("Temps maximal (min)", [v["max_min"] for v in vs]),
+        ("Temps moyen, tous les habitants (min, hors personnes hors de portée)", [v["mean_min_population"] for v in vs]),
+        ("Temps maximal (min, hors personnes hors de portée)", [v["max_min"] for v in vs]),
         ("Habitants au-delà de 20 min", [sum(c["population"] for c in v["beyond_20_by_commune"]) for v in vs]),
         ("Peu mobiles au-delà de 20 min", [sum(c["low_mobility"] for c in v["beyond_20_by_commune"]) for v in vs]),
         ("Objectif du modèle", [v["objective_label"] for v in vs]),

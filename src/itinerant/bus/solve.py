@@ -666,6 +666,7 @@ def solve(
         for i, val in enumerate(values):
             m.AddHint(m.GetIntVarFromProtoIndex(i), val)
 
+    notes: list[str] = []
     if hint:
         # complete the starting rota into a full assignment of the model (z, u, short
         # follow from x), so every stage starts from it
@@ -678,7 +679,10 @@ def solve(
         fixed_m = m.Clone()
         for key, v in x.items():
             fixed_m.Add(fixed_m.GetBoolVarFromProtoIndex(v.Index()) == int(key in chosen))
+        notes.append(f"model built ({time.perf_counter() - t0:.1f} s)")
+        t1 = time.perf_counter()
         fsolver, fst = run(fixed_m, min(10.0, time_limit_s / 4), 1)
+        notes.append(f"start completed ({time.perf_counter() - t1:.1f} s)")
         if fst in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             rehint([fsolver.Value(fixed_m.GetIntVarFromProtoIndex(i)) for i in range(len(m.Proto().variables))])
         else:
@@ -692,12 +696,21 @@ def solve(
         stages.append(("frequency", short_expr))
     if churn_terms:
         stages.append(("churn", churn_expr))
-    notes = []
     start = evaluate(P, tuple(hint)) if hint is not None else None
     for name, expr in stages:
         left = time_limit_s - (time.perf_counter() - t0)
         m.Minimize(expr)
         t1 = time.perf_counter()
+        hinted = None
+        if start is not None:
+            hinted = sum(start.shortfall) if name == "frequency" else start.churn
+        if hinted is not None and lp_bounds:
+            # the starting rota may already be optimal for this stage: prove it by LP
+            low = lp_bound(m)
+            if low is not None and math.ceil(low - 1e-6) >= hinted:
+                m.Add(expr <= hinted)
+                notes.append(f"{name}: {hinted} (OPTIMAL by LP bound, {time.perf_counter() - t1:.1f} s)")
+                continue
         solver, st = run(m, left * 0.25)
         if st in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             best = int(round(solver.ObjectiveValue()))
@@ -707,14 +720,12 @@ def solve(
                 if low is not None and math.ceil(low - 1e-6) >= best:
                     proof = "OPTIMAL by LP bound"
             m.Add(expr <= best)
-            hinted = None
-            if start is not None:
-                hinted = sum(start.shortfall) if name == "frequency" else start.churn
             if hinted is None or hinted > best:
                 # the starting rota no longer qualifies
                 rehint([solver.Value(m.GetIntVarFromProtoIndex(i)) for i in range(len(m.Proto().variables))])
             notes.append(f"{name}: {best} ({proof}, {time.perf_counter() - t1:.1f} s)")
     m.Maximize(cov_expr - km_expr)
+    t_last = time.perf_counter()
     reserve = 1.0 if lp_bounds else 0.0  # time to solve the LP relaxation afterwards
     final = m
     if min_coverage_points is not None:
@@ -744,10 +755,12 @@ def solve(
     bound = solver.BestObjectiveBound()
     if status != cp_model.OPTIMAL and lp_bounds:
         # CP-SAT's own bound stays weak with 2 workers: the LP relaxation is tighter
+        t1 = time.perf_counter()
+        notes.append(f"last stage ({t1 - t_last:.1f} s)")
         lp = lp_bound(final)
         if lp is not None:
             bound = min(bound, lp)
-            notes.append(f"bound: LP relaxation {lp:.0f}")
+            notes.append(f"bound: LP relaxation {lp:.0f} ({time.perf_counter() - t1:.1f} s)")
     rota = evaluate(
         P,
         tuple(chosen_a),

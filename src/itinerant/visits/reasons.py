@@ -233,9 +233,13 @@ def explain_one(
             d = _smallest(lambda x: _fits(problem, v, routes[k], _close_later(task, w, x)), MAX_SHIFT_S)
             if d is not None and (best is None or d < best[0]):
                 best = (d, k)
-        if best is not None and not fixed_time:
+        if best is not None:
             d, k = best
-            if fr:
+            if fixed_time and fr:
+                text = f"entrerait si son rendez-vous était fixé à {hhmm(c + d)} au lieu de {hhmm(c)} ({_who(problem, k, language)})"
+            elif fixed_time:
+                text = f"would fit if its appointment were at {hhmm(c + d)} instead of {hhmm(c)} ({_who(problem, k, language)})"
+            elif fr:
                 text = f"entrerait si sa fenêtre fermait à {hhmm(c + d)} au lieu de {hhmm(c)} ({_who(problem, k, language)})"
             else:
                 text = f"would fit if its window closed at {hhmm(c + d)} instead of {hhmm(c)} ({_who(problem, k, language)})"

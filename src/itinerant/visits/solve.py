@@ -8,7 +8,9 @@ Engine choice (``params.engine == "auto"``):
 Whatever the engine, each route's sequence is timed exactly by
 :func:`~itinerant.visits.timing.schedule_route`; routes that do not time are repaired by
 dropping their cheapest visits; then unassigned visits are inserted greedily where
-they fit; each remaining one gets a reason; the plan passes :func:`itinerant.check.assert_valid`.
+they fit, ejecting lower-priority visits when that pays (:func:`eject_for_priority`);
+with lunch breaks a short exact relocate pass (:func:`improve_routes`) follows;
+each remaining one gets a reason; the plan passes :func:`itinerant.check.assert_valid`.
 """
 
 from __future__ import annotations
@@ -209,6 +211,12 @@ def solve(problem: VisitProblem, params: SolveParams | None = None) -> Plan:
         raise ValueError(f"engine must be auto, pyvrp or ortools, got {params.engine!r}")
     seqs = repair_routes(problem, seqs)
     seqs = insert_unassigned(problem, seqs, cost)
+    seqs = eject_for_priority(problem, seqs, cost, time.perf_counter() + max(0.5, 0.1 * limit))
+    if uses_ortools_features(problem):
+        # The engines saw the lunch approximately (PyVRP) or with a balance term
+        # (OR-Tools): a short exact relocate pass recovers some driving.
+        budget = min(1.0, 0.1 * limit)
+        seqs = improve_routes(problem, seqs, cost, time.perf_counter() + budget)
     return plan_from_sequences(
         problem, seqs, engine=engine, params=params, wall_s=time.perf_counter() - t0
     )
@@ -228,3 +236,108 @@ def _value(problem: VisitProblem, cost, seqs: list[list[int]]) -> int:
 
 def _better(problem, cost, a, b):
     return a if _value(problem, cost, a) <= _value(problem, cost, b) else b
+
+
+def _route_cost(problem: VisitProblem, cost, k: int, seq: list[int]) -> int:
+    if not seq:
+        return 0
+    v = problem.vehicles[k]
+    locs = [v.start] + [problem.tasks[i].location for i in seq] + [v.end]
+    return sum(int(cost[a, b]) for a, b in zip(locs, locs[1:]))
+
+
+def improve_routes(
+    problem: VisitProblem, seqs: list[list[int]], cost, deadline: float
+) -> list[list[int]]:
+    """Relocate and exchange visits while driving cost falls, with exact timing (first improvement)."""
+    seqs = [list(s) for s in seqs]
+    rc = [_route_cost(problem, cost, k, s) for k, s in enumerate(seqs)]
+    tasks = problem.tasks
+    allowed = {i: problem.allowed_vehicles(i) for s in seqs for i in s}
+
+    def feasible(k: int, seq: list[int]) -> bool:
+        return not seq or schedule_route(problem, problem.vehicles[k], [tasks[i] for i in seq]) is not None
+
+    improved = True
+    while improved and time.perf_counter() < deadline:
+        improved = False
+        for k in range(len(seqs)):
+            for pos in range(len(seqs[k])):
+                if time.perf_counter() > deadline:
+                    return seqs
+                if pos >= len(seqs[k]):
+                    break
+                i = seqs[k][pos]
+                rest = seqs[k][:pos] + seqs[k][pos + 1 :]
+                rest_cost = _route_cost(problem, cost, k, rest)
+                if not feasible(k, rest):
+                    continue
+                done = False
+                for k2 in allowed[i]:
+                    base = rest if k2 == k else seqs[k2]
+                    base_cost = rest_cost if k2 == k else rc[k2]
+                    for p in range(len(base) + 1):
+                        trial = base[:p] + [i] + base[p:]
+                        if k2 == k and trial == seqs[k]:
+                            continue
+                        new = _route_cost(problem, cost, k2, trial)
+                        gain = (rc[k] + (0 if k2 == k else rc[k2])) - (new + (0 if k2 == k else rest_cost))
+                        if gain <= 0 or not feasible(k2, trial):
+                            continue
+                        if k2 == k:
+                            seqs[k], rc[k] = trial, new
+                        else:
+                            seqs[k], rc[k] = rest, rest_cost
+                            seqs[k2], rc[k2] = trial, new
+                        improved = done = True
+                        break
+                    if done:
+                        break
+    return seqs
+
+
+def eject_for_priority(
+    problem: VisitProblem, seqs: list[list[int]], cost, deadline: float
+) -> list[list[int]]:
+    """Serve unassigned visits by ejecting a lower-priority one from a route when that pays.
+
+    A visit ``i`` replaces a served visit ``j`` of smaller penalty (not pinned, not done)
+    when the penalty saved exceeds the extra driving; ``j`` is then re-inserted where it
+    fits, if anywhere.
+    """
+    seqs = [list(s) for s in seqs]
+    tasks = problem.tasks
+    changed = True
+    while changed and time.perf_counter() < deadline:
+        changed = False
+        served = {i for s in seqs for i in s}
+        todo = sorted((i for i in range(len(tasks)) if i not in served), key=lambda i: -_penalty(problem, i))
+        for i in todo:
+            if time.perf_counter() > deadline:
+                break
+            best = None
+            for k in problem.allowed_vehicles(i):
+                seq = seqs[k]
+                old = _route_cost(problem, cost, k, seq)
+                for pos, j in enumerate(seq):
+                    tj = tasks[j]
+                    if _penalty(problem, j) >= _penalty(problem, i) or tj.pinned or tj.done:
+                        continue
+                    rest = seq[:pos] + seq[pos + 1 :]
+                    for p in range(len(rest) + 1):
+                        trial = rest[:p] + [i] + rest[p:]
+                        gain = _penalty(problem, i) - _penalty(problem, j) - (
+                            _route_cost(problem, cost, k, trial) - old
+                        )
+                        if gain <= 0 or (best is not None and gain <= best[0]):
+                            continue
+                        if schedule_route(problem, problem.vehicles[k], [tasks[x] for x in trial]) is None:
+                            continue
+                        best = (gain, k, trial)
+            if best is not None:
+                _, k, trial = best
+                seqs[k] = trial
+                seqs = insert_unassigned(problem, seqs, cost, deadline)
+                changed = True
+                break
+    return seqs

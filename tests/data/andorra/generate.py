@@ -1,4 +1,6 @@
 """Rebuild the small Andorra test scenario (deterministic). Run: python tests/data/andorra/generate.py
+Note: after generation, resident AD-06-001 (and visit v02 at its home) was moved by hand to
+      42.4652,1.4898 (Sant Julià), because the drawn point lay 1.1 km from any road of the extract.
 
 Parishes = the 7 town halls ("Comú") of ../shared/data/substitute_andorra/pois.csv (OSM, ODbL);
 populations: Andorra la Vella and Sant Julià de Lòria from places.csv (OSM `population` tag),
