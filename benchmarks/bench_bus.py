@@ -29,6 +29,7 @@ def main() -> None:
     ap.add_argument("--stops", type=int, default=0)
     ap.add_argument("--metres-per-resident", type=int, default=5000)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--max-partners", type=int, default=12)
     ap.add_argument("--no-floor", action="store_true", help="let coverage fall below the baseline's")
     a = ap.parse_args()
     sc = load_scenario(REPO / "scenarios" / "clunisois")
@@ -45,7 +46,8 @@ def main() -> None:
     p = problem_from_scenario(sc, m.drive(), m.walk_to_stops(), metres_per_resident=a.metres_per_resident)
     base = baseline(p)
     floor = None if a.no_floor else base.coverage_points
-    rota = solve(p, time_limit_s=a.time_limit, hint=base.assignments, seed=a.seed, min_coverage_points=floor)
+    rota = solve(p, time_limit_s=a.time_limit, hint=base.assignments, seed=a.seed, min_coverage_points=floor,
+                 max_partners=a.max_partners)
     wall = time.perf_counter() - t
     k = kpis(p, rota, base)
     b = k["baseline"]

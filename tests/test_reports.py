@@ -351,6 +351,20 @@ def test_lunch_sits_where_it_is_taken(scenario: Scenario, plan: dict, arrival: s
     assert kinds[3:7] == expected
 
 
+@pytest.mark.parametrize("brk, first, last", [
+    ({"start": "18:00", "end": "18:45"}, "depart", "lunch"),  # after the return: listed last
+    ({"start": "06:00", "end": "06:45"}, "lunch", "return"),  # before leaving: listed first
+])
+def test_lunch_outside_the_tour_is_listed_outside_it(scenario: Scenario, plan: dict, brk: dict,
+                                                    first: str, last: str):
+    from itinerant.reports.sheets import day_items
+
+    route = dict(json.loads(json.dumps(plan["routes"][0])), **{"break": brk})
+    kinds = [it["kind"] for it in day_items(scenario, route)]
+    assert (kinds[0], kinds[-1]) == (first, last)
+    assert kinds.count("lunch") == 1
+
+
 def test_road_geometry_asked_once_per_leg_and_failures_drawn_straight(scenario: Scenario, plan: dict,
                                                                       tmp_path: Path):
     pts = _common.points(scenario)

@@ -300,7 +300,7 @@ def _top_pairs(problem: BusProblem, max_partners: int | None) -> set[tuple[int, 
     return keep
 
 
-def lp_bound(model: cp_model.CpModel) -> float | None:
+def lp_bound(model: cp_model.CpModel, *, time_limit_s: float = 10.0) -> float | None:
     """Bound of a CP-SAT model's objective from its LP relaxation (HiGHS): an upper
     bound when it maximises, a lower bound when it minimises.
 
@@ -392,7 +392,10 @@ def lp_bound(model: cp_model.CpModel) -> float | None:
 
     a_ub = vstack([a[ub_rows], -a[lb_rows]])
     b_ub = np.concatenate([bh[ub_rows], -bl[lb_rows]])
-    res = linprog(c, A_ub=a_ub, b_ub=b_ub, bounds=np.c_[lo, hi], method="highs")
+    res = linprog(
+        c, A_ub=a_ub, b_ub=b_ub, bounds=np.c_[lo, hi], method="highs-ds",
+        options={"time_limit": float(time_limit_s)},
+    )
     if res.status != 0:
         return None
     return float(scale * (res.fun + obj.offset))
@@ -446,8 +449,10 @@ def solve(
         from itinerant.bus.heuristic import greedy_assignments
 
         greedy = greedy_assignments(P)
-        if hint is None or evaluate(P, greedy).key > evaluate(P, tuple(hint)).key:
-            hint = greedy
+        g = evaluate(P, greedy)
+        if min_coverage_points is None or g.coverage_points >= min_coverage_points:
+            if hint is None or g.key > evaluate(P, tuple(hint)).key:
+                hint = greedy
     W = P.cycle_weeks
     m = cp_model.CpModel()
     dm = P.drive_m
@@ -697,6 +702,7 @@ def solve(
     if churn_terms:
         stages.append(("churn", churn_expr))
     start = evaluate(P, tuple(hint)) if hint is not None else None
+    lp_time = max(1.0, 0.15 * time_limit_s)
     for name, expr in stages:
         left = time_limit_s - (time.perf_counter() - t0)
         m.Minimize(expr)
@@ -706,7 +712,7 @@ def solve(
             hinted = sum(start.shortfall) if name == "frequency" else start.churn
         if hinted is not None and lp_bounds:
             # the starting rota may already be optimal for this stage: prove it by LP
-            low = lp_bound(m)
+            low = lp_bound(m, time_limit_s=lp_time)
             if low is not None and math.ceil(low - 1e-6) >= hinted:
                 m.Add(expr <= hinted)
                 notes.append(f"{name}: {hinted} (OPTIMAL by LP bound, {time.perf_counter() - t1:.1f} s)")
@@ -716,7 +722,7 @@ def solve(
             best = int(round(solver.ObjectiveValue()))
             proof = solver.StatusName(st)
             if st != cp_model.OPTIMAL and lp_bounds:
-                low = lp_bound(m)
+                low = lp_bound(m, time_limit_s=lp_time)
                 if low is not None and math.ceil(low - 1e-6) >= best:
                     proof = "OPTIMAL by LP bound"
             m.Add(expr <= best)
@@ -725,8 +731,6 @@ def solve(
                 rehint([solver.Value(m.GetIntVarFromProtoIndex(i)) for i in range(len(m.Proto().variables))])
             notes.append(f"{name}: {best} ({proof}, {time.perf_counter() - t1:.1f} s)")
     m.Maximize(cov_expr - km_expr)
-    t_last = time.perf_counter()
-    reserve = 1.0 if lp_bounds else 0.0  # time to solve the LP relaxation afterwards
     final = m
     if min_coverage_points is not None:
         final = m.Clone()
@@ -734,33 +738,38 @@ def solve(
             sum(c * final.GetBoolVarFromProtoIndex(u.Index()) for c, u in cov_pairs)
             >= int(min_coverage_points)
         )
-        solver, status = run(final, time_limit_s - reserve - (time.perf_counter() - t0))
+    lp = None
+    if lp_bounds:
+        # CP-SAT's own bound stays weak with 2 workers: the LP relaxation of the last
+        # stage is much tighter; solved first, within a share of the time
+        t1 = time.perf_counter()
+        lp = lp_bound(final, time_limit_s=max(1.0, 0.25 * time_limit_s))
+        notes.append(
+            f"LP relaxation: {'none' if lp is None else f'{lp:.0f}'} ({time.perf_counter() - t1:.1f} s)"
+        )
+    t_last = time.perf_counter()
+    solver, status = run(final, time_limit_s - (t_last - t0))
+    if final is not m:
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             notes.append(f"coverage floor: {int(min_coverage_points)} points")
         else:
-            final = m
-    if final is m:
-        solver, status = run(m, time_limit_s - reserve - (time.perf_counter() - t0))
+            final, lp = m, None
+            solver, status = run(m, time_limit_s - (time.perf_counter() - t0))
+    notes.append(f"last stage: {solver.StatusName(status)} ({time.perf_counter() - t_last:.1f} s)")
     elapsed = time.perf_counter() - t0
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         # the model is always feasible (all-empty rota); only a timeout before any
         # solution lands here: fall back to the hint
         if hint is not None:
-            return evaluate(P, tuple(hint), status="HINT", solve_s=elapsed)
+            return replace(evaluate(P, tuple(hint), status="HINT", solve_s=elapsed), stages=tuple(notes))
         return evaluate(P, (), status=solver.StatusName(status), solve_s=elapsed)
     chosen_a = []
     for (s, b, d, k, p), v in x.items():
         if solver.Value(v):
             chosen_a.append(Assignment(P.stops[s].commune, s, b, d, k, P.patterns[p]))
     bound = solver.BestObjectiveBound()
-    if status != cp_model.OPTIMAL and lp_bounds:
-        # CP-SAT's own bound stays weak with 2 workers: the LP relaxation is tighter
-        t1 = time.perf_counter()
-        notes.append(f"last stage ({t1 - t_last:.1f} s)")
-        lp = lp_bound(final)
-        if lp is not None:
-            bound = min(bound, lp)
-            notes.append(f"bound: LP relaxation {lp:.0f} ({time.perf_counter() - t1:.1f} s)")
+    if status != cp_model.OPTIMAL and lp is not None:
+        bound = min(bound, lp)
     rota = evaluate(
         P,
         tuple(chosen_a),

@@ -63,7 +63,10 @@ def day_items(scenario: Scenario, route: dict[str, Any]) -> list[dict[str, Any]]
             "commune": commune, "phone": v.phone if v else "", "reason": v.reason if v else "",
             "approximate": bool(v and v.location_is_commune),
         })
-    if not lunch_done:
+    back = fmt.to_seconds(route.get("return"))
+    # a lunch taken after the return (at the office) is listed after it
+    lunch_after_return = not lunch_done and back is not None and brk_start >= back
+    if not lunch_done and not lunch_after_return:
         items.append({"kind": "lunch", "start": brk["start"], "end": brk["end"]})
     if route.get("return_travel_s") is not None:
         items.append({"kind": "drive", "travel_s": route.get("return_travel_s"),
@@ -71,6 +74,12 @@ def day_items(scenario: Scenario, route: dict[str, Any]) -> list[dict[str, Any]]
     if route.get("return") or route.get("end_site"):
         items.append({"kind": "return", "time": route.get("return"),
                       "place": site_name(scenario, route.get("end_site"))})
+    if lunch_after_return:
+        items.append({"kind": "lunch", "start": brk["start"], "end": brk["end"]})
+    if brk is not None and fmt.to_seconds(brk["end"]) <= fmt.to_seconds(route.get("depart")):
+        # a lunch taken before leaving goes first
+        items.remove(next(i for i in items if i["kind"] == "lunch"))
+        items.insert(0, {"kind": "lunch", "start": brk["start"], "end": brk["end"]})
     return items
 
 

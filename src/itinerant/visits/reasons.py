@@ -11,6 +11,10 @@ After solving, each unassigned visit is probed with the plan's routes held:
 4. a lower- (or equal-) priority visit it could replace;
 5. otherwise the compatible routes are full: which days, whose extra half-day helps.
 
+Suggested changes are bounded to stay reasonable: a window moved or a day lengthened
+by at most 3 h, a visit shortened by at most half. Each reason holds for that visit
+alone, with the other routes as planned (two visits may point to the same room).
+
 Messages are French by default (``language="en"`` for English) and name what to
 change. Times are seconds since midnight; the amounts probed are rounded up to
 5 minutes.
@@ -251,8 +255,8 @@ def explain_one(
         v = problem.vehicles[k]
         cut = _smallest(
             lambda x: _fits(problem, v, routes[k], replace(task, duration_s=max(0, dur - x))),
-            max(0, dur - STEP_S),
-        ) if dur > STEP_S else None
+            max(0, min(dur - STEP_S, dur // 2)),
+        ) if dur >= 2 * STEP_S else None
         if cut is not None and (best is None or cut < best[0]):
             best = (cut, k)
     if best is not None:

@@ -217,9 +217,8 @@ def solve(problem: VisitProblem, params: SolveParams | None = None) -> Plan:
         # (OR-Tools): a short exact relocate pass recovers some driving.
         budget = min(1.0, 0.1 * limit)
         seqs = improve_routes(problem, seqs, cost, time.perf_counter() + budget)
-    return plan_from_sequences(
-        problem, seqs, engine=engine, params=params, wall_s=time.perf_counter() - t0
-    )
+    plan = plan_from_sequences(problem, seqs, engine=engine, params=params)
+    return replace(plan, wall_s=time.perf_counter() - t0)  # reasons included
 
 
 def _value(problem: VisitProblem, cost, seqs: list[list[int]]) -> int:
