@@ -4,7 +4,8 @@ Both take an :class:`vrptw.Instance` and a time limit in seconds and return rout
 customer numbers (1..n, depot excluded). They share the integer data of the product run
 (``SCALE`` = 1000: distances rounded, travel times rounded up) so every solver sees the same
 problem. The ``hier-real`` objective (vehicles first, then distance) is modelled the usual way,
-with a fixed cost per vehicle that dominates any distance saving (:func:`vehicle_cost`).
+with a fixed cost per vehicle that dominates any distance saving (:func:`vehicle_cost`);
+``objective="distance"`` drops it (distance only, for the ``dist-real`` rows).
 """
 
 from __future__ import annotations
@@ -14,14 +15,21 @@ import numpy as np
 from vrptw import SCALE, Instance
 
 
-def vehicle_cost(inst: Instance, scale: int = SCALE) -> int:
-    """Fixed cost per vehicle, integer units: twice the largest depot round trip, at least
-    1000 instance units, which outweighs the distance one more route could save."""
+def vehicle_cost(inst: Instance, scale: int = SCALE, objective: str = "hier") -> int:
+    """Fixed cost per vehicle, integer units.
+
+    ``hier`` (vehicles first): twice the largest depot round trip, at least 1000 instance
+    units, which outweighs the distance one more route could save. ``distance``: 0.
+    """
+    if objective == "distance":
+        return 0
     round_trip = float((inst.distance[0, :] + inst.distance[:, 0]).max())
     return int(max(1000.0, 2 * round_trip) * scale)
 
 
-def solve_pyvrp(inst: Instance, time_limit: float, *, seed: int = 0) -> list[list[int]]:
+def solve_pyvrp(
+    inst: Instance, time_limit: float, *, seed: int = 0, objective: str = "hier"
+) -> list[list[int]]:
     """Solve with PyVRP's default iterated local search for ``time_limit`` seconds."""
     from pyvrp import Client, Depot, Location, ProblemData, VehicleType, solve
     from pyvrp.stop import MaxRuntime
@@ -47,7 +55,7 @@ def solve_pyvrp(inst: Instance, time_limit: float, *, seed: int = 0) -> list[lis
         VehicleType(
             num_available=inst.num_vehicles,
             capacity=[inst.capacity],
-            fixed_cost=vehicle_cost(inst),
+            fixed_cost=vehicle_cost(inst, objective=objective),
             tw_early=int(tw[0, 0]),
             tw_late=int(tw[0, 1]),
         )
@@ -67,7 +75,9 @@ def solve_pyvrp(inst: Instance, time_limit: float, *, seed: int = 0) -> list[lis
     ]
 
 
-def solve_ortools(inst: Instance, time_limit: float) -> list[list[int]]:
+def solve_ortools(
+    inst: Instance, time_limit: float, *, objective: str = "hier"
+) -> list[list[int]]:
     """Solve with OR-Tools routing: time and capacity dimensions, PATH_CHEAPEST_ARC then
     GUIDED_LOCAL_SEARCH for ``time_limit`` seconds."""
     from itinerant._ortools import pywrapcp, routing_enums_pb2
@@ -98,7 +108,7 @@ def solve_ortools(inst: Instance, time_limit: float) -> list[list[int]]:
     time_idx = routing.RegisterTransitCallback(time_cb)
     demand_idx = routing.RegisterUnaryTransitCallback(demand_cb)
     routing.SetArcCostEvaluatorOfAllVehicles(dist_idx)
-    routing.SetFixedCostOfAllVehicles(vehicle_cost(inst))
+    routing.SetFixedCostOfAllVehicles(vehicle_cost(inst, objective=objective))
 
     horizon = int(tw[0, 1])
     routing.AddDimension(time_idx, horizon, horizon, False, "Time")

@@ -241,13 +241,21 @@ def to_problem(inst: Instance, *, fixed_cost: int | None = None):
 
 
 def solve_product(
-    inst: Instance, time_limit: float, *, engine: str | None = None, seed: int = 0
+    inst: Instance,
+    time_limit: float,
+    *,
+    engine: str | None = None,
+    seed: int = 0,
+    objective: str = "hier",
 ) -> list[list[int]]:
     """Solve with itinerant's planner; return routes as lists of customer numbers.
 
     ``engine`` None lets the product choose (``auto``). Costs are distances (``cost="distance"``),
-    no balancing term, no reason probing (every task is hard).
+    no balancing term, no reason probing (every task is hard). ``objective`` ``hier`` puts a
+    fixed cost on each vehicle (vehicles first), ``distance`` none.
     """
+    from _peers import vehicle_cost
+
     from itinerant.visits.problem import SolveParams
     from itinerant.visits.solve import solve
 
@@ -260,7 +268,7 @@ def solve_product(
         balance=0,
         language="en",
     )
-    plan = solve(to_problem(inst), params)
+    plan = solve(to_problem(inst, fixed_cost=vehicle_cost(inst, objective=objective)), params)
     return [[int(s.task_id) for s in r.stops] for r in plan.routes if r.stops]
 
 
@@ -271,11 +279,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="solution file (VRPLIB format)")
     parser.add_argument("--engine", choices=["pyvrp", "ortools"], default=None)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--objective", choices=["hier", "distance"], default="hier",
+        help="hier: vehicles then distance (default); distance: distance only",
+    )
     args = parser.parse_args(argv)
 
     inst = read_instance(args.instance)
     start = time.perf_counter()
-    routes = solve_product(inst, args.time_limit, engine=args.engine, seed=args.seed)
+    routes = solve_product(
+        inst, args.time_limit, engine=args.engine, seed=args.seed, objective=args.objective
+    )
     wall = time.perf_counter() - start
     check = check_routes(inst, routes)
     if args.out:

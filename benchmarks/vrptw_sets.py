@@ -64,12 +64,12 @@ def set_instances(set_name: str, *, sample: bool = False) -> list[str]:
     return names
 
 
-def read_bks(set_name: str) -> dict[str, tuple[int, float]]:
-    """``hier-real`` best-known (vehicles, distance) per lower-case instance name."""
+def read_bks(set_name: str, convention: str = "hier-real") -> dict[str, tuple[int, float]]:
+    """Best-known (vehicles, distance) per lower-case instance name for ``convention``."""
     out = {}
     with open(SET_FOLDERS[set_name] / "bks.csv", newline="") as f:
         for row in csv.DictReader(f):
-            if row["convention"] == "hier-real":
+            if row["convention"] == convention:
                 out[row["instance"].lower()] = (int(row["vehicles"]), float(row["objective"]))
     return out
 
@@ -77,18 +77,25 @@ def read_bks(set_name: str) -> dict[str, tuple[int, float]]:
 # ------------------------------------------------------------------ one run (subprocess)
 
 
-def run_one(instance: str, solver: str, time_limit: float, engine: str | None, sol_dir: str) -> dict:
+def run_one(
+    instance: str,
+    solver: str,
+    time_limit: float,
+    engine: str | None,
+    sol_dir: str,
+    objective: str = "hier",
+) -> dict:
     """Solve one instance with one solver in this process; return a result row (no BKS)."""
     inst = read_instance(instance)
     start = time.perf_counter()
     if solver == "product":
         from vrptw import solve_product
 
-        routes = solve_product(inst, time_limit, engine=engine)
+        routes = solve_product(inst, time_limit, engine=engine, objective=objective)
     else:
         from _peers import PEERS
 
-        routes = PEERS[solver](inst, time_limit)
+        routes = PEERS[solver](inst, time_limit, objective=objective)
     wall = time.perf_counter() - start
     check = check_routes(inst, routes)
     if sol_dir:
@@ -107,10 +114,15 @@ def run_one(instance: str, solver: str, time_limit: float, engine: str | None, s
 
 
 def run_subprocess(
-    instance: str, solver: str, time_limit: float, engine: str | None, sol_dir: str
+    instance: str,
+    solver: str,
+    time_limit: float,
+    engine: str | None,
+    sol_dir: str,
+    objective: str = "hier",
 ) -> dict:
     cmd = [sys.executable, __file__, "--_one", instance, solver, str(time_limit)]
-    cmd += ["--engine", engine or "", "--sol-dir", sol_dir]
+    cmd += ["--engine", engine or "", "--sol-dir", sol_dir, "--objective", objective]
     start = time.perf_counter()
     try:
         proc = subprocess.run(
@@ -204,14 +216,20 @@ def class_means(rows: list[dict], solvers: list[str]) -> list[str]:
             if ok:
                 g = sum(r["gap"] for r in ok) / len(ok)
                 v = sum(r["vehicles"] - r["bks_vehicles"] for r in ok)
-                cells.append(f"{g:+.2f} / {v:+d}")
+                cells.append(f"{g + 0.0:+.2f} / {v:+d}")
             else:
                 cells.append("–")
         lines.append(f"| {c} | " + " | ".join(cells) + " |")
     return lines
 
 
-def render(set_name: str, rows: list[dict], solvers: list[str], note: str = "") -> str:
+def render(
+    set_name: str,
+    rows: list[dict],
+    solvers: list[str],
+    note: str = "",
+    convention: str = "hier-real",
+) -> str:
     by = {(r["instance"], r["solver"]): r for r in rows}
     names = sorted({r["instance"] for r in rows}, key=natural_key)
     limits = sorted({r["time_limit"] for r in rows})
@@ -219,8 +237,14 @@ def render(set_name: str, rows: list[dict], solvers: list[str], note: str = "") 
         f"# VRPTW {set_name}: itinerant vs raw PyVRP vs raw OR-Tools",
         "",
         f"Time limit per run: {', '.join(f'{t:g}' for t in limits)} s (wall clock). "
-        "Convention hier-real: vehicles first, then unrounded Euclidean distance; "
-        "every solution re-checked here with unrounded times. "
+        + (
+            "Convention hier-real: vehicles first, then unrounded Euclidean distance "
+            "(a fixed cost per vehicle in every solver); "
+            if convention == "hier-real"
+            else "Convention dist-real: distance only (no vehicle cost), unrounded Euclidean; "
+            "the BKS column is the dist-real upper bound of bks.csv; "
+        )
+        + "every solution re-checked here with unrounded times. "
         "Cells: vehicles / distance / gap to BKS distance (vehicle difference flagged; "
         "a negative gap with extra vehicles is not an improvement).",
     ]
@@ -262,6 +286,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=1, help="runs at the same time")
     parser.add_argument("--solvers", default=",".join(SOLVERS))
     parser.add_argument("--engine", default="", help="product engine (default: auto)")
+    parser.add_argument(
+        "--objective", choices=["hier", "distance"], default="hier",
+        help="hier: vehicles then distance, vs hier-real (default); "
+        "distance: distance only, vs dist-real (Solomon only)",
+    )
     parser.add_argument("--tag", default="", help="suffix of the result files")
     parser.add_argument("--sol-dir", default="", help="write every solution there")
     parser.add_argument("--table-only", action="store_true", help="rebuild the table from CSV")
@@ -270,15 +299,19 @@ def main(argv: list[str] | None = None) -> int:
 
     if args._one:
         instance, solver, limit = args._one
-        row = run_one(instance, solver, float(limit), args.engine or None, args.sol_dir)
+        row = run_one(
+            instance, solver, float(limit), args.engine or None, args.sol_dir, args.objective
+        )
         print(json.dumps(row))
         return 0
 
     solvers = [s for s in args.solvers.split(",") if s]
     RESULTS.mkdir(exist_ok=True)
-    stem = args.set_name + (f"-{args.tag}" if args.tag else "")
+    stem = args.set_name + ("-distance" if args.objective == "distance" else "")
+    stem += f"-{args.tag}" if args.tag else ""
     csv_path, md_path = RESULTS / f"{stem}.csv", RESULTS / f"{stem}.md"
-    bks = read_bks(args.set_name)
+    convention = "dist-real" if args.objective == "distance" else "hier-real"
+    bks = read_bks(args.set_name, convention)
     command = "python benchmarks/vrptw_sets.py " + " ".join(
         a for a in (argv if argv is not None else sys.argv[1:]) if a != "--table-only"
     )
@@ -296,7 +329,13 @@ def main(argv: list[str] | None = None) -> int:
                 writer.writeheader()
             futures = [
                 pool.submit(
-                    run_subprocess, n, s, args.time_limit, args.engine or None, args.sol_dir
+                    run_subprocess,
+                    n,
+                    s,
+                    args.time_limit,
+                    args.engine or None,
+                    args.sol_dir,
+                    args.objective,
                 )
                 for n, s in jobs
             ]
@@ -317,7 +356,7 @@ def main(argv: list[str] | None = None) -> int:
     # Keep the latest row of each (instance, solver).
     rows = list({(r["instance"], r["solver"]): r for r in rows}.values())
     rows = [r for r in rows if r["solver"] in solvers]
-    text = render(args.set_name, rows, solvers, note)
+    text = render(args.set_name, rows, solvers, note, convention)
     md_path.write_text(text)
     print()
     print("\n".join(summary(rows, solvers)))

@@ -6,6 +6,7 @@ import itertools
 
 import numpy as np
 import pytest
+import spopt.locate as spopt_locate  # test extra: fails (not skips) when absent
 
 from itinerant.antennes.models import MODELS, solve_model
 from itinerant.matrices import UNREACHABLE
@@ -101,9 +102,6 @@ def test_fractional_weights():
 
 
 # ------------------------------------------------------------------ spopt (PuLP/CBC)
-
-spopt_locate = pytest.importorskip("spopt.locate")
-
 
 def _cbc():
     import pulp

@@ -89,9 +89,11 @@ def main(out: Path = HERE) -> None:
     _write(
         out,
         "communes.csv",
-        ["code", "nom", "population", "lat", "lon", "grille_densite", "superficie_km2"],
+        ["code", "nom", "population", "lat", "lon", "grille_densite", "superficie_km2", "passages_bus_min"],
         [
-            [c["code_insee"], c["name"], int(c["population"]), float(c["lat"]), float(c["lon"]), int(c["grille_densite"]), float(c["area_km2"])]
+            # Cluny holds the France services office itself: the bus need not stop there
+            # (passages_bus_min = 0); elsewhere the frequency rule on population applies.
+            [c["code_insee"], c["name"], int(c["population"]), float(c["lat"]), float(c["lon"]), int(c["grille_densite"]), float(c["area_km2"]), 0 if c["code_insee"] == "71137" else ""]
             for c in communes
         ],
         sep=";",

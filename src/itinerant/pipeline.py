@@ -342,20 +342,16 @@ def run_bus(
     loaded: tuple[Scenario, Matrices] | None = None,
 ) -> str:
     """``itinerant bus``: the regular bus rota; write timetable.csv, days.csv, kpis.json."""
-    from itinerant.bus.baseline import baseline
-    from itinerant.bus.build import problem_from_scenario
-    from itinerant.bus.io import write_outputs
-    from itinerant.bus.solve import solve
+    from itinerant.bus import rota_from_scenario, write_outputs
 
     scenario, matrices = loaded or _load(folder, osm_file, progress)
     if not scenario.buses:
         raise InputError([_fault("bus", "le scénario ne décrit aucun bus", "ajouter une table bus")])
-    problem = problem_from_scenario(
-        scenario, matrices.drive(), matrices.walk_to_stops(), previous_timetable=previous
-    )
-    base = baseline(problem)
-    with progress.step(f"Tournée du bus ({len(problem.communes)} communes)"):
-        rota = solve(problem, time_limit_s=time_limit, hint=base.assignments)
+    drive, walk = matrices.drive(), matrices.walk_to_stops()
+    with progress.step(f"Tournée du bus ({len(scenario.communes)} communes)"):
+        problem, rota, base = rota_from_scenario(
+            scenario, drive, walk, previous_timetable=previous, time_limit_s=time_limit
+        )
     with progress.step("Écriture de la tournée du bus"):
         paths = write_outputs(Path(out), problem, rota, base)
     k = json.loads(Path(paths["kpis"]).read_text(encoding="utf-8"))

@@ -135,7 +135,8 @@ class Demand:
 
     def weights(self, variant: Variant) -> np.ndarray:
         """float (m,) the variant's demand weights."""
-        if variant.weights == "population":
+        if variant.weights == "population" or not self.low_mobility.any():
+            # no mobility data (demand by commune): weigh by population
             return self.population.astype(float)
         return self.low.astype(float) + variant.none_weight * self.none.astype(float)
 

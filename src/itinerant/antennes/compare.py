@@ -13,6 +13,8 @@ JSON keys (times in minutes, counts in people; ``curve`` starts at p = 0, the fi
 sites alone)::
 
     {"scenario", "title", "estimated", "matrix_source", "thresholds_min": [10, 15, 20],
+     ("p" = new sites opened: the LSCP's answer, or the requested p capped at the
+      number of candidates, "p_requested" = the variant's p)
      "population_total", "low_mobility_total",
      "variants": [{"id", "title", "description", "model", "model_label", "p", "minutes",
                    "mode", "weights", "sites": [{"id", "name", "kind", "commune_code",
@@ -192,7 +194,8 @@ def variant_summary(scenario: Scenario, demand: Demand, variant: Variant) -> dic
         "description": variant.description,
         "model": variant.model,
         "model_label": MODEL_LABELS[variant.model],
-        "p": len(res.new_ids) if variant.model == "lscp" else variant.p,
+        "p": len(res.new_ids),
+        "p_requested": variant.p if variant.model != "lscp" else None,
         "minutes": variant.minutes,
         "mode": variant.mode,
         "mode_label": MODE_LABELS[variant.mode],

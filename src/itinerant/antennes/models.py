@@ -560,8 +560,14 @@ def solve_pmedian(
     y = {j: model.NewBoolVar(f"y{j}") for j in cand}
     model.Add(sum(y.values()) == p_m)
     z = _chain_vars(model, nodes, y)
-    model.Minimize(const + sum(c_ * v for c_, v in zip(coef, z) if c_))
-    _add_hint(model, y, hint if hint is not None else heur)
+    objective = const + sum(c_ * v for c_, v in zip(coef, z) if c_)
+    model.Minimize(objective)
+    if heur is not None:
+        # Only strictly better answers are searched (the objective is integral in
+        # CP-SAT's units): "infeasible" then proves the heuristic answer optimal.
+        model.Add(objective <= int(round(heur_value)) - 1)
+    else:
+        _add_hint(model, y, hint)
     solver = _solver(max(0.1, time_limit_s - (time.perf_counter() - t0)), workers)
     status = solver.Solve(model)
     solved = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)

@@ -11,6 +11,13 @@ from itinerant.bus.problem import BusProblem
 from itinerant.bus.solve import Assignment, Rota, day_timing, evaluate
 
 
+def _fixed_ends(problem: BusProblem, b: int, d: int, w: int) -> dict[int, int]:
+    return {
+        f.slot: f.end_s for f in problem.fixed
+        if (f.bus, f.weekday) == (b, d) and w in f.weeks and f.end_s is not None
+    }
+
+
 def baseline_assignments(problem: BusProblem) -> tuple[Assignment, ...]:
     """Assignments of the baseline rota (communes that find no free slot stay unserved)."""
     P = problem
@@ -47,10 +54,10 @@ def baseline_assignments(problem: BusProblem) -> tuple[Assignment, ...]:
                     ok = True
                     for w in weeks:
                         day = {kk: st for (bb, dd, kk, ww), st in taken.items()
-                               if (bb, dd, ww) == (b, d, w) and st is not None}
+                               if (bb, dd, ww) == (b, d, w) and st is not None and st >= 0}
                         day[k] = site
                         ks = sorted(day)
-                        if day_timing(P, b, ks, [day[kk] for kk in ks]):
+                        if day_timing(P, b, ks, [day[kk] for kk in ks], _fixed_ends(P, b, d, w)):
                             ok = False
                             break
                     if not ok:

@@ -50,7 +50,11 @@ class _State:
             return 0, True
         path = [bus.depot, *sites, bus.depot]
         m = int(sum(P.drive_m[i, j] for i, j in zip(path, path[1:])))
-        return m, not day_timing(P, b, ks, sites)
+        end_at = {
+            f.slot: f.end_s for f in P.fixed
+            if (f.bus, f.weekday) == (b, d) and w in f.weeks and f.end_s is not None
+        }
+        return m, not day_timing(P, b, ks, sites, end_at)
 
     def group_points(self, g: int) -> int:
         grp = self.P.groups[g]

@@ -142,10 +142,18 @@ def _slot_table(problem: BusProblem, assignments: tuple[Assignment, ...]):
     return table, clashes
 
 
-def day_timing(problem: BusProblem, bus: int, slots: list[int], sites: list[int]) -> list[str]:
+def day_timing(
+    problem: BusProblem,
+    bus: int,
+    slots: list[int],
+    sites: list[int],
+    end_at: dict[int, int] | None = None,
+) -> list[str]:
     """Timing faults of one day: leave the depot at ``start_s``, reach each site by its
-    slot start (wait if early), stay ``stop_duration_s``, be back by ``end_s``."""
+    slot start (wait if early), stay ``stop_duration_s`` (or until ``end_at[slot]``,
+    the end of a fixed commitment), be back by ``end_s``."""
     b = problem.buses[bus]
+    end_at = end_at or {}
     out = []
     t = b.start_s
     here = b.depot
@@ -156,7 +164,7 @@ def day_timing(problem: BusProblem, bus: int, slots: list[int], sites: list[int]
                 f"bus {b.id} reaches {problem.site_ids[site]} at {t} s, after its slot "
                 f"start {b.slot_starts_s[k]} s"
             )
-        t = max(t, b.slot_starts_s[k]) + b.stop_duration_s
+        t = max(max(t, b.slot_starts_s[k]) + b.stop_duration_s, end_at.get(k, 0))
         here = site
     t += int(problem.drive_s[here, b.depot])
     if t > b.end_s:
@@ -194,7 +202,11 @@ def evaluate(
         dist = int(sum(P.drive_m[i, j] for i, j in zip(path, path[1:])))
         drv = int(sum(P.drive_s[i, j] for i, j in zip(path, path[1:])))
         dist_total += dist
-        violations += [f"week {w}, day {d}: {v}" for v in day_timing(P, b, ks, sites)]
+        end_at = {
+            f.slot: f.end_s for f in P.fixed
+            if (f.bus, f.weekday) == (b, d) and w in f.weeks and f.end_s is not None
+        }
+        violations += [f"week {w}, day {d}: {v}" for v in day_timing(P, b, ks, sites, end_at)]
         routes.append(
             DayRoute(b, w, d, tuple(sites), tuple(P.site_ids[s] for s in sites), dist, drv)
         )
@@ -408,7 +420,7 @@ def solve(
     workers: int = 2,
     seed: int = 0,
     hint: tuple[Assignment, ...] | list[Assignment] | None = None,
-    max_partners: int | None = 12,
+    max_partners: int | None | str = "auto",
     lp_bounds: bool = True,
     warm_start: bool = True,
     min_coverage_points: int | None = None,
@@ -425,7 +437,8 @@ def solve(
         A starting rota (e.g. the baseline); the solver returns a rota at least as good.
     max_partners
         Chain arcs are modelled only towards each stop's ``max_partners`` best partners
-        (by km saved); None models all pairs (exact, bigger model). km of the returned
+        (by km saved); None models all pairs (exact, bigger model); ``"auto"``: 12 with
+        up to 2 stops a day, 5 with more. km of the returned
         rota are always recomputed exactly.
     min_coverage_points
         Keep coverage points at least this high (e.g. the baseline's
@@ -460,10 +473,13 @@ def solve(
 
     blocked: dict[tuple[int, int, int], set[int]] = {}
     fixed_at: dict[tuple[int, int, int, int], int | None] = {}
+    fixed_end: dict[tuple[int, int, int, int], int] = {}
     for f in P.fixed:
         blocked.setdefault((f.bus, f.weekday, f.slot), set()).update(f.weeks)
         for w in f.weeks:
             fixed_at[(f.bus, f.weekday, f.slot, w)] = f.site
+            if f.end_s is not None:
+                fixed_end[(f.bus, f.weekday, f.slot, w)] = f.end_s
     fixed_communes = {P.stops[f.stop].commune for f in P.fixed if f.stop is not None}
 
     # x variables
@@ -526,6 +542,8 @@ def solve(
         cov_pairs += list(zip(cg, us))
 
     # per (bus, day, week): slot occupancy y/o, km, timing
+    if max_partners == "auto":
+        max_partners = 12 if max((len(b.slot_starts_s) for b in P.buses), default=0) <= 2 else 5
     keep = _top_pairs(P, max_partners)
     km_terms = []
     km_const = 0
@@ -594,7 +612,7 @@ def solve(
                         between = [occ[j] for j in range(k + 1, k2) if occ[j] is not None]
                         if any(o is TRUE for o in between):
                             continue
-                        gap = bus.slot_starts_s[k2] - ends[k]
+                        gap = bus.slot_starts_s[k2] - max(ends[k], fixed_end.get((b, d, k, w), 0))
                         for i1, (s1, st1, y1) in enumerate(options[k]):
                             for i2, (s2, st2, y2) in enumerate(options[k2]):
                                 if ds[s1, s2] > gap:
