@@ -32,7 +32,10 @@ def spopt_pmedian(path: Path, time_limit_s: float) -> tuple[float, float, str]:
     d, p = read_orlib(path)
     t0 = time.perf_counter()
     model = PMedian.from_cost_matrix(d, np.ones(len(d)), p_facilities=p)
-    model = model.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit_s))
+    try:
+        model = model.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit_s))
+    except RuntimeError as e:  # spopt raises when CBC stops without a proven answer
+        return float("nan"), time.perf_counter() - t0, f"not solved ({e})"[:60]
     return float(model.problem.objective.value()), time.perf_counter() - t0, pulp.LpStatus[model.problem.status]
 
 
@@ -42,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--only", nargs="*", help="instance names (default: all 40)")
     ap.add_argument("--spopt", type=int, default=0, help="also run spopt on pmed1..K")
+    ap.add_argument("--spopt-names", nargs="*", default=[], help="also run spopt on these instances")
     ap.add_argument("--md", type=Path, help="write a Markdown table here")
     a = ap.parse_args(argv)
     bks = {r["instance"]: r for r in csv.DictReader(open(SHARED / "bks.csv"))}
@@ -66,8 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         if a.md:
             _write_md(a.md, rows, [], a)
     sp = []
-    for i in range(1, a.spopt + 1):
-        name = f"pmed{i}"
+    for name in [f"pmed{i}" for i in range(1, a.spopt + 1)] + a.spopt_names:
         obj, secs, status = spopt_pmedian(SHARED / f"{name}.txt", a.time_limit)
         ours = next((r for r in rows if r["instance"] == name), None)
         ratio = secs / ours["time"] if ours else float("nan")

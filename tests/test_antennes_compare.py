@@ -262,3 +262,15 @@ def test_clunisois_variant_files_are_valid():
         v = load_variant(f)
         roles = site_roles(sc, v)
         assert roles.fixed and (roles.candidates or v.p == 0)
+
+
+def test_faults_of_several_variant_files_are_reported_together(tmp_path):
+    sc = _scenario()
+    (tmp_path / "a.yaml").write_text("title: A\nmodel: kmeans\n", encoding="utf-8")  # unknown model
+    (tmp_path / "b.yaml").write_text("title: B\ncandidates: [c1, nowhere]\n", encoding="utf-8")  # unknown site
+    (tmp_path / "c.yaml").write_text("title: [unclosed\n", encoding="utf-8")  # broken YAML
+    with pytest.raises(InputError) as e:
+        compare(sc, {"car": _matrix(sc)}, [tmp_path / n for n in ("a.yaml", "b.yaml", "c.yaml")], tmp_path / "out")
+    files = {f.file for f in e.value.faults}
+    assert files == {"a.yaml", "b.yaml", "c.yaml"}
+    assert not (tmp_path / "out").exists()

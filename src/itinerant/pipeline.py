@@ -381,22 +381,36 @@ def run_antennes(
     progress: Progress = QUIET,
 ) -> str:
     """``itinerant antennes``: place ``p`` new antennes among the candidate sites."""
-    from itinerant.antennes.build import solve_variant, variant_from_dict
-    from itinerant.antennes.compare import compare
+    from itinerant.antennes.build import variant_from_dict
 
     scenario, matrices = _load(folder, osm_file, progress)
     variant = variant_from_dict(
-        {"title": f"{model} p={p} {minutes} min", "model": model, "p": p,
+        {"title": f"{model}, p = {p}, {minutes} min", "model": model, "p": p,
          "minutes": minutes, "mode": mode},
         variant_id=f"{model}-p{p}-{minutes}min",
         file="ligne de commande",
     )
-    with progress.step(f"Placement des antennes ({model}, p = {p})"):
-        result = solve_variant(scenario, matrices.residents_to_sites(mode), variant)
-        compare(scenario, {mode: matrices.residents_to_sites(mode)}, [variant], Path(out))
-    chosen = ", ".join(result.site_names(scenario)) if hasattr(result, "site_names") else ""
-    status = "optimal prouvé" if result.optimal else f"écart {100 * result.gap:.1f} %"
-    return f"Antennes ({model}) : {chosen} — {status}. Fichiers : {Path(out)}"
+    comparison = _compare(scenario, matrices, [variant], Path(out), progress)
+    _render_comparison(scenario, matrices, comparison, Path(out), progress)
+    doc = json.loads(Path(comparison).read_text(encoding="utf-8"))["variants"][0]
+    new = ", ".join(site["name"] for site in doc["sites"] if site.get("new")) or "aucune"
+    status = "optimum prouvé" if doc["optimal"] else f"écart {100 * doc['gap']:.1f} %"
+    within = doc["low_mobility_within"].get(str(minutes), "?")
+    return (
+        f"Antennes ({model}, p = {p}) : nouvelles antennes : {new} ; {within} personnes "
+        f"peu mobiles à {minutes} min ou moins ; {status}{_estimated_note(matrices)}. "
+        f"Fichiers : {Path(out)}"
+    )
+
+
+def _compare(scenario: Scenario, matrices: Matrices, variants: list, out: Path,
+             progress: Progress) -> Path:
+    """Solve the variants on the access matrices of their modes; write comparison.json."""
+    from itinerant.antennes.compare import compare
+
+    by_mode = {m: matrices.residents_to_sites(m) for m in sorted({v.mode for v in variants})}
+    with progress.step(f"Placement des antennes ({len(variants)} scénario(s))"):
+        return Path(compare(scenario, by_mode, variants, out))
 
 
 def run_compare(
@@ -412,7 +426,6 @@ def run_compare(
     """``itinerant antennes compare``: solve each variant, write comparison.json and
     comparison.xlsx, and render the French HTML report. Returns the report's path."""
     from itinerant.antennes.build import load_variant
-    from itinerant.antennes.compare import compare
 
     scenario, matrices = loaded or _load(folder, osm_file, progress)
     faults = []
@@ -424,20 +437,23 @@ def run_compare(
             faults.extend(exc.faults)
     if faults:
         raise InputError(faults)
-    modes = sorted({v.mode for v in variants})
-    by_mode = {m: matrices.residents_to_sites(m) for m in modes}
-    with progress.step(f"Comparaison de {len(variants)} scénarios d'antennes"):
-        comparison = compare(scenario, by_mode, variants, Path(out))
+    comparison = _compare(scenario, matrices, variants, Path(out), progress)
     if not render:
         return Path(comparison)
+    return _render_comparison(scenario, matrices, comparison, Path(out), progress)
+
+
+def _render_comparison(scenario: Scenario, matrices: Matrices, comparison: Path, out: Path,
+                       progress: Progress) -> Path:
+    """The French HTML report (and Excel table) of a comparison.json; returns the HTML."""
     from itinerant.reports import render_antennes_report
 
-    with progress.step("Rapport de comparaison"):
+    with progress.step("Rapport de comparaison des antennes"):
         result = render_antennes_report(
-            scenario, comparison, Path(out), language=scenario.settings.language,
+            scenario, comparison, out, language=scenario.settings.language,
             estimated=matrices.estimated,
         )
-    return Path(result["html"]) if isinstance(result, dict) and "html" in result else Path(out)
+    return Path(result["html"])
 
 
 def run_demo(

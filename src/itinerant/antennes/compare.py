@@ -221,8 +221,13 @@ def comparison_data(
     variants: Sequence[Variant | Path | str],
 ) -> dict[str, Any]:
     """Solve every variant and return the comparison.json document (a dict)."""
-    vs = [v if isinstance(v, Variant) else load_variant(v) for v in variants]
+    vs: list[Variant] = []
     faults: list[Fault] = []
+    for v in variants:
+        try:
+            vs.append(v if isinstance(v, Variant) else load_variant(v))
+        except InputError as e:  # collect every file's faults, raise once
+            faults.extend(e.faults)
     seen: set[str] = set()
     for v in vs:
         if v.mode not in matrix_by_mode:

@@ -8,14 +8,7 @@ turn, in the first free slot of that day. No optimisation of coverage or kilomet
 from __future__ import annotations
 
 from itinerant.bus.problem import BusProblem
-from itinerant.bus.solve import Assignment, Rota, day_timing, evaluate
-
-
-def _fixed_ends(problem: BusProblem, b: int, d: int, w: int) -> dict[int, int]:
-    return {
-        f.slot: f.end_s for f in problem.fixed
-        if (f.bus, f.weekday) == (b, d) and w in f.weeks and f.end_s is not None
-    }
+from itinerant.bus.solve import Assignment, Rota, check_day, evaluate
 
 
 def baseline_assignments(problem: BusProblem) -> tuple[Assignment, ...]:
@@ -24,10 +17,11 @@ def baseline_assignments(problem: BusProblem) -> tuple[Assignment, ...]:
     days = [(b, d) for b, bus in enumerate(P.buses) for d in bus.days]
     if not days:
         return ()
-    taken: dict[tuple[int, int, int, int], int | None] = {}  # (b, d, k, w) -> site
-    for f in P.fixed:
-        for w in f.weeks:
-            taken[(f.bus, f.weekday, f.slot, w)] = f.site
+    taken: dict[tuple[int, int, int, int], int] = {}  # (b, d, k, w) -> site (-1: blocked)
+    for b, d in days:
+        for w in range(1, P.cycle_weeks + 1):
+            for k in P.blocked_slots(b, d, w):
+                taken[(b, d, k, w)] = -1
     fixed_communes = {P.stops[f.stop].commune for f in P.fixed if f.stop is not None}
     order = sorted(range(len(P.communes)), key=lambda c: (-P.communes[c].population, P.communes[c].code))
     pats = sorted(P.patterns, key=lambda p: (len(p), p))
@@ -56,8 +50,7 @@ def baseline_assignments(problem: BusProblem) -> tuple[Assignment, ...]:
                         day = {kk: st for (bb, dd, kk, ww), st in taken.items()
                                if (bb, dd, ww) == (b, d, w) and st is not None and st >= 0}
                         day[k] = site
-                        ks = sorted(day)
-                        if day_timing(P, b, ks, [day[kk] for kk in ks], _fixed_ends(P, b, d, w)):
+                        if check_day(P, b, d, w, day)[1]:
                             ok = False
                             break
                     if not ok:

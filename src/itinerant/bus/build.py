@@ -17,7 +17,9 @@ Rules applied here (documented defaults)
 - Slot times: the bus's day is split evenly: ``stops_per_day`` stops of
   ``stop_duration_s``, with equal gaps (multiples of 15 min) before, between and after
   them. The same slot times hold every week.
-- A fixed commitment blocks every slot it overlaps in its weeks. When it sends the bus to
+- A fixed commitment is an event of its day (its own hours, at its site): it blocks every
+  slot it overlaps in its weeks, and the solver only keeps a slot just before or after
+  it when the drive to or from the commitment's site fits. When it sends the bus to
   a site that is a bus stop, or that lies within 300 m of a bus stop of the same commune
   (the Salornay antenne in its town hall), it counts as that stop's visit and is that
   commune's regular slot.
@@ -322,7 +324,9 @@ def problem_from_scenario(
                             if site is None:
                                 site = st.site
                             break
-        for n, k in enumerate(ks):
+        # one FixedSlot per overlapped slot (blocked), the first carrying the visit; a
+        # commitment between two slots still is an event of the day (slot None)
+        for n, k in enumerate(ks or [None]):
             fixed.append(
                 FixedSlot(b, fc.weekday, k, weeks, site, stop if n == 0 else None, fc.note or fc.id, fc.start_s, fc.end_s)
             )

@@ -10,7 +10,11 @@ Scores are exact (same definitions as :func:`itinerant.bus.solve.evaluate`).
 from __future__ import annotations
 
 from itinerant.bus.problem import BusProblem
-from itinerant.bus.solve import Assignment, _coverage_coefs, day_timing
+from itinerant.bus.solve import Assignment, _coverage_coefs, check_day
+
+
+UNSERVED_WEIGHT = 1000
+"""Missing visits a commune left without any visit counts for (the board's rule first)."""
 
 
 class _State:
@@ -18,9 +22,11 @@ class _State:
         P = self.P = problem
         self.W = P.cycle_weeks
         self.cells: dict[tuple[int, int, int, int], tuple[int, int | None]] = {}
-        for f in P.fixed:
-            for w in f.weeks:
-                self.cells[(f.bus, f.weekday, f.slot, w)] = (-1 if f.site is None else f.site, None)
+        for b, bus in enumerate(P.buses):
+            for d in bus.days:
+                for w in range(1, self.W + 1):
+                    for k in P.blocked_slots(b, d, w):
+                        self.cells[(b, d, k, w)] = (-1, None)
         self.fixed_communes = {P.stops[f.stop].commune for f in P.fixed if f.stop is not None}
         self.stop_visits = [0] * len(P.stops)
         for f in P.fixed:
@@ -40,21 +46,17 @@ class _State:
         """Metres of one day and whether it is on time."""
         P = self.P
         bus = P.buses[b]
-        ks, sites = [], []
+        regular = {}
         for k in range(len(bus.slot_starts_s)):
             cell = self.cells.get((b, d, k, w))
             if cell is not None and cell[0] >= 0:
-                ks.append(k)
-                sites.append(cell[0])
+                regular[k] = cell[0]
+        sites, bad, _ = check_day(P, b, d, w, regular)
         if not sites:
             return 0, True
         path = [bus.depot, *sites, bus.depot]
         m = int(sum(P.drive_m[i, j] for i, j in zip(path, path[1:])))
-        end_at = {
-            f.slot: f.end_s for f in P.fixed
-            if (f.bus, f.weekday) == (b, d) and w in f.weeks and f.end_s is not None
-        }
-        return m, not day_timing(P, b, ks, sites, end_at)
+        return m, not bad
 
     def group_points(self, g: int) -> int:
         grp = self.P.groups[g]
@@ -66,6 +68,8 @@ class _State:
         P = self.P
         v = sum(self.stop_visits[s] for s in self.stops_of[c])
         short = max(0, P.communes[c].min_visits - v)
+        if P.communes[c].min_visits > 0 and v == 0:
+            short += UNSERVED_WEIGHT  # a commune never visited comes first
         moved = 0
         pv = self.prev.get(c)
         if pv is not None and c not in self.fixed_communes:

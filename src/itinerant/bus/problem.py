@@ -117,16 +117,20 @@ class CoverGroup:
 
 @dataclass(frozen=True)
 class FixedSlot:
-    """A slot taken by a fixed commitment in the given cycle weeks.
+    """A fixed commitment of a bus in the given cycle weeks, and a slot it blocks.
 
-    ``site`` is the matrix index of where the bus is (None: bus unavailable); when
-    ``stop`` is set, the commitment counts as a visit of that stop (coverage and
-    frequency) and its commune gets no other regular slot.
+    ``slot`` is a regular slot the commitment overlaps (blocked in those weeks), or
+    None when it overlaps none. The commitment itself is an *event* of the day from
+    ``start_s`` to ``end_s`` (default: the slot's times): several FixedSlots with the
+    same bus, weekday, times, site and note are one event (see :func:`fixed_events`).
+    ``site`` is the matrix index of where the bus is (None: bus unavailable, no
+    driving); when ``stop`` is set, the commitment counts as a visit of that stop
+    (coverage and frequency) and its commune gets no other regular slot.
     """
 
     bus: int
     weekday: int
-    slot: int
+    slot: int | None
     weeks: tuple[int, ...]
     site: int | None = None
     stop: int | None = None
@@ -135,6 +139,18 @@ class FixedSlot:
     """Published start of the commitment (None: the slot's start)."""
     end_s: int | None = None
     """Published end of the commitment (None: the slot's end)."""
+
+
+@dataclass(frozen=True)
+class FixedEvent:
+    """One commitment in one bus day: ``start_s``..``end_s`` at ``site`` (None: the bus
+    is unavailable, no driving), counting as a visit of ``stop`` when set."""
+
+    start_s: int
+    end_s: int
+    site: int | None
+    stop: int | None
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -237,8 +253,12 @@ class BusProblem:
         for f in self.fixed:
             if not 0 <= f.bus < len(self.buses) or f.weekday not in self.buses[f.bus].days:
                 errors.append(f"fixed slot {f.note or f}: bus or weekday invalid")
-            elif not 0 <= f.slot < len(self.buses[f.bus].slot_starts_s):
+            elif f.slot is None and (f.start_s is None or f.end_s is None):
+                errors.append(f"fixed slot {f.note or f}: without a slot, start_s and end_s are needed")
+            elif f.slot is not None and not 0 <= f.slot < len(self.buses[f.bus].slot_starts_s):
                 errors.append(f"fixed slot {f.note or f}: slot index invalid")
+            elif f.start_s is not None and f.end_s is not None and f.end_s <= f.start_s:
+                errors.append(f"fixed slot {f.note or f}: end_s must follow start_s")
         if errors:
             raise ValueError("; ".join(errors))
 
@@ -246,6 +266,41 @@ class BusProblem:
     def low_total(self) -> int:
         """Low-mobility residents in the territory (covered or not)."""
         return sum(c.low_mobility for c in self.communes) or sum(g.count for g in self.groups)
+
+    def fixed_events(self, bus: int, weekday: int, week: int) -> tuple["FixedEvent", ...]:
+        """The commitments of one bus day (one cycle week), sorted by start."""
+        cache = self.__dict__.setdefault("_events", {})
+        hit = cache.get((bus, weekday, week))
+        if hit is None:
+            hit = cache[(bus, weekday, week)] = self._fixed_events(bus, weekday, week)
+        return hit
+
+    def _fixed_events(self, bus: int, weekday: int, week: int) -> tuple["FixedEvent", ...]:
+        b = self.buses[bus]
+        out: dict[tuple, FixedEvent] = {}
+        for f in self.fixed:
+            if f.bus != bus or f.weekday != weekday or week not in f.weeks:
+                continue
+            st = f.start_s if f.start_s is not None else b.slot_starts_s[f.slot]
+            en = f.end_s if f.end_s is not None else b.slot_starts_s[f.slot] + b.stop_duration_s
+            key = (st, en, f.site, f.note)
+            prev = out.get(key)
+            stop = f.stop if f.stop is not None else (prev.stop if prev else None)
+            out[key] = FixedEvent(st, en, f.site, stop, f.note)
+        return tuple(sorted(out.values(), key=lambda e: (e.start_s, e.end_s)))
+
+    def blocked_slots(self, bus: int, weekday: int, week: int) -> frozenset[int]:
+        """Regular slots of one bus day (one cycle week) a commitment overlaps."""
+        b = self.buses[bus]
+        ev = self.fixed_events(bus, weekday, week)
+        out = {
+            f.slot for f in self.fixed
+            if (f.bus, f.weekday) == (bus, weekday) and week in f.weeks and f.slot is not None
+        }
+        for k, st in enumerate(b.slot_starts_s):
+            if any(e.start_s < st + b.stop_duration_s and st < e.end_s for e in ev):
+                out.add(k)
+        return frozenset(out)
 
     def stop_index(self, stop_id: str) -> int:
         """Index of a stop by id (ValueError if absent)."""

@@ -35,7 +35,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from itinerant._ortools import cp_model
-from itinerant.bus.problem import BusProblem
+from itinerant.bus.problem import WEEKDAYS_FR, BusProblem
+from itinerant.errors import SolverError
 from itinerant.matrices import UNREACHABLE
 
 DEFAULT_TIME_LIMIT_S = 30.0
@@ -98,6 +99,11 @@ class Rota:
     violations: tuple[str, ...] = field(default=())
     stages: tuple[str, ...] = field(default=())
     """What the earlier lexicographic stages reached ("frequency: 0 (OPTIMAL, 1.2 s)")."""
+    notes: tuple[str, ...] = field(default=())
+    """Faults of the data, not of the rota (in French): e.g. a commitment that starts
+    before the bus can arrive from the depot."""
+    unserved: int = 0
+    """Communes with a minimum >= 1 and no visit at all in the cycle."""
 
     @property
     def score(self) -> int:
@@ -105,9 +111,10 @@ class Rota:
         return self.coverage_points - self.distance_m
 
     @property
-    def key(self) -> tuple[int, int, int]:
-        """Lexicographic quality, larger is better: (-missing visits, -churn, score)."""
-        return (-sum(self.shortfall), -(self.churn or 0), self.score)
+    def key(self) -> tuple[int, int, int, int]:
+        """Lexicographic quality, larger is better: (-communes never visited, -missing
+        visits, -churn, score)."""
+        return (-self.unserved, -sum(self.shortfall), -(self.churn or 0), self.score)
 
 
 # ----------------------------------------------------------------------------- scoring
@@ -123,53 +130,62 @@ def _coverage_coefs(problem: BusProblem) -> list[list[int]]:
     ]
 
 
-def _slot_table(problem: BusProblem, assignments: tuple[Assignment, ...]):
-    """{(bus, weekday, week): {slot: (site, stop or None)}} incl. fixed commitments."""
-    table: dict[tuple[int, int, int], dict[int, tuple[int | None, int | None]]] = {}
-    for f in problem.fixed:
-        for w in f.weeks:
-            table.setdefault((f.bus, f.weekday, w), {})[f.slot] = (f.site, f.stop)
-    clashes = []
-    for a in assignments:
-        for w in a.weeks:
-            day = table.setdefault((a.bus, a.weekday, w), {})
-            if a.slot in day:
-                clashes.append(
-                    f"bus {problem.buses[a.bus].id} week {w} day {a.weekday} slot {a.slot} "
-                    "holds two stops"
-                )
-            day[a.slot] = (problem.stops[a.stop].site, a.stop)
-    return table, clashes
+def check_day(
+    problem: BusProblem, bus: int, weekday: int, week: int, regular: dict[int, int]
+) -> tuple[list[int], list[str], list[str]]:
+    """Drive one bus day: the regular stops ``{slot: site}`` and the day's commitments.
 
-
-def day_timing(
-    problem: BusProblem,
-    bus: int,
-    slots: list[int],
-    sites: list[int],
-    end_at: dict[int, int] | None = None,
-) -> list[str]:
-    """Timing faults of one day: leave the depot at ``start_s``, reach each site by its
-    slot start (wait if early), stay ``stop_duration_s`` (or until ``end_at[slot]``,
-    the end of a fixed commitment), be back by ``end_s``."""
-    b = problem.buses[bus]
-    end_at = end_at or {}
-    out = []
-    t = b.start_s
-    here = b.depot
-    for k, site in zip(slots, sites):
-        t += int(problem.drive_s[here, site])
-        if t > b.slot_starts_s[k]:
-            out.append(
-                f"bus {b.id} reaches {problem.site_ids[site]} at {t} s, after its slot "
-                f"start {b.slot_starts_s[k]} s"
+    The bus leaves the depot at ``start_s``, reaches each place by its start (waiting if
+    early), stays until its end, and is back by ``end_s``, with the drive matrix.
+    Returns ``(sites in order, violations, notes)``: a late leg between two fixed
+    places (depot or commitment) is the data's fault and only a *note* (e.g. a
+    commitment that starts before the bus can arrive from the depot: it must leave
+    earlier); any other late leg, or a regular slot a commitment blocks, is a
+    *violation*.
+    """
+    P = problem
+    b = P.buses[bus]
+    day = f"{WEEKDAYS_FR[weekday]} semaine {week}"
+    violations: list[str] = []
+    notes: list[str] = []
+    blocked = P.blocked_slots(bus, weekday, week)
+    items = []  # (start, end, site, fixed, label)
+    for k, site in regular.items():
+        st = b.slot_starts_s[k]
+        if k in blocked:
+            violations.append(f"{day}: slot {k} ({P.site_ids[site]}) is blocked by a commitment")
+        items.append((st, st + b.stop_duration_s, site, False, P.site_ids[site]))
+    for e in P.fixed_events(bus, weekday, week):
+        if e.site is not None:
+            items.append((e.start_s, e.end_s, e.site, True, e.note or P.site_ids[e.site]))
+    items.sort(key=lambda it: (it[0], it[1]))
+    t, here, here_fixed, here_label = b.start_s, b.depot, True, P.site_ids[b.depot]
+    sites = []
+    for st, en, site, fixed, label in items:
+        arrive = t + int(P.drive_s[here, site])
+        if arrive > st:
+            msg = (
+                f"{day}: le bus ne peut être à {P.site_ids[site]} qu'à {_hhmm(arrive)} "
+                f"(départ de {here_label} à {_hhmm(t)}), après le début {_hhmm(st)}"
             )
-        t = max(max(t, b.slot_starts_s[k]) + b.stop_duration_s, end_at.get(k, 0))
-        here = site
-    t += int(problem.drive_s[here, b.depot])
-    if t > b.end_s:
-        out.append(f"bus {b.id} back at the depot at {t} s, after {b.end_s} s")
-    return out
+            if fixed and here_fixed:
+                if here == b.depot and not sites:
+                    msg += f" : il doit quitter le dépôt à {_hhmm(st - int(P.drive_s[here, site]))}"
+                notes.append(msg)
+            else:
+                violations.append(msg)
+        t = max(en, arrive) if fixed else max(arrive, st) + (en - st)
+        here, here_fixed, here_label = site, fixed, label
+        sites.append(site)
+    back = t + int(P.drive_s[here, b.depot])
+    if back > b.end_s:
+        msg = f"{day}: retour au dépôt à {_hhmm(back)}, après la fin {_hhmm(b.end_s)}"
+        (notes if here_fixed else violations).append(msg)
+    return sites, violations, notes
+
+
+def _hhmm(seconds: int) -> str:
+    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
 
 
 def evaluate(
@@ -188,25 +204,35 @@ def evaluate(
     assignments = tuple(sorted(assignments, key=lambda a: (a.bus, a.weekday, a.slot, a.weeks)))
     P = problem
     W = P.cycle_weeks
-    table, violations = _slot_table(P, assignments)
+    violations: list[str] = []
+    notes: list[str] = []
+    days: dict[tuple[int, int, int], dict[int, int]] = {}
+    for b, bus in enumerate(P.buses):
+        for d in bus.days:
+            for w in range(1, W + 1):
+                if P.fixed_events(b, d, w):
+                    days[(b, d, w)] = {}
+    for a in assignments:
+        for w in a.weeks:
+            day = days.setdefault((a.bus, a.weekday, w), {})
+            if a.slot in day:
+                violations.append(
+                    f"bus {P.buses[a.bus].id} week {w} day {a.weekday} slot {a.slot} holds two stops"
+                )
+            day[a.slot] = P.stops[a.stop].site
     routes = []
     dist_total = 0
-    for (b, d, w), slots in sorted(table.items()):
+    for (b, d, w), regular in sorted(days.items()):
         bus = P.buses[b]
-        seq = [slots[k] for k in sorted(slots) if slots[k][0] is not None]
-        ks = [k for k in sorted(slots) if slots[k][0] is not None]
-        if not seq:
+        sites, bad, note = check_day(P, b, d, w, regular)
+        violations += [f"{bus.id}: {v}" for v in bad]
+        notes += [f"{bus.id}: {v}" for v in note]
+        if not sites:
             continue
-        sites = [s for s, _ in seq]
         path = [bus.depot, *sites, bus.depot]
         dist = int(sum(P.drive_m[i, j] for i, j in zip(path, path[1:])))
         drv = int(sum(P.drive_s[i, j] for i, j in zip(path, path[1:])))
         dist_total += dist
-        end_at = {
-            f.slot: f.end_s for f in P.fixed
-            if (f.bus, f.weekday) == (b, d) and w in f.weeks and f.end_s is not None
-        }
-        violations += [f"week {w}, day {d}: {v}" for v in day_timing(P, b, ks, sites, end_at)]
         routes.append(
             DayRoute(b, w, d, tuple(sites), tuple(P.site_ids[s] for s in sites), dist, drv)
         )
@@ -225,11 +251,14 @@ def evaluate(
         per_commune[a.commune] = per_commune.get(a.commune, 0) + 1
         if P.stops[a.stop].commune != a.commune:
             violations.append(f"assignment {a} puts a stop in another commune")
+        if tuple(a.weeks) not in P.patterns:
+            violations.append(f"assignment {a}: weeks {a.weeks} are not a regular pattern")
     fixed_communes = {P.stops[f.stop].commune for f in P.fixed if f.stop is not None}
     for c, n in per_commune.items():
         if n > 1 or c in fixed_communes:
             violations.append(f"commune {P.communes[c].code} has more than one regular slot")
     shortfall = tuple(max(0, c.min_visits - v) for c, v in zip(P.communes, visits))
+    unserved = sum(1 for c, v in zip(P.communes, visits) if c.min_visits > 0 and v == 0)
     # coverage
     coefs = _coverage_coefs(P)
     points = 0
@@ -263,6 +292,8 @@ def evaluate(
         gap=abs(bnd - obj) / max(1.0, abs(obj)),
         solve_s=solve_s,
         violations=tuple(violations),
+        notes=tuple(dict.fromkeys(notes)),
+        unserved=unserved,
     )
 
 
@@ -279,8 +310,9 @@ def _churn(problem: BusProblem, assignments: tuple[Assignment, ...]) -> int | No
     for f in problem.fixed:
         if f.stop is not None:
             bus = problem.buses[f.bus]
+            start = f.start_s if f.start_s is not None else bus.slot_starts_s[f.slot]
             now.setdefault(problem.stops[f.stop].commune, set()).add(
-                (problem.stops[f.stop].id, f.weekday, bus.slot_starts_s[f.slot], tuple(f.weeks))
+                (problem.stops[f.stop].id, f.weekday, start, tuple(f.weeks))
             )
     moved = 0
     for p in problem.previous:
@@ -472,14 +504,11 @@ def solve(
     ds = P.drive_s
 
     blocked: dict[tuple[int, int, int], set[int]] = {}
-    fixed_at: dict[tuple[int, int, int, int], int | None] = {}
-    fixed_end: dict[tuple[int, int, int, int], int] = {}
-    for f in P.fixed:
-        blocked.setdefault((f.bus, f.weekday, f.slot), set()).update(f.weeks)
-        for w in f.weeks:
-            fixed_at[(f.bus, f.weekday, f.slot, w)] = f.site
-            if f.end_s is not None:
-                fixed_end[(f.bus, f.weekday, f.slot, w)] = f.end_s
+    for b, bus in enumerate(P.buses):
+        for d in bus.days:
+            for w in range(1, W + 1):
+                for k in P.blocked_slots(b, d, w):
+                    blocked.setdefault((b, d, k), set()).add(w)
     fixed_communes = {P.stops[f.stop].commune for f in P.fixed if f.stop is not None}
 
     # x variables
@@ -518,7 +547,13 @@ def solve(
             fixed_visits[s] for s in stops
         )
 
+    # frequencies: a commune never visited weighs more than all missing visits together
+    # (the board's "every commune at least once per cycle" comes first)
     shorts = []
+    firsts = []
+    short_of: list = [None] * len(P.communes)
+    first_of: list = [None] * len(P.communes)
+    unserved_weight = sum(c.min_visits for c in P.communes) + 1
     for c, com in enumerate(P.communes):
         stops = [s for s, st in enumerate(P.stops) if st.commune == c]
         if com.min_visits <= 0:
@@ -526,11 +561,17 @@ def solve(
         sh = m.NewIntVar(0, com.min_visits, f"short_{c}")
         m.Add(visits_expr(stops) + sh >= com.min_visits)
         shorts.append(sh)
+        fv = m.NewBoolVar(f"served_{c}")
+        m.Add(visits_expr(stops) >= fv)
+        m.Add(sh <= com.min_visits - fv)
+        firsts.append(fv)
+        short_of[c], first_of[c] = sh, fv
 
     # coverage
     coefs = _coverage_coefs(P)
     cov_terms = []
     cov_pairs: list = []
+    u_of: dict[int, list] = {}
     for g, (grp, cg) in enumerate(zip(P.groups, coefs)):
         if grp.count == 0 or not grp.stops:
             continue
@@ -540,33 +581,29 @@ def solve(
             m.AddImplication(us[i + 1], us[i])
         cov_terms += [c * u for c, u in zip(cg, us)]
         cov_pairs += list(zip(cg, us))
+        u_of[g] = us
 
-    # per (bus, day, week): slot occupancy y/o, km, timing
+    # per (bus, day, week): the day is one path depot -> places -> depot through the
+    # day's places in time order (regular slot options and commitments), a unit flow:
+    # every occupied place has one arc in and one arc out, so km are exact and an arc
+    # exists only when its drive fits between the two places (timing is exact).
     if max_partners == "auto":
-        max_partners = 12 if max((len(b.slot_starts_s) for b in P.buses), default=0) <= 2 else 5
+        max_partners = None if len(P.stops) <= 20 else 10
     keep = _top_pairs(P, max_partners)
     km_terms = []
-    km_const = 0
     TRUE = m.NewConstant(1)
+    day_graphs = []  # for the hint: (b, d, w, nodes, arcs)
     for b, bus in enumerate(P.buses):
         dep = bus.depot
         K = len(bus.slot_starts_s)
-        ends = [st + bus.stop_duration_s for st in bus.slot_starts_s]
         for d in bus.days:
             for w in range(1, W + 1):
-                # options[k] = list of (site, stop or None, literal); occ[k] literal or None
-                options: list[list] = [[] for _ in range(K)]
-                occ: list = []
+                # nodes: (start, end, site, stop or None, literal, fixed, slot or None)
+                nodes: list[tuple] = []
                 for k in range(K):
-                    if (b, d, k, w) in fixed_at:
-                        site = fixed_at[(b, d, k, w)]
-                        if site is not None:
-                            options[k].append((site, None, TRUE))
-                            occ.append(TRUE)
-                        else:
-                            # an unavailable slot (site None) does not break the chain
-                            occ.append(None)
+                    if w in blocked.get((b, d, k), ()):
                         continue
+                    st = bus.slot_starts_s[k]
                     ys = []
                     for s in range(len(P.stops)):
                         vs = [
@@ -581,70 +618,66 @@ def solve(
                         else:
                             y = m.NewBoolVar("")
                             m.Add(y == sum(vs))
-                        options[k].append((P.stops[s].site, s, y))
+                        nodes.append((st, st + bus.stop_duration_s, P.stops[s].site, s, y, False, k))
                         ys.append(y)
-                    if ys:
-                        o = m.NewBoolVar("")
-                        m.Add(o == sum(ys))
-                        occ.append(o)
-                    else:
-                        occ.append(None)
+                    if len(ys) > 1:
+                        m.AddAtMostOne(ys)
+                for e in P.fixed_events(b, d, w):
+                    if e.site is not None:
+                        nodes.append((e.start_s, e.end_s, e.site, None, TRUE, True, None))
+                if not nodes:
+                    continue
+                nodes.sort(key=lambda n: (n[0], n[1]))
+                slot_times = sorted({(n[0], n[1]) for n in nodes if not n[5]})
+                arcs: dict[tuple[int, int], cp_model.IntVar] = {}
+                SRC, SNK = -1, -2
 
-                # depot round trips and timing with the depot
-                for k in range(K):
-                    before = [occ[j] for j in range(k) if occ[j] is not None]
-                    after = [occ[j] for j in range(k + 1, K) if occ[j] is not None]
-                    for site, s, y in options[k]:
-                        rt = int(dm[dep, site] + dm[site, dep])
-                        if y is TRUE:
-                            km_const += rt
+                def arc(i, j, cost):
+                    a = m.NewBoolVar("")
+                    arcs[(i, j)] = a
+                    if cost:
+                        km_terms.append(int(cost) * a)
+
+                has_fixed = any(n[5] for n in nodes)
+                if not has_fixed:
+                    arc(SRC, SNK, 0)
+                for i, (st1, en1, s1, stop1, y1, fx1, k1) in enumerate(nodes):
+                    if fx1 or ds[dep, s1] <= st1 - bus.start_s:
+                        arc(SRC, i, dm[dep, s1])
+                    if fx1 or ds[s1, dep] <= bus.end_s - en1:
+                        arc(i, SNK, dm[s1, dep])
+                    for j in range(i + 1, len(nodes)):
+                        st2, en2, s2, stop2, y2, fx2, k2 = nodes[j]
+                        if fx1 and fx2:
+                            arc(i, j, dm[s1, s2])  # both fixed: the data's timing
                             continue
-                        km_terms.append(rt * y)
-                        if ds[dep, site] > bus.slot_starts_s[k] - bus.start_s:
-                            m.AddBoolOr([y.Not(), *before])
-                        if ds[site, dep] > bus.end_s - ends[k]:
-                            m.AddBoolOr([y.Not(), *after])
-                # chain arcs between consecutive occupied slots
-                out_arcs: dict[tuple[int, int], list] = {}
-                in_arcs: dict[tuple[int, int], list] = {}
-                for k in range(K):
-                    for k2 in range(k + 1, K):
-                        between = [occ[j] for j in range(k + 1, k2) if occ[j] is not None]
-                        if any(o is TRUE for o in between):
+                        if st2 < en1 or ds[s1, s2] > st2 - en1:
                             continue
-                        gap = bus.slot_starts_s[k2] - max(ends[k], fixed_end.get((b, d, k, w), 0))
-                        for i1, (s1, st1, y1) in enumerate(options[k]):
-                            for i2, (s2, st2, y2) in enumerate(options[k2]):
-                                if ds[s1, s2] > gap:
-                                    if y1 is not TRUE or y2 is not TRUE:
-                                        m.AddBoolOr([y1.Not(), y2.Not(), *between])
-                                    continue
-                                sav = int(dm[s1, dep] + dm[dep, s2] - dm[s1, s2])
-                                if sav <= 0:
-                                    continue
-                                if (
-                                    keep is not None
-                                    and st1 is not None
-                                    and st2 is not None
-                                    and (st1, st2) not in keep
-                                ):
-                                    continue
-                                z = m.NewBoolVar("")
-                                for o in between:
-                                    m.AddImplication(z, o.Not())
-                                out_arcs.setdefault((k, i1), []).append(z)
-                                in_arcs.setdefault((k2, i2), []).append(z)
-                                km_terms.append(-sav * z)
-                # at most one arc leaves / enters an occupied slot option (tight in LP)
-                for arcs_of in (out_arcs, in_arcs):
-                    for (k, i), arcs in arcs_of.items():
-                        y = options[k][i][2]
+                        skips = any(en1 <= a0 and a1 <= st2 for a0, a1 in slot_times)
+                        if (
+                            skips
+                            and keep is not None
+                            and stop1 is not None
+                            and stop2 is not None
+                            and (stop1, stop2) not in keep
+                        ):
+                            continue
+                        arc(i, j, dm[s1, s2])
+                outs: dict[int, list] = {}
+                ins: dict[int, list] = {}
+                for (i, j), a in arcs.items():
+                    outs.setdefault(i, []).append(a)
+                    ins.setdefault(j, []).append(a)
+                m.AddExactlyOne(outs.get(SRC, []))
+                for i, n in enumerate(nodes):
+                    y = n[4]
+                    for lst in (ins.get(i, []), outs.get(i, [])):
                         if y is TRUE:
-                            if len(arcs) > 1:
-                                m.AddAtMostOne(arcs)
+                            m.AddExactlyOne(lst)
                         else:
-                            m.Add(sum(arcs) <= y)
-    km_expr = sum(km_terms) + km_const
+                            m.Add(sum(lst) == y)
+                day_graphs.append((b, d, w, nodes, arcs))
+    km_expr = sum(km_terms)
     if P.max_km_m is not None:
         m.Add(km_expr <= P.max_km_m)
 
@@ -671,7 +704,7 @@ def solve(
             churn_const += 1
 
     cov_expr = sum(cov_terms)
-    short_expr = sum(shorts)
+    short_expr = sum(shorts) + unserved_weight * (len(firsts) - sum(firsts))
     churn_expr = sum(churn_terms) + churn_const
 
     def run(model, limit_s: float, n_workers: int | None = None):
@@ -691,26 +724,49 @@ def solve(
 
     notes: list[str] = []
     if hint:
-        # complete the starting rota into a full assignment of the model (z, u, short
-        # follow from x), so every stage starts from it
+        # the starting rota as a complete assignment of the model (x, slot options,
+        # day paths, coverage and frequency variables), so every stage starts from it
         chosen = {
             (a.stop, a.bus, a.weekday, a.slot, P.patterns.index(tuple(a.weeks)))
             for a in hint
             if tuple(a.weeks) in P.patterns
         }
-        m.Maximize(cov_expr - km_expr)
-        fixed_m = m.Clone()
+        hv: dict[int, int] = {}
         for key, v in x.items():
-            fixed_m.Add(fixed_m.GetBoolVarFromProtoIndex(v.Index()) == int(key in chosen))
-        notes.append(f"model built ({time.perf_counter() - t0:.1f} s)")
-        t1 = time.perf_counter()
-        fsolver, fst = run(fixed_m, min(10.0, time_limit_s / 4), 1)
-        notes.append(f"start completed ({time.perf_counter() - t1:.1f} s)")
-        if fst in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            rehint([fsolver.Value(fixed_m.GetIntVarFromProtoIndex(i)) for i in range(len(m.Proto().variables))])
-        else:
-            for key, v in x.items():
-                m.AddHint(v, int(key in chosen))
+            hv[v.Index()] = int(key in chosen)
+        held = {(s, b, d, k, w) for (s, b, d, k, p) in chosen for w in P.patterns[p]}
+        for b, d, w, nodes, arcs in day_graphs:
+            on = []
+            for i, n in enumerate(nodes):
+                active = n[5] or (n[3], b, d, n[6], w) in held
+                if not n[5] and n[4] is not TRUE:
+                    hv[n[4].Index()] = int(active)
+                if active:
+                    on.append(i)
+            path = list(zip([-1, *on], [*on, -2]))
+            for key, a in arcs.items():
+                hv[a.Index()] = 0
+            for key in path:
+                if key in arcs:
+                    hv[arcs[key].Index()] = 1
+        st = evaluate(P, tuple(hint))
+        vis_stop = [0] * len(P.stops)
+        for a in hint:
+            vis_stop[a.stop] += len(a.weeks)
+        for f in P.fixed:
+            if f.stop is not None:
+                vis_stop[f.stop] += len(f.weeks)
+        for c, com in enumerate(P.communes):
+            if short_of[c] is not None:
+                hv[short_of[c].Index()] = st.shortfall[c]
+                hv[first_of[c].Index()] = int(st.visits_by_commune[c] > 0)
+        for g, us in u_of.items():
+            v = min(W, sum(vis_stop[s] for s in P.groups[g].stops))
+            for i, u in enumerate(us):
+                hv[u.Index()] = int(i < v)
+        for i, val in hv.items():
+            m.AddHint(m.GetIntVarFromProtoIndex(i), val)
+        notes.append(f"model built ({time.perf_counter() - t0:.1f} s, {len(m.Proto().variables)} variables)")
 
     # lexicographic stages: 1. fewest missing visits, 2. fewest moved communes,
     # 3. coverage traded against km. Each stage fixes the level reached before.
@@ -727,7 +783,10 @@ def solve(
         t1 = time.perf_counter()
         hinted = None
         if start is not None:
-            hinted = sum(start.shortfall) if name == "frequency" else start.churn
+            hinted = (
+                sum(start.shortfall) + unserved_weight * start.unserved
+                if name == "frequency" else start.churn
+            )
         if hinted is not None and lp_bounds:
             # the starting rota may already be optimal for this stage: prove it by LP
             low = lp_bound(m, time_limit_s=lp_time)
@@ -779,8 +838,9 @@ def solve(
         # the model is always feasible (all-empty rota); only a timeout before any
         # solution lands here: fall back to the hint
         if hint is not None:
-            return replace(evaluate(P, tuple(hint), status="HINT", solve_s=elapsed), stages=tuple(notes))
-        return evaluate(P, (), status=solver.StatusName(status), solve_s=elapsed)
+            back = replace(evaluate(P, tuple(hint), status="HINT", solve_s=elapsed), stages=tuple(notes))
+            return _checked(back, None, elapsed)
+        return _checked(evaluate(P, (), status=solver.StatusName(status), solve_s=elapsed), None, elapsed)
     chosen_a = []
     for (s, b, d, k, p), v in x.items():
         if solver.Value(v):
@@ -797,12 +857,20 @@ def solve(
         solve_s=time.perf_counter() - t0,
     )
     rota = replace(rota, stages=tuple(notes))
-    if start is not None:
-        # with pruned arcs the model's km are an upper estimate: keep the hint when
-        # its exact score is better than the solver's rota
-        if start.key > evaluate(P, rota.assignments).key and not start.violations:
-            return replace(
-                start, status="HINT", objective=rota.objective, bound=rota.bound,
-                gap=rota.gap, solve_s=elapsed, stages=tuple(notes),
-            )
+    return _checked(rota, start, elapsed)
+
+
+def _checked(rota: Rota, start: Rota | None, elapsed: float) -> Rota:
+    """The solver's rota, or the starting rota when it is better; never a rota with
+    violations (the model encodes every rule: a violation is a bug, SolverError)."""
+    if start is not None and not start.violations and (rota.violations or start.key > rota.key):
+        return replace(
+            start, status="HINT", objective=rota.objective, bound=rota.bound,
+            gap=rota.gap, solve_s=elapsed, stages=rota.stages,
+        )
+    if rota.violations:
+        raise SolverError(
+            "le rota du solveur enfreint ses propres règles (défaut du modèle) : "
+            + "; ".join(rota.violations[:3])
+        )
     return rota
