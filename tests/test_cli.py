@@ -67,3 +67,22 @@ def test_missing_osm_file_is_a_clear_error(tmp_path: Path) -> None:
     res = itinerant("visits", str(DATA / "tiny"), "--out", str(tmp_path), "--osm", "nope.osm.pbf")
     assert res.returncode == 1
     assert "nope.osm.pbf" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_antennes_without_subcommand_solves_one_model(tmp_path: Path) -> None:
+    res = itinerant("antennes", "scenarios/clunisois", "--model", "mclp", "--p", "1",
+                    "--minutes", "15", "--out", str(tmp_path), "--quiet")
+    assert res.returncode == 0, res.stderr
+    import json
+
+    doc = json.loads((tmp_path / "comparison.json").read_text(encoding="utf-8"))
+    (variant,) = doc["variants"]
+    assert sum(s["new"] for s in variant["sites"]) == 1
+    # the existing antennes stay open in the answer
+    assert {"ant-salornay", "restos-cluny"} <= {s["id"] for s in variant["sites"]}
+    assert (tmp_path / "comparaison.html").is_file()
+
+
+def test_unknown_engine_is_a_clear_error(tmp_path: Path) -> None:
+    res = itinerant("visits", str(DATA / "tiny"), "--out", str(tmp_path), "--engine", "vroom")
+    assert res.returncode == 1 and "vroom" in res.stderr and "Traceback" not in res.stderr

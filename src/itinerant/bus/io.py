@@ -89,6 +89,8 @@ def timetable_rows(problem: BusProblem, rota: Rota) -> list[dict]:
         bus = P.buses[f.bus]
         st = f.start_s if f.start_s is not None else bus.slot_starts_s[f.slot]
         en = f.end_s if f.end_s is not None else bus.slot_starts_s[f.slot] + bus.stop_duration_s
+        if any(r["weekday"] == f.weekday and r["start"] == st and r["stop_id"] == P.stops[f.stop].id for r in rows):
+            continue
         rows.append(
             dict(
                 commune_code=P.communes[P.stops[f.stop].commune].code,
@@ -183,6 +185,7 @@ def rota_kpis(problem: BusProblem, rota: Rota) -> dict[str, Any]:
         "gap": round(rota.gap, 4),
         "solve_s": round(rota.solve_s, 2),
         "violations": list(rota.violations),
+        "notes": list(rota.notes),
     }
 
 
@@ -194,6 +197,9 @@ def kpis(problem: BusProblem, rota: Rota, baseline: Rota | None = None) -> dict[
     low-mobility residents of ``value_table[v]`` (v = visits per cycle to the stops they
     can walk to, 1.0 = a weekly bus). ``km_year`` = ``km_cycle * 52 / W`` (holidays not
     deducted). ``no_mobility_total``: residents who cannot leave home, left to home visits.
+    ``violations``: broken rules of the rota (always empty for the solver's rota);
+    ``notes``: faults of the data the rota cannot fix (in French), e.g. a commitment
+    that starts before the bus can arrive from the depot.
     """
     P = problem
     out = rota_kpis(P, rota)
