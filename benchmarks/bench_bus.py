@@ -29,7 +29,7 @@ def main() -> None:
     ap.add_argument("--stops", type=int, default=0)
     ap.add_argument("--metres-per-resident", type=int, default=5000)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--max-partners", type=int, default=12)
+    ap.add_argument("--max-partners", default="auto", help="'auto', 'all' or a number")
     ap.add_argument("--no-floor", action="store_true", help="let coverage fall below the baseline's")
     a = ap.parse_args()
     sc = load_scenario(REPO / "scenarios" / "clunisois")
@@ -46,8 +46,9 @@ def main() -> None:
     p = problem_from_scenario(sc, m.drive(), m.walk_to_stops(), metres_per_resident=a.metres_per_resident)
     base = baseline(p)
     floor = None if a.no_floor else base.coverage_points
+    mp = None if a.max_partners == "all" else a.max_partners if a.max_partners == "auto" else int(a.max_partners)
     rota = solve(p, time_limit_s=a.time_limit, hint=base.assignments, seed=a.seed, min_coverage_points=floor,
-                 max_partners=a.max_partners)
+                 max_partners=mp)
     wall = time.perf_counter() - t
     k = kpis(p, rota, base)
     b = k["baseline"]
@@ -62,6 +63,8 @@ def main() -> None:
     print(f"weighted coverage {dw:+.1%}, km {dk:+.1%}; status {k['status']} objective {k['objective']:.0f} "
           f"bound {k['bound']:.0f} gap {k['gap']:.2%}; solve {k['solve_s']:.1f} s (wall incl. build {wall:.1f} s)")
     print("stages:", "; ".join(rota.stages))
+    if rota.notes:
+        print("notes:", "; ".join(rota.notes))
 
 
 if __name__ == "__main__":

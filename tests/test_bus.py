@@ -31,29 +31,39 @@ def slot_weeks(problem, rota):
 
 def day_timing_faults(problem, rota):
     """Recompute every day from the drive matrix: leave at start_s, be at each stop by its
-    slot start, stay stop_duration_s, be back by end_s."""
+    slot start and at each commitment's site by its start, stay until the end, be back by
+    end_s. A regular slot overlapping a commitment is a fault. Only the legs between two
+    fixed places (depot, commitment) are exempt: their timing is the data's."""
     faults = []
-    occ = slot_weeks(problem, rota)
-    days = {(b, d, w) for (b, d, _k, w) in occ}
-    for b, d, w in days:
+    items: dict[tuple, list] = {}  # (bus, weekday, week) -> [(start, end, site, fixed)]
+    for a in rota.assignments:
+        bus = problem.buses[a.bus]
+        st = bus.slot_starts_s[a.slot]
+        for w in a.weeks:
+            items.setdefault((a.bus, a.weekday, w), []).append((st, st + bus.stop_duration_s, problem.stops[a.stop].site, False))
+    events = set()
+    for f in problem.fixed:
+        bus = problem.buses[f.bus]
+        st = f.start_s if f.start_s is not None else bus.slot_starts_s[f.slot]
+        en = f.end_s if f.end_s is not None else st + bus.stop_duration_s
+        for w in f.weeks:
+            events.add((f.bus, f.weekday, w, st, en, f.site))
+    for b, d, w, st, en, site in events:
+        for s0, e0, _, _ in items.get((b, d, w), []):
+            if s0 < en and st < e0:
+                faults.append((b, d, w, s0, "overlaps a commitment"))
+        if site is not None:
+            items.setdefault((b, d, w), []).append((st, en, site, True))
+    for (b, d, w), seq in items.items():
         bus = problem.buses[b]
-        seq = []
-        for k in range(len(bus.slot_starts_s)):
-            for kind, what in occ.get((b, d, k, w), []):
-                site = problem.stops[what].site if kind == "stop" else None
-                if kind == "fixed":
-                    f = next(f for f in problem.fixed if f.note == what)
-                    site = f.site
-                if site is not None:
-                    seq.append((k, site))
-        t, here = bus.start_s, bus.depot
-        for k, site in seq:
-            t += int(problem.drive_s[here, site])
-            if t > bus.slot_starts_s[k]:
-                faults.append((b, d, w, k, "late"))
-            t = max(t, bus.slot_starts_s[k]) + bus.stop_duration_s
-            here = site
-        if t + int(problem.drive_s[here, bus.depot]) > bus.end_s:
+        seq.sort()
+        t, here, here_fixed = bus.start_s, bus.depot, True
+        for st, en, site, fixed in seq:
+            arrive = t + int(problem.drive_s[here, site])
+            if arrive > st and not (fixed and here_fixed):
+                faults.append((b, d, w, st, "late"))
+            t, here, here_fixed = max(arrive, en) if fixed else max(arrive, st) + (en - st), site, fixed
+        if t + int(problem.drive_s[here, bus.depot]) > bus.end_s and not here_fixed:
             faults.append((b, d, w, "back late"))
     return faults
 
@@ -292,3 +302,85 @@ def test_warm_start_is_valid_and_not_worse_than_the_baseline(roomy):
     assert g.violations == ()
     assert sum(g.shortfall) == 0
     assert g.key >= baseline(roomy).key
+
+
+def test_commitment_blocks_its_slots_and_the_drive_to_and_from_its_site():
+    """A commitment at a far site from the middle of slot 1 to just before slot 2: slot 1
+    is blocked, and slots 0 and 2 only hold stops from which the drive to or from the
+    commitment's site fits (the Salornay antenne bug: the rota reached it late)."""
+    base = synthetic_problem(9, seed=6, days=(2,), slots_per_day=3, radius_m=20000)
+    bus = base.buses[0]
+    far = max(range(len(base.stops)), key=lambda s: base.drive_s[bus.depot, base.stops[s].site])
+    site = base.stops[far].site
+    s0, s1, s2 = bus.slot_starts_s
+    start, end = s1 + 1800, s2 - 600  # 10 min before slot 2: only near stops can follow
+    p = replace(base, fixed=(FixedSlot(0, 2, 1, (1, 2, 3, 4), site, far, "antenne", start, end),))
+    rota = solve(p, hint=baseline(p).assignments, **FAST)
+    assert rota.violations == ()
+    assert day_timing_faults(p, rota) == []
+    assert rota.visits_by_commune[far] == 4
+    for a in rota.assignments:
+        assert a.slot != 1
+        s_site = p.stops[a.stop].site
+        if a.slot == 0:
+            assert p.drive_s[s_site, site] <= start - (s0 + bus.stop_duration_s)
+        if a.slot == 2:
+            assert p.drive_s[site, s_site] <= s2 - end
+    # the routes pass by the commitment's site once per day, in time order
+    for r in rota.routes:
+        assert r.sites.count(site) == 1
+
+
+def test_commitment_between_two_slots_is_still_driven_to():
+    """A commitment that overlaps no slot (between slots 0 and 1) still is part of the
+    day: the stops before and after it must allow the drive."""
+    base = synthetic_problem(8, seed=8, days=(1,), slots_per_day=2, radius_m=20000)
+    bus = base.buses[0]
+    s0, s1 = bus.slot_starts_s
+    e0 = s0 + bus.stop_duration_s
+    site = base.stops[0].site
+    fixed = (FixedSlot(0, 1, None, (1, 2, 3, 4), site, 0, "permanence", e0 + 900, s1 - 900),)
+    p = replace(base, fixed=fixed)
+    rota = solve(p, hint=baseline(p).assignments, **FAST)
+    assert rota.violations == ()
+    assert day_timing_faults(p, rota) == []
+    assert all(site in r.sites for r in rota.routes)
+
+
+def test_commitment_starting_before_the_bus_can_arrive_is_a_note_not_a_crash():
+    base = synthetic_problem(8, seed=9, days=(1, 3), slots_per_day=2, radius_m=20000)
+    bus = base.buses[0]
+    far = max(range(len(base.stops)), key=lambda s: base.drive_s[bus.depot, base.stops[s].site])
+    site = base.stops[far].site
+    assert base.drive_s[bus.depot, site] > 0
+    fixed = (FixedSlot(0, 3, 0, (1, 2, 3, 4), site, far, "antenne", bus.start_s, bus.slot_starts_s[0] + 1800),)
+    p = replace(base, fixed=fixed)
+    rota = solve(p, hint=baseline(p).assignments, **FAST)
+    assert rota.violations == ()
+    assert rota.notes and all("quitter le dépôt" in n for n in rota.notes)
+    assert len(rota.notes) == 4  # once per cycle week
+    assert day_timing_faults(p, rota) == []
+
+
+def test_every_commune_gets_a_visit_before_any_second_visit():
+    """8 slot-weeks for 9 required visits (3 communes need 2): the missing visit must be
+    a second one, never a commune left out."""
+    p = synthetic_problem(6, seed=4, days=(2,), rule=((0, 1), (290, 2)))
+    need = sum(c.min_visits for c in p.communes)
+    assert need == 9, need
+    rota = solve(p, hint=baseline(p).assignments, **FAST)
+    assert rota.unserved == 0
+    assert all(v >= 1 for v in rota.visits_by_commune)
+    assert sum(rota.shortfall) == need - 8
+    assert rota.violations == ()
+
+
+def test_solver_output_never_has_violations(roomy):
+    """A rota that breaks a rule is never returned: an invalid hint is not kept."""
+    bad = baseline(roomy).assignments
+    a = bad[0]
+    clash = tuple(bad) + (Assignment(bad[1].commune, bad[1].stop, a.bus, a.weekday, a.slot, a.weeks),)
+    assert evaluate(roomy, clash).violations
+    rota = solve(roomy, hint=clash, **FAST)
+    assert rota.violations == ()
+    assert day_timing_faults(roomy, rota) == []

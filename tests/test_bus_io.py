@@ -193,8 +193,20 @@ def test_clunisois_rota_end_to_end(tmp_path):
     rota = solve(p, time_limit_s=6, hint=base.assignments)
     assert rota.violations == () and base.violations == ()
     assert rota.key >= base.key
+    # the board's rule: every commune but Cluny (which holds the office) once per cycle
+    for c, v in zip(p.communes, rota.visits_by_commune):
+        assert v >= 1 or c.name == "Cluny", c.name
+    assert sum(rota.shortfall) == 0
+    # the Salornay antenne is an event of Thursday: no regular slot overlaps it
+    fc = sc.commitments[0]
+    bus = p.buses[0]
+    for a in rota.assignments:
+        st = bus.slot_starts_s[a.slot]
+        if a.weekday == fc.weekday:
+            assert st + bus.stop_duration_s <= fc.start_s or fc.end_s < st
     write_outputs(tmp_path, p, rota, base)
     k = json.loads((tmp_path / "kpis.json").read_text(encoding="utf-8"))
     assert k["estimated"] is True
+    assert k["violations"] == [] and isinstance(k["notes"], list)
     assert k["low_mobility_total"] == sum(1 for r in sc.residents if r.mobility == "low")
     assert k["no_mobility_total"] == sum(1 for r in sc.residents if r.mobility == "none")

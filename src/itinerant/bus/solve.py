@@ -5,25 +5,28 @@ Model (see :func:`solve`)
 Variables
     ``x[s, b, d, k, p]`` (bool): stop ``s`` is held by bus ``b`` on weekday ``d`` in
     slot ``k`` following week pattern ``p`` (every week, odd/even weeks, one week).
-    ``short[c]`` (int): visits missing to commune ``c``'s minimum.
+    ``short[c]`` (int), ``served[c]`` (bool): visits missing to commune ``c``'s minimum,
+    and whether it gets any visit.
     ``u[g, i]`` (bool): cover group ``g`` gets credit for its i-th visit per cycle.
-    ``z[b, d, w, (k, s), (k', t)]`` (bool): in week ``w`` the bus drives straight from
-    stop ``s`` (slot ``k``) to stop ``t`` (slot ``k'``).
+    ``a[b, d, w, i, j]`` (bool): in week ``w`` the bus drives straight from place ``i``
+    to place ``j`` of its day (depot, regular slot options, commitments).
 Constraints
     one regular slot per commune (same weekday and time all cycle); at most one stop
-    per slot and week; slots taken by fixed commitments are blocked; visits + short
-    >= minimum; ``sum_i u[g, i] <= visits of g's stops``; a chain arc only between
-    consecutive occupied slots; drive times between consecutive stops fit the gap
-    between slots, and depot -> first / last -> depot fit the day.
+    per slot and week; slots a commitment overlaps are blocked; visits + short >=
+    minimum; ``sum_i u[g, i] <= visits of g's stops``; each bus day is a unit flow
+    depot -> places in time order -> depot: an occupied place has exactly one arc in
+    and one out, a commitment (fixed place) always. An arc exists only when its drive
+    fits between the end of one place and the start of the next (and depot -> first,
+    last -> depot within the day), so timing and km are exact for any matrix; with
+    ``max_partners`` the arcs that skip an empty slot are kept for the best partners only.
 Objective, lexicographic, solved in stages (each stage fixes the level reached)
-    1. minimise ``sum short`` (frequencies first);
+    1. minimise ``(sum min + 1) * communes without any visit + sum short`` (the
+       board's "every commune once per cycle" first, then the other frequencies);
     2. with a previous timetable, minimise churn (communes whose slot moved);
     3. maximise ``sum_g sum_i round(n_g * gain_i * metres_per_resident) * u[g, i]
        - metres driven`` (coverage traded against km, integer metres-equivalent).
-    The reported objective, bound and gap are those of stage 3.
-    Metres driven per bus, day and week = sum of depot round trips of occupied stops
-    minus the savings ``d(s, depot) + d(depot, t) - d(s, t)`` of chain arcs (exact when
-    the matrix obeys the triangle inequality, and with every pair kept).
+    The reported objective, bound and gap are those of stage 3 (bound: the better of
+    CP-SAT's and the LP relaxation's).
 """
 
 from __future__ import annotations
@@ -468,10 +471,10 @@ def solve(
     hint
         A starting rota (e.g. the baseline); the solver returns a rota at least as good.
     max_partners
-        Chain arcs are modelled only towards each stop's ``max_partners`` best partners
-        (by km saved); None models all pairs (exact, bigger model); ``"auto"``: 12 with
-        up to 2 stops a day, 5 with more. km of the returned
-        rota are always recomputed exactly.
+        Arcs that skip an empty slot are modelled only towards each stop's
+        ``max_partners`` best partners (by km saved); None models all of them (exact,
+        bigger model); ``"auto"``: all up to 60 stops, else 15. Arcs between
+        consecutive slots are always all modelled.
     min_coverage_points
         Keep coverage points at least this high (e.g. the baseline's
         ``coverage_points``: the rota then only trades km, never coverage). Ignored
@@ -588,7 +591,7 @@ def solve(
     # every occupied place has one arc in and one arc out, so km are exact and an arc
     # exists only when its drive fits between the two places (timing is exact).
     if max_partners == "auto":
-        max_partners = None if len(P.stops) <= 20 else 10
+        max_partners = None if len(P.stops) <= 60 else 15
     keep = _top_pairs(P, max_partners)
     km_terms = []
     TRUE = m.NewConstant(1)
@@ -787,6 +790,11 @@ def solve(
                 sum(start.shortfall) + unserved_weight * start.unserved
                 if name == "frequency" else start.churn
             )
+        if hinted == 0:
+            # the stage's expression is never negative: the starting rota is optimal
+            m.Add(expr <= 0)
+            notes.append(f"{name}: 0 (OPTIMAL, starting rota)")
+            continue
         if hinted is not None and lp_bounds:
             # the starting rota may already be optimal for this stage: prove it by LP
             low = lp_bound(m, time_limit_s=lp_time)
