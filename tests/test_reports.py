@@ -15,6 +15,7 @@ import pypdf
 import pytest
 
 from itinerant.model import Scenario
+from itinerant.units import haversine_m
 from itinerant.reports import (
     render_antennes_report, render_bus, render_day_sheets, render_index, render_reports,
     render_territory_map, render_week, render_week_map, write_week_workbook,
@@ -260,8 +261,8 @@ def test_density_grid_is_aggregated(scenario: Scenario):
     cells = _common.density_grid(scenario, cell_m=200, min_count=1)
     assert sum(c["count"] for c in cells) == len(_common.low_mobility(scenario))
     for c in cells:  # every cell is at least 200 m wide and tall
-        assert _common.haversine_m(c["south"], c["west"], c["north"], c["west"]) >= 199
-        assert _common.haversine_m(c["south"], c["west"], c["south"], c["east"]) >= 199
+        assert haversine_m(c["south"], c["west"], c["north"], c["west"]) >= 199
+        assert haversine_m(c["south"], c["west"], c["south"], c["east"]) >= 199
     assert all(c["count"] >= 3 for c in _common.density_grid(scenario, cell_m=500, min_count=3))
 
 

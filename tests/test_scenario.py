@@ -302,7 +302,7 @@ def test_clunisois_scenario(clunisois) -> None:
     assert kinds["office"] == 1 and kinds["bus_stop"] == 41 and kinds["candidate"] >= 6
     assert all(site.approximate for site in s.sites)
     (bus,) = s.buses
-    assert (bus.depot, bus.days, bus.cycle_weeks, bus.walk_radius_m, bus.stop_duration_s) == ("fs-cluny", (1, 3, 4), 4, 800, 7200)
+    assert (bus.depot, bus.days, bus.cycle_weeks, bus.walk_radius_m, bus.stop_duration_s) == ("fs-cluny", (1, 2, 3, 4), 4, 800, 5400)
     assert [c.site_id for c in s.commitments] == ["ant-salornay"]
     assert s.calendar.week_start.weekday() == 0
     assert (dt.date(2026, 12, 25), "Noël") in s.calendar.holidays  # within the 4-week bus cycle

@@ -24,6 +24,7 @@ import yaml
 from pydantic import ValidationError
 
 from itinerant.errors import Fault, InputError
+from itinerant.units import haversine_m, hhmm
 from itinerant.model import (
     Advisor,
     Bus,
@@ -384,11 +385,6 @@ parse_mobility = _choice(_MOBILITY, "none, low ou car (aucune, faible, voiture)"
 parse_kind = _choice(_KINDS, "office, antenne, partner, candidate, bus_stop ou home")
 
 
-def hhmm(seconds: int) -> str:
-    """Seconds since midnight -> ``"HH:MM"``."""
-    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
-
-
 # -- row reader --------------------------------------------------------------------------
 
 
@@ -489,13 +485,6 @@ def _resolve_columns(table: Table, name: str, out: _Collector) -> _Rows | None:
 
 
 # -- geometry ------------------------------------------------------------------------------
-
-
-def _haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371000.0 * math.asin(min(1.0, math.sqrt(a)))
 
 
 @dataclass
@@ -745,8 +734,8 @@ def _point_checks(
         if lat is None or lon is None or territory is None or not by_code:
             return
         if not territory.contains(lat, lon):
-            nearest = min(by_code.values(), key=lambda c: _haversine_m(lat, lon, c.lat, c.lon))
-            km = _haversine_m(lat, lon, nearest.lat, nearest.lon) / 1000
+            nearest = min(by_code.values(), key=lambda c: haversine_m(lat, lon, c.lat, c.lon))
+            km = haversine_m(lat, lon, nearest.lat, nearest.lon) / 1000
             swapped = territory.contains(lon, lat)
             fix = "latitude et longitude inversées ?" if swapped else "vérifier lat/lon (degrés décimaux WGS84)"
             r.fault("lat", f"point ({lat:g}, {lon:g}) hors du territoire, à {km:.0f} km de la mairie la plus proche ({nearest.name})", fix)
@@ -953,7 +942,7 @@ def _territory(communes: list[Commune], t: _Rows | None, out: _Collector) -> _Te
     good = []
     rows = {cells[t.colmap["code"]]: row for row, cells in t.rows} if t else {}
     for c in communes:
-        if _haversine_m(c.lat, c.lon, mlat, mlon) > 150_000:
+        if haversine_m(c.lat, c.lon, mlat, mlon) > 150_000:
             out.add(t.file if t else "communes.csv", rows.get(c.code), t.col("lat") if t else "lat", f"mairie de {c.name} à plus de 150 km des autres communes", "vérifier lat/lon (inversées ?)")
         else:
             # A large commune's homes may lie farther than the buffer from its town hall.
@@ -1170,7 +1159,7 @@ def _load_visits(
             else:
                 r.ok = False  # the resident's or commune's own row is at fault
         elif lat is not None and lon is not None and code is None and communes:
-            code = min(communes, key=lambda c: _haversine_m(lat, lon, c.lat, c.lon)).code
+            code = min(communes, key=lambda c: haversine_m(lat, lon, c.lat, c.lon)).code
         check_point(r, lat, lon)
         if days is None:
             days = tuple(worked_days)

@@ -174,7 +174,7 @@ def check_day(
             if fixed and here_fixed:
                 if here == b.depot and not sites:
                     msg += f" : il doit quitter le dépôt à {_hhmm(st - int(P.drive_s[here, site]))}"
-                notes.append(msg)
+                notes.append(msg.replace(day, WEEKDAYS_FR[weekday], 1))
             else:
                 violations.append(msg)
         t = max(en, arrive) if fixed else max(arrive, st) + (en - st)
@@ -183,7 +183,10 @@ def check_day(
     back = t + int(P.drive_s[here, b.depot])
     if back > b.end_s:
         msg = f"{day}: retour au dépôt à {_hhmm(back)}, après la fin {_hhmm(b.end_s)}"
-        (notes if here_fixed else violations).append(msg)
+        if here_fixed:
+            notes.append(msg.replace(day, WEEKDAYS_FR[weekday], 1))
+        else:
+            violations.append(msg)
     return sites, violations, notes
 
 
@@ -208,7 +211,7 @@ def evaluate(
     P = problem
     W = P.cycle_weeks
     violations: list[str] = []
-    notes: list[str] = []
+    note_weeks: dict[str, list[int]] = {}
     days: dict[tuple[int, int, int], dict[int, int]] = {}
     for b, bus in enumerate(P.buses):
         for d in bus.days:
@@ -229,7 +232,8 @@ def evaluate(
         bus = P.buses[b]
         sites, bad, note = check_day(P, b, d, w, regular)
         violations += [f"{bus.id}: {v}" for v in bad]
-        notes += [f"{bus.id}: {v}" for v in note]
+        for v in note:
+            note_weeks.setdefault(f"{bus.id}, {v}", []).append(w)
         if not sites:
             continue
         path = [bus.depot, *sites, bus.depot]
@@ -295,7 +299,10 @@ def evaluate(
         gap=abs(bnd - obj) / max(1.0, abs(obj)),
         solve_s=solve_s,
         violations=tuple(violations),
-        notes=tuple(dict.fromkeys(notes)),
+        notes=tuple(
+            f"{n} ({'chaque semaine' if len(ws) == W else 'semaines ' + ', '.join(map(str, ws))})"
+            for n, ws in note_weeks.items()
+        ),
         unserved=unserved,
     )
 

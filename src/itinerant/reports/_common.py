@@ -145,14 +145,6 @@ def route_legs(route: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 # ---------------------------------------------------------------- geometry
-def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance, metres."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6_371_000 * math.asin(math.sqrt(a))
-
-
 @dataclass
 class Frame:
     """Equal-scale projection of (lat, lon) into a ``width`` x ``height`` box (y down)."""

@@ -83,10 +83,6 @@ def _absolute_osm_path(tmp_dir: Path, scenario: Scenario) -> None:
             f.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
-def _hhmm(s: int) -> str:
-    return f"{s // 3600:02d}:{s % 3600 // 60:02d}"
-
-
 def _seconds(stop: dict[str, Any], key: str) -> int | None:
     if f"{key}_s" in stop and stop[f"{key}_s"] is not None:
         return int(stop[f"{key}_s"])

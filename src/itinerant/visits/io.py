@@ -31,15 +31,11 @@ import os
 from pathlib import Path
 from typing import Any
 
+from itinerant.units import hhmm
 from itinerant.visits.problem import Plan, VisitProblem
 
 ROUTES_COLUMNS = ("advisor_id", "day", "seq", "visit_id", "arrival", "start", "end", "travel_s", "travel_m")
 UNASSIGNED_COLUMNS = ("visit_id", "reason")
-
-
-def hhmm(s: int) -> str:
-    """``HH:MM`` of seconds since midnight (seconds dropped)."""
-    return f"{s // 3600:02d}:{s % 3600 // 60:02d}"
 
 
 def _write_atomic(path: Path, text: str) -> None:

@@ -27,6 +27,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import replace
 
+from itinerant.units import hhmm
 from itinerant.visits.problem import Task, Vehicle, VisitProblem
 from itinerant.visits.timing import schedule_route
 
@@ -45,11 +46,6 @@ _PRIO = {
     "fr": {"must": "obligatoire", "should": "souhaitable", "could": "facultative"},
     "en": {"must": "must", "should": "should", "could": "could"},
 }
-
-
-def hhmm(s: int) -> str:
-    """``HH:MM`` of seconds since midnight."""
-    return f"{s // 3600:02d}:{s % 3600 // 60:02d}"
 
 
 def span_text(s: int, language: str = "fr") -> str:
