@@ -236,7 +236,7 @@ def main(out: Path = HERE) -> None:
         out,
         "commitments.csv",
         ["id", "bus", "jour", "debut", "fin", "semaines", "site", "note"],
-        [["salornay-jeudi", "bus-clunisois", "jeu", "09:00", "12:30", "", "ant-salornay", "permanence hebdomadaire de l'antenne de Salornay-sur-Guye (tenue dans le bus)"]],
+        [["salornay-jeudi", "bus-clunisois", "jeu", "09:00", "12:00", "", "ant-salornay", "permanence hebdomadaire de l'antenne de Salornay-sur-Guye (tenue dans le bus)"]],
     )
 
 
