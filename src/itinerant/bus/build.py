@@ -6,7 +6,9 @@ matrices into plain data; the model never sees a scenario.
 Rules applied here (documented defaults)
 ----------------------------------------
 - Candidate stops: the scenario's sites of kind ``bus_stop`` (one per commune at the
-  town hall by default).
+  town hall by default), except a stop within 300 m of a bus's depot in a commune that
+  asks for no visit (minimum 0): the bus does not park in front of its own office, whose
+  walkers are served there already (Cluny).
 - Minimum visits per cycle: ``Commune.min_bus_visits`` when given, else the population
   rule :data:`~itinerant.bus.problem.DEFAULT_FREQUENCY_RULE` (>= 1 for every commune,
   2 above 500 inhabitants, 4 above 1 500), capped at the cycle length.
@@ -81,6 +83,18 @@ def _haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * r * math.asin(math.sqrt(a))
+
+
+def _at_a_depot(scenario: Scenario, site) -> bool:
+    """True when a bus stop lies within SAME_PLACE_M of a bus's depot (the office)."""
+    for b in scenario.buses:
+        try:
+            dep = scenario.site(b.depot)
+        except KeyError:
+            continue
+        if _haversine_m(dep.lat, dep.lon, site.lat, site.lon) <= SAME_PLACE_M:
+            return True
+    return False
 
 
 def parse_hhmm(text: str) -> int:
@@ -225,7 +239,14 @@ def problem_from_scenario(
     if any(b.cycle_weeks != W for b in scenario.buses):
         faults.append(Fault("scenario.yaml", None, "cycle_semaines", "les bus n'ont pas le même cycle", "donner le même nombre de semaines à tous les bus"))
     commune_idx = {c.code: i for i, c in enumerate(scenario.communes)}
-    stop_sites = [s for s in scenario.sites if s.kind == "bus_stop"]
+    wants_bus = {
+        c.code: (c.min_bus_visits if c.min_bus_visits is not None else min_visits(c.population, frequency_rule)) > 0
+        for c in scenario.communes
+    }
+    stop_sites = [
+        s for s in scenario.sites
+        if s.kind == "bus_stop" and (wants_bus.get(s.commune_code, True) or not _at_a_depot(scenario, s))
+    ]
     stops: list[BusStop] = []
     for s in stop_sites:
         if s.id not in pos:

@@ -164,7 +164,11 @@ def rota_kpis(problem: BusProblem, rota: Rota) -> dict[str, Any]:
             dur = (f.end_s - f.start_s) if f.start_s is not None and f.end_s is not None else bus.stop_duration_s
             hours[P.communes[P.stops[f.stop].commune].code] += len(f.weeks) * dur / 3600
     # worst served: fewest hours, then most low-mobility residents, then largest population
-    worst = min(P.communes, key=lambda c: (hours[c.code], -c.low_mobility, -c.population, c.code)) if P.communes else None
+    # among the communes the bus is meant to serve (a minimum, or a stop): not Cluny,
+    # which holds the office and asks for no visit
+    served = {P.stops[i].commune for i in range(len(P.stops))}
+    pool = [c for i, c in enumerate(P.communes) if c.min_visits > 0 or i in served] or list(P.communes)
+    worst = min(pool, key=lambda c: (hours[c.code], -c.low_mobility, -c.population, c.code)) if pool else None
     low = P.low_total
     km = rota.distance_m / 1000
     return {

@@ -82,7 +82,10 @@ class Rota:
     ``status`` is ``OPTIMAL``/``FEASIBLE`` (CP-SAT), ``BASELINE`` or ``HINT`` (the
     solver found nothing better than its starting rota). ``objective``/``bound`` are
     those of the last stage (coverage points - metres, maximised);
-    ``gap = |bound - objective| / max(1, |objective|)``.
+    ``gap = |bound - objective| / max(1, |objective|, distance_m)``: the objective is in
+    metres-equivalent and may be close to 0 (coverage points minus metres), so the gap
+    is also measured against the metres driven ("at most this share of the km could
+    still be saved").
     """
 
     assignments: tuple[Assignment, ...]
@@ -296,7 +299,7 @@ def evaluate(
         status=status,
         objective=obj,
         bound=bnd,
-        gap=abs(bnd - obj) / max(1.0, abs(obj)),
+        gap=_gap(bnd, obj, dist_total),
         solve_s=solve_s,
         violations=tuple(violations),
         notes=tuple(
@@ -875,13 +878,18 @@ def solve(
     return _checked(rota, start, elapsed)
 
 
+def _gap(bound: float, objective: float, distance_m: int) -> float:
+    return abs(bound - objective) / max(1.0, abs(objective), float(distance_m))
+
+
 def _checked(rota: Rota, start: Rota | None, elapsed: float) -> Rota:
     """The solver's rota, or the starting rota when it is better; never a rota with
     violations (the model encodes every rule: a violation is a bug, SolverError)."""
     if start is not None and not start.violations and (rota.violations or start.key > rota.key):
+        bound = max(rota.bound, float(start.score))
         return replace(
-            start, status="HINT", objective=rota.objective, bound=rota.bound,
-            gap=rota.gap, solve_s=elapsed, stages=rota.stages,
+            start, status="HINT", objective=float(start.score), bound=bound,
+            gap=_gap(bound, start.score, start.distance_m), solve_s=elapsed, stages=rota.stages,
         )
     if rota.violations:
         raise SolverError(
