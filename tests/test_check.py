@@ -10,7 +10,7 @@ import pytest
 
 from itinerant.check import assert_valid, check_plan
 from itinerant.errors import SolverError
-from itinerant.visits.problem import Break, Plan, Stop, Task, Unassigned, Vehicle, VisitProblem
+from itinerant.visits.problem import Break, Plan, Task, Unassigned, Vehicle, VisitProblem
 from itinerant.visits.solve import plan_from_sequences
 
 H = 3600

@@ -1103,7 +1103,6 @@ def _load_visits(
     res: list[Visit] = []
     ids: list[tuple[int, str]] = []
     by_resident = {x.id: x for x in residents}
-    advisors = staff  # id -> (skills, days), also for rows that failed elsewhere
     all_skills = sorted({s for sk, _ in staff.values() for s in sk})
     worked_days = sorted({d for _, ds in staff.values() for d in ds}) or [0, 1, 2, 3, 4]
     week = [calendar.week_start + dt.timedelta(days=i) for i in range(7)]

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import math
 from dataclasses import replace
 from pathlib import Path
 
@@ -51,6 +50,7 @@ from itinerant.bus.problem import (
 )
 from itinerant.errors import Fault, InputError
 from itinerant.matrices import UNREACHABLE, TravelMatrix
+from itinerant.units import haversine_m
 from itinerant.model import Scenario
 
 SAME_PLACE_M = 300
@@ -77,14 +77,6 @@ def even_slot_starts(start_s: int, end_s: int, n: int, duration_s: int, *, step_
     return tuple(start_s + gap + k * (duration_s + gap) for k in range(n))
 
 
-def _haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    r = 6_371_000.0
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * r * math.asin(math.sqrt(a))
-
-
 def _at_a_depot(scenario: Scenario, site) -> bool:
     """True when a bus stop lies within SAME_PLACE_M of a bus's depot (the office)."""
     for b in scenario.buses:
@@ -92,7 +84,7 @@ def _at_a_depot(scenario: Scenario, site) -> bool:
             dep = scenario.site(b.depot)
         except KeyError:
             continue
-        if _haversine_m(dep.lat, dep.lon, site.lat, site.lon) <= SAME_PLACE_M:
+        if haversine_m(dep.lat, dep.lon, site.lat, site.lon) <= SAME_PLACE_M:
             return True
     return False
 
@@ -340,7 +332,7 @@ def problem_from_scenario(
                 if where is not None:
                     for i, st in enumerate(stops):
                         ssite = scenario.site(st.id)
-                        if ssite.commune_code == where.commune_code and _haversine_m(ssite.lat, ssite.lon, where.lat, where.lon) <= SAME_PLACE_M:
+                        if ssite.commune_code == where.commune_code and haversine_m(ssite.lat, ssite.lon, where.lat, where.lon) <= SAME_PLACE_M:
                             stop = i
                             if site is None:
                                 site = st.site

@@ -18,6 +18,7 @@ from typing import Any
 from itinerant.bus.build import TIMETABLE_COLUMNS, read_timetable
 from itinerant.bus.problem import WEEKDAYS_FR, BusProblem, weeks_label
 from itinerant.bus.solve import Rota
+from itinerant.units import hhmm
 
 DAYS_COLUMNS = ("bus_id", "week", "weekday", "date", "stops", "km", "drive_min")
 
@@ -32,11 +33,6 @@ __all__ = [
     "write_kpis",
     "write_outputs",
 ]
-
-
-def hhmm(seconds: int) -> str:
-    """34200 -> ``"09:30"``."""
-    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
 
 
 def _atomic_write(path: Path, text: str) -> Path:

@@ -41,6 +41,7 @@ from itinerant._ortools import cp_model
 from itinerant.bus.problem import WEEKDAYS_FR, BusProblem
 from itinerant.errors import SolverError
 from itinerant.matrices import UNREACHABLE
+from itinerant.units import hhmm
 
 DEFAULT_TIME_LIMIT_S = 30.0
 
@@ -171,12 +172,12 @@ def check_day(
         arrive = t + int(P.drive_s[here, site])
         if arrive > st:
             msg = (
-                f"{day}: le bus ne peut être à {P.site_ids[site]} qu'à {_hhmm(arrive)} "
-                f"(départ de {here_label} à {_hhmm(t)}), après le début {_hhmm(st)}"
+                f"{day}: le bus ne peut être à {P.site_ids[site]} qu'à {hhmm(arrive)} "
+                f"(départ de {here_label} à {hhmm(t)}), après le début {hhmm(st)}"
             )
             if fixed and here_fixed:
                 if here == b.depot and not sites:
-                    msg += f" : il doit quitter le dépôt à {_hhmm(st - int(P.drive_s[here, site]))}"
+                    msg += f" : il doit quitter le dépôt à {hhmm(st - int(P.drive_s[here, site]))}"
                 notes.append(msg.replace(day, WEEKDAYS_FR[weekday], 1))
             else:
                 violations.append(msg)
@@ -185,16 +186,12 @@ def check_day(
         sites.append(site)
     back = t + int(P.drive_s[here, b.depot])
     if back > b.end_s:
-        msg = f"{day}: retour au dépôt à {_hhmm(back)}, après la fin {_hhmm(b.end_s)}"
+        msg = f"{day}: retour au dépôt à {hhmm(back)}, après la fin {hhmm(b.end_s)}"
         if here_fixed:
             notes.append(msg.replace(day, WEEKDAYS_FR[weekday], 1))
         else:
             violations.append(msg)
     return sites, violations, notes
-
-
-def _hhmm(seconds: int) -> str:
-    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
 
 
 def evaluate(

@@ -110,14 +110,14 @@ def comparison_table(comparison: dict[str, Any], language: str = "fr") -> tuple[
         rows.append([f"{T['population']} {T['within']} {th} {T['minutes']}"]
                     + [v.get("population_within", {}).get(k) for v in vs])
         if pop_t:
-            rows.append([f"  %"] + [round(100 * (v.get("population_within", {}).get(k) or 0) / pop_t, 1)
+            rows.append(["  %"] + [round(100 * (v.get("population_within", {}).get(k) or 0) / pop_t, 1)
                                     for v in vs])
     for th in comparison.get("thresholds_min", [10, 15, 20]):
         k = str(th)
         rows.append([f"{T['low_mobility']} {T['within']} {th} {T['minutes']}"]
                     + [v.get("low_mobility_within", {}).get(k) for v in vs])
         if low_t:
-            rows.append([f"  %"] + [round(100 * (v.get("low_mobility_within", {}).get(k) or 0) / low_t, 1)
+            rows.append(["  %"] + [round(100 * (v.get("low_mobility_within", {}).get(k) or 0) / low_t, 1)
                                     for v in vs])
     rows.append([f"{T['mean_time']} (min)"] + [v.get("mean_min") for v in vs])
     rows.append([f"{T['max_time']} (min)"] + [v.get("max_min") for v in vs])

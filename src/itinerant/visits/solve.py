@@ -274,7 +274,6 @@ def improve_routes(
                 done = False
                 for k2 in allowed[i]:
                     base = rest if k2 == k else seqs[k2]
-                    base_cost = rest_cost if k2 == k else rc[k2]
                     for p in range(len(base) + 1):
                         trial = base[:p] + [i] + base[p:]
                         if k2 == k and trial == seqs[k]:
