@@ -86,3 +86,32 @@ def test_antennes_without_subcommand_solves_one_model(tmp_path: Path) -> None:
 def test_unknown_engine_is_a_clear_error(tmp_path: Path) -> None:
     res = itinerant("visits", str(DATA / "tiny"), "--out", str(tmp_path), "--engine", "vroom")
     assert res.returncode == 1 and "vroom" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_replan_keeps_pinned_visits_and_inserts_urgent_ones(tmp_path: Path) -> None:
+    import json
+
+    first = tmp_path / "first"
+    res = itinerant("visits", str(DATA / "tiny"), "--out", str(first), "--time-limit", "1", "-q")
+    assert res.returncode == 0, res.stderr
+    plan = json.loads((first / "plan.json").read_text(encoding="utf-8"))
+    route = plan["routes"][0]
+    stop = route["stops"][0]
+    stop["pinned"] = True  # the coordinator confirmed this one with the resident
+    (first / "plan.json").write_text(json.dumps(plan), encoding="utf-8")
+    new = tmp_path / "urgent.csv"
+    new.write_text(
+        "id,habitant,lat,lon,commune,duree,jours,fenetres,competence,priorite\n"
+        "u1,r1,46.4601,4.6452,71264,30,,09:00-17:00,sante,must\n",
+        encoding="utf-8",
+    )
+    second = tmp_path / "second"
+    res = itinerant("visits", str(DATA / "tiny"), "--out", str(second), "--replan",
+                    str(first / "plan.json"), "--add", str(new), "--time-limit", "1", "-q")
+    assert res.returncode == 0, res.stderr
+    replanned = json.loads((second / "plan.json").read_text(encoding="utf-8"))
+    where = {(s["visit_id"]): (r["advisor_id"], r["day"])
+             for r in replanned["routes"] for s in r["stops"]}
+    assert where[stop["visit_id"]] == (route["advisor_id"], route["day"])
+    ids = set(where) | {u["visit_id"] for u in replanned["unassigned"]}
+    assert "u1" in ids
