@@ -293,6 +293,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--tag", default="", help="suffix of the result files")
     parser.add_argument("--sol-dir", default="", help="write every solution there")
+    parser.add_argument("--note", default="", help="sentence added under the table's title")
     parser.add_argument("--table-only", action="store_true", help="rebuild the table from CSV")
     parser.add_argument("--_one", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -315,9 +316,13 @@ def main(argv: list[str] | None = None) -> int:
     command = "python benchmarks/vrptw_sets.py " + " ".join(
         a for a in (argv if argv is not None else sys.argv[1:]) if a != "--table-only"
     )
+    if args.table_only:
+        command = "(table rebuilt from the CSV) " + command
     note = f"Command: `{command}` ({dt.date.today().isoformat()})."
     if args.sample:
         note += " Sample: the first instance of each class only."
+    if args.note:
+        note += " " + args.note
 
     if not args.table_only:
         names = args.instances or set_instances(args.set_name, sample=args.sample)

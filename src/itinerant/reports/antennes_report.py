@@ -21,6 +21,16 @@ from itinerant.reports.outputs import load_json
 from itinerant.reports.workbook import write_comparison_workbook
 
 
+def _few_names(names: list[str], language: str, most: int = 6) -> str:
+    """The first names, then "et N autres" so that a table cell stays printable
+    (the full list is in each scenario's card below)."""
+    if len(names) <= most:
+        return ", ".join(names)
+    rest = len(names) - most
+    more = f"et {rest} autres" if language == "fr" else f"and {rest} more"
+    return ", ".join(names[:most]) + f", {more}"
+
+
 def curve_svg(variants: list[dict[str, Any]], total: int, *, language: str = "fr",
               key: str = "low_mobility_covered", width: int = 640, height: int = 300) -> Markup | None:
     """Line chart of coverage (% of ``total``) against the number of antennes p."""
@@ -137,8 +147,9 @@ def render_antennes_report(scenario: Scenario, comparison: Any, out_dir: str | o
          "cells": [f"{fmt.format_number(v['max_min'], language, decimals=1)} min" if v.get("max_min") is not None
                    else "" for v in vs]},
         {"label": T["beyond_20"], "cls": "",
-         "cells": [", ".join(b.get("name") or commune_name(scenario, b["commune_code"])
-                             for b in v.get("beyond_20_by_commune") or []) or T["none"] for v in vs]},
+         "cells": [_few_names([b.get("name") or commune_name(scenario, b["commune_code"])
+                               for b in v.get("beyond_20_by_commune") or []], language) or T["none"]
+                   for v in vs]},
         {"label": T["new_sites"], "cls": "",
          "cells": [", ".join(s["name"] for s in v.get("sites", []) if s.get("new")) or T["none"] for v in vs]},
         {"label": T["optimal"], "cls": "",
