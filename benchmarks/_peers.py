@@ -10,8 +10,6 @@ with a fixed cost per vehicle that dominates any distance saving (:func:`vehicle
 
 from __future__ import annotations
 
-import numpy as np
-
 from vrptw import SCALE, Instance
 
 

@@ -23,7 +23,6 @@ This module also holds what every VRPTW benchmark script shares: :class:`Instanc
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import time
 from dataclasses import dataclass, field

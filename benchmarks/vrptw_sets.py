@@ -173,7 +173,7 @@ def fmt_cell(r: dict | None) -> str:
         return "**infeasible**"
     dv = r["vehicles"] - r["bks_vehicles"]
     flag = f" ({dv:+d} veh)" if dv else ""
-    return f"{r['vehicles']} / {r['distance']:.2f} / {r['gap']:+.2f} %{flag}"
+    return f"{r['vehicles']} / {r['distance']:.2f} / {round(r['gap'], 2) + 0.0:+.2f} %{flag}"
 
 
 def summary(rows: list[dict], solvers: list[str]) -> list[str]:
@@ -216,7 +216,7 @@ def class_means(rows: list[dict], solvers: list[str]) -> list[str]:
             if ok:
                 g = sum(r["gap"] for r in ok) / len(ok)
                 v = sum(r["vehicles"] - r["bks_vehicles"] for r in ok)
-                cells.append(f"{g + 0.0:+.2f} / {v:+d}")
+                cells.append(f"{round(g, 2) + 0.0:+.2f} / {v:+d}")
             else:
                 cells.append("–")
         lines.append(f"| {c} | " + " | ".join(cells) + " |")
