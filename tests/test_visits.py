@@ -327,10 +327,10 @@ def test_write_plan_files_and_read_back(tmp_path: Path) -> None:
     p = problem_from_scenario(sc, m)
     plan = solve(p, SolveParams(time_limit_s=0.5))
     paths = write_plan(plan, p, tmp_path)
-    rows = list(csv.reader(paths["routes"].open(encoding="utf-8")))
+    rows = list(csv.reader(paths["routes"].read_text(encoding="utf-8").splitlines()))
     assert rows[0] == ["advisor_id", "day", "seq", "visit_id", "arrival", "start", "end", "travel_s", "travel_m"]
     assert len(rows) - 1 == len(plan.served())
-    assert next(csv.reader(paths["unassigned"].open(encoding="utf-8"))) == ["visit_id", "reason"]
+    assert next(csv.reader(paths["unassigned"].read_text(encoding="utf-8").splitlines())) == ["visit_id", "reason"]
     doc = read_plan(paths["plan"])
     assert doc["week_start"] == "2026-11-30" and doc["estimated"] is True
     assert doc["kpis"]["served"] + doc["kpis"]["unassigned"] == doc["kpis"]["visits_total"] == 10
