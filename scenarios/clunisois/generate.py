@@ -108,7 +108,7 @@ def main(out: Path = HERE) -> None:
 
     sites = [
         site("fs-cluny", "France services du Clunisois (Cluny)", "office", "71137", True, 35, "lun-ven 9 h-12 h 30 et 13 h 30-17 h (horaires hypothétiques)"),
-        site("ant-salornay", "Antenne de Salornay-sur-Guye (mairie)", "antenne", "71495", True, 3.5, "jeudi 9 h-12 h 30 (jour hypothétique)"),
+        site("ant-salornay", "Antenne de Salornay-sur-Guye (mairie)", "antenne", "71495", True, 2.5, "jeudi 9 h 30-12 h (jour hypothétique, tenue dans le bus)"),
         site("restos-cluny", "Restos du Cœur, permanence de Cluny", "partner", "71137", True, None, "point hypothétique : mairie de Cluny"),
         site("epicerie-la-guiche", "Épicerie sociale (hypothétique) de La Guiche", "partner", "71231", False, None, "partenaire hypothétique"),
     ]
@@ -236,7 +236,7 @@ def main(out: Path = HERE) -> None:
         out,
         "commitments.csv",
         ["id", "bus", "jour", "debut", "fin", "semaines", "site", "note"],
-        [["salornay-jeudi", "bus-clunisois", "jeu", "09:00", "12:00", "", "ant-salornay", "permanence hebdomadaire de l'antenne de Salornay-sur-Guye (tenue dans le bus)"]],
+        [["salornay-jeudi", "bus-clunisois", "jeu", "09:30", "12:00", "", "ant-salornay", "permanence hebdomadaire de l'antenne de Salornay-sur-Guye (tenue dans le bus)"]],
     )
 
 
