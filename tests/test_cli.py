@@ -115,3 +115,9 @@ def test_replan_keeps_pinned_visits_and_inserts_urgent_ones(tmp_path: Path) -> N
     assert where[stop["visit_id"]] == (route["advisor_id"], route["day"])
     ids = set(where) | {u["visit_id"] for u in replanned["unassigned"]}
     assert "u1" in ids
+
+
+def test_territory_build_from_a_local_osm_file(andorra_osm: Path) -> None:
+    res = itinerant("territory", "build", str(DATA / "andorra"), "--osm", str(andorra_osm), "-q")
+    assert res.returncode == 0, res.stderr
+    assert "Territoire prêt" in res.stdout and "nœuds routiers" in res.stdout

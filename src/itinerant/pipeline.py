@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from itinerant.errors import InputError, ItinerantError
+from itinerant.errors import Fault, InputError, ItinerantError
 from itinerant.matrices import Place, TravelMatrix
 from itinerant.model import Scenario
 
@@ -98,22 +98,24 @@ def validate(folder: Path, *, progress: Progress = QUIET) -> Scenario:
         return load_scenario(Path(folder))
 
 
+def _local_osm(osm_file: Path) -> Path:
+    """The user's road file, which must exist on this machine (nothing is downloaded)."""
+    osm_file = Path(osm_file)
+    if not osm_file.is_file():
+        raise InputError([_fault("--osm", f"fichier introuvable : {osm_file}",
+                                 "donner un fichier OpenStreetMap local (.osm, .osm.bz2, .osm.pbf)")])
+    return osm_file.resolve()
+
+
 def _with_osm(scenario: Scenario, osm_file: Path | None) -> Scenario:
     """The scenario, with its road file replaced by ``osm_file`` when given."""
     if osm_file is None:
         return scenario
-    osm_file = Path(osm_file)
-    if not osm_file.is_file():
-        raise InputError(
-            [_fault("--osm", f"fichier introuvable : {osm_file}", "donner un fichier local")]
-        )
-    settings = scenario.settings.model_copy(update={"osm_file": osm_file.resolve()})
+    settings = scenario.settings.model_copy(update={"osm_file": _local_osm(osm_file)})
     return scenario.model_copy(update={"settings": settings})
 
 
-def _fault(column: str, message: str, fix: str = ""):
-    from itinerant.errors import Fault
-
+def _fault(column: str, message: str, fix: str = "") -> Fault:
     return Fault(file="", row=None, column=column, message=message, fix=fix)
 
 
@@ -149,15 +151,19 @@ def build_territory(
     """Build and cache the territory of a scenario from a local OSM file."""
     scenario = _with_osm(validate(folder, progress=progress), osm_file)
     territory = territory_of(scenario, progress=progress)
+    places = scenario_places(scenario)
     with progress.step("Rattachement des lieux au réseau"):
         from itinerant.matrices import drive_matrix
 
-        drive_matrix(
-            scenario_places(scenario),
-            territory=territory,
-            max_snap_m=scenario.settings.max_snap_m,
-        )
-    return f"Territoire prêt : {territory.summary()}" if hasattr(territory, "summary") else "Territoire prêt."
+        drive_matrix(places, territory=territory, max_snap_m=scenario.settings.max_snap_m)
+    from itinerant.territory import default_cache_dir
+
+    return (
+        f"Territoire prêt ({Path(scenario.settings.osm_file).name}) : "
+        f"{territory.drive.number_of_nodes()} nœuds routiers, "
+        f"{territory.walk.number_of_nodes()} nœuds piétons ; {len(places)} lieux rattachés "
+        f"à moins de {scenario.settings.max_snap_m} m. Cache : {default_cache_dir()}"
+    )
 
 
 # --------------------------------------------------------------------------- matrices
@@ -258,7 +264,7 @@ def points_matrix(
 
     with progress.step("Matrice des trajets"):
         if osm_file is not None:
-            matrix_from_points_file(Path(osm_file), Path(points_csv), Path(out))
+            matrix_from_points_file(_local_osm(osm_file), Path(points_csv), Path(out))
         else:
             save_npz(drive_matrix(read_points_csv(Path(points_csv)), territory=None), Path(out))
     return Path(out)

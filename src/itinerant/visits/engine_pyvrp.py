@@ -15,10 +15,12 @@ Encoding of the problem in PyVRP 0.14:
 
 from __future__ import annotations
 
+import time
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
-from pyvrp import Client, ClientGroup, Depot, Location, ProblemData, VehicleType
+from pyvrp import Client, ClientGroup, Depot, Location, ProblemData, Route, Solution, VehicleType
 from pyvrp import solve as pyvrp_solve
 from pyvrp.exceptions import PenaltyBoundWarning
 from pyvrp.stop import MaxRuntime
@@ -169,13 +171,155 @@ def solve_pyvrp(
     with warnings.catch_warnings():
         # Raised when prizes dwarf the time-warp penalty cap; the plan is repaired anyway.
         warnings.simplefilter("ignore", PenaltyBoundWarning)
-        res = pyvrp_solve(
-            data, MaxRuntime(max(0.05, limit)), seed=params.seed, collect_stats=False, display=False
-        )
+        if any(v.fixed_cost > 0 for v in problem.vehicles):
+            fleet = _Fleet(
+                n_dep=n_dep,
+                client_task=client_task,
+                n_tasks=len({client_task[c] for c in range(len(clients))}),
+                type_allowed=[veh_allowed[ks[0]] for ks in members],
+            )
+            best, type_map = _minimise_fleet(data, params.seed, limit, fleet)
+        else:
+            best = pyvrp_solve(
+                data, MaxRuntime(max(0.05, limit)), seed=params.seed, collect_stats=False, display=False
+            ).best
+            type_map = list(range(len(members)))
     used = [0] * len(members)
-    for r in res.best.routes():
-        vt = r.vehicle_type()
+    for r in best.routes():
+        vt = type_map[r.vehicle_type()]
         k = members[vt][used[vt]]
         used[vt] += 1
         routes[k] = [client_task[a.idx] for a in r if a.is_client()]
     return routes
+
+
+class _FeasibleOrTimeout:
+    """PyVRP stopping criterion: stop at the first feasible solution, or after ``max_s``."""
+
+    def __init__(self, max_s: float):
+        self._end = time.perf_counter() + max_s
+
+    def __call__(self, best_cost: int) -> bool:
+        return best_cost < _INF or time.perf_counter() > self._end
+
+
+@dataclass(frozen=True)
+class _Fleet:
+    """What fleet minimisation needs to know of the encoding.
+
+    ``n_dep`` depots come first among the PyVRP locations, client ``c`` is at location
+    ``n_dep + c`` and serves task ``client_task[c]``; ``n_tasks`` tasks have a client;
+    ``type_allowed[vt]`` is the set of clients vehicle type ``vt`` may visit.
+    """
+
+    n_dep: int
+    client_task: list[int]
+    n_tasks: int
+    type_allowed: list[frozenset[int]]
+
+
+def _all_served(sol: Solution, fleet: _Fleet, type_map: list[int]) -> bool:
+    """Feasible, every task served, and no client on a vehicle type that may not visit it.
+
+    ``type_map[vt]`` is the original vehicle type of type ``vt`` of ``sol``'s data.
+    """
+    if not sol.is_feasible():
+        return False
+    served = set()
+    for r in sol.routes():
+        ok = fleet.type_allowed[type_map[r.vehicle_type()]]
+        for a in r:
+            if a.is_client():
+                if a.idx not in ok:
+                    return False
+                served.add(fleet.client_task[a.idx])
+    return len(served) == fleet.n_tasks
+
+
+def _routes_of(sol: Solution) -> list[tuple[int, list[int]]]:
+    return [(r.vehicle_type(), [a.idx for a in r if a.is_client()]) for r in sol.routes()]
+
+
+def _drop_one_route(
+    data: ProblemData, sol: Solution, fleet: _Fleet
+) -> tuple[list[int], list[tuple[int, list[int]]]]:
+    """Fleet with one vehicle fewer, and a (possibly infeasible) warm start for it.
+
+    The route with the fewest clients is removed; every vehicle type keeps the number of
+    vehicles its remaining routes use, so the total is the route count minus one. The
+    removed clients go, one by one, to the cheapest position (in the vehicle type's
+    profile, so never on a vehicle that may not visit them if another can) of the
+    remaining routes.
+
+    Returns the ``num_available`` per vehicle type of ``data`` (0 for a type with no
+    route left) and the routes as ``(vehicle type, client indices)``.
+    """
+    routes = _routes_of(sol)
+    drop = min(range(len(routes)), key=lambda j: len(routes[j][1]))
+    _, orphans = routes.pop(drop)
+    avail = [0] * data.num_vehicle_types
+    for vt, _ in routes:
+        avail[vt] += 1
+    types = data.vehicle_types()
+    mats = [np.asarray(data.distance_matrix(p)) for p in range(data.num_profiles)]
+    n_dep = fleet.n_dep
+    for c in orphans:
+        loc = n_dep + c
+        best = None
+        for j, (vt, seq) in enumerate(routes):
+            t = types[vt]
+            cost = mats[t.profile]
+            locs = [t.start_depot] + [n_dep + x for x in seq] + [t.end_depot]
+            for p in range(len(seq) + 1):
+                a, b = locs[p], locs[p + 1]
+                d = int(cost[a, loc]) + int(cost[loc, b]) - int(cost[a, b])
+                if best is None or d < best[0]:
+                    best = (d, j, p)
+        _, j, p = best
+        routes[j][1].insert(p, c)
+    return avail, routes
+
+
+def _minimise_fleet(
+    data: ProblemData, seed: int, limit: float, fleet: _Fleet
+) -> tuple[Solution, list[int]]:
+    """Vehicles first, then cost: solve, then re-solve with one vehicle fewer while that works.
+
+    A first solve gets 45 % of ``limit`` (s, wall clock). While the best solution serves
+    every task and time remains, the fleet is capped at its route count minus one (see
+    :func:`_drop_one_route`; vehicle types left with no vehicle are removed from the
+    data) and PyVRP, warm-started by the best routes with the smallest route's clients
+    reinserted, searches until it finds a feasible solution, or half the remaining time
+    has passed. A success serving every task becomes the best and the next cap is
+    tried; a failure ends the loop. The rest of the time polishes the best at its fleet
+    size, warm-started by it (PyVRP never returns worse than its start).
+
+    Returns the best solution and, per vehicle type of its data, the type of ``data``.
+    """
+    end = time.perf_counter() + max(0.05, limit)
+
+    def left() -> float:
+        return end - time.perf_counter()
+
+    kw = dict(collect_stats=False, display=False)
+    orig_types = data.vehicle_types()
+    best_data, best_map = data, list(range(len(orig_types)))
+    best = pyvrp_solve(data, MaxRuntime(max(0.05, 0.45 * limit)), seed=seed, **kw).best
+    while _all_served(best, fleet, best_map) and best.num_routes() > 1 and left() > 0.1:
+        avail, warm = _drop_one_route(best_data, best, fleet)
+        keep = [vt for vt, a in enumerate(avail) if a > 0]
+        new_of = {vt: n for n, vt in enumerate(keep)}
+        types = [best_data.vehicle_types()[vt].replace(num_available=avail[vt]) for vt in keep]
+        cand_data = data.replace(vehicle_types=types)
+        cand_map = [best_map[vt] for vt in keep]
+        init = Solution(cand_data, [Route(cand_data, seq, new_of[vt]) for vt, seq in warm])
+        stop = _FeasibleOrTimeout(0.5 * left())
+        res = pyvrp_solve(cand_data, stop, seed=seed, initial_solution=init, **kw)
+        if not _all_served(res.best, fleet, cand_map):
+            break
+        best_data, best, best_map = cand_data, res.best, cand_map
+    if left() > 0.05:
+        init = Solution(best_data, [Route(best_data, seq, vt) for vt, seq in _routes_of(best)])
+        res = pyvrp_solve(best_data, MaxRuntime(left()), seed=seed + 1, initial_solution=init, **kw)
+        best = res.best
+    return best, best_map
