@@ -474,3 +474,48 @@ def test_reason_full_routes_when_probing_is_cut_short() -> None:
         "les tournées compatibles sont pleines (lundi 30/11) : ajouter une demi-journée de Ana, "
         "ou passer une autre visite en « facultative »"
     )
+
+
+# --------------------------------------------------------------------------- fleet minimisation
+
+
+def _fleet_line(fixed_cost: int) -> VisitProblem:
+    """Depot at 0 on a line; a (+10) at 10, c (-10) at 30, b (+11) at 60, exact times.
+
+    One route a -> c -> b serves all three (62 m); the shortest plan uses two routes,
+    {a, b} and {c} (42 m).
+    """
+    x = np.array([0, 10, -10, 11])
+    d = np.abs(x[:, None] - x[None]).astype(np.int64)
+    vehicles = tuple(Vehicle(f"v{k}", 0, 0, 0, 200, fixed_cost=fixed_cost) for k in range(3))
+    tasks = tuple(
+        Task(name, loc, 0, ((t, t),), penalty=None)
+        for name, loc, t in [("a", 1, 10), ("c", 2, 30), ("b", 3, 60)]
+    )
+    return VisitProblem(("0", "1", "2", "3"), d, d.copy(), vehicles, tasks)
+
+
+@pytest.mark.parametrize("engine", ["pyvrp", "auto"])
+def test_a_fixed_cost_puts_fewer_vehicles_first(engine: str) -> None:
+    params = SolveParams(engine=engine, time_limit_s=0.5, cost="distance", reasons=False, balance=0)
+    free = solve(_fleet_line(0), params)
+    # no fixed cost: the shortest plan, two routes (the behaviour without fixed costs)
+    assert (len(free.routes), free.objective["travel_m"]) == (2, 42)
+    # a fixed cost of 1 m is too small for PyVRP's own objective to drop a route
+    # (2 + 42 < 1 + 62): the fleet minimisation does, vehicles first then distance
+    fixed = solve(_fleet_line(1), params)
+    assert not fixed.unassigned
+    assert (len(fixed.routes), fixed.objective["travel_m"]) == (1, 62)
+    assert [s.task_id for s in fixed.routes[0].stops] == ["a", "c", "b"]
+
+
+def test_fleet_minimisation_never_uses_more_vehicles_than_without_fixed_costs() -> None:
+    for seed in range(3):
+        # hard tasks (all served, so the fleet is minimised), one vehicle type per day
+        p = synthetic(n_tasks=12, n_adv=2, seed=seed, lunch=False)
+        p = p.replace(tasks=tuple(replace(t, penalty=None) for t in p.tasks))
+        params = SolveParams(engine="pyvrp", time_limit_s=0.4, reasons=False, balance=0)
+        free = solve(p, params)  # solve() checks every plan (assert_valid)
+        fixed = solve(p.replace(vehicles=tuple(replace(v, fixed_cost=10**6) for v in p.vehicles)), params)
+        assert not free.unassigned and not fixed.unassigned
+        assert len(fixed.routes) <= len(free.routes)

@@ -10,7 +10,12 @@ Encoding of the problem in PyVRP 0.14:
   clients cost more than any prize; vehicles with the same shift, sites and allowed
   set share a vehicle type;
 - lunch breaks are not modelled (PyVRP has none): the caller relaxes them (see
-  :func:`relax_breaks`) and the exact timing/repair happens afterwards.
+  :func:`relax_breaks`) and the exact timing/repair happens afterwards;
+- fleet minimisation: when some vehicle has ``fixed_cost > 0`` the objective is read
+  as *vehicles first, then cost*: after a first solve, PyVRP is re-run with one
+  vehicle fewer while it finds a feasible solution serving every task, and the best
+  fleet is polished with the time left (:func:`_minimise_fleet`). A fixed cost, even
+  small, thus means "as few vehicles as possible". Without fixed costs: one solve.
 """
 
 from __future__ import annotations
@@ -28,6 +33,10 @@ from pyvrp.stop import MaxRuntime
 from itinerant.visits.problem import HORIZON, SolveParams, Vehicle, VisitProblem
 
 _INF = np.iinfo(np.int64).max
+# Fleet minimisation (vehicles with a fixed cost): share of the budget of the first solve,
+# and share of the time left that one attempt with a vehicle fewer may use.
+_FIRST = 0.3
+_TRY = 0.5
 
 
 def _eff_windows(task) -> list[tuple[int, int]]:
@@ -49,7 +58,9 @@ def solve_pyvrp(
     """Solve with PyVRP; return, per vehicle, the visited task indices in order.
 
     Lunch breaks are ignored here (see the module docstring); tasks with no
-    compatible vehicle or no usable window are left out.
+    compatible vehicle or no usable window are left out. When a vehicle has a fixed
+    cost, the number of vehicles is minimised first (:func:`_minimise_fleet`); the
+    whole search keeps to ``time_limit_s`` (s, wall clock).
     """
     n_veh = len(problem.vehicles)
     routes: list[list[int]] = [[] for _ in range(n_veh)]
@@ -173,16 +184,14 @@ def solve_pyvrp(
         warnings.simplefilter("ignore", PenaltyBoundWarning)
         if any(v.fixed_cost > 0 for v in problem.vehicles):
             fleet = _Fleet(
-                n_dep=n_dep,
                 client_task=client_task,
                 n_tasks=len({client_task[c] for c in range(len(clients))}),
                 type_allowed=[veh_allowed[ks[0]] for ks in members],
             )
             best, type_map = _minimise_fleet(data, params.seed, limit, fleet)
         else:
-            best = pyvrp_solve(
-                data, MaxRuntime(max(0.05, limit)), seed=params.seed, collect_stats=False, display=False
-            ).best
+            stop = MaxRuntime(max(0.05, limit))
+            best = pyvrp_solve(data, stop, seed=params.seed, collect_stats=False, display=False).best
             type_map = list(range(len(members)))
     used = [0] * len(members)
     for r in best.routes():
@@ -207,12 +216,10 @@ class _FeasibleOrTimeout:
 class _Fleet:
     """What fleet minimisation needs to know of the encoding.
 
-    ``n_dep`` depots come first among the PyVRP locations, client ``c`` is at location
-    ``n_dep + c`` and serves task ``client_task[c]``; ``n_tasks`` tasks have a client;
+    Client ``c`` serves task ``client_task[c]``; ``n_tasks`` tasks have a client;
     ``type_allowed[vt]`` is the set of clients vehicle type ``vt`` may visit.
     """
 
-    n_dep: int
     client_task: list[int]
     n_tasks: int
     type_allowed: list[frozenset[int]]
@@ -240,44 +247,18 @@ def _routes_of(sol: Solution) -> list[tuple[int, list[int]]]:
     return [(r.vehicle_type(), [a.idx for a in r if a.is_client()]) for r in sol.routes()]
 
 
-def _drop_one_route(
-    data: ProblemData, sol: Solution, fleet: _Fleet
-) -> tuple[list[int], list[tuple[int, list[int]]]]:
-    """Fleet with one vehicle fewer, and a (possibly infeasible) warm start for it.
+def _one_fewer(data: ProblemData, sol: Solution) -> list[int]:
+    """``num_available`` per vehicle type of ``data`` for one vehicle fewer than ``sol`` uses.
 
-    The route with the fewest clients is removed; every vehicle type keeps the number of
-    vehicles its remaining routes use, so the total is the route count minus one. The
-    removed clients go, one by one, to the cheapest position (in the vehicle type's
-    profile, so never on a vehicle that may not visit them if another can) of the
-    remaining routes.
-
-    Returns the ``num_available`` per vehicle type of ``data`` (0 for a type with no
-    route left) and the routes as ``(vehicle type, client indices)``.
+    Every type keeps the number of routes it has in ``sol``, except the type of the route
+    with the fewest clients, which loses one (0 means: drop the type).
     """
     routes = _routes_of(sol)
     drop = min(range(len(routes)), key=lambda j: len(routes[j][1]))
-    _, orphans = routes.pop(drop)
     avail = [0] * data.num_vehicle_types
-    for vt, _ in routes:
-        avail[vt] += 1
-    types = data.vehicle_types()
-    mats = [np.asarray(data.distance_matrix(p)) for p in range(data.num_profiles)]
-    n_dep = fleet.n_dep
-    for c in orphans:
-        loc = n_dep + c
-        best = None
-        for j, (vt, seq) in enumerate(routes):
-            t = types[vt]
-            cost = mats[t.profile]
-            locs = [t.start_depot] + [n_dep + x for x in seq] + [t.end_depot]
-            for p in range(len(seq) + 1):
-                a, b = locs[p], locs[p + 1]
-                d = int(cost[a, loc]) + int(cost[loc, b]) - int(cost[a, b])
-                if best is None or d < best[0]:
-                    best = (d, j, p)
-        _, j, p = best
-        routes[j][1].insert(p, c)
-    return avail, routes
+    for j, (vt, _) in enumerate(routes):
+        avail[vt] += j != drop
+    return avail
 
 
 def _minimise_fleet(
@@ -285,14 +266,14 @@ def _minimise_fleet(
 ) -> tuple[Solution, list[int]]:
     """Vehicles first, then cost: solve, then re-solve with one vehicle fewer while that works.
 
-    A first solve gets 45 % of ``limit`` (s, wall clock). While the best solution serves
-    every task and time remains, the fleet is capped at its route count minus one (see
-    :func:`_drop_one_route`; vehicle types left with no vehicle are removed from the
-    data) and PyVRP, warm-started by the best routes with the smallest route's clients
-    reinserted, searches until it finds a feasible solution, or half the remaining time
-    has passed. A success serving every task becomes the best and the next cap is
-    tried; a failure ends the loop. The rest of the time polishes the best at its fleet
-    size, warm-started by it (PyVRP never returns worse than its start).
+    A first solve gets ``_FIRST`` (30 %) of ``limit`` (s, wall clock). While the best
+    solution serves every task and time remains, the fleet is capped at its route count
+    minus one (see :func:`_one_fewer`; vehicle types left with no vehicle are removed
+    from the data) and PyVRP searches from a fresh start until it finds a feasible
+    solution, or ``_TRY`` (half) of the remaining time has passed. A success serving
+    every task becomes the best and the next cap is tried; a failure ends the loop.
+    The rest of the time polishes the best at its fleet size, warm-started by it
+    (PyVRP never returns worse than its start, so the result is never worse).
 
     Returns the best solution and, per vehicle type of its data, the type of ``data``.
     """
@@ -302,19 +283,17 @@ def _minimise_fleet(
         return end - time.perf_counter()
 
     kw = dict(collect_stats=False, display=False)
-    orig_types = data.vehicle_types()
-    best_data, best_map = data, list(range(len(orig_types)))
-    best = pyvrp_solve(data, MaxRuntime(max(0.05, 0.45 * limit)), seed=seed, **kw).best
+    best_data, best_map = data, list(range(data.num_vehicle_types))
+    best = pyvrp_solve(data, MaxRuntime(max(0.05, _FIRST * limit)), seed=seed, **kw).best
     while _all_served(best, fleet, best_map) and best.num_routes() > 1 and left() > 0.1:
-        avail, warm = _drop_one_route(best_data, best, fleet)
+        avail = _one_fewer(best_data, best)
         keep = [vt for vt, a in enumerate(avail) if a > 0]
-        new_of = {vt: n for n, vt in enumerate(keep)}
         types = [best_data.vehicle_types()[vt].replace(num_available=avail[vt]) for vt in keep]
         cand_data = data.replace(vehicle_types=types)
         cand_map = [best_map[vt] for vt in keep]
-        init = Solution(cand_data, [Route(cand_data, seq, new_of[vt]) for vt, seq in warm])
-        stop = _FeasibleOrTimeout(0.5 * left())
-        res = pyvrp_solve(cand_data, stop, seed=seed, initial_solution=init, **kw)
+        # A fresh start (PyVRP's random solution and local search) found the smaller
+        # fleets more often than the best routes with a route's clients reinserted.
+        res = pyvrp_solve(cand_data, _FeasibleOrTimeout(_TRY * left()), seed=seed, **kw)
         if not _all_served(res.best, fleet, cand_map):
             break
         best_data, best, best_map = cand_data, res.best, cand_map

@@ -62,7 +62,9 @@ class Vehicle:
     capacity
         Load capacity (benchmarks), None = unlimited.
     fixed_cost
-        Cost of using the vehicle (cost units), 0 by default.
+        Cost of using the vehicle (cost units), 0 by default. Any value > 0 on a
+        vehicle also asks the PyVRP engine to minimise the number of routes first
+        (benchmarks' "vehicles, then distance"), then the cost.
     """
 
     id: str

@@ -5,6 +5,9 @@ Engine choice (``params.engine == "auto"``):
 - otherwise -> ``ortools`` (breaks, several windows, pinned times), warm-started by
   PyVRP on the problem with the lunch relaxed when ``params.warm_start`` is set
   (the plan's engine is then ``pyvrp+ortools``).
+With ``pyvrp``, vehicles that carry a fixed cost (``Vehicle.fixed_cost > 0``, the
+benchmarks' "vehicles first" convention) make the engine minimise the fleet first (see
+:func:`itinerant.visits.engine_pyvrp.solve_pyvrp`); without fixed costs nothing changes.
 Whatever the engine, each route's sequence is timed exactly by
 :func:`~itinerant.visits.timing.schedule_route`; routes that do not time are repaired by
 dropping their cheapest visits; then unassigned visits are inserted greedily where
@@ -82,7 +85,11 @@ def repair_routes(problem: VisitProblem, seqs: list[list[int]]) -> list[list[int
 def insert_unassigned(
     problem: VisitProblem, seqs: list[list[int]], cost, deadline: float | None = None
 ) -> list[list[int]]:
-    """Greedily insert unserved tasks (highest penalty first) at their cheapest feasible place."""
+    """Greedily insert unserved tasks (highest penalty first) at their cheapest feasible place.
+
+    The place's cost includes the vehicle's fixed cost when the route is empty; a task is
+    not put on an unused vehicle whose fixed cost and detour exceed its penalty.
+    """
     seqs = [list(s) for s in seqs]
     served = {i for s in seqs for i in s}
     todo = sorted(
@@ -98,9 +105,13 @@ def insert_unassigned(
             v = problem.vehicles[k]
             seq = seqs[k]
             locs = [v.start] + [problem.tasks[j].location for j in seq] + [v.end]
+            # Opening an unused vehicle costs its fixed cost: not worth it beyond the penalty.
+            opening = 0 if seq else int(v.fixed_cost)
             for p in range(len(seq) + 1):
                 a, b = locs[p], locs[p + 1]
-                d = int(cost[a, t.location]) + int(cost[t.location, b]) - int(cost[a, b])
+                d = int(cost[a, t.location]) + int(cost[t.location, b]) - int(cost[a, b]) + opening
+                if opening and t.penalty is not None and d > t.penalty:
+                    continue
                 cands.append((d, k, p))
         cands.sort()
         for d, k, p in cands:
