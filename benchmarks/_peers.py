@@ -78,7 +78,7 @@ def solve_ortools(
 ) -> list[list[int]]:
     """Solve with OR-Tools routing: time and capacity dimensions, PATH_CHEAPEST_ARC then
     GUIDED_LOCAL_SEARCH for ``time_limit`` seconds."""
-    from itinerant._ortools import pywrapcp, routing_enums_pb2
+    from itinerant.core._ortools import pywrapcp, routing_enums_pb2
 
     dist = inst.int_distance()
     dur = inst.int_duration()

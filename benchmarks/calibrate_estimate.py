@@ -1,4 +1,4 @@
-"""Calibrate the estimated travel model (itinerant.estimate) on a real road graph.
+"""Calibrate the estimated travel model (itinerant.roads.estimate) on a real road graph.
 
 Usage (from the repository root, venv active)::
 
@@ -12,7 +12,7 @@ real drive time/distance (itinerant.matrices.drive_matrix) is compared with the
 estimate; the constants are fitted (circuity = median ratio road/great-circle;
 local/rural speeds and local leg by least squares on relative error) and the
 median / 90th percentile absolute relative errors are printed, for the fitted and
-for the constants currently in itinerant.estimate.
+for the constants currently in itinerant.roads.estimate.
 """
 
 from __future__ import annotations
@@ -25,10 +25,11 @@ from pathlib import Path
 
 import numpy as np
 
-from itinerant import estimate
-from itinerant.errors import TerritoryError
-from itinerant.matrices import Place, drive_matrix
-from itinerant.territory import build_territory
+from itinerant.core.errors import TerritoryError
+from itinerant.core.places import Place
+from itinerant.matrices import drive_matrix
+from itinerant.roads import estimate
+from itinerant.roads.territory import build_territory
 
 REPO = Path(__file__).resolve().parents[1]
 ANDORRA = REPO.parent / "shared" / "data" / "substitute_andorra"

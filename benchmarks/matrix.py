@@ -31,8 +31,9 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
-from itinerant.matrices import Place, drive_matrix
-from itinerant.territory import build_territory
+from itinerant.core.places import Place
+from itinerant.matrices import drive_matrix
+from itinerant.roads.territory import build_territory
 
 REPO = Path(__file__).resolve().parents[1]
 OSM = REPO.parent / "shared" / "data" / "substitute_andorra" / "andorra_roads_pois.osm.pbf"

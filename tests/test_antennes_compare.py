@@ -18,9 +18,9 @@ from itinerant.antennes.build import (
     variant_from_dict,
 )
 from itinerant.antennes.compare import compare, measure
-from itinerant.errors import InputError
-from itinerant.matrices import UNREACHABLE, TravelMatrix
-from itinerant.model import Calendar, Commune, Resident, Scenario, Site
+from itinerant.core.errors import InputError
+from itinerant.core.places import UNREACHABLE, TravelMatrix
+from itinerant.scenario.model import Calendar, Commune, Resident, Scenario, Site
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -9,7 +9,7 @@ import pytest
 import spopt.locate as spopt_locate  # test extra: fails (not skips) when absent
 
 from itinerant.antennes.models import MODELS, solve_model
-from itinerant.matrices import UNREACHABLE
+from itinerant.core.places import UNREACHABLE
 
 
 def _value(model, cost, w, chosen, threshold):

@@ -16,7 +16,7 @@ SOLVER_MODULES = [
     "itinerant.visits.engine_pyvrp",
     "itinerant.visits.engine_ortools",
     "itinerant.visits.reasons",
-    "itinerant.check",
+    "itinerant.visits.check",
     "itinerant.bus.problem",
     "itinerant.bus.solve",
     "itinerant.bus.baseline",
@@ -97,7 +97,7 @@ def _imported_roots(path: Path, *, load_time: bool = False) -> set[str]:
 @pytest.mark.parametrize(
     "library, allowed",
     [
-        ("ortools", {"_ortools.py"}),  # one module imports OR-Tools, the rest use it
+        ("ortools", {"core/_ortools.py"}),  # one module imports OR-Tools, the rest use it
         ("pyvrp", {"visits/engine_pyvrp.py"}),  # one module imports PyVRP
     ],
 )
@@ -125,4 +125,123 @@ def test_cli_only_calls_the_pipeline() -> None:
         if isinstance(n, ast.ImportFrom) and n.module == "itinerant"
         for a in n.names
     }
-    assert internal <= {"itinerant", "itinerant.pipeline", "itinerant.errors"}
+    assert internal <= {"itinerant", "itinerant.pipeline", "itinerant.core.errors"}
+
+
+# -- layers ------------------------------------------------------------------------------
+
+LAYERS: tuple[tuple[str, ...], ...] = (
+    ("itinerant.core",),
+    ("itinerant.scenario",),
+    ("itinerant.roads",),
+    ("itinerant.matrices",),
+    ("itinerant.visits", "itinerant.bus", "itinerant.antennes"),
+    ("itinerant.reports",),
+    ("itinerant.pipeline",),
+    ("itinerant.cli",),
+    ("itinerant.__main__",),
+)
+"""Data flows down this list: a module may import its own layer's package or a lower layer.
+Peers on one line (visits, bus, antennes) do not import each other."""
+
+
+def _module_name(path: Path) -> str:
+    rel = path.relative_to(SRC.parent).with_suffix("")
+    parts = list(rel.parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _all_internal_imports(path: Path) -> set[str]:
+    """Every itinerant module imported anywhere in ``path`` (functions included)."""
+    out: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("itinerant"):
+            for a in node.names:
+                full = f"{node.module}.{a.name}"
+                out.add(full if _module_file(full).is_file() else node.module)
+        elif isinstance(node, ast.Import):
+            out |= {a.name for a in node.names if a.name.startswith("itinerant")}
+    return {m for m in out if m != "itinerant"}
+
+
+def _layer(module: str) -> tuple[int, str]:
+    for i, group in enumerate(LAYERS):
+        for pkg in group:
+            if module == pkg or module.startswith(pkg + "."):
+                return i, pkg
+    raise AssertionError(f"{module} belongs to no layer: add it to LAYERS")
+
+
+def _graph() -> dict[str, set[str]]:
+    return {_module_name(p): _all_internal_imports(p) for p in SRC.rglob("*.py")}
+
+
+def test_every_module_has_a_layer() -> None:
+    for module in _graph():
+        if module != "itinerant":
+            _layer(module)
+
+
+def test_no_import_against_the_layer_order() -> None:
+    bad = []
+    for module, imports in _graph().items():
+        if module == "itinerant":
+            continue
+        level, pkg = _layer(module)
+        for target in imports:
+            t_level, t_pkg = _layer(target)
+            if t_level > level or (t_level == level and t_pkg != pkg):
+                bad.append(f"{module} -> {target}")
+    assert sorted(bad) == []
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components with more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on: set[str] = set()
+    found: list[list[str]] = []
+    counter = [0]
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        on.add(v)
+        for w in graph.get(v, ()):
+            if w not in graph:
+                continue
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                found.append(sorted(comp))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_no_import_cycle() -> None:
+    # A package's __init__ re-exporting its modules is not a cycle of the code itself.
+    graph = {m: {t for t in imps if not _module_file(t).name == "__init__.py"} for m, imps in _graph().items()}
+    assert _cycles(graph) == []
+
+
+def test_the_cycle_finder_finds_cycles() -> None:
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert _cycles({"a": {"b"}, "b": set()}) == []

@@ -19,8 +19,8 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
-from itinerant.model import Scenario
 from itinerant.reports import MAP_CDN_HOSTS, render_reports
+from itinerant.scenario.model import Scenario
 
 OUT = Path(__file__).resolve().parent / "data" / "outputs"
 CHROMIUM = Path("/usr/bin/chromium")

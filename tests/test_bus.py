@@ -11,7 +11,7 @@ from itinerant.bus import baseline, evaluate, solve
 from itinerant.bus.build import with_previous_timetable
 from itinerant.bus.io import write_timetable
 from itinerant.bus.problem import BusSpec, FixedSlot
-from itinerant.bus.solve import Assignment
+from itinerant.bus.rota import Assignment
 from itinerant.bus.synthetic import synthetic_problem
 
 FAST = dict(time_limit_s=5.0, workers=2, seed=1)
@@ -271,8 +271,8 @@ def test_bus_spec_is_plain_data():
 
 
 def test_lp_bound_is_the_lp_relaxation_value():
-    from itinerant._ortools import cp_model
     from itinerant.bus.solve import lp_bound
+    from itinerant.core._ortools import cp_model
 
     m = cp_model.CpModel()
     a, b, c = (m.NewBoolVar(n) for n in "abc")

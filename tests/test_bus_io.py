@@ -14,9 +14,17 @@ import pytest
 from itinerant.bus import baseline, problem_from_scenario, solve
 from itinerant.bus.build import read_timetable
 from itinerant.bus.io import DAYS_COLUMNS, write_outputs
-from itinerant.errors import InputError
-from itinerant.matrices import UNREACHABLE, TravelMatrix
-from itinerant.model import Bus, Calendar, Commune, FixedCommitment, Resident, Scenario, Site
+from itinerant.core.errors import InputError
+from itinerant.core.places import UNREACHABLE, TravelMatrix
+from itinerant.scenario.model import (
+    Bus,
+    Calendar,
+    Commune,
+    FixedCommitment,
+    Resident,
+    Scenario,
+    Site,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -8,9 +8,16 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from itinerant.check import assert_valid, check_plan
-from itinerant.errors import SolverError
-from itinerant.visits.problem import Break, Plan, Task, Unassigned, Vehicle, VisitProblem
+from itinerant.core.errors import SolverError
+from itinerant.visits.check import assert_valid, check_plan
+from itinerant.visits.problem import (
+    Break,
+    Plan,
+    Task,
+    Unassigned,
+    Vehicle,
+    VisitProblem,
+)
 from itinerant.visits.solve import plan_from_sequences
 
 H = 3600

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from itinerant import estimate
-from itinerant.matrices import UNREACHABLE, Place, drive_matrix, walk_matrix
+from itinerant.core.places import UNREACHABLE, Place
+from itinerant.matrices import drive_matrix, walk_matrix
+from itinerant.roads import estimate
 
 CLUNY = Place("cluny", 46.434, 4.659)
 SALORNAY = Place("salornay", 46.517, 4.597)  # mairie de Salornay-sur-Guye

@@ -10,8 +10,7 @@ import numpy as np
 import pytest
 
 from itinerant import matrices as matrices_mod
-from itinerant.errors import InputError, TerritoryError
-from itinerant.estimate import great_circle_m
+from itinerant.core.errors import InputError, TerritoryError
 from itinerant.matrices import (
     UNREACHABLE,
     Place,
@@ -23,7 +22,8 @@ from itinerant.matrices import (
     save_npz,
     walk_matrix,
 )
-from itinerant.territory import Territory, build_territory
+from itinerant.roads.estimate import great_circle_m
+from itinerant.roads.territory import Territory, build_territory
 
 # Same box and cache location as tests/test_territory.py: the graphs are built once per
 # session and read back from the on-disk cache here.

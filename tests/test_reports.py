@@ -14,14 +14,23 @@ import openpyxl
 import pypdf
 import pytest
 
-from itinerant.model import Scenario
-from itinerant.units import haversine_m
+from itinerant.core import atomic
+from itinerant.core.units import haversine_m, parse_weekday
 from itinerant.reports import (
-    render_antennes_report, render_bus, render_day_sheets, render_index, render_reports,
-    render_territory_map, render_week, render_week_map, write_week_workbook,
+    _common,
+    fmt,
+    render_antennes_report,
+    render_bus,
+    render_day_sheets,
+    render_index,
+    render_reports,
+    render_territory_map,
+    render_week,
+    render_week_map,
+    write_week_workbook,
 )
-from itinerant.reports import _common, atomic, fmt
 from itinerant.reports.outputs import load_plan, load_timetable, plan_from_csv
+from itinerant.scenario.model import Scenario
 
 OUT = Path(__file__).resolve().parent / "data" / "outputs"
 
@@ -82,7 +91,7 @@ def test_duration_km_slug():
     assert fmt.format_duration(65 * 60) == "1 h 05"
     assert fmt.format_km(12_449) == "12,4 km"
     assert fmt.slug("Mylène Durand") == "mylene-durand"
-    assert fmt.parse_weekday("jeudi") == 3 and fmt.parse_weekday("Mar") == 1
+    assert parse_weekday("jeudi") == 3 and parse_weekday("Mar") == 1
 
 
 # ------------------------------------------------------------------ atomic writes

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from itinerant.errors import Fault, InputError
+from itinerant.core.errors import Fault, InputError
 from itinerant.scenario import (
     load_scenario,
     parse_days,

@@ -15,10 +15,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from itinerant.errors import InputError
-from itinerant.model import Scenario
+from itinerant.core.errors import InputError
 from itinerant.scenario import load_scenario
-from itinerant.tables import normalize_name, read_table
+from itinerant.scenario.model import Scenario
+from itinerant.scenario.tables import normalize_name, read_table
 
 DATA = Path(__file__).resolve().parent / "data"
 TINY = DATA / "tiny"

@@ -10,11 +10,11 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from itinerant import territory as territory_mod
-from itinerant.errors import TerritoryError
-from itinerant.estimate import haversine_m
-from itinerant.matrices import Place
-from itinerant.territory import (
+from itinerant.core.errors import TerritoryError
+from itinerant.core.places import Place
+from itinerant.roads import territory as territory_mod
+from itinerant.roads.estimate import haversine_m
+from itinerant.roads.territory import (
     Territory,
     bbox_around,
     build_territory,
@@ -174,7 +174,9 @@ def test_town_halls_are_close_to_the_road(andorra: Territory) -> None:
 def test_path_coords_runs_from_a_to_b_along_the_road(andorra: Territory) -> None:
     from itinerant.matrices import drive_matrix
 
-    coords = andorra.path_coords(COMU_ANDORRA, COMU_ESCALDES)
+    from itinerant.matrices import path_coords
+
+    coords = path_coords(andorra, COMU_ANDORRA, COMU_ESCALDES, max_snap_m=1000)
     assert coords[0] == (COMU_ANDORRA.lat, COMU_ANDORRA.lon)
     assert coords[-1] == (COMU_ESCALDES.lat, COMU_ESCALDES.lon)
     steps = [haversine_m(a[0], a[1], b[0], b[1]) for a, b in zip(coords[:-1], coords[1:])]

@@ -14,9 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from itinerant.check import check_plan
-from itinerant.matrices import TravelMatrix
-from itinerant.model import Advisor, Calendar, Commune, Scenario, Site, Visit
+from itinerant.core.places import TravelMatrix
+from itinerant.scenario.model import Advisor, Calendar, Commune, Scenario, Site, Visit
 from itinerant.visits import (
     PENALTY,
     Break,
@@ -27,6 +26,7 @@ from itinerant.visits import (
     problem_from_scenario,
     solve,
 )
+from itinerant.visits.check import check_plan
 from itinerant.visits.io import read_plan, write_plan
 from itinerant.visits.solve import choose_engine
 from itinerant.visits.timing import schedule_route
@@ -372,7 +372,7 @@ def test_replan_keeps_pinned_and_done_visits_and_inserts_new_ones(tmp_path: Path
 
 
 def test_replan_with_a_plan_of_another_week_is_refused() -> None:
-    from itinerant.errors import InputError
+    from itinerant.core.errors import InputError
 
     sc = _scenario()
     with pytest.raises(InputError, match="semaine"):
@@ -409,7 +409,7 @@ def test_added_visits_are_read_with_the_scenario_loader(tmp_path: Path) -> None:
 
 
 def test_reason_unreachable_address() -> None:
-    from itinerant.matrices import UNREACHABLE
+    from itinerant.core.places import UNREACHABLE
 
     sc, m = _one_visit()
     dur, dist = m.duration_s.copy(), m.distance_m.copy()
@@ -426,7 +426,7 @@ def test_checker_imports_no_solver() -> None:
     import subprocess
     import sys
 
-    code = "import sys, itinerant.check; print(sorted(m for m in ('pyvrp', 'ortools', 'scipy', 'pydantic') if m in sys.modules))"
+    code = "import sys, itinerant.visits.check; print(sorted(m for m in ('pyvrp', 'ortools', 'scipy', 'pydantic') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 

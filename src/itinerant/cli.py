@@ -11,11 +11,10 @@ from typing import Optional
 
 import typer
 from rich.console import Console
-
 from typer.core import TyperGroup
 
 from itinerant import pipeline
-from itinerant.errors import InputError, ItinerantError
+from itinerant.core.errors import InputError, ItinerantError
 
 
 class _SolveByDefault(TyperGroup):

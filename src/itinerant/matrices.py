@@ -23,68 +23,20 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
+from itinerant.core import atomic
+from itinerant.core.places import UNREACHABLE, Place, TravelMatrix
+from itinerant.core.units import haversine_m
+
 if TYPE_CHECKING:
-    from itinerant.territory import Anchor, Network, Territory
-
-UNREACHABLE = 2**40
-"""Sentinel for 'no path within the cut-off' in int64 matrices (s or m)."""
-
-
-class Place(NamedTuple):
-    """A point to route between: stable id and WGS84 coordinates."""
-
-    id: str
-    lat: float
-    lon: float
-
-
-@dataclass(frozen=True, eq=False)
-class TravelMatrix:
-    """Travel from origins (rows) to destinations (columns).
-
-    Attributes
-    ----------
-    origin_ids, dest_ids
-        Stable ids, ``len = m`` and ``n``.
-    duration_s
-        int64, shape (m, n), driving (or walking) seconds.
-    distance_m
-        int64, shape (m, n), metres.
-    estimated
-        True when built from the estimated model rather than a road graph.
-    source
-        Human-readable provenance ("routes OSM : ...", "estimé : ...").
-    """
-
-    origin_ids: tuple[str, ...]
-    dest_ids: tuple[str, ...]
-    duration_s: np.ndarray
-    distance_m: np.ndarray
-    estimated: bool
-    source: str
-
-    @property
-    def ids(self) -> tuple[str, ...]:
-        """Ids of a square matrix (origins == destinations)."""
-        if self.origin_ids != self.dest_ids:
-            raise ValueError("matrix is not square")
-        return self.origin_ids
-
-    def index(self, place_id: str) -> int:
-        """Row index of an origin id."""
-        return self.origin_ids.index(place_id)
-
+    from itinerant.roads.territory import Anchor, Network, Territory
 
 MATRIX_VERSION = "matrix-1"
 """Bump when the computation changes (invalidates cached matrices)."""
@@ -116,7 +68,7 @@ def drive_matrix(
     ends, except between places with the same id or the same coordinates (0).
     Results are rounded to the nearest integer (half to even) after summing.
 
-    Without a territory: the estimated model of :mod:`itinerant.estimate`
+    Without a territory: the estimated model of :mod:`itinerant.roads.estimate`
     (``estimated=True``).
 
     Returns
@@ -127,7 +79,7 @@ def drive_matrix(
     dests = list(origins) if destinations is None else list(destinations)
     origins = list(origins)
     if territory is None:
-        from itinerant import estimate
+        from itinerant.roads import estimate
 
         dur, dist = estimate.drive_estimate(origins, dests)
         return _finish(origins, dests, dur, dist, estimated=True, source=estimate.drive_source())
@@ -152,7 +104,7 @@ def walk_matrix(
     Shortest path on the walk graph (all directions allowed), plus the off-road legs
     at both ends (great-circle). Pairs farther than ``cutoff_m`` are
     :data:`UNREACHABLE` in both arrays. Without a territory: great-circle distance x
-    the walk circuity of :mod:`itinerant.estimate` (``estimated=True``).
+    the walk circuity of :mod:`itinerant.roads.estimate` (``estimated=True``).
 
     Returns
     -------
@@ -162,7 +114,7 @@ def walk_matrix(
     dests = list(origins) if destinations is None else list(destinations)
     origins = list(origins)
     if territory is None:
-        from itinerant import estimate
+        from itinerant.roads import estimate
 
         dur, dist = estimate.walk_estimate(origins, dests)
         m = _finish(origins, dests, dur, dist, estimated=True, source=estimate.walk_source())
@@ -180,11 +132,7 @@ def save_npz(matrix: TravelMatrix, path: Path | str) -> None:
     """Write a matrix: arrays ``ids`` (str, square matrices only), ``origin_ids``,
     ``dest_ids`` (str), ``duration_s``, ``distance_m`` (int64, row = origin),
     ``estimated`` (bool), ``source`` (str)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz")
-    os.close(fd)
-    with open(tmp, "wb") as f:
+    with atomic.atomic_path(Path(path)) as tmp, open(tmp, "wb") as f:
         square = {"ids": np.array(matrix.origin_ids, dtype=str)} if matrix.origin_ids == matrix.dest_ids else {}
         np.savez_compressed(
             f,
@@ -196,7 +144,6 @@ def save_npz(matrix: TravelMatrix, path: Path | str) -> None:
             estimated=np.array(matrix.estimated),
             source=np.array(matrix.source),
         )
-    os.replace(tmp, path)
 
 
 def load_npz(path: Path | str) -> TravelMatrix:
@@ -216,7 +163,7 @@ def read_points_csv(points_csv: Path | str) -> list[Place]:
     """Places of a CSV with columns ``id,lat,lon``; InputError listing every bad row."""
     import csv
 
-    from itinerant.errors import Fault, InputError
+    from itinerant.core.errors import Fault, InputError
 
     path = Path(points_csv)
     faults: list[Fault] = []
@@ -264,7 +211,7 @@ def matrix_from_points_file(
 ) -> TravelMatrix:
     """``itinerant matrix --osm FILE --points POINTS.csv --out M.npz``: square drive
     matrix of the points (CSV ``id,lat,lon``) on the OSM file clipped around them."""
-    from itinerant.territory import bbox_around, build_territory
+    from itinerant.roads.territory import bbox_around, build_territory
 
     places = read_points_csv(points_csv)
     territory = build_territory(osm_file, bbox=bbox_around(places, buffer_m), cache_dir=cache_dir)
@@ -307,7 +254,7 @@ def _same_place(origins: Sequence[Place], dests: Sequence[Place]) -> np.ndarray:
 
 
 def _matrix_cache_path(territory, mode, origins, dests, max_snap_m, cutoff_m, cache_dir) -> Path:
-    from itinerant.territory import default_cache_dir
+    from itinerant.roads.territory import default_cache_dir
 
     payload = json.dumps(
         {
@@ -372,7 +319,7 @@ def _graph_matrix(origins, dests, territory, *, mode, max_snap_m, cutoff_m, cach
         dur = None
     dist = l_dm / 10.0 + off_o[:, None] + off_d[None, :]
     if mode == "walk":
-        from itinerant.estimate import WALK_SPEED_KPH
+        from itinerant.roads.estimate import WALK_SPEED_KPH
 
         dur = dist * 3.6 / WALK_SPEED_KPH
     label = "routes" if mode == "drive" else "chemins piétons"
@@ -506,7 +453,6 @@ def _augmented_with_segments(net: Network, anchors: Sequence[Anchor], *, mode: s
 
 def _sub_geometry(coords: np.ndarray, f0: float, f1: float) -> list[tuple[float, float]]:
     """Part of a (lat, lon) polyline between length fractions f0 and f1 (f0 > f1: reversed)."""
-    from itinerant.estimate import haversine_m
 
     lo, hi = min(f0, f1), max(f0, f1)
     seg = haversine_m(coords[:-1, 0], coords[:-1, 1], coords[1:, 0], coords[1:, 1])
@@ -520,7 +466,7 @@ def _sub_geometry(coords: np.ndarray, f0: float, f1: float) -> list[tuple[float,
     return out[::-1] if f0 > f1 else out
 
 
-def _fastest_path_coords(territory: Territory, a: Place, b: Place, *, max_snap_m: int) -> list[tuple[float, float]]:
+def path_coords(territory: Territory, a: Place, b: Place, *, max_snap_m: int) -> list[tuple[float, float]]:
     """(lat, lon) polyline of the fastest drive path a -> b (off-road legs included)."""
     net = territory.network("drive")
     anchors = territory.anchors([a, b], max_snap_m=max_snap_m, mode="drive")

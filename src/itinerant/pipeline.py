@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from itinerant.errors import Fault, InputError, ItinerantError
-from itinerant.matrices import Place, TravelMatrix
-from itinerant.model import Scenario
+from itinerant.core import atomic
+from itinerant.core.errors import Fault, InputError, ItinerantError
+from itinerant.core.places import Place, TravelMatrix
+from itinerant.scenario.model import Scenario
 
 REPO_SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 DEFAULT_SCENARIO = "clunisois"
@@ -139,7 +139,7 @@ def territory_of(scenario: Scenario, *, progress: Progress = QUIET):
     osm = scenario.settings.osm_file
     if osm is None:
         return None
-    from itinerant.territory import territory_for_scenario
+    from itinerant.roads.territory import territory_for_scenario
 
     with progress.step(f"Graphe routier ({Path(osm).name})"):
         return territory_for_scenario(scenario)
@@ -156,7 +156,7 @@ def build_territory(
         from itinerant.matrices import drive_matrix
 
         drive_matrix(places, territory=territory, max_snap_m=scenario.settings.max_snap_m)
-    from itinerant.territory import default_cache_dir
+    from itinerant.roads.territory import default_cache_dir
 
     return (
         f"Territoire prêt ({Path(scenario.settings.osm_file).name}) : "
@@ -245,7 +245,9 @@ class Matrices:
         places = {p.id: p for p in scenario_places(self.scenario)}
 
         def path(a_id: str, b_id: str) -> list[tuple[float, float]]:
-            return self.territory.path_coords(places[a_id], places[b_id])
+            from itinerant.matrices import path_coords
+
+            return path_coords(self.territory, places[a_id], places[b_id], max_snap_m=1000)
 
         return path
 
@@ -271,14 +273,6 @@ def points_matrix(
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def write_json(path: Path, data: Any) -> None:
-    """Write JSON atomically (temp file in the same folder, then rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def _load(folder: Path | None, osm_file: Path | None, progress: Progress) -> tuple[Scenario, Matrices]:
@@ -482,7 +476,7 @@ def run_demo(
     out = Path(out)
     scenario, matrices = _load(folder, osm_file, progress)
     loaded = (scenario, matrices)
-    write_json(out / "scenario" / "scenario.json", scenario.model_dump(mode="json"))
+    atomic.write_json(out / "scenario" / "scenario.json", scenario.model_dump(mode="json"))
     save_npz(matrices.drive(), out / "matrices" / "voiture.npz")
     if scenario.residents and any(s.kind == "bus_stop" for s in scenario.sites):
         save_npz(matrices.walk_to_stops(), out / "matrices" / "pieton_arrets.npz")

@@ -50,9 +50,9 @@ from typing import Any
 import numpy as np
 
 from itinerant.antennes.models import MODELS, PlacementResult, solve_model
-from itinerant.errors import Fault, InputError
-from itinerant.matrices import UNREACHABLE, TravelMatrix
-from itinerant.model import Scenario
+from itinerant.core.errors import Fault, InputError
+from itinerant.core.places import UNREACHABLE, TravelMatrix
+from itinerant.scenario.model import Scenario
 
 PLACEABLE_KINDS = ("office", "antenne", "partner", "candidate")
 """Site kinds that can hold a permanence (columns of the access matrix)."""

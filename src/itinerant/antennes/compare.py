@@ -33,9 +33,6 @@ sites alone)::
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -50,9 +47,10 @@ from itinerant.antennes.build import (
     solve_demand,
 )
 from itinerant.antennes.models import PlacementResult
-from itinerant.errors import Fault, InputError
-from itinerant.matrices import UNREACHABLE, TravelMatrix
-from itinerant.model import Scenario
+from itinerant.core import atomic
+from itinerant.core.errors import Fault, InputError
+from itinerant.core.places import UNREACHABLE, TravelMatrix
+from itinerant.scenario.model import Scenario
 
 THRESHOLDS_MIN = (10, 15, 20)
 MODEL_LABELS = {
@@ -260,22 +258,9 @@ def comparison_data(
     }
 
 
-def _atomic_write(path: Path, write) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; these are shareable reports
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_json(data: dict[str, Any], path: Path) -> Path:
     """Write comparison.json atomically (UTF-8, indented)."""
-    _atomic_write(Path(path), lambda t: t.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8"))
+    atomic.write_json(Path(path), data)
     return Path(path)
 
 
@@ -362,7 +347,8 @@ def write_excel(data: dict[str, Any], path: Path) -> Path:
             sheet.column_dimensions[get_column_letter(k)].width = 24
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
-    _atomic_write(Path(path), lambda t: wb.save(t))
+    with atomic.atomic_path(Path(path)) as tmp:
+        wb.save(tmp)
     return Path(path)
 
 

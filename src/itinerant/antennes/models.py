@@ -53,9 +53,9 @@ from typing import Literal, Sequence
 
 import numpy as np
 
-from itinerant._ortools import cp_model
-from itinerant.errors import SolverError
-from itinerant.matrices import UNREACHABLE
+from itinerant.core._ortools import cp_model
+from itinerant.core.errors import SolverError
+from itinerant.core.places import UNREACHABLE
 
 ModelName = Literal["mclp", "pmedian", "pcenter", "lscp"]
 MODELS: tuple[str, ...] = ("mclp", "pmedian", "pcenter", "lscp")

@@ -21,9 +21,10 @@ from itinerant.bus.baseline import baseline, baseline_assignments
 from itinerant.bus.build import min_visits, problem_from_scenario, read_timetable
 from itinerant.bus.io import kpis, write_outputs
 from itinerant.bus.problem import BusProblem
-from itinerant.bus.solve import DEFAULT_TIME_LIMIT_S, Assignment, DayRoute, Rota, evaluate, solve
-from itinerant.matrices import TravelMatrix
-from itinerant.model import Scenario
+from itinerant.bus.rota import Assignment, DayRoute, Rota, evaluate
+from itinerant.bus.solve import DEFAULT_TIME_LIMIT_S, solve
+from itinerant.core.places import TravelMatrix
+from itinerant.scenario.model import Scenario
 
 
 def rota_from_scenario(

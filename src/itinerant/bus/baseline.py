@@ -8,7 +8,7 @@ turn, in the first free slot of that day. No optimisation of coverage or kilomet
 from __future__ import annotations
 
 from itinerant.bus.problem import BusProblem
-from itinerant.bus.solve import Assignment, Rota, check_day, evaluate
+from itinerant.bus.rota import Assignment, Rota, check_day, evaluate
 
 
 def baseline_assignments(problem: BusProblem) -> tuple[Assignment, ...]:

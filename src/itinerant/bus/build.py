@@ -38,7 +38,6 @@ import numpy as np
 
 from itinerant.bus.problem import (
     DEFAULT_FREQUENCY_RULE,
-    WEEKDAYS_FR,
     BusCommune,
     BusProblem,
     BusSpec,
@@ -48,10 +47,10 @@ from itinerant.bus.problem import (
     PreviousSlot,
     cycle_patterns,
 )
-from itinerant.errors import Fault, InputError
-from itinerant.matrices import UNREACHABLE, TravelMatrix
-from itinerant.units import haversine_m
-from itinerant.model import Scenario
+from itinerant.core.errors import Fault, InputError
+from itinerant.core.places import UNREACHABLE, TravelMatrix
+from itinerant.core.units import WEEKDAYS_FR, haversine_m, parse_time
+from itinerant.scenario.model import Scenario
 
 SAME_PLACE_M = 300
 """A commitment site this close to a bus stop of its commune counts as that stop."""
@@ -91,11 +90,7 @@ def _at_a_depot(scenario: Scenario, site) -> bool:
 
 def parse_hhmm(text: str) -> int:
     """``"09:30"`` -> 34200 seconds since midnight (ValueError if malformed)."""
-    h, m = text.strip().replace("h", ":").split(":")
-    h_i, m_i = int(h), int(m or 0)
-    if not (0 <= h_i <= 24 and 0 <= m_i < 60):
-        raise ValueError(text)
-    return h_i * 3600 + m_i * 60
+    return parse_time(text)
 
 
 def read_timetable(path: Path | str, *, cycle_weeks: int = 4) -> list[dict]:

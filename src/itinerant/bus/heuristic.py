@@ -4,14 +4,13 @@ Cheapest insertion: communes needing the most visits first, each placed in the
 (bus, weekday, slot, weeks) that adds the fewest metres while keeping every day on time.
 Then relocation moves (any commune to any free placement, larger or smaller rhythm)
 while the lexicographic key (missing visits, churn, coverage points - metres) improves.
-Scores are exact (same definitions as :func:`itinerant.bus.solve.evaluate`).
+Scores are exact (same definitions as :func:`itinerant.bus.rota.evaluate`).
 """
 
 from __future__ import annotations
 
 from itinerant.bus.problem import BusProblem
-from itinerant.bus.solve import Assignment, _coverage_coefs, check_day
-
+from itinerant.bus.rota import Assignment, _coverage_coefs, check_day
 
 UNSERVED_WEIGHT = 1000
 """Missing visits a commune left without any visit counts for (the board's rule first)."""

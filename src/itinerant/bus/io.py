@@ -10,15 +10,14 @@ import csv
 import datetime as dt
 import io
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from itinerant.bus.build import TIMETABLE_COLUMNS, read_timetable
-from itinerant.bus.problem import WEEKDAYS_FR, BusProblem, weeks_label
-from itinerant.bus.solve import Rota
-from itinerant.units import hhmm
+from itinerant.bus.problem import BusProblem, weeks_label
+from itinerant.bus.rota import Rota
+from itinerant.core import atomic
+from itinerant.core.units import WEEKDAYS_FR, hhmm
 
 DAYS_COLUMNS = ("bus_id", "week", "weekday", "date", "stops", "km", "drive_min")
 
@@ -33,23 +32,6 @@ __all__ = [
     "write_kpis",
     "write_outputs",
 ]
-
-
-def _atomic_write(path: Path, text: str) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def _csv_text(columns: tuple[str, ...], rows: list[dict]) -> str:
@@ -221,18 +203,18 @@ def kpis(problem: BusProblem, rota: Rota, baseline: Rota | None = None) -> dict[
 
 def write_timetable(path: Path | str, problem: BusProblem, rota: Rota) -> Path:
     """Write ``timetable.csv`` (``commune_code,stop_id,weekday,start,end,weeks``)."""
-    return _atomic_write(Path(path), _csv_text(TIMETABLE_COLUMNS, timetable_rows(problem, rota)))
+    return atomic.write_text(Path(path), _csv_text(TIMETABLE_COLUMNS, timetable_rows(problem, rota)))
 
 
 def write_days(path: Path | str, problem: BusProblem, rota: Rota) -> Path:
     """Write ``days.csv`` (``bus_id,week,weekday,date,stops,km,drive_min``)."""
-    return _atomic_write(Path(path), _csv_text(DAYS_COLUMNS, day_rows(problem, rota)))
+    return atomic.write_text(Path(path), _csv_text(DAYS_COLUMNS, day_rows(problem, rota)))
 
 
 def write_kpis(path: Path | str, problem: BusProblem, rota: Rota, baseline: Rota | None = None) -> Path:
     """Write ``kpis.json``."""
     text = json.dumps(kpis(problem, rota, baseline), ensure_ascii=False, indent=2)
-    return _atomic_write(Path(path), text + "\n")
+    return atomic.write_text(Path(path), text + "\n")
 
 
 def write_outputs(out_dir: Path | str, problem: BusProblem, rota: Rota, baseline: Rota | None = None) -> dict[str, Path]:

@@ -24,8 +24,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-WEEKDAYS_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-
 DEFAULT_FREQUENCY_RULE: tuple[tuple[int, int], ...] = ((0, 1), (500, 2), (1500, 4))
 """Minimum visits per cycle by legal population: ``(threshold, visits)``, a commune with
 ``population > threshold`` needs at least ``visits`` (the largest matching row wins).

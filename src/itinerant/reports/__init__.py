@@ -13,17 +13,20 @@ import os
 from pathlib import Path
 from typing import Any
 
-from itinerant.model import Scenario
 from itinerant.reports._common import Geometry
 from itinerant.reports.antennes_report import render_antennes_report
 from itinerant.reports.index import collect_outputs, render_index
 from itinerant.reports.maps import (
-    MAP_CDN_HOSTS, render_public_map, render_territory_map, render_week_map,
+    MAP_CDN_HOSTS,
+    render_public_map,
+    render_territory_map,
+    render_week_map,
 )
 from itinerant.reports.posters import render_bus, render_bus_rota, render_posters
 from itinerant.reports.sheets import render_day_sheets
 from itinerant.reports.week import render_week, render_week_table
 from itinerant.reports.workbook import write_comparison_workbook, write_week_workbook
+from itinerant.scenario.model import Scenario
 
 __all__ = [
     "Geometry", "MAP_CDN_HOSTS", "collect_outputs", "render_antennes_report", "render_bus",

@@ -17,8 +17,8 @@ import jinja2
 from fpdf import FPDF
 from markupsafe import Markup
 
-from itinerant.model import Scenario
 from itinerant.reports import fmt
+from itinerant.scenario.model import Scenario
 
 Geometry = Callable[[str, str], Sequence[tuple[float, float]]]
 """``geometry(a_id, b_id) -> [(lat, lon), ...]``: road path between two places."""

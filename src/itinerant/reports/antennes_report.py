@@ -12,13 +12,19 @@ from typing import Any
 
 from markupsafe import Markup
 
-from itinerant.model import Scenario
-from itinerant.reports import atomic, fmt
+from itinerant.core import atomic
+from itinerant.reports import fmt
 from itinerant.reports._common import (
-    ADVISOR_COLOURS, SvgMap, commune_name, now_text, render_template, times_label,
+    ADVISOR_COLOURS,
+    SvgMap,
+    commune_name,
+    now_text,
+    render_template,
+    times_label,
 )
 from itinerant.reports.outputs import load_json
 from itinerant.reports.workbook import write_comparison_workbook
+from itinerant.scenario.model import Scenario
 
 
 def _few_names(names: list[str], language: str, most: int = 6) -> str:

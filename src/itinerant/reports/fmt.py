@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 
-WEEKDAYS = {
-    "fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
-    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-}
+from itinerant.core.units import WEEKDAYS, parse_time, strip_accents
+
 MONTHS = {
     "fr": (
         "janvier", "février", "mars", "avril", "mai", "juin",
@@ -280,21 +277,6 @@ def weekday_name(weekday: int, language: str = "fr") -> str:
     return WEEKDAYS[lang(language)][weekday]
 
 
-def parse_weekday(text: str | int) -> int:
-    """Weekday index (0 = Monday) from "mardi", "mar", "Tuesday" or an int."""
-    if isinstance(text, int):
-        return text
-    s = strip_accents(str(text).strip().lower())
-    if s.isdigit():
-        return int(s)
-    for names in WEEKDAYS.values():
-        for i, n in enumerate(names):
-            n = strip_accents(n.lower())
-            if s == n or (len(s) >= 3 and n.startswith(s)):
-                return i
-    raise ValueError(f"unknown weekday {text!r}")
-
-
 def format_date(d: dt.date | str, language: str = "fr", *, year: bool = False) -> str:
     """"mardi 3 mars" ("mardi 1er décembre 2026" with ``year``); "Tuesday 3 March"."""
     if isinstance(d, str):
@@ -311,10 +293,7 @@ def to_seconds(value: int | str | None) -> int | None:
         return None
     if isinstance(value, (int, float)):
         return int(value)
-    parts = [int(p) for p in str(value).strip().split(":")]
-    while len(parts) < 3:
-        parts.append(0)
-    return parts[0] * 3600 + parts[1] * 60 + parts[2]
+    return parse_time(str(value))
 
 
 def format_time(value: int | str | None, language: str = "fr") -> str:
@@ -415,13 +394,6 @@ def weeks_in_words(
         plural = "s" if len(ws) > 1 else ""
         return f"le{plural} {ords} {day}{plural} du cycle"
     return f"the {ords} {day} of the cycle"
-
-
-def strip_accents(text: str) -> str:
-    """"Mylène" -> "Mylene"."""
-    return "".join(
-        c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
-    )
 
 
 def slug(text: str) -> str:

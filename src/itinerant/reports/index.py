@@ -18,9 +18,15 @@ import re
 from pathlib import Path
 from typing import Any
 
-from itinerant.model import Scenario
-from itinerant.reports import atomic, fmt
-from itinerant.reports._common import commune_name, now_text, render_template, times_label
+from itinerant.core import atomic
+from itinerant.reports import fmt
+from itinerant.reports._common import (
+    commune_name,
+    now_text,
+    render_template,
+    times_label,
+)
+from itinerant.scenario.model import Scenario
 
 _LAYOUT: list[tuple[str, list[tuple[str, str, bool]]]] = [
     ("territory", [("territoire/carte.html", "territory_map", True)]),

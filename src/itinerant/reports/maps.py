@@ -17,14 +17,24 @@ from typing import Any
 import folium
 from branca.element import Element
 
-from itinerant.model import Scenario
-from itinerant.reports import atomic, fmt
+from itinerant.core import atomic
+from itinerant.reports import fmt
 from itinerant.reports._common import (
-    Geometry, SvgMap, advisor_colour, advisor_name, commune_counts, commune_name,
-    density_grid, leg_path, points, route_legs, times_label,
+    Geometry,
+    SvgMap,
+    advisor_colour,
+    advisor_name,
+    commune_counts,
+    commune_name,
+    density_grid,
+    leg_path,
+    points,
+    route_legs,
+    times_label,
 )
 from itinerant.reports.outputs import load_plan, load_timetable
 from itinerant.reports.sheets import day_items
+from itinerant.scenario.model import Scenario
 
 MAP_CDN_HOSTS = frozenset({
     "cdn.jsdelivr.net", "code.jquery.com", "cdnjs.cloudflare.com", "netdna.bootstrapcdn.com",

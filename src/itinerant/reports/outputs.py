@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from itinerant.reports.fmt import parse_weekday, parse_weeks, to_seconds
+from itinerant.core.units import parse_weekday
+from itinerant.reports.fmt import parse_weeks, to_seconds
 
 PathLike = str | os.PathLike[str]
 

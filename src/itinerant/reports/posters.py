@@ -10,10 +10,17 @@ import os
 from pathlib import Path
 from typing import Any
 
-from itinerant.model import Scenario
-from itinerant.reports import atomic, fmt
-from itinerant.reports._common import Pdf, commune_name, render_template, site_name, times_label
+from itinerant.core import atomic
+from itinerant.reports import fmt
+from itinerant.reports._common import (
+    Pdf,
+    commune_name,
+    render_template,
+    site_name,
+    times_label,
+)
 from itinerant.reports.outputs import load_days, load_json, load_timetable
+from itinerant.scenario.model import Scenario
 
 
 def poster_stem(scenario: Scenario, code: str) -> str:

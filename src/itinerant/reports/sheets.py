@@ -12,13 +12,26 @@ import os
 from pathlib import Path
 from typing import Any
 
-from itinerant.model import Scenario
-from itinerant.reports import atomic, fmt
+from itinerant.core import atomic
+from itinerant.reports import fmt
 from itinerant.reports._common import (
-    Frame, Geometry, Pdf, SvgMap, advisor_colour, advisor_name, commune_name, hex_rgb,
-    leg_path, points, render_template, route_legs, site_name, times_label,
+    Frame,
+    Geometry,
+    Pdf,
+    SvgMap,
+    advisor_colour,
+    advisor_name,
+    commune_name,
+    hex_rgb,
+    leg_path,
+    points,
+    render_template,
+    route_legs,
+    site_name,
+    times_label,
 )
 from itinerant.reports.outputs import load_plan
+from itinerant.scenario.model import Scenario
 
 
 def sheet_stem(route: dict[str, Any]) -> str:

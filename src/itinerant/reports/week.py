@@ -6,15 +6,26 @@ import os
 from pathlib import Path
 from typing import Any
 
-from itinerant.model import Scenario
-from itinerant.reports import atomic, fmt
+from itinerant.core import atomic
+from itinerant.reports import fmt
 from itinerant.reports._common import (
-    Geometry, advisor_name, commune_name, memo_geometry, render_template, times_label,
+    Geometry,
+    advisor_name,
+    commune_name,
+    memo_geometry,
+    render_template,
+    times_label,
 )
 from itinerant.reports.maps import render_week_map
 from itinerant.reports.outputs import load_plan
-from itinerant.reports.sheets import render_day_sheets, route_summary, sheet_stem, week_rows
+from itinerant.reports.sheets import (
+    render_day_sheets,
+    route_summary,
+    sheet_stem,
+    week_rows,
+)
 from itinerant.reports.workbook import write_week_workbook
+from itinerant.scenario.model import Scenario
 
 
 def render_week_table(scenario: Scenario, plan: Any, path: str | os.PathLike[str], *,

@@ -13,11 +13,12 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from itinerant.model import Scenario
-from itinerant.reports import atomic, fmt
+from itinerant.core import atomic
+from itinerant.reports import fmt
 from itinerant.reports._common import commune_name
 from itinerant.reports.outputs import load_json, load_plan
 from itinerant.reports.sheets import week_rows
+from itinerant.scenario.model import Scenario
 
 _BAD = set('[]:*?/\\')
 _HEAD_FILL = PatternFill("solid", fgColor="DCE6F1")

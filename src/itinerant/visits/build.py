@@ -18,9 +18,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from itinerant.errors import Fault, InputError
-from itinerant.matrices import TravelMatrix
-from itinerant.model import Scenario, Visit
+from itinerant.core.errors import Fault, InputError
+from itinerant.core.places import TravelMatrix
+from itinerant.scenario.model import Scenario, Visit
 from itinerant.visits.problem import PENALTY, Break, Staff, Task, Vehicle, VisitProblem
 
 DAY_S = 24 * 3600
@@ -46,7 +46,7 @@ def load_added_visits(scenario: Scenario, path: Path | str) -> tuple[Visit, ...]
     The table is checked by the scenario loader against the scenario's communes,
     residents and advisors (every fault raised at once, naming the new file).
     """
-    from itinerant.scenario import TABLES, load_scenario
+    from itinerant.scenario.load import TABLES, load_scenario
 
     path = Path(path)
     if not path.is_file():

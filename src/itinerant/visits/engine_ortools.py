@@ -1,6 +1,6 @@
 """OR-Tools routing engine: breaks, pinned visits, allowed vehicles, several windows.
 
-Model (pywrapcp, through :mod:`itinerant._ortools`):
+Model (pywrapcp, through :mod:`itinerant.core._ortools`):
 - one node per depot site and one per task; vehicles start/end at their sites;
 - a "time" dimension whose cumul at a task is the start of service (transit =
   service at the origin + travel); windows via ``SetRange`` + ``RemoveInterval``;
@@ -14,7 +14,7 @@ Model (pywrapcp, through :mod:`itinerant._ortools`):
 
 from __future__ import annotations
 
-from itinerant._ortools import pywrapcp, routing_enums_pb2
+from itinerant.core._ortools import pywrapcp, routing_enums_pb2
 from itinerant.visits.problem import HORIZON, SolveParams, VisitProblem
 
 _SCALE = 10

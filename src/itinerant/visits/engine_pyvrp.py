@@ -25,7 +25,16 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from pyvrp import Client, ClientGroup, Depot, Location, ProblemData, Route, Solution, VehicleType
+from pyvrp import (
+    Client,
+    ClientGroup,
+    Depot,
+    Location,
+    ProblemData,
+    Route,
+    Solution,
+    VehicleType,
+)
 from pyvrp import solve as pyvrp_solve
 from pyvrp.exceptions import PenaltyBoundWarning
 from pyvrp.stop import MaxRuntime

@@ -27,23 +27,15 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 from pathlib import Path
 from typing import Any
 
-from itinerant.units import hhmm
+from itinerant.core import atomic
+from itinerant.core.units import hhmm
 from itinerant.visits.problem import Plan, VisitProblem
 
 ROUTES_COLUMNS = ("advisor_id", "day", "seq", "visit_id", "arrival", "start", "end", "travel_s", "travel_m")
 UNASSIGNED_COLUMNS = ("visit_id", "reason")
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8", newline="") as f:
-        f.write(text)
-    os.replace(tmp, path)
 
 
 def plan_to_dict(plan: Plan, problem: VisitProblem) -> dict[str, Any]:
@@ -152,28 +144,28 @@ def unassigned_csv_text(doc: dict[str, Any]) -> str:
 def write_plan(plan: Plan, problem: VisitProblem, out_dir: Path | str) -> dict[str, Path]:
     """Write ``plan.json``, ``routes.csv`` and ``unassigned.csv`` into ``out_dir``.
 
-    The plan is checked first (:func:`itinerant.check.assert_valid`).
+    The plan is checked first (:func:`itinerant.visits.check.assert_valid`).
 
     Returns
     -------
     dict
         ``{"plan": path, "routes": path, "unassigned": path}``.
     """
-    from itinerant.check import assert_valid
+    from itinerant.visits.check import assert_valid
 
     assert_valid(problem, plan)
     out = Path(out_dir)
     doc = plan_to_dict(plan, problem)
     paths = {"plan": out / "plan.json", "routes": out / "routes.csv", "unassigned": out / "unassigned.csv"}
-    _write_atomic(paths["plan"], json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
-    _write_atomic(paths["routes"], routes_csv_text(doc))
-    _write_atomic(paths["unassigned"], unassigned_csv_text(doc))
+    atomic.write_text(paths["plan"], json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+    atomic.write_text(paths["routes"], routes_csv_text(doc))
+    atomic.write_text(paths["unassigned"], unassigned_csv_text(doc))
     return paths
 
 
 def read_plan(path: Path | str) -> dict[str, Any]:
     """Read a ``plan.json`` written by :func:`write_plan` (for re-planning)."""
-    from itinerant.errors import Fault, InputError
+    from itinerant.core.errors import Fault, InputError
 
     path = Path(path)
     try:

@@ -27,7 +27,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import replace
 
-from itinerant.units import hhmm
+from itinerant.core.units import hhmm
 from itinerant.visits.problem import Task, Vehicle, VisitProblem
 from itinerant.visits.timing import schedule_route
 

@@ -13,7 +13,7 @@ Whatever the engine, each route's sequence is timed exactly by
 dropping their cheapest visits; then unassigned visits are inserted greedily where
 they fit, ejecting lower-priority visits when that pays (:func:`eject_for_priority`);
 with lunch breaks a short exact relocate pass (:func:`improve_routes`) follows;
-each remaining one gets a reason; the plan passes :func:`itinerant.check.assert_valid`.
+each remaining one gets a reason; the plan passes :func:`itinerant.visits.check.assert_valid`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-from itinerant.check import assert_valid
+from itinerant.visits.check import assert_valid
 from itinerant.visits.problem import Plan, Route, SolveParams, Unassigned, VisitProblem
 from itinerant.visits.timing import schedule_route
 
@@ -141,7 +141,7 @@ def plan_from_sequences(
             continue
         r = schedule_route(problem, problem.vehicles[k], [problem.tasks[i] for i in seq])
         if r is None:
-            from itinerant.errors import SolverError
+            from itinerant.core.errors import SolverError
 
             raise SolverError(f"la tournée {problem.vehicles[k].id} n'a pas d'horaire faisable")
         routes.append(r)

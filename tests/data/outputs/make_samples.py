@@ -15,8 +15,15 @@ import json
 import math
 from pathlib import Path
 
-from itinerant.model import (
-    Advisor, Bus, Calendar, Commune, Resident, Scenario, Site, Visit,
+from itinerant.scenario.model import (
+    Advisor,
+    Bus,
+    Calendar,
+    Commune,
+    Resident,
+    Scenario,
+    Site,
+    Visit,
 )
 
 HERE = Path(__file__).resolve().parent

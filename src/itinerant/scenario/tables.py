@@ -19,7 +19,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from itinerant.errors import Fault
+from itinerant.core.errors import Fault
 
 __all__ = ["Table", "normalize_name", "read_table", "TABLE_SUFFIXES"]
 

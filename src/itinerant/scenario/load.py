@@ -3,9 +3,9 @@
 A scenario is a folder holding ``scenario.yaml`` and tables (``communes``,
 ``sites``, ``advisors``, ``visits``, ``residents``, ``bus``, ``commitments``), each
 as ``.csv`` or ``.xlsx``. :func:`load_scenario` reads them, turns French cells
-("9h30", "lun|mar", "46,436", "oui") into the units of :mod:`itinerant.model`,
+("9h30", "lun|mar", "46,436", "oui") into the units of :mod:`itinerant.scenario.model`,
 checks every cross-reference, and either returns a frozen
-:class:`~itinerant.model.Scenario` or raises :class:`~itinerant.errors.InputError`
+:class:`~itinerant.scenario.model.Scenario` or raises :class:`~itinerant.core.errors.InputError`
 once with *every* fault found. The format is described in ``docs/scenario-format.md``.
 """
 
@@ -23,9 +23,17 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from itinerant.errors import Fault, InputError
-from itinerant.units import haversine_m, hhmm
-from itinerant.model import (
+from itinerant.core.errors import Fault, InputError
+from itinerant.core.units import (
+    DAY_S,
+    WEEKDAY_OF,
+    WEEKDAYS_FR,
+    BadValue,
+    haversine_m,
+    hhmm,
+    parse_time,
+)
+from itinerant.scenario.model import (
     Advisor,
     Bus,
     Calendar,
@@ -37,7 +45,7 @@ from itinerant.model import (
     Site,
     Visit,
 )
-from itinerant.tables import TABLE_SUFFIXES, Table, normalize_name, read_table
+from itinerant.scenario.tables import TABLE_SUFFIXES, Table, normalize_name, read_table
 
 __all__ = ["load_scenario", "validate_scenario", "read_visits", "french_holidays", "TABLES", "COLUMNS", "TERRITORY_BUFFER_M"]
 
@@ -45,7 +53,6 @@ TERRITORY_BUFFER_M = 5000
 """Places farther than this outside the bounding box of the town halls are faults, metres
 (a commune with ``superficie_km2`` widens it to 1.5 times its equivalent-disc radius)."""
 
-DAY_S = 24 * 3600
 
 # -- column specifications -----------------------------------------------------------
 # canonical column name -> (aliases, required). Aliases are compared after
@@ -175,17 +182,8 @@ REQUIRED_TABLES = ("communes", "sites")
 
 # -- value vocabularies ----------------------------------------------------------------
 
-_DAYS = {
-    0: ("lun", "lundi", "mon", "monday", "lu", "mo"),
-    1: ("mar", "mardi", "tue", "tues", "tuesday", "ma", "tu"),
-    2: ("mer", "mercredi", "wed", "wednesday", "me", "we"),
-    3: ("jeu", "jeudi", "thu", "thur", "thurs", "thursday", "je", "th"),
-    4: ("ven", "vendredi", "fri", "friday", "ve", "fr"),
-    5: ("sam", "samedi", "sat", "saturday", "sa"),
-    6: ("dim", "dimanche", "sun", "sunday", "di", "su"),
-}
-_DAY_OF = {alias: d for d, aliases in _DAYS.items() for alias in aliases}
-DAY_NAMES_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+_DAY_OF = WEEKDAY_OF
+DAY_NAMES_FR = WEEKDAYS_FR
 
 _PRIORITY = {
     "must": "must", "obligatoire": "must", "haute": "must", "urgent": "must", "urgente": "must",
@@ -211,34 +209,16 @@ _KINDS = {
 _TRUE = {"oui", "o", "true", "vrai", "1", "yes", "y", "x"}
 _FALSE = {"non", "n", "false", "faux", "0", "no", ""}
 
-_TIME_RE = re.compile(r"^(\d{1,2})\s*(?:[:hH]\s*(\d{1,2})?)?(?::(\d{2}))?$")
 _WINDOW_SPLIT = re.compile(r"\s*(?:\||,|;|\s/\s|\bet\b)\s*")
 _LIST_SPLIT = re.compile(r"\s*[|,;/+]\s*|\s+et\s+|\s+")
 _RANGE_SPLIT = re.compile(r"\s*(?:-|–|—|\bà\b|\ba\b)\s*")
 _DURATION_RE = re.compile(r"^(?:(\d+)\s*h\s*(\d{1,2})?\s*(?:min)?|(\d+)\s*(?:min|mn|m)?)$", re.IGNORECASE)
 
 
-class _Bad(Exception):
-    """A cell that cannot be read: message and fix (French)."""
-
-    def __init__(self, message: str, fix: str = ""):
-        super().__init__(message)
-        self.message = message
-        self.fix = fix
+_Bad = BadValue
 
 
 # -- cell parsers (each raises _Bad) ---------------------------------------------------
-
-
-def parse_time(text: str, *, allow_24: bool = True) -> int:
-    """``"09:30"``, ``"9h30"``, ``"9h"``, ``"09:30:00"`` -> seconds since midnight."""
-    m = _TIME_RE.match(text.strip())
-    if not m:
-        raise _Bad(f"'{text}' n'est pas une heure", "écrire HH:MM, par exemple 09:30 ou 9h30")
-    h, mi, s = int(m.group(1)), int(m.group(2) or 0), int(m.group(3) or 0)
-    if mi > 59 or s > 59 or h > 24 or (h == 24 and (mi or s or not allow_24)):
-        raise _Bad(f"'{text}' n'est pas une heure valide", "écrire HH:MM entre 00:00 et 24:00")
-    return h * 3600 + mi * 60 + s
 
 
 def parse_window(text: str) -> tuple[int, int]:

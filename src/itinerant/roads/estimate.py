@@ -17,11 +17,11 @@ This module imports only numpy (solvers may use it).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 
-from itinerant.matrices import Place
+from itinerant.core.places import Place
+from itinerant.core.units import haversine_m
 
 # Fitted 2026-11-25 by benchmarks/calibrate_estimate.py on the whole Andorra drive graph
 # (andorra_roads_pois.osm.pbf, 2 723 nodes; 315 places = 7 town halls + places.csv +
@@ -46,7 +46,6 @@ WALK_CIRCUITY = 1.30
 """Not fitted: the usual urban detour index for short walks."""
 WALK_SPEED_KPH = 4.0
 """Walking pace of an older person (km/h), used for every walk duration."""
-EARTH_RADIUS_M = 6_371_009.0
 
 DRIVE_SOURCE = (
     "estimé : distance à vol d'oiseau x {c:.2f}, {lm:.0f} premiers mètres à {lv:g} km/h "
@@ -63,15 +62,6 @@ def drive_source() -> str:
 def walk_source() -> str:
     """Provenance text of an estimated walk matrix (French)."""
     return WALK_SOURCE.format(c=WALK_CIRCUITY, w=WALK_SPEED_KPH).replace(".", ",")
-
-
-def haversine_m(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> np.ndarray:
-    """Great-circle distance in metres (degrees in, numpy broadcasting)."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dphi = p2 - p1
-    dlmb = np.radians(np.asarray(lon2) - np.asarray(lon1))
-    a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
-    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
 def great_circle_m(origins: Sequence[Place], dests: Sequence[Place]) -> np.ndarray:

@@ -2,7 +2,7 @@
 
 :func:`check_plan` lists every violation of a :class:`~itinerant.visits.problem.Plan`
 against its :class:`~itinerant.visits.problem.VisitProblem`; :func:`assert_valid`
-raises :class:`~itinerant.errors.SolverError` when there is any. Every plan the
+raises :class:`~itinerant.core.errors.SolverError` when there is any. Every plan the
 product returns or writes passes through it.
 
 Rules checked: each task served exactly once or listed unassigned (never both, never
@@ -21,16 +21,15 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from itinerant.errors import SolverError
+from itinerant.core.errors import SolverError
+from itinerant.core.units import hhmm
 
 if TYPE_CHECKING:
     from itinerant.visits.problem import Plan, Route, VisitProblem
 
 
 def _hm(s: int | None) -> str:
-    if s is None:
-        return "?"
-    return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
+    return "?" if s is None else hhmm(s, with_seconds=True)
 
 
 def check_plan(problem: VisitProblem, plan: Plan) -> list[str]:

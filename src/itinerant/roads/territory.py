@@ -62,7 +62,6 @@ import math
 import os
 import pickle
 import re
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,12 +74,14 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 from shapely.geometry import LineString
 
-from itinerant.errors import TerritoryError
-from itinerant.estimate import EARTH_RADIUS_M, WALK_SPEED_KPH, haversine_m
-from itinerant.matrices import Place
+from itinerant.core import atomic
+from itinerant.core.errors import TerritoryError
+from itinerant.core.places import Place
+from itinerant.core.units import EARTH_RADIUS_M, haversine_m
+from itinerant.roads.estimate import WALK_SPEED_KPH
 
 if TYPE_CHECKING:
-    from itinerant.model import Scenario
+    from itinerant.scenario.model import Scenario
 
 Mode = Literal["drive", "walk"]
 BBox = tuple[float, float, float, float]
@@ -436,7 +437,7 @@ def _fast_graph(data: dict, places: list, *, mode: Mode) -> nx.MultiDiGraph:
     adj = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(order), len(order)))
     _, labels = connected_components(adj, directed=True, connection="strong" if mode == "drive" else "weak")
     keep = labels == np.bincount(labels).argmax()
-    G = nx.MultiDiGraph(crs="epsg:4326", created_with="itinerant.territory")
+    G = nx.MultiDiGraph(crs="epsg:4326", created_with="itinerant.roads.territory")
     G.add_nodes_from((order[i], {"y": coords[order[i]][0], "x": coords[order[i]][1]}) for i in np.flatnonzero(keep))
     edges = []
     for k, (piece, path) in enumerate(pieces):
@@ -715,12 +716,6 @@ class Territory:
             out.append(tails[a.entry] if a.frac <= 0.5 else net.indices[a.entry])
         return np.array(out, dtype=np.int64)
 
-    def path_coords(self, a: Place, b: Place, *, max_snap_m: int = 1000) -> list[tuple[float, float]]:
-        """(lat, lon) polyline of the fastest drive path from place a to place b."""
-        from itinerant.matrices import _fastest_path_coords
-
-        return _fastest_path_coords(self, a, b, max_snap_m=max_snap_m)
-
 
 def _fmt_m(value: float) -> str:
     """French thousands separator: 1830 -> '1 830'."""
@@ -813,11 +808,8 @@ def build_territory(
         walk_net=_network_from_graph(walk, weight="length"),
     )
     if use_cache:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=cache.parent, suffix=".tmp")
-        with os.fdopen(fd, "wb") as f:
+        with atomic.atomic_path(cache) as tmp, open(tmp, "wb") as f:
             pickle.dump(territory, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, cache)
     return territory
 
 
