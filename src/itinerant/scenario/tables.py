@@ -21,7 +21,7 @@ from pathlib import Path
 
 from itinerant.core.errors import Fault
 
-__all__ = ["Table", "normalize_name", "read_table", "TABLE_SUFFIXES"]
+__all__ = ["TABLE_SUFFIXES", "Table", "normalize_name", "read_table"]
 
 TABLE_SUFFIXES = (".csv", ".xlsx")
 """File extensions read as tables (either is accepted for every table)."""
