@@ -16,7 +16,7 @@ from pathlib import Path
 
 from itinerant.bus import baseline, problem_from_scenario, solve
 from itinerant.bus.io import kpis
-from itinerant.pipeline import Matrices
+from itinerant.matrices import ScenarioMatrices
 from itinerant.scenario import load_scenario, parse_days
 
 REPO = Path(__file__).resolve().parents[1]
@@ -41,7 +41,7 @@ def main() -> None:
         upd["stops_per_day"] = a.stops
     if upd:
         sc = sc.model_copy(update={"buses": (bus.model_copy(update=upd),)})
-    m = Matrices(sc, None)
+    m = ScenarioMatrices(sc, None)
     t = time.perf_counter()
     p = problem_from_scenario(sc, m.drive(), m.walk_to_stops(), metres_per_resident=a.metres_per_resident)
     base = baseline(p)

@@ -190,11 +190,11 @@ def test_read_timetable_names_the_bad_cell(tmp_path, line, column):
 
 def test_clunisois_rota_end_to_end(tmp_path):
     """The default scenario with estimated matrices: outputs are consistent and valid."""
-    from itinerant.pipeline import Matrices
+    from itinerant.matrices import ScenarioMatrices
     from itinerant.scenario import load_scenario
 
     sc = load_scenario(REPO / "scenarios" / "clunisois")
-    m = Matrices(sc, None)
+    m = ScenarioMatrices(sc, None)
     p = problem_from_scenario(sc, m.drive(), m.walk_to_stops())
     assert len(p.stops) == 40  # not in front of the office in Cluny (minimum 0)
     assert "arret-71137" not in [s.id for s in p.stops]

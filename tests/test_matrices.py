@@ -276,3 +276,73 @@ def test_many_origins_to_few_destinations_runs_backwards_with_the_same_result(
     monkeypatch.setattr(matrices_mod, "_BATCH_CELLS", 1)
     batched = drive_matrix(places, territory=andorra, use_cache=False)
     assert (batched.duration_s == m.duration_s).all() and (batched.distance_m == m.distance_m).all()
+
+
+# -- a scenario's matrices ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def clunisois():
+    from itinerant.scenario import load_scenario
+
+    return load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "clunisois")
+
+
+def test_scenario_matrices_carry_the_scenario_ids(clunisois) -> None:
+    from itinerant.matrices import ScenarioMatrices
+    from itinerant.scenario.model import PERMANENCE_KINDS
+
+    sc = clunisois
+    m = ScenarioMatrices(sc, None)
+    assert m.estimated and m.geometry() is None
+    # one id scheme: the scenario file's ids, sites then visits, no kind prefix
+    assert m.drive().ids == tuple(s.id for s in sc.sites) + tuple(v.id for v in sc.visits)
+    assert m.drive() is m.drive()  # computed once
+    residents = tuple(r.id for r in sc.residents)
+    access = m.residents_to_sites("car")
+    assert access.origin_ids == residents
+    assert access.dest_ids == tuple(s.id for s in sc.sites if s.kind in PERMANENCE_KINDS)
+    assert {sc.site(s).kind for s in access.dest_ids} == {"office", "antenne", "partner", "candidate"}
+    walk = m.walk_to_stops()
+    assert walk.origin_ids == residents
+    assert walk.dest_ids == tuple(s.id for s in sc.sites if s.kind == "bus_stop")
+    # the access matrix by car agrees with the square one where both are defined
+    sq = m.drive()
+    site = access.dest_ids[0]
+    assert access.duration_s[0, 0] == drive_matrix(
+        [Place(residents[0], sc.residents[0].lat, sc.residents[0].lon)], [sq_place(sc, site)], territory=None
+    ).duration_s[0, 0]
+    assert sq.duration_s[sq.index(site), sq.index(site)] == 0
+
+
+def sq_place(sc, site_id: str) -> Place:
+    s = sc.site(site_id)
+    return Place(s.id, s.lat, s.lon)
+
+
+def test_progress_steps_are_reported_once_per_matrix(clunisois) -> None:
+    import contextlib
+
+    from itinerant.matrices import matrices_for_scenario
+
+    labels: list[str] = []
+
+    class Steps:
+        def step(self, label: str):
+            labels.append(label)
+            return contextlib.nullcontext()
+
+    m = matrices_for_scenario(clunisois, None, progress=Steps())
+    for get in (m.drive, m.drive, m.walk_to_stops, lambda: m.residents_to_sites("walk")):
+        get()
+    assert len(labels) == 3 and "voiture" in labels[0]
+
+
+def test_territory_box_covers_every_located_thing(clunisois) -> None:
+    from itinerant.roads.territory import bbox_around
+    from itinerant.scenario.places import extent_places
+
+    s, w, n, e = bbox_around(extent_places(clunisois), 0)
+    things = [*clunisois.communes, *clunisois.sites, *clunisois.visits, *clunisois.residents]
+    assert min(t.lat for t in things) == pytest.approx(s) and max(t.lat for t in things) == pytest.approx(n)
+    assert min(t.lon for t in things) == pytest.approx(w) and max(t.lon for t in things) == pytest.approx(e)

@@ -381,8 +381,8 @@ def test_replan_with_a_plan_of_another_week_is_refused() -> None:
 
 def test_clunisois_week_plans_with_every_visit_served_or_explained(shared) -> None:
     from itinerant.matrices import drive_matrix
-    from itinerant.pipeline import scenario_places
     from itinerant.scenario import load_scenario
+    from itinerant.scenario.places import scenario_places
 
     sc = load_scenario(REPO / "scenarios" / "clunisois")
     m = drive_matrix(scenario_places(sc), territory=None)

@@ -12,12 +12,15 @@ import contextlib
 import json
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from itinerant.core import atomic
 from itinerant.core.errors import Fault, InputError, ItinerantError
-from itinerant.core.places import Place, TravelMatrix
 from itinerant.scenario.model import Scenario
+from itinerant.scenario.places import scenario_places
+
+if TYPE_CHECKING:  # the matrices module loads scipy: imported when a command needs it
+    from itinerant.matrices import ScenarioMatrices
 
 REPO_SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 DEFAULT_SCENARIO = "clunisois"
@@ -122,18 +125,6 @@ def _fault(column: str, message: str, fix: str = "") -> Fault:
 # --------------------------------------------------------------------------- territory
 
 
-def scenario_places(scenario: Scenario) -> list[Place]:
-    """Every place a vehicle drives to: sites, then visits (keyed by visit id)."""
-    places = [Place(s.id, s.lat, s.lon) for s in scenario.sites]
-    places += [Place(v.id, v.lat, v.lon) for v in scenario.visits]
-    return places
-
-
-def resident_places(scenario: Scenario) -> list[Place]:
-    """Residents' points (private: never shown in public outputs)."""
-    return [Place(r.id, r.lat, r.lon) for r in scenario.residents]
-
-
 def territory_of(scenario: Scenario, *, progress: Progress = QUIET):
     """The road territory of a scenario, or None when it has no OSM file (estimated model)."""
     osm = scenario.settings.osm_file
@@ -153,9 +144,9 @@ def build_territory(
     territory = territory_of(scenario, progress=progress)
     places = scenario_places(scenario)
     with progress.step("Rattachement des lieux au réseau"):
-        from itinerant.matrices import drive_matrix
+        from itinerant.matrices import matrices_for_scenario
 
-        drive_matrix(places, territory=territory, max_snap_m=scenario.settings.max_snap_m)
+        matrices_for_scenario(scenario, territory).drive()
     from itinerant.roads.territory import default_cache_dir
 
     return (
@@ -167,89 +158,6 @@ def build_territory(
 
 
 # --------------------------------------------------------------------------- matrices
-
-
-class Matrices:
-    """The travel matrices a scenario needs, built once per run."""
-
-    def __init__(self, scenario: Scenario, territory: Any, progress: Progress = QUIET):
-        self.scenario = scenario
-        self.territory = territory
-        self.progress = progress
-        self._cache: dict[str, TravelMatrix] = {}
-
-    @property
-    def estimated(self) -> bool:
-        return self.territory is None
-
-    def drive(self) -> TravelMatrix:
-        """Square drive matrix over every site and visit."""
-        if "drive" not in self._cache:
-            from itinerant.matrices import drive_matrix
-
-            with self.progress.step("Matrice des trajets en voiture"):
-                self._cache["drive"] = drive_matrix(
-                    scenario_places(self.scenario),
-                    territory=self.territory,
-                    max_snap_m=self.scenario.settings.max_snap_m,
-                )
-        return self._cache["drive"]
-
-    def walk_to_stops(self) -> TravelMatrix:
-        """Walking metres from every resident to every bus stop (cut-off applied)."""
-        if "walk" not in self._cache:
-            from itinerant.matrices import walk_matrix
-
-            stops = [Place(s.id, s.lat, s.lon) for s in self.scenario.sites if s.kind == "bus_stop"]
-            with self.progress.step("Distances à pied vers les arrêts du bus"):
-                self._cache["walk"] = walk_matrix(
-                    resident_places(self.scenario),
-                    stops,
-                    territory=self.territory,
-                    cutoff_m=self.scenario.settings.walk_cutoff_m,
-                )
-        return self._cache["walk"]
-
-    def residents_to_sites(self, mode: str = "car") -> TravelMatrix:
-        """Residents (rows) to permanence sites (columns), by car or on foot."""
-        key = f"access-{mode}"
-        if key not in self._cache:
-            from itinerant.matrices import drive_matrix, walk_matrix
-
-            sites = [
-                Place(s.id, s.lat, s.lon)
-                for s in self.scenario.sites
-                if s.kind in ("office", "antenne", "partner", "candidate")
-            ]
-            with self.progress.step(f"Matrice d'accès aux antennes ({mode})"):
-                if mode == "walk":
-                    self._cache[key] = walk_matrix(
-                        resident_places(self.scenario),
-                        sites,
-                        territory=self.territory,
-                        cutoff_m=self.scenario.settings.walk_cutoff_m,
-                    )
-                else:
-                    self._cache[key] = drive_matrix(
-                        resident_places(self.scenario),
-                        sites,
-                        territory=self.territory,
-                        max_snap_m=self.scenario.settings.max_snap_m,
-                    )
-        return self._cache[key]
-
-    def geometry(self):
-        """Road geometry between two place ids for maps, or None (straight lines)."""
-        if self.territory is None:
-            return None
-        places = {p.id: p for p in scenario_places(self.scenario)}
-
-        def path(a_id: str, b_id: str) -> list[tuple[float, float]]:
-            from itinerant.matrices import path_coords
-
-            return path_coords(self.territory, places[a_id], places[b_id], max_snap_m=1000)
-
-        return path
 
 
 def points_matrix(
@@ -275,13 +183,15 @@ def points_matrix(
 # --------------------------------------------------------------------------- helpers
 
 
-def _load(folder: Path | None, osm_file: Path | None, progress: Progress) -> tuple[Scenario, Matrices]:
+def _load(folder: Path | None, osm_file: Path | None, progress: Progress) -> tuple[Scenario, ScenarioMatrices]:
     scenario = _with_osm(validate(resolve_scenario(folder), progress=progress), osm_file)
     territory = territory_of(scenario, progress=progress)
-    return scenario, Matrices(scenario, territory, progress)
+    from itinerant.matrices import matrices_for_scenario
+
+    return scenario, matrices_for_scenario(scenario, territory, progress=progress)
 
 
-def _estimated_note(matrices: Matrices) -> str:
+def _estimated_note(matrices: ScenarioMatrices) -> str:
     return " (temps de trajet ESTIMÉS, sans réseau routier)" if matrices.estimated else ""
 
 
@@ -295,7 +205,7 @@ def run_visits(
     time_limit: float = 15.0,
     osm_file: Path | None = None,
     progress: Progress = QUIET,
-    loaded: tuple[Scenario, Matrices] | None = None,
+    loaded: tuple[Scenario, ScenarioMatrices] | None = None,
 ) -> str:
     """``itinerant visits``: plan the week of home visits; write plan.json, routes.csv,
     unassigned.csv into ``out``. Returns a one-paragraph French summary."""
@@ -308,7 +218,9 @@ def run_visits(
     added = load_added_visits(scenario, add) if add is not None else ()
     if added:
         scenario = merge_visits(scenario, added)
-        matrices = Matrices(scenario, matrices.territory, progress)
+        from itinerant.matrices import matrices_for_scenario
+
+        matrices = matrices_for_scenario(scenario, matrices.territory, progress=progress)
     problem = problem_from_scenario(
         scenario, matrices.drive(), replan=previous, added_visits=added
     )
@@ -339,7 +251,7 @@ def run_bus(
     time_limit: float = 30.0,
     osm_file: Path | None = None,
     progress: Progress = QUIET,
-    loaded: tuple[Scenario, Matrices] | None = None,
+    loaded: tuple[Scenario, ScenarioMatrices] | None = None,
 ) -> str:
     """``itinerant bus``: the regular bus rota; write timetable.csv, days.csv, kpis.json."""
     from itinerant.bus import rota_from_scenario, write_outputs
@@ -403,7 +315,7 @@ def run_antennes(
     )
 
 
-def _compare(scenario: Scenario, matrices: Matrices, variants: list, out: Path,
+def _compare(scenario: Scenario, matrices: ScenarioMatrices, variants: list, out: Path,
              progress: Progress) -> Path:
     """Solve the variants on the access matrices of their modes; write comparison.json."""
     from itinerant.antennes.compare import compare
@@ -420,7 +332,7 @@ def run_compare(
     *,
     osm_file: Path | None = None,
     progress: Progress = QUIET,
-    loaded: tuple[Scenario, Matrices] | None = None,
+    loaded: tuple[Scenario, ScenarioMatrices] | None = None,
     render: bool = True,
 ) -> Path:
     """``itinerant antennes compare``: solve each variant, write comparison.json and
@@ -443,7 +355,7 @@ def run_compare(
     return _render_comparison(scenario, matrices, comparison, Path(out), progress)
 
 
-def _render_comparison(scenario: Scenario, matrices: Matrices, comparison: Path, out: Path,
+def _render_comparison(scenario: Scenario, matrices: ScenarioMatrices, comparison: Path, out: Path,
                        progress: Progress) -> Path:
     """The French HTML report (and Excel table) of a comparison.json; returns the HTML."""
     from itinerant.reports import render_antennes_report

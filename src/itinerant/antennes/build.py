@@ -23,7 +23,7 @@ English, French aliases in brackets; every key but ``title`` is optional)::
 
 The variant's id is its file name without extension.
 
-Demand. The matrix rows are residents (``Matrices.residents_to_sites``) or, when a
+Demand. The matrix rows are residents (``ScenarioMatrices.residents_to_sites``) or, when a
 scenario has no residents, communes (row id = commune code, weight = population).
 Residents with the same commune and the *same matrix row* are merged into one demand
 row (exact: they are indistinguishable to every model). Weights:
@@ -52,9 +52,9 @@ import numpy as np
 from itinerant.antennes.models import MODELS, PlacementResult, solve_model
 from itinerant.core.errors import Fault, InputError
 from itinerant.core.places import UNREACHABLE, TravelMatrix
-from itinerant.scenario.model import Scenario
+from itinerant.scenario.model import PERMANENCE_KINDS, Scenario
 
-PLACEABLE_KINDS = ("office", "antenne", "partner", "candidate")
+PLACEABLE_KINDS = PERMANENCE_KINDS
 """Site kinds that can hold a permanence (columns of the access matrix)."""
 
 _ALIASES = {
@@ -367,7 +367,7 @@ def solve_variant(scenario: Scenario, matrix: TravelMatrix, variant: Variant | P
     ----------
     matrix
         Residents (rows) to permanence sites (columns), ``duration_s`` in seconds, for
-        ``variant.mode`` (``Matrices.residents_to_sites(variant.mode)``).
+        ``variant.mode`` (``ScenarioMatrices.residents_to_sites(variant.mode)``).
 
     Returns
     -------

@@ -79,6 +79,7 @@ from itinerant.core.errors import TerritoryError
 from itinerant.core.places import Place
 from itinerant.core.units import EARTH_RADIUS_M, haversine_m
 from itinerant.roads.estimate import WALK_SPEED_KPH
+from itinerant.scenario.places import extent_places
 
 if TYPE_CHECKING:
     from itinerant.scenario.model import Scenario
@@ -813,23 +814,14 @@ def build_territory(
     return territory
 
 
-def scenario_places(scenario: Scenario) -> list[Place]:
-    """Every located thing of a scenario as places (communes' town halls, sites,
-    visits, residents), ids prefixed by kind to stay unique."""
-    places = [Place(f"commune:{c.code}", c.lat, c.lon) for c in scenario.communes]
-    places += [Place(f"site:{s.id}", s.lat, s.lon) for s in scenario.sites]
-    places += [Place(f"visit:{v.id}", v.lat, v.lon) for v in scenario.visits]
-    places += [Place(f"resident:{r.id}", r.lat, r.lon) for r in scenario.residents]
-    return places
-
-
 def territory_for_scenario(
     scenario: Scenario, *, cache_dir: Path | None = None, use_cache: bool = True
 ) -> Territory | None:
     """The scenario's territory, or None when it has no ``osm_file`` (estimated model).
 
     The OSM file (relative paths are read from the scenario folder) is clipped to the
-    bounding box of :func:`scenario_places` plus ``settings.bbox_buffer_m``.
+    bounding box of every located thing of the scenario
+    (:func:`itinerant.scenario.places.extent_places`) plus ``settings.bbox_buffer_m``.
     """
     osm = scenario.settings.osm_file
     if osm is None:
@@ -837,5 +829,5 @@ def territory_for_scenario(
     path = Path(osm)
     if not path.is_absolute():
         path = Path(scenario.folder) / path
-    bbox = bbox_around(scenario_places(scenario), scenario.settings.bbox_buffer_m)
+    bbox = bbox_around(extent_places(scenario), scenario.settings.bbox_buffer_m)
     return build_territory(path, bbox=bbox, cache_dir=cache_dir, use_cache=use_cache)

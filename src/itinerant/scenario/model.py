@@ -32,6 +32,10 @@ SiteKind = Literal["office", "antenne", "partner", "candidate", "bus_stop", "hom
 ``candidate``: a possible new antenne; ``bus_stop``: a parking spot for the bus;
 ``home``: an advisor's home, when a day starts or ends there."""
 
+PERMANENCE_KINDS: tuple[SiteKind, ...] = ("office", "antenne", "partner", "candidate")
+"""Site kinds that hold, or may hold, a permanence: the columns of the access matrices
+and the sites an antenne model may choose."""
+
 Window = tuple[int, int]
 """A time window ``(start_s, end_s)`` in seconds since midnight, start <= end."""
 
