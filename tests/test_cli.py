@@ -30,18 +30,28 @@ def test_validate_lists_every_fault_without_traceback() -> None:
 
 
 @pytest.mark.parametrize(
-    "folder",
+    ("folder", "fault"),
     [
-        "window_ends_before_start",  # a visit window 18:00-09:00
-        "unknown_commune_code",  # a commune code not in communes.csv
-        "wrong_separator",  # a table with an unexpected separator
+        # a visit window 18:00-09:00
+        ("window_ends_before_start",
+         "visits.csv, ligne 2, colonne 'fenetres' : '18:00-09:00' se termine avant de commencer "
+         "(écrire HH:MM-HH:MM)"),
+        # a commune code not in communes.csv
+        ("unknown_commune_code",
+         "residents.csv, ligne 4, colonne 'commune' : code commune '71999' inconnu (absent de communes.csv) "
+         "(utiliser un code INSEE de la table communes)"),
+        # a table with an unexpected separator
+        ("wrong_separator",
+         "communes.csv, ligne 1 : séparateur '|' non reconnu : l'en-tête se lit comme une seule colonne "
+         "(enregistrer en CSV séparé par ';' (Excel « CSV (séparateur : point-virgule) ») ou par ',')"),
     ],
 )
-def test_validate_bad_scenarios_exit_1(folder: str) -> None:
+def test_validate_bad_scenarios_exit_1(folder: str, fault: str) -> None:
     res = itinerant("validate", str(DATA / "bad" / folder))
     assert res.returncode == 1
     assert "Traceback" not in res.stderr
-    assert "erreur" in res.stderr
+    lines = [line.strip() for line in res.stderr.splitlines() if line.strip()]
+    assert lines == ["1 erreur dans les données :", f"- {fault}"]
 
 
 def test_validate_default_scenario() -> None:

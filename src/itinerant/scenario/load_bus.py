@@ -47,61 +47,72 @@ def _bus_from_yaml(d: Any, out: Collector) -> list[tuple[int | None, dict[str, s
     return rows
 
 
+def _yaml_bus_rows(yaml_bus: Any, out: Collector) -> Rows | None:
+    """The ``bus:`` section of scenario.yaml, read like a one-table file."""
+    items = _bus_from_yaml(yaml_bus, out)
+    if not items:
+        return None
+    header = tuple(dict.fromkeys(k for _, d in items for k in d))
+    table = Table("scenario.yaml", header, tuple((None, tuple(d.get(h, "") for h in header)) for _, d in items))  # type: ignore[arg-type]
+    sub = Collector()
+    rows = resolve_columns(table, "bus", sub)
+    for f in sub.faults:
+        out.add("scenario.yaml", None, f"bus.{f.column}", f.message.replace("colonne", "clé"), f.fix.replace("une colonne", "une clé").replace("la ligne d'en-tête", "la section bus"))
+    if rows is not None:
+        rows.prefix = "bus."
+    return rows
+
+
 def load_buses(t: Rows | None, yaml_bus: Any, out: Collector, check_site: SiteCheck) -> tuple[list[Bus], set[str]]:
-    tables: list[Rows] = []
-    if t is not None:
-        tables.append(t)
+    """Buses of the ``bus`` table and of the ``bus:`` section of scenario.yaml, and every declared bus id."""
+    tables: list[Rows] = [t] if t is not None else []
     if yaml_bus:
-        # The `bus:` section of scenario.yaml reads like a one-table file.
-        items = _bus_from_yaml(yaml_bus, out)
-        if items:
-            header = tuple(dict.fromkeys(k for _, d in items for k in d))
-            table = Table("scenario.yaml", header, tuple((None, tuple(d.get(h, "") for h in header)) for _, d in items))  # type: ignore[arg-type]
-            sub = Collector()
-            rows = resolve_columns(table, "bus", sub)
-            for f in sub.faults:
-                out.add("scenario.yaml", None, f"bus.{f.column}", f.message.replace("colonne", "clé"), f.fix.replace("une colonne", "une clé").replace("la ligne d'en-tête", "la section bus"))
-            if rows is not None:
-                rows.prefix = "bus."
-                tables.append(rows)
+        rows = _yaml_bus_rows(yaml_bus, out)
+        if rows is not None:
+            tables.append(rows)
     res: list[Bus] = []
     ids: list[tuple[int, str]] = []
     for tb in tables:
         for row, cells in tb.rows:
             r = Row(tb, row, cells, out)
             bid = r.get("id", required=True)
-            name = r.get("nom", default=bid or "")
-            depot = r.get("depot", required=True)
-            days = r.get("jours", parse_days, required=True)
-            start = r.get("debut", parse_time, required=True)
-            end = r.get("fin", parse_time, required=True)
-            stop = r.get("duree_arret", parse_duration, default=2 * 3600)
-            radius = r.get("rayon_marche_m", parse_int, default=800)
-            cycle = r.get("cycle_semaines", parse_int, default=4)
-            per_day = r.get("arrets_par_jour", parse_int, default=2)
             if bid is not None:
                 ids.append((row or 0, bid))
-            check_site(r, depot, "depot", "dépôt du bus")
-            if start is not None and end is not None and end <= start:
-                r.fault("fin", f"fin {hhmm(end)} avant le début {hhmm(start)}", "écrire une heure de fin après l'heure de début")
-            for canon, v in (("duree_arret", stop), ("rayon_marche_m", radius), ("cycle_semaines", cycle), ("arrets_par_jour", per_day)):
-                if v is not None and v <= 0:
-                    r.fault(canon, "doit être un nombre positif", "écrire un nombre supérieur à zéro")
-            if cycle is not None and cycle > 52:
-                r.fault("cycle_semaines", f"cycle de {cycle} semaines trop long", "écrire au plus 52")
-            if r.ok:
-                b = build_model(
-                    Bus,
-                    dict(id=bid, name=name, depot=depot, days=days, start_s=start, end_s=end, stop_duration_s=stop, walk_radius_m=radius, cycle_weeks=cycle, stops_per_day=per_day),
-                    r,
-                )
-                if b is not None:
-                    res.append(b)
+            b = _bus_row(r, bid, check_site)
+            if b is not None:
+                res.append(b)
     if t is not None:
         check_duplicates(t, ids, out)
     elif len({i for _, i in ids}) < len(ids):
         out.add("scenario.yaml", None, "bus.id", "identifiant de bus en double", "donner un id unique à chaque bus")
     return res, {i for _, i in ids}
+
+
+def _bus_row(r: Row, bid: str | None, check_site: SiteCheck) -> Bus | None:
+    name = r.get("nom", default=bid or "")
+    depot = r.get("depot", required=True)
+    days = r.get("jours", parse_days, required=True)
+    start = r.get("debut", parse_time, required=True)
+    end = r.get("fin", parse_time, required=True)
+    stop = r.get("duree_arret", parse_duration, default=2 * 3600)
+    radius = r.get("rayon_marche_m", parse_int, default=800)
+    cycle = r.get("cycle_semaines", parse_int, default=4)
+    per_day = r.get("arrets_par_jour", parse_int, default=2)
+    check_site(r, depot, "depot", "dépôt du bus")
+    if start is not None and end is not None and end <= start:
+        r.fault("fin", f"fin {hhmm(end)} avant le début {hhmm(start)}", "écrire une heure de fin après l'heure de début")
+    for canon, v in (("duree_arret", stop), ("rayon_marche_m", radius), ("cycle_semaines", cycle), ("arrets_par_jour", per_day)):
+        if v is not None and v <= 0:
+            r.fault(canon, "doit être un nombre positif", "écrire un nombre supérieur à zéro")
+    if cycle is not None and cycle > 52:
+        r.fault("cycle_semaines", f"cycle de {cycle} semaines trop long", "écrire au plus 52")
+    if not r.ok:
+        return None
+    return build_model(
+        Bus,
+        dict(id=bid, name=name, depot=depot, days=days, start_s=start, end_s=end, stop_duration_s=stop, walk_radius_m=radius, cycle_weeks=cycle, stops_per_day=per_day),
+        r,
+    )
 
 
 def load_commitments(t: Rows | None, out: Collector, buses: list[Bus], bus_ids: set[str], check_site: SiteCheck) -> list[FixedCommitment]:

@@ -71,15 +71,7 @@ def load_advisors(t: Rows | None, out: Collector, offices: list[str], check_site
             staff.setdefault(aid, (skills or (), days or ()))
         if skills is not None and not skills:
             r.fault("competences", "aucune compétence", "écrire par exemple numerique|sante")
-        if start is not None and end is not None and end <= start:
-            r.fault("fin", f"fin de journée {hhmm(end)} avant le début {hhmm(start)}", "écrire une heure de fin après l'heure de début")
-        elif start is not None and end is not None and None not in (l0, l1, ld):
-            if l1 <= l0:
-                r.fault("pause_fin", f"pause de midi {hhmm(l0)}-{hhmm(l1)} : la fin précède le début", "écrire par exemple pause_debut 12:00 et pause_fin 14:00")
-            elif ld > l1 - l0:
-                r.fault("pause_duree", f"pause de {ld // 60} min plus longue que sa plage {hhmm(l0)}-{hhmm(l1)}", "raccourcir la pause ou élargir la plage")
-            elif l0 < start or l1 > end:
-                r.fault("pause_debut" if l0 < start else "pause_fin", f"plage de pause {hhmm(l0)}-{hhmm(l1)} hors de la journée {hhmm(start)}-{hhmm(end)}", "mettre la pause à l'intérieur des horaires")
+        _check_day(r, start, end, l0, l1, ld)
         if maxw is None and start is not None and end is not None:
             maxw = max(0, end - start)
         if maxw is not None and maxw <= 0 and r.ok:
@@ -101,6 +93,24 @@ def load_advisors(t: Rows | None, out: Collector, offices: list[str], check_site
     check_duplicates(t, ids, out)
     return res, staff
 
+
+
+def _check_day(r: Row, start: int | None, end: int | None, l0: int | None, l1: int | None, ld: int | None) -> None:
+    """The working day ends after it starts; the lunch break fits its range inside the day."""
+    if ld is not None and ld < 0:
+        r.fault("pause_duree", f"durée de pause négative ({ld // 60} min)", "écrire une durée positive, par exemple 45, ou 0 pour aucune pause")
+        return
+    if start is None or end is None:
+        return
+    if end <= start:
+        r.fault("fin", f"fin de journée {hhmm(end)} avant le début {hhmm(start)}", "écrire une heure de fin après l'heure de début")
+    elif l0 is not None and l1 is not None and ld is not None:
+        if l1 <= l0:
+            r.fault("pause_fin", f"pause de midi {hhmm(l0)}-{hhmm(l1)} : la fin précède le début", "écrire par exemple pause_debut 12:00 et pause_fin 14:00")
+        elif ld > l1 - l0:
+            r.fault("pause_duree", f"pause de {ld // 60} min plus longue que sa plage {hhmm(l0)}-{hhmm(l1)}", "raccourcir la pause ou élargir la plage")
+        elif l0 < start or l1 > end:
+            r.fault("pause_debut" if l0 < start else "pause_fin", f"plage de pause {hhmm(l0)}-{hhmm(l1)} hors de la journée {hhmm(start)}-{hhmm(end)}", "mettre la pause à l'intérieur des horaires")
 
 
 @dataclass(frozen=True)
