@@ -12,15 +12,10 @@ import pytest
 
 from itinerant.core.errors import TerritoryError
 from itinerant.core.places import Place
+from itinerant.core.units import haversine_m
 from itinerant.roads import territory as territory_mod
-from itinerant.roads.estimate import haversine_m
-from itinerant.roads.territory import (
-    Territory,
-    bbox_around,
-    build_territory,
-    parse_maxspeed,
-    speed_for,
-)
+from itinerant.roads.speeds import parse_maxspeed, speed_for
+from itinerant.roads.territory import Territory, bbox_around, build_territory
 
 # Andorra la Vella - Escaldes-Engordany (south, west, north, east): a few seconds to build.
 BBOX = (42.495, 1.505, 42.530, 1.560)
@@ -84,7 +79,7 @@ def test_second_build_reads_the_cache_and_does_not_parse(
     def no_parse(*args: object, **kwargs: object) -> None:
         raise AssertionError("the OSM file was parsed again")
 
-    monkeypatch.setattr(territory_mod, "_read_osm", no_parse)
+    monkeypatch.setattr(territory_mod, "read_osm", no_parse)
     again = build_territory(andorra_osm, bbox=BBOX, cache_dir=territory_cache)
     assert again.key == andorra.key
     assert len(again.drive) == len(andorra.drive)
@@ -172,9 +167,7 @@ def test_town_halls_are_close_to_the_road(andorra: Territory) -> None:
 
 
 def test_path_coords_runs_from_a_to_b_along_the_road(andorra: Territory) -> None:
-    from itinerant.matrices import drive_matrix
-
-    from itinerant.matrices import path_coords
+    from itinerant.matrices import drive_matrix, path_coords
 
     coords = path_coords(andorra, COMU_ANDORRA, COMU_ESCALDES, max_snap_m=1000)
     assert coords[0] == (COMU_ANDORRA.lat, COMU_ANDORRA.lon)
@@ -246,22 +239,13 @@ def test_speed_for(highway: str, maxspeed: str | None, oneway: bool, urban: bool
     assert speed_for(highway, maxspeed, oneway=oneway, urban=urban) == kph
 
 
-def test_osmnx_filters_are_read_from_osmnx() -> None:
-    drive = territory_mod._osmnx_filter("drive")
-    assert ("highway", False, None) in drive
-    ok = {"highway": "residential"}
-    assert territory_mod._passes(ok, drive)
-    assert not territory_mod._passes({"highway": "footway"}, drive)  # not drivable
-    assert not territory_mod._passes({"highway": "residential", "access": "private"}, drive)  # private
-    assert not territory_mod._passes({"highway": "residential", "motor_vehicle": "no"}, drive)  # no cars
-    walk = territory_mod._osmnx_filter("walk")
-    assert territory_mod._passes({"highway": "footway"}, walk)
-    assert not territory_mod._passes({"highway": "motorway"}, walk)  # no walking on motorways
-    assert not territory_mod._passes({"highway": "residential", "foot": "no"}, walk)  # foot=no
-
-
 def test_fast_engine_agrees_with_osmnx_simplification(andorra_osm: Path, tiny: Territory) -> None:
+    import osmnx as ox
+
+    before = {k: v for k, v in vars(ox.settings).items() if not k.startswith("__")}
     ref = build_territory(andorra_osm, bbox=TINY_BBOX, use_cache=False, engine="osmnx")
+    after = {k: v for k, v in vars(ox.settings).items() if not k.startswith("__")}
+    assert after == before  # no osmnx setting changed behind the user's back
     fast, slow = tiny.drive, ref.drive
     # same roads: osmnx only removes the nodes where two ways meet end to end
     assert set(slow.nodes) <= set(fast.nodes)

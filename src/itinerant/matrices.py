@@ -49,7 +49,8 @@ from itinerant.scenario.places import (
 )
 
 if TYPE_CHECKING:
-    from itinerant.roads.territory import Anchor, Network, Territory
+    from itinerant.roads.network import Anchor, Network
+    from itinerant.roads.territory import Territory
 
 MATRIX_VERSION = "matrix-1"
 """Bump when the computation changes (invalidates cached matrices)."""

@@ -6,6 +6,7 @@ haversine in itinerant (numpy only, no other itinerant import).
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from typing import Any
@@ -111,3 +112,12 @@ def haversine_m(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> Any:
     a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
     d = 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
     return float(d) if np.ndim(d) == 0 else d
+
+
+def local_xy_m(lat: Any, lon: Any, lat0: float) -> np.ndarray:
+    """Equirectangular metres around latitude ``lat0`` (degrees), shape (n, 2): x east, y north.
+
+    Good for nearest-point searches over a few tens of km, not for distances.
+    """
+    k = math.pi / 180 * EARTH_RADIUS_M
+    return np.column_stack([np.asarray(lon) * k * math.cos(math.radians(lat0)), np.asarray(lat) * k])
