@@ -48,3 +48,21 @@ def test_values_out_of_range_are_faults(tmp_path: Path, name: str, old: str, new
     folder = _tiny(tmp_path)
     _edit(folder, name, old, new)
     assert _faults(folder) == [fault]
+
+
+def test_missing_week_is_one_fault_not_a_cascade_on_pinned_visits(tmp_path: Path) -> None:
+    folder = _tiny(tmp_path)
+    _edit(folder, "scenario.yaml", "  week_start: 2026-11-30\n", "")
+    _edit(folder, "visits.csv", "competence,priorite\n", "competence,priorite,date_imposee,conseiller_impose\n")
+    _edit(folder, "visits.csv", "numerique,must\n", "numerique,must,2026-12-01,a1\n")
+    assert _faults(folder) == [
+        "scenario.yaml, colonne 'calendar.week_start' : semaine à planifier absente "
+        "(écrire par exemple  calendar: {week_start: 2026-11-30}  (un lundi))"
+    ]
+
+
+def test_unreadable_scenario_yaml_is_one_fault(tmp_path: Path) -> None:
+    folder = _tiny(tmp_path)
+    (folder / "scenario.yaml").write_text("calendar: [2026-11-30\n", encoding="utf-8")
+    faults = _faults(folder)
+    assert len(faults) == 1 and faults[0].startswith("scenario.yaml, ligne 2 : YAML illisible")

@@ -52,6 +52,7 @@ import numpy as np
 from itinerant.antennes.models import MODELS, PlacementResult, solve_model
 from itinerant.core.errors import Fault, InputError
 from itinerant.core.places import UNREACHABLE, TravelMatrix
+from itinerant.core.safe import read_yaml_file
 from itinerant.scenario.model import PERMANENCE_KINDS, Scenario
 
 PLACEABLE_KINDS = PERMANENCE_KINDS
@@ -218,15 +219,10 @@ def variant_from_dict(data: dict[str, Any], *, variant_id: str, file: str = "") 
 
 def load_variant(path: Path | str) -> Variant:
     """Read a variant YAML file (see the module docstring)."""
-    import yaml
-
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError([Fault(path.name, None, "", "fichier introuvable", f"vérifiez le chemin {path}")]) from None
-    except yaml.YAMLError as e:
-        raise InputError([Fault(path.name, None, "", f"YAML illisible : {e}", "vérifiez l'indentation et les deux-points")]) from None
+    data = read_yaml_file(path)  # safe: alias budget, depth limit, cp1252 accepted
+    if data is not None and not isinstance(data, dict):
+        raise InputError([Fault(path.name, None, "", "le fichier doit contenir des clés (title:, model:, p: ...)", "voir docs/scenario-format.md")])
     return variant_from_dict(data or {}, variant_id=path.stem, file=path.name)
 
 

@@ -33,8 +33,9 @@ sites alone)::
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -50,6 +51,7 @@ from itinerant.antennes.models import PlacementResult
 from itinerant.core import atomic
 from itinerant.core.errors import Fault, InputError
 from itinerant.core.places import UNREACHABLE, TravelMatrix
+from itinerant.core.safe import xlsx_append
 from itinerant.scenario.model import Scenario
 
 THRESHOLDS_MIN = (10, 15, 20)
@@ -276,13 +278,13 @@ def write_excel(data: dict[str, Any], path: Path) -> Path:
     ws.title = "Comparaison"
     bold = Font(bold=True)
     head_fill = PatternFill("solid", fgColor="DDE6F0")
-    ws.append([f"Comparaison des scénarios d'antennes — {data.get('title') or data['scenario']}"])
+    xlsx_append(ws, [f"Comparaison des scénarios d'antennes — {data.get('title') or data['scenario']}"])
     ws["A1"].font = Font(bold=True, size=13)
     if data["estimated"]:
-        ws.append(["Temps de trajet ESTIMÉS (vol d'oiseau × détour), sans réseau routier."])
-    ws.append([f"Population : {data['population_total']} habitants, dont {data['low_mobility_total']} peu ou pas mobiles."])
-    ws.append([])
-    ws.append(["Indicateur", *[v["title"] for v in vs]])
+        xlsx_append(ws, ["Temps de trajet ESTIMÉS (vol d'oiseau × détour), sans réseau routier."])
+    xlsx_append(ws, [f"Population : {data['population_total']} habitants, dont {data['low_mobility_total']} peu ou pas mobiles."])
+    xlsx_append(ws, [])
+    xlsx_append(ws, ["Indicateur", *[v["title"] for v in vs]])
     hr = ws.max_row
     for c in ws[hr]:
         c.font = bold
@@ -316,7 +318,7 @@ def write_excel(data: dict[str, Any], path: Path) -> Path:
         ("Temps de calcul (s)", [v["solve_s"] for v in vs]),
     ]
     for label, vals in rows:
-        ws.append([label, *vals])
+        xlsx_append(ws, [label, *vals])
         ws.cell(ws.max_row, 1).font = bold
         for c in ws[ws.max_row]:
             c.alignment = Alignment(wrap_text=True, vertical="top")
@@ -325,20 +327,20 @@ def write_excel(data: dict[str, Any], path: Path) -> Path:
         ws.column_dimensions[get_column_letter(k + 2)].width = 38
 
     ws2 = wb.create_sheet("Lieux")
-    ws2.append(["Scénario", "Lieu", "Commune (code INSEE)", "Statut", "Horaires", "Heures par semaine", "Peu mobiles les plus proches", "Habitants les plus proches", "Peu mobiles par heure"])
+    xlsx_append(ws2, ["Scénario", "Lieu", "Commune (code INSEE)", "Statut", "Horaires", "Heures par semaine", "Peu mobiles les plus proches", "Habitants les plus proches", "Peu mobiles par heure"])
     for v in vs:
         for s in v["sites"]:
-            ws2.append([v["title"], s["name"], s["commune_code"], "nouveau" if s["new"] else ("existant" if s["existing"] else "imposé"), s["opening"], s["weekly_hours"], s["low_mobility_nearest"], s["population_nearest"], s["low_mobility_per_weekly_hour"]])
+            xlsx_append(ws2, [v["title"], s["name"], s["commune_code"], "nouveau" if s["new"] else ("existant" if s["existing"] else "imposé"), s["opening"], s["weekly_hours"], s["low_mobility_nearest"], s["population_nearest"], s["low_mobility_per_weekly_hour"]])
     ws3 = wb.create_sheet("Au-delà de 20 min")
-    ws3.append(["Scénario", "Commune", "Code INSEE", "Habitants", "Peu mobiles"])
+    xlsx_append(ws3, ["Scénario", "Commune", "Code INSEE", "Habitants", "Peu mobiles"])
     for v in vs:
         for c in v["beyond_20_by_commune"]:
-            ws3.append([v["title"], c["name"], c["commune_code"], c["population"], c["low_mobility"]])
+            xlsx_append(ws3, [v["title"], c["name"], c["commune_code"], c["population"], c["low_mobility"]])
     ws4 = wb.create_sheet("Courbe")
-    ws4.append(["Scénario", "Seuil (min)", "Nouvelles antennes", "Peu mobiles couverts", "Habitants couverts", "Lieux ajoutés"])
+    xlsx_append(ws4, ["Scénario", "Seuil (min)", "Nouvelles antennes", "Peu mobiles couverts", "Habitants couverts", "Lieux ajoutés"])
     for v in vs:
         for pt in v["curve"]:
-            ws4.append([v["title"], v["minutes"], pt["p"], pt["low_mobility_covered"], pt["population_covered"], ", ".join(pt["new_sites"])])
+            xlsx_append(ws4, [v["title"], v["minutes"], pt["p"], pt["low_mobility_covered"], pt["population_covered"], ", ".join(pt["new_sites"])])
     for sheet in (ws2, ws3, ws4):
         for c in sheet[1]:
             c.font = bold

@@ -49,6 +49,7 @@ from itinerant.bus.problem import (
 )
 from itinerant.core.errors import Fault, InputError
 from itinerant.core.places import UNREACHABLE, TravelMatrix
+from itinerant.core.safe import uncell_row
 from itinerant.core.units import WEEKDAYS_FR, haversine_m, parse_time
 from itinerant.scenario.model import Scenario
 
@@ -110,7 +111,7 @@ def read_timetable(path: Path | str, *, cycle_weeks: int = 4) -> list[dict]:
             raise InputError(
                 [Fault(name, None, c, "colonne absente", "écrire l'en-tête " + ",".join(TIMETABLE_COLUMNS)) for c in missing]
             )
-        for i, r in enumerate(reader, start=2):
+        for i, r in enumerate(map(uncell_row, reader), start=2):
             ok = True
             day_txt = (r["weekday"] or "").strip().lower()
             if day_txt not in WEEKDAYS_FR:

@@ -17,6 +17,7 @@ from itinerant.bus.build import TIMETABLE_COLUMNS, read_timetable
 from itinerant.bus.problem import BusProblem, weeks_label
 from itinerant.bus.rota import Rota
 from itinerant.core import atomic
+from itinerant.core.safe import csv_cell
 from itinerant.core.units import WEEKDAYS_FR, hhmm
 
 DAYS_COLUMNS = ("bus_id", "week", "weekday", "date", "stops", "km", "drive_min")
@@ -39,7 +40,7 @@ def _csv_text(columns: tuple[str, ...], rows: list[dict]) -> str:
     w = csv.DictWriter(buf, fieldnames=list(columns), lineterminator="\n")
     w.writeheader()
     for r in rows:
-        w.writerow(r)
+        w.writerow({k: csv_cell(v) for k, v in r.items()})
     return buf.getvalue()
 
 

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from itinerant.core.safe import uncell_row
 from itinerant.core.units import parse_weekday
 from itinerant.reports.fmt import parse_weeks, to_seconds
 
@@ -46,7 +47,7 @@ def plan_from_csv(routes_csv: PathLike, unassigned_csv: PathLike | None = None) 
     """A minimal plan dict from ``routes.csv`` (+ ``unassigned.csv``)."""
     routes: dict[tuple[str, str], dict[str, Any]] = {}
     with open(routes_csv, encoding="utf-8", newline="") as f:
-        for row in csv.DictReader(f):
+        for row in map(uncell_row, csv.DictReader(f)):
             key = (row["advisor_id"], row["day"])
             r = routes.setdefault(key, {
                 "advisor_id": row["advisor_id"], "day": row["day"], "start_site": None,
@@ -64,7 +65,7 @@ def plan_from_csv(routes_csv: PathLike, unassigned_csv: PathLike | None = None) 
     unassigned = []
     if unassigned_csv is not None and Path(unassigned_csv).is_file():
         with open(unassigned_csv, encoding="utf-8", newline="") as f:
-            unassigned = [{"visit_id": r["visit_id"], "reason": r["reason"]} for r in csv.DictReader(f)]
+            unassigned = [{"visit_id": r["visit_id"], "reason": r["reason"]} for r in map(uncell_row, csv.DictReader(f))]
     days = sorted(r["day"] for r in routes.values())
     return {
         "scenario": "", "week_start": days[0] if days else "", "estimated": True, "engine": "",
@@ -80,7 +81,7 @@ def load_timetable(source: PathLike | list[Mapping[str, Any]]) -> list[dict[str,
         rows = [dict(r) for r in source]
     else:
         with open(_resolve(source, "timetable.csv"), encoding="utf-8", newline="") as f:
-            rows = list(csv.DictReader(f))
+            rows = list(map(uncell_row, csv.DictReader(f)))
     out = []
     for r in rows:
         out.append({
@@ -100,7 +101,7 @@ def load_days(source: PathLike | list[Mapping[str, Any]]) -> list[dict[str, Any]
         rows = [dict(r) for r in source]
     else:
         with open(_resolve(source, "days.csv"), encoding="utf-8", newline="") as f:
-            rows = list(csv.DictReader(f))
+            rows = list(map(uncell_row, csv.DictReader(f)))
     out = []
     for r in rows:
         stops = r.get("stops") or []

@@ -14,6 +14,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from itinerant.core import atomic
+from itinerant.core.safe import xlsx_append
 from itinerant.reports import fmt
 from itinerant.reports._common import commune_name
 from itinerant.reports.outputs import load_json, load_plan
@@ -44,13 +45,13 @@ def _hm(value: str | None) -> dt.time | None:
 
 
 def _write_table(ws: Any, header: list[str], rows: list[list[Any]], formats: dict[int, str]) -> None:
-    ws.append(header)
+    xlsx_append(ws, header)
     for c in ws[1]:
         c.font = Font(bold=True)
         c.fill = _HEAD_FILL
         c.alignment = Alignment(vertical="top", wrap_text=True)
     for r in rows:
-        ws.append(r)
+        xlsx_append(ws, r)
     for col, f in formats.items():
         for row in ws.iter_rows(min_row=2, min_col=col, max_col=col):
             for c in row:

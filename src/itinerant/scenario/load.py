@@ -133,7 +133,8 @@ def load_scenario(folder: Path | str) -> Scenario:
     if not folder.is_dir():
         raise InputError([Fault(str(folder), None, "", "dossier de scénario introuvable", "indiquer le dossier qui contient scenario.yaml")])
 
-    meta = read_yaml(folder, out)
+    doc = read_yaml(folder, out)
+    meta = doc or {}
     found = find_tables(folder, out)
     tables = {name: read_rows(found, name, out) for name in TABLES}
 
@@ -158,9 +159,9 @@ def load_scenario(folder: Path | str) -> Scenario:
     advisors, staff = load_advisors(tables["advisors"], out, offices, check_site)
     buses, bus_ids = load_buses(tables["bus"], meta.get("bus"), out, check_site)
     cycle_weeks = max([b.cycle_weeks for b in buses], default=1)
-    calendar = load_calendar(meta.get("calendar"), out, cycle_weeks)
+    calendar, week_known = load_calendar(meta.get("calendar"), out, cycle_weeks, yaml_read=doc is not None)
     residents, resident_ids = load_residents(tables["residents"], out, check_point, check_commune)
-    visit_ctx = VisitContext.of(communes, residents, resident_ids, staff, calendar, check_point, check_commune)
+    visit_ctx = VisitContext.of(communes, residents, resident_ids, staff, calendar, check_point, check_commune, week_known=week_known)
     visits = load_visits(tables["visits"], out, visit_ctx)
     commitments = load_commitments(tables["commitments"], out, buses, bus_ids, check_site)
     settings = load_settings(meta.get("settings"), folder, out)

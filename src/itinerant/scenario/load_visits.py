@@ -129,6 +129,7 @@ class VisitContext:
     calendar: Calendar
     check_point: PointCheck
     check_commune: CommuneCheck
+    week_known: bool = True
 
     @classmethod
     def of(
@@ -140,10 +141,12 @@ class VisitContext:
         calendar: Calendar,
         check_point: PointCheck,
         check_commune: CommuneCheck,
+        *,
+        week_known: bool = True,
     ) -> VisitContext:
         return cls(
             {c.code: c for c in communes}, tuple(communes), {x.id: x for x in residents}, frozenset(resident_ids),
-            staff, calendar, check_point, check_commune,
+            staff, calendar, check_point, check_commune, week_known,
         )
 
     @property
@@ -294,7 +297,7 @@ def _check_pinned(
 ) -> None:
     """A pinned date lies in the planned week, on an allowed working day; a pinned time
     has a date and fits a window."""
-    if pdate is not None:
+    if pdate is not None and ctx.week_known:  # else the week itself is at fault, in scenario.yaml
         week = ctx.week
         holidays = dict(ctx.calendar.holidays)
         if pdate not in week:
@@ -303,8 +306,8 @@ def _check_pinned(
             r.fault("date_imposee", f"{pdate.isoformat()} est un {DAY_NAMES_FR[pdate.weekday()]}, jour non autorisé pour cette visite", "ajouter ce jour dans 'jours' ou changer la date")
         elif pdate in holidays:
             r.fault("date_imposee", f"{pdate.isoformat()} est férié ({holidays[pdate]})", "choisir un autre jour")
-        if pinned is None and same is None:
-            r.fault("date_imposee", "date imposée sans conseiller imposé", "remplir aussi 'conseiller_impose'")
+    if pdate is not None and pinned is None and same is None:
+        r.fault("date_imposee", "date imposée sans conseiller imposé", "remplir aussi 'conseiller_impose'")
     if pstart is not None:
         if pdate is None:
             r.fault("heure_imposee", "heure imposée sans date imposée", "remplir aussi 'date_imposee'")

@@ -7,8 +7,8 @@ import difflib
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from itinerant.core.errors import InputError
+from itinerant.core.safe import read_yaml_file
 from itinerant.core.units import (
     BadValue,
 )
@@ -44,7 +44,8 @@ def _keys(d: dict, allowed: tuple[str, ...], aliases: dict[str, str], where: str
     return res
 
 
-def read_yaml(folder: Path, out: Collector) -> dict:
+def read_yaml(folder: Path, out: Collector) -> dict | None:
+    """The keys of ``scenario.yaml``; None when it is absent or unreadable (faults in ``out``)."""
     path = folder / "scenario.yaml"
     if not path.is_file():
         alt = folder / "scenario.yml"
@@ -52,18 +53,17 @@ def read_yaml(folder: Path, out: Collector) -> dict:
             path = alt
         else:
             out.add("scenario.yaml", None, "", "fichier absent", "créer scenario.yaml (voir docs/scenario-format.md)")
-            return {}
+            return None
     try:
-        data = yaml.safe_load(path.read_bytes().decode("utf-8-sig", errors="replace"))
-    except yaml.YAMLError as exc:
-        line = getattr(getattr(exc, "problem_mark", None), "line", None)
-        out.add(path.name, None if line is None else line + 1, "", "YAML illisible", "vérifier l'indentation et les ':' (voir docs/scenario-format.md)")
-        return {}
+        data = read_yaml_file(path)
+    except InputError as exc:
+        out.faults.extend(exc.faults)
+        return None
     if data is None:
         return {}
     if not isinstance(data, dict):
         out.add(path.name, None, "", "le fichier doit contenir des clés (name:, settings:, calendar: ...)", "voir docs/scenario-format.md")
-        return {}
+        return None
     data = _keys(data, _YAML_KEYS, _YAML_ALIASES, "", out)
     for sub in ("settings", "calendar"):
         if sub in data and data[sub] is not None and not isinstance(data[sub], dict):
@@ -103,11 +103,18 @@ def load_settings(d: dict | None, folder: Path, out: Collector) -> Settings:
     return Settings(**kw)
 
 
-def load_calendar(d: dict | None, out: Collector, cycle_weeks: int) -> Calendar:
+def load_calendar(d: dict | None, out: Collector, cycle_weeks: int, *, yaml_read: bool = True) -> tuple[Calendar, bool]:
+    """The planned week and its holidays, and whether the week is known (read without fault).
+
+    ``yaml_read`` False (scenario.yaml absent or unreadable): a missing week is that
+    file's fault, already reported, not another one.
+    """
     d = _keys(d or {}, _CALENDAR_KEYS, _CALENDAR_ALIASES, "calendar.", out)
     ws = d.get("week_start")
     week_start: dt.date | None = None
-    if ws is None or ws == "":
+    if (ws is None or ws == "") and not yaml_read:
+        pass
+    elif ws is None or ws == "":
         out.add("scenario.yaml", None, "calendar.week_start", "semaine à planifier absente", "écrire par exemple  calendar: {week_start: 2026-11-30}  (un lundi)")
     elif isinstance(ws, dt.datetime):
         week_start = ws.date()
@@ -131,9 +138,10 @@ def load_calendar(d: dict | None, out: Collector, cycle_weeks: int) -> Calendar:
             f"écrire le lundi de cette semaine : {monday.isoformat()}",
         )
         week_start = monday
+    known = week_start is not None
     if week_start is None:
         week_start = dt.date(2000, 1, 3)
-    return Calendar(week_start=week_start, holidays=french_holidays(week_start, max(1, cycle_weeks)))
+    return Calendar(week_start=week_start, holidays=french_holidays(week_start, max(1, cycle_weeks))), known
 
 
 def french_holidays(week_start: dt.date, weeks: int = 1) -> tuple[tuple[dt.date, str], ...]:

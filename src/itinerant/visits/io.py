@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from itinerant.core import atomic
+from itinerant.core.safe import csv_row
 from itinerant.core.units import hhmm
 from itinerant.visits.problem import Plan, VisitProblem
 
@@ -126,8 +127,8 @@ def routes_csv_text(doc: dict[str, Any]) -> str:
     w.writerow(ROUTES_COLUMNS)
     for r in doc["routes"]:
         for s in r["stops"]:
-            w.writerow([r["advisor_id"], r["day"], s["seq"], s["visit_id"], s["arrival"], s["start"],
-                        s["end"], s["travel_s"], s["travel_m"]])
+            w.writerow(csv_row([r["advisor_id"], r["day"], s["seq"], s["visit_id"], s["arrival"], s["start"],
+                                s["end"], s["travel_s"], s["travel_m"]]))
     return buf.getvalue()
 
 
@@ -137,7 +138,7 @@ def unassigned_csv_text(doc: dict[str, Any]) -> str:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(UNASSIGNED_COLUMNS)
     for u in doc["unassigned"]:
-        w.writerow([u["visit_id"], u["reason"]])
+        w.writerow(csv_row([u["visit_id"], u["reason"]]))
     return buf.getvalue()
 
 
