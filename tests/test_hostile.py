@@ -66,3 +66,135 @@ def test_unreadable_scenario_yaml_is_one_fault(tmp_path: Path) -> None:
     (folder / "scenario.yaml").write_text("calendar: [2026-11-30\n", encoding="utf-8")
     faults = _faults(folder)
     assert len(faults) == 1 and faults[0].startswith("scenario.yaml, ligne 2 : YAML illisible")
+
+
+# -- whole files: encodings, quotes, separators, unknown files, Excel oddities, size ----------
+
+
+def _write(folder: Path, name: str, text: str, encoding: str = "utf-8") -> None:
+    (folder / name).write_bytes(text.encode(encoding))
+
+
+def test_unbalanced_quote_is_named_instead_of_swallowing_rows(tmp_path: Path) -> None:
+    folder = _tiny(tmp_path)
+    _edit(folder, "visits.csv", "v2,r2,,,,60,", 'v2,r2,,,,"60,')
+    assert _faults(folder) == [
+        "visits.csv, ligne 3 : guillemet (\") ouvert et jamais fermé : les lignes 3 à 4 se lisent comme une seule cellule "
+        "(supprimer ce guillemet ou le doubler (\"\"), ou fermer la cellule par un guillemet)"
+    ]
+
+
+def test_a_multiline_note_in_quotes_is_still_fine(tmp_path: Path) -> None:
+    folder = _tiny(tmp_path)
+    _edit(folder, "commitments.csv", "engagement de test", '"engagement\nde test"')
+    sc = load_scenario(folder)
+    assert sc.commitments[0].note == "engagement\nde test"
+
+
+def test_one_cp1252_row_in_a_utf8_file_is_named(tmp_path: Path) -> None:
+    folder = _tiny(tmp_path)
+    raw = (folder / "sites.csv").read_bytes().replace(b"France services Cluny", "Mairie déléguée".encode())
+    raw += "arret-cluny,Arrêt église,bus_stop,71137,,,,\n".encode("cp1252")
+    (folder / "sites.csv").write_bytes(raw)
+    assert _faults(folder) == [
+        "sites.csv, ligne 5 : encodage différent du reste du fichier (Windows-1252 au milieu d'UTF-8) : les accents "
+        "seraient illisibles (réenregistrer tout le fichier en UTF-8 (Excel : « CSV UTF-8 »), ou retaper cette ligne)"
+    ]
+
+
+def test_a_whole_cp1252_file_still_loads(tmp_path: Path) -> None:
+    folder = _tiny(tmp_path)
+    text = (folder / "sites.csv").read_text(encoding="utf-8").replace("Place de la mairie", "Arrêt de l'église")
+    _write(folder, "sites.csv", text, "cp1252")
+    assert {s.name for s in load_scenario(folder).sites} >= {"Arrêt de l'église de Lournand"}
+
+
+def test_one_comma_row_in_a_semicolon_file_is_one_fault_without_cascade(tmp_path: Path) -> None:
+    folder = _tiny(tmp_path)
+    text = (folder / "communes.csv").read_text(encoding="utf-8").replace(",", ";")
+    text = text.replace("71240;Jalogny;398;46.419;4.633;6", "71240,Jalogny,398,46.419,4.633,6")
+    _write(folder, "communes.csv", text)
+    # residents, visits and sites of Jalogny (71240) are not faults of their own
+    assert _faults(folder) == [
+        "communes.csv, ligne 4 : ligne séparée par ',' alors que le fichier utilise ';' "
+        "(remplacer les ',' de cette ligne par des ';')"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "fault"),
+    [
+        # a visits table saved as text: it would be ignored
+        ("visits.txt", "visits.txt : format .txt non lu pour la table 'visits' (enregistrer au format .csv ou .xlsx (visits.csv))"),
+        # a tab-separated export under the French name
+        ("visites.tsv", "visites.tsv : format .tsv non lu pour la table 'visits' (enregistrer au format .csv ou .xlsx (visits.csv))"),
+        # an extra table nobody reads
+        ("visites_urgentes.csv", "visites_urgentes.csv : table inconnue : ce fichier ne serait pas lu (vouliez-vous dire 'visits.csv' ?)"),
+    ],
+)
+def test_table_files_that_would_be_ignored_are_faults(tmp_path: Path, name: str, fault: str) -> None:
+    folder = _tiny(tmp_path)
+    text = (folder / "visits.csv").read_text(encoding="utf-8")
+    if name.startswith("visits"):
+        (folder / "visits.csv").unlink()
+    _write(folder, name, text)
+    assert _faults(folder) == [fault]
+
+
+def test_notes_and_scripts_in_the_folder_are_not_tables(tmp_path: Path) -> None:
+    folder = _tiny(tmp_path)
+    _write(folder, "notes.txt", "à relire")
+    _write(folder, "SOURCES.md", "# sources")
+    load_scenario(folder)
+
+
+def _xlsx(path: Path, rows: list[list], merge: str | None = None) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    for r in rows:
+        ws.append(r)
+    if merge:
+        ws.merge_cells(merge)
+    wb.save(path)
+
+
+def _csv_rows(path: Path) -> list[list[str]]:
+    return [line.split(",") for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_merged_cells_in_xlsx_are_a_fault(tmp_path: Path) -> None:
+    folder = _tiny(tmp_path)
+    rows = _csv_rows(folder / "visits.csv")
+    (folder / "visits.csv").unlink()
+    rows[2][6] = ""  # v2 'jours' left to the merge with v1's cell above
+    _xlsx(folder / "visits.xlsx", rows, merge="G2:G3")
+    assert _faults(folder) == [
+        "visits.xlsx, ligne 2 : cellules fusionnées G2:G3 : seule G2 a une valeur, les autres se liraient vides "
+        "(défusionner ces cellules et recopier la valeur dans chacune)"
+    ]
+
+
+def test_formula_without_cached_value_in_xlsx_is_a_fault(tmp_path: Path) -> None:
+    folder = _tiny(tmp_path)
+    rows = _csv_rows(folder / "visits.csv")
+    (folder / "visits.csv").unlink()
+    rows[3][5] = "=F2*2"  # openpyxl saves formulas without a computed value
+    _xlsx(folder / "visits.xlsx", rows)
+    assert _faults(folder) == [
+        "visits.xlsx, ligne 4, colonne 'duree' : formule =F2*2 sans valeur calculée "
+        "(ouvrir et enregistrer le fichier dans Excel ou LibreOffice, ou remplacer la formule par sa valeur)"
+    ]
+
+
+def test_a_million_rows_are_refused_before_parsing(tmp_path: Path) -> None:
+    folder = _tiny(tmp_path)
+    row = "r{},71137,46.4372,4.6601,car,oui\n"
+    with open(folder / "residents.csv", "w", encoding="utf-8") as f:
+        f.write("id,commune,lat,lon,mobilite,synthetique\n")
+        f.writelines(row.format(i) for i in range(1_000_000))
+    assert _faults(folder) == [
+        "residents.csv : fichier trop grand : 1\u202f000\u202f001 lignes (un tableau de scénario compte au plus "
+        "200\u202f000 lignes ; découper le territoire ou vérifier l'export)"
+    ]

@@ -97,7 +97,7 @@ def point_checks(
             return code is not None
         if code not in declared_codes:
             near = suggest(code, declared_codes)
-            r.fault(canon, f"code commune '{code}' inconnu (absent de {communes_file})", near or "utiliser un code INSEE de la table communes")
+            r.unknown("communes", canon, f"code commune '{code}' inconnu (absent de {communes_file})", near or "utiliser un code INSEE de la table communes")
             return False
         return True
 

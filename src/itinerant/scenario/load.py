@@ -46,31 +46,33 @@ from itinerant.scenario.tables import TABLE_SUFFIXES, normalize_name, read_table
 __all__ = ["COLUMNS", "DAY_NAMES_FR", "TABLES", "TERRITORY_BUFFER_M", "french_holidays", "load_scenario", "read_visits", "validate_scenario"]
 
 
+_TABLE_LIKE = (".txt", ".tsv", ".tab", ".xls", ".xlsm", ".ods", ".odt", ".json", ".dbf", ".numbers")
+"""Extensions of files a coordinator may mean as a table but that are not read."""
+
+
 def find_tables(folder: Path, out: Collector) -> dict[str, Path]:
+    """Table name -> file, for every table file of ``folder``.
+
+    Nothing is ignored silently: a table file in another format (``visits.txt``,
+    ``visites.tsv``, ``.xls``, ``.ods``), a ``.csv``/``.xlsx`` file that is no known table
+    (``visites_urgentes.csv``) and two files for one table are faults.
+    """
     found: dict[str, Path] = {}
     stems = {normalize_name(stem): name for name, stems_ in TABLES.items() for stem in stems_}
     for path in sorted(folder.iterdir()):
-        if not path.is_file():
+        if not path.is_file() or path.name.startswith((".", "~$")):
             continue
         suffix = path.suffix.lower()
-        if suffix == ".xls" or suffix == ".ods":
-            name = stems.get(normalize_name(path.stem))
-            if name:
-                out.add(path.name, None, "", f"format {suffix} non pris en charge", "enregistrer au format .xlsx ou .csv")
-            continue
-        if suffix not in TABLE_SUFFIXES or path.name.startswith((".", "~$")):
-            continue
         name = stems.get(normalize_name(path.stem))
+        if suffix not in TABLE_SUFFIXES:
+            if name and suffix in _TABLE_LIKE:
+                out.add(path.name, None, "", f"format {suffix} non lu pour la table '{name}'", f"enregistrer au format .csv ou .xlsx ({TABLES[name][0]}.csv)")
+            continue
         if name is None:
-            near = difflib.get_close_matches(normalize_name(path.stem), list(stems), n=1, cutoff=0.75)
-            if near:
-                out.add(
-                    path.name,
-                    None,
-                    "",
-                    "table inconnue",
-                    f"vouliez-vous dire '{TABLES[stems[near[0]]][0]}{suffix}' ?",
-                )
+            near = difflib.get_close_matches(normalize_name(path.stem), list(stems), n=1, cutoff=0.6)
+            fix = f"vouliez-vous dire '{TABLES[stems[near[0]]][0]}{suffix}' ?" if near else ""
+            known = ", ".join(stems_[0] for stems_ in TABLES.values())
+            out.add(path.name, None, "", "table inconnue : ce fichier ne serait pas lu", fix or f"tables possibles : {known} ; sinon déplacer le fichier hors du dossier du scénario")
             continue
         if name in found:
             out.add(path.name, None, "", f"deux fichiers pour la table '{name}' ({found[name].name} et {path.name})", "n'en garder qu'un")
@@ -90,6 +92,8 @@ def read_rows(found: dict[str, Path], name: str, out: Collector) -> Rows | None:
     out.faults.extend(faults)
     if table is None:
         return None
+    if table.dropped:
+        out.damaged.add(name)
     return resolve_columns(table, name, out)
 
 
@@ -152,7 +156,7 @@ def load_scenario(folder: Path | str) -> Scenario:
         if sid is None or not site_ids:
             return sid is not None
         if sid not in site_ids:
-            r.fault(canon, f"site '{sid}' inconnu ({what})", suggest(sid, site_ids) or "utiliser un id de la table sites")
+            r.unknown("sites", canon, f"site '{sid}' inconnu ({what})", suggest(sid, site_ids) or "utiliser un id de la table sites")
             return False
         return True
 

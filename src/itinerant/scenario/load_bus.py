@@ -138,7 +138,7 @@ def load_commitments(t: Rows | None, out: Collector, buses: list[Bus], bus_ids: 
         if bus is None:
             r.fault("bus", "bus non indiqué", "écrire l'id du bus")
         elif bus not in bus_ids:
-            r.fault("bus", f"bus '{bus}' inconnu", suggest(bus, bus_ids) or "utiliser l'id d'un bus")
+            r.unknown("bus", "bus", f"bus '{bus}' inconnu", suggest(bus, bus_ids) or "utiliser l'id d'un bus")
         elif bus in by_bus:
             b = by_bus[bus]
             if day is not None and len(day) == 1 and day[0] not in b.days:

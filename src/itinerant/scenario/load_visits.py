@@ -249,7 +249,7 @@ def _visit_location(
     if (lat is None) != (lon is None):
         r.fault("lat" if lat is None else "lon", "coordonnée incomplète", "remplir lat et lon, ou les laisser vides")
     if rid and ctx.resident_ids and rid not in ctx.resident_ids:
-        r.fault("habitant", f"habitant '{rid}' inconnu (absent de residents)", "utiliser un id de la table residents ou laisser vide")
+        r.unknown("residents", "habitant", f"habitant '{rid}' inconnu (absent de residents)", "utiliser un id de la table residents ou laisser vide")
     if code is not None:
         ctx.check_commune(r, code)
     if lat is None and lon is None and r.ok:
@@ -277,7 +277,7 @@ def _check_advisors(r: Row, same: str | None, pinned: str | None, skill: str | N
         if aid is None or not staff:
             continue
         if aid not in staff:
-            r.fault(canon, f"conseiller '{aid}' inconnu", suggest(aid, staff) or "utiliser un id de la table advisors")
+            r.unknown("advisors", canon, f"conseiller '{aid}' inconnu", suggest(aid, staff) or "utiliser un id de la table advisors")
         elif isinstance(skill, str) and staff[aid][0] and skill not in staff[aid][0]:
             r.fault(canon, f"le conseiller '{aid}' n'a pas la compétence '{skill}'", "choisir un conseiller qui l'a, ou changer la compétence")
     if same and pinned and same != pinned:

@@ -26,8 +26,12 @@ from itinerant.scenario.tables import Table, normalize_name
 
 
 class Collector:
+    """Every fault found, and the tables that lost rows (``damaged``): an id that cannot
+    be found is not a fault of its own when the table that should hold it lost rows."""
+
     def __init__(self) -> None:
         self.faults: list[Fault] = []
+        self.damaged: set[str] = set()
 
     def add(self, file: str, row: int | None, column: str, message: str, fix: str = "") -> None:
         self.faults.append(Fault(file, row, column, message, fix))
@@ -65,6 +69,14 @@ class Row:
     def fault(self, canon: str, message: str, fix: str = "") -> None:
         self.ok = False
         self.out.add(self.t.file, self.row, self.t.col(canon) if canon else "", message, fix)
+
+    def unknown(self, table: str, canon: str, message: str, fix: str = "") -> None:
+        """A reference to an id absent from ``table``: a fault, unless ``table`` lost rows
+        (then its own fault says why, and this row is only left out)."""
+        if table in self.out.damaged:
+            self.ok = False
+        else:
+            self.fault(canon, message, fix)
 
     def get(self, canon: str, parse: Callable[[str], Any] | None = None, *, required: bool = False, default: Any = None) -> Any:
         text = self.raw(canon)

@@ -15,7 +15,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import unicodedata
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +27,16 @@ __all__ = ["TABLE_SUFFIXES", "Table", "normalize_name", "read_table"]
 
 TABLE_SUFFIXES = (".csv", ".xlsx")
 """File extensions read as tables (either is accepted for every table)."""
+
+MAX_TABLE_ROWS = 200_000
+"""Most rows read from one table (a territory's residents table holds some tens of
+thousands); beyond, the file is refused before it is parsed."""
+
+MAX_TABLE_BYTES = 64 * 1024 * 1024
+"""Largest table file read, bytes (64 MiB)."""
+
+MAX_FAULTS_PER_TABLE = 50
+"""Row faults listed for one file's layout (the rest are counted)."""
 
 _SEPARATORS = (";", ",", "\t")
 _FOREIGN_SEPARATORS = ("|", ":", "/")
@@ -45,11 +57,15 @@ class Table:
         ``(row, cells)`` pairs: ``row`` is the 1-based spreadsheet row (header = 1),
         ``cells`` are stripped strings, one per column (padded with ``""``).
         Entirely empty rows are left out.
+    dropped
+        Rows left out because they cannot be split into cells (each has a fault): the
+        ids they hold are unknown, so references to them are not faults of their own.
     """
 
     file: str
     columns: tuple[str, ...]
     rows: tuple[tuple[int, tuple[str, ...]], ...]
+    dropped: tuple[int, ...] = ()
 
 
 def normalize_name(text: str) -> str:
@@ -83,9 +99,12 @@ def read_table(path: Path) -> tuple[Table | None, list[Fault]]:
     name = path.name
     suffix = path.suffix.lower()
     try:
+        size = path.stat().st_size
+        if size > MAX_TABLE_BYTES:
+            return None, [_too_big(name, f"{size / 1024 / 1024:.0f} Mo (au plus {MAX_TABLE_BYTES // 1024 // 1024} Mo)")]
         raw = path.read_bytes()
     except OSError as exc:
-        return None, [Fault(name, None, "", f"fichier illisible ({exc.strerror or exc})")]
+        return None, [Fault(name, None, "", f"fichier illisible ({exc.strerror or exc})", "vérifier le fichier et ses droits")]
     if not raw.strip(b" \t\r\n\x00\xef\xbb\xbf"):
         return None, [
             Fault(name, None, "", "fichier vide", "écrire au moins la ligne d'en-tête, ou supprimer le fichier")
@@ -98,19 +117,54 @@ def read_table(path: Path) -> tuple[Table | None, list[Fault]]:
 # -- CSV ---------------------------------------------------------------------------
 
 
-def _decode(raw: bytes) -> str:
+def _decode(name: str, raw: bytes) -> tuple[str, list[Fault]]:
+    """Text of a CSV file, and a fault per line (capped) when encodings are mixed.
+
+    UTF-8 (with or without BOM) and UTF-16 with BOM are read as such; a file that is
+    not UTF-8 is read as cp1252 (French Windows). A file mostly in UTF-8 with some
+    lines in cp1252 (rows pasted from another export) is a fault naming those lines:
+    read as a whole either way, one part would turn into mojibake.
+    """
     if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8", errors="replace")
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16", errors="replace")
+        raw = raw[3:]
+    elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16", errors="replace"), []
     try:
-        return raw.decode("utf-8")
+        return raw.decode("utf-8"), []
     except UnicodeDecodeError:
         pass
+    lines = raw.split(b"\n")
+    bad: list[int] = []
+    utf8_accents = False
+    for i, line in enumerate(lines):
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError:
+            bad.append(i + 1)
+            continue
+        utf8_accents = utf8_accents or not text.isascii()
+    if not utf8_accents:
+        return raw.decode("cp1252", errors="replace"), []
+    faults = [
+        Fault(name, row, "", "encodage différent du reste du fichier (Windows-1252 au milieu d'UTF-8) : les accents seraient illisibles",
+              "réenregistrer tout le fichier en UTF-8 (Excel : « CSV UTF-8 »), ou retaper cette ligne")
+        for row in bad[:MAX_FAULTS_PER_TABLE]
+    ]
+    if len(bad) > MAX_FAULTS_PER_TABLE:
+        faults.append(Fault(name, None, "", f"… et {len(bad) - MAX_FAULTS_PER_TABLE} autres lignes dans un autre encodage", "réenregistrer tout le fichier en UTF-8"))
+    return "\n".join(_decode_line(line) for line in lines), faults
+
+
+def _decode_line(line: bytes) -> str:
     try:
-        return raw.decode("cp1252")
+        return line.decode("utf-8")
     except UnicodeDecodeError:
-        return raw.decode("latin-1")
+        return line.decode("cp1252", errors="replace")
+
+
+def _too_big(name: str, what: str) -> Fault:
+    return Fault(name, None, "", f"fichier trop grand : {what}",
+                 f"un tableau de scénario compte au plus {MAX_TABLE_ROWS:,} lignes ; découper le territoire ou vérifier l'export".replace(",", "\u202f"))
 
 
 def _count_outside_quotes(line: str, char: str) -> int:
@@ -124,7 +178,11 @@ def _count_outside_quotes(line: str, char: str) -> int:
 
 
 def _read_csv(name: str, raw: bytes) -> tuple[Table | None, list[Fault]]:
-    text = _decode(raw).replace("\x00", "")
+    lines_n = raw.count(b"\n")
+    if lines_n > MAX_TABLE_ROWS + 1:
+        return None, [_too_big(name, f"{lines_n:,} lignes".replace(",", "\u202f"))]
+    text, enc_faults = _decode(name, raw)
+    text = text.replace("\x00", "")
     lines = text.splitlines()
     header_line = next((ln for ln in lines if ln.strip()), "")
     counts = {s: _count_outside_quotes(header_line, s) for s in _SEPARATORS}
@@ -143,13 +201,44 @@ def _read_csv(name: str, raw: bytes) -> tuple[Table | None, list[Fault]]:
                 )
             ]
     try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep, quotechar='"'))
+        records, spans = _csv_records(text, sep)
     except csv.Error as exc:  # pragma: no cover - csv is lenient by default
         return None, [Fault(name, None, "", f"fichier CSV illisible ({exc})", "réenregistrer le fichier depuis le tableur")]
-    return _to_table(name, records, sep)
+    quote_faults = _unbalanced_quotes(name, records, spans, sep)
+    if quote_faults:
+        return None, enc_faults + quote_faults
+    table, faults = _to_table(name, records, sep, spans)
+    return table, enc_faults + faults
 
 
-def _to_table(name: str, records: list[list[str]], sep: str | None) -> tuple[Table | None, list[Fault]]:
+def _csv_records(text: str, sep: str) -> tuple[list[list[str]], list[int]]:
+    """Records and the physical line each starts on (1-based)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, quotechar='"')
+    records: list[list[str]] = []
+    spans: list[int] = []
+    start = 1
+    for rec in reader:
+        records.append(rec)
+        spans.append(start)
+        start = reader.line_num + 1
+    return records, spans
+
+
+def _unbalanced_quotes(name: str, records: list[list[str]], spans: list[int], sep: str) -> list[Fault]:
+    """A ``"`` opened and never closed swallows the following lines into one cell: a
+    cell spanning lines that themselves hold the separator is that, not a multi-line note."""
+    for rec, line in zip(records, spans):
+        for cell in rec:
+            if "\n" in cell or "\r" in cell:
+                inner = cell.splitlines()
+                if len(inner) > 1 and any(sep in ln for ln in inner[1:]):
+                    end = line + len(inner) - 1
+                    return [Fault(name, line, "", f"guillemet (\") ouvert et jamais fermé : les lignes {line} à {end} se lisent comme une seule cellule",
+                                  "supprimer ce guillemet ou le doubler (\"\"), ou fermer la cellule par un guillemet")]
+    return []
+
+
+def _to_table(name: str, records: list[list[str]], sep: str | None, spans: list[int] | None = None) -> tuple[Table | None, list[Fault]]:
     faults: list[Fault] = []
     # The header is the first non-empty record; spreadsheet rows count every record.
     start = next((i for i, r in enumerate(records) if any(c.strip() for c in r)), None)
@@ -171,32 +260,38 @@ def _to_table(name: str, records: list[list[str]], sep: str | None) -> tuple[Tab
                 Fault(name, start + 1, f"n°{j + 1}", "colonne sans nom dans l'en-tête", "donner un nom à la colonne ou la supprimer")
             )
     rows: list[tuple[int, tuple[str, ...]]] = []
+    bad: list[Fault] = []
     for k, rec in enumerate(body):
         row = start + k + 2
         cells = [c.strip() for c in rec]
         if not any(cells):
             continue
-        if len(cells) > width:
-            extra = cells[width:]
-            if any(extra):
-                hint = ""
-                if sep == ",":
-                    hint = " : une virgule décimale dans un fichier séparé par des virgules ?"
-                faults.append(
-                    Fault(
-                        name,
-                        row,
-                        "",
-                        f"{len(cells)} cellules au lieu de {width}{hint}",
-                        "mettre les valeurs contenant le séparateur entre guillemets, ou enregistrer avec ';'",
-                    )
-                )
-                continue
-            cells = cells[:width]
-        elif len(cells) < width:
-            cells = cells + [""] * (width - len(cells))
+        fault = _row_shape_fault(name, row, cells, width, sep)
+        if fault is not None:
+            bad.append(fault)
+            continue
+        cells = cells[:width] + [""] * (width - len(cells))
         rows.append((row, tuple(cells)))
-    return Table(name, tuple(header), tuple(rows)), faults
+    dropped = tuple(f.row for f in bad if f.row is not None)
+    if len(bad) > MAX_FAULTS_PER_TABLE:
+        more = len(bad) - MAX_FAULTS_PER_TABLE
+        bad = bad[:MAX_FAULTS_PER_TABLE] + [Fault(name, None, "", f"… et {more} autres lignes mal découpées", "corriger d'abord le séparateur du fichier")]
+    return Table(name, tuple(header), tuple(rows), dropped), faults + bad
+
+
+def _row_shape_fault(name: str, row: int, cells: list[str], width: int, sep: str | None) -> Fault | None:
+    """The fault of a row that does not split into the header's cells, or None."""
+    if len(cells) > width and any(cells[width:]):
+        hint = " : une virgule décimale dans un fichier séparé par des virgules ?" if sep == "," else ""
+        return Fault(name, row, "", f"{len(cells)} cellules au lieu de {width}{hint}",
+                     "mettre les valeurs contenant le séparateur entre guillemets, ou enregistrer avec ';'")
+    if sep is not None and width > 2 and len([c for c in cells if c]) == 1:
+        text = next(c for c in cells if c)
+        for other in _SEPARATORS:
+            if other != sep and text.count(other) >= width - 1:
+                return Fault(name, row, "", f"ligne séparée par {_SEP_NAMES[other]} alors que le fichier utilise {_SEP_NAMES[sep]}",
+                             f"remplacer les {_SEP_NAMES[other]} de cette ligne par des {_SEP_NAMES[sep]}")
+    return None
 
 
 # -- XLSX --------------------------------------------------------------------------
@@ -238,9 +333,65 @@ def _read_xlsx(name: str, raw: bytes) -> tuple[Table | None, list[Fault]]:
         ]
     try:
         ws = wb.worksheets[0]
-        records = [[_cell_text(v) for v in r] for r in ws.iter_rows(values_only=True)]
+        if (ws.max_row or 0) > MAX_TABLE_ROWS + 1:
+            return None, [_too_big(name, f"{ws.max_row:,} lignes".replace(",", "\u202f"))]
+        records = []
+        for r in ws.iter_rows(values_only=True):
+            records.append([_cell_text(v) for v in r])
+            if len(records) > MAX_TABLE_ROWS + 1:
+                return None, [_too_big(name, f"plus de {MAX_TABLE_ROWS:,} lignes".replace(",", "\u202f"))]
+        sheet_path = getattr(ws, "_worksheet_path", None)
     except Exception:  # noqa: BLE001
         return None, [Fault(name, None, "", "feuille Excel illisible", "réenregistrer au format .xlsx ou .csv")]
     finally:
         wb.close()
+    faults = _merged_cells(name, raw, sheet_path) + _uncached_formulas(name, raw, records)
+    if faults:
+        return None, faults
     return _to_table(name, records, None)
+
+
+_MERGE_RE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+[0-9]+):([A-Z]+[0-9]+)"')
+
+
+def _merged_cells(name: str, raw: bytes, sheet_path: str | None) -> list[Fault]:
+    """Merged cells keep their value in the first cell only: the others would read empty."""
+    if not sheet_path:
+        return []
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as z:
+            xml = z.read(sheet_path.lstrip("/"))
+    except (KeyError, zipfile.BadZipFile):
+        return []
+    faults = []
+    for a, b in _MERGE_RE.findall(xml)[:MAX_FAULTS_PER_TABLE]:
+        first, last = a.decode(), b.decode()
+        row = int(re.sub(r"[A-Z]", "", first))
+        faults.append(Fault(name, row, "", f"cellules fusionnées {first}:{last} : seule {first} a une valeur, les autres se liraient vides",
+                            "défusionner ces cellules et recopier la valeur dans chacune"))
+    return faults
+
+
+def _uncached_formulas(name: str, raw: bytes, records: list[list[str]]) -> list[Fault]:
+    """Formulas saved without their computed value (written by a program, never opened in a
+    spreadsheet) read as empty: each is a fault naming its cell."""
+    if not any("" in r for r in records):
+        return []
+    import openpyxl
+    from openpyxl.utils import get_column_letter
+
+    header = next((r for r in records if any(r)), [])
+    wb = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=False)
+    faults: list[Fault] = []
+    try:
+        for i, row in enumerate(wb.worksheets[0].iter_rows(values_only=True)):
+            for j, v in enumerate(row):
+                if isinstance(v, str) and v.startswith("=") and i < len(records) and j < len(records[i]) and records[i][j] == "":
+                    col = header[j] if j < len(header) and header[j] else get_column_letter(j + 1)
+                    faults.append(Fault(name, i + 1, col, f"formule {v[:40]} sans valeur calculée",
+                                        "ouvrir et enregistrer le fichier dans Excel ou LibreOffice, ou remplacer la formule par sa valeur"))
+                    if len(faults) >= MAX_FAULTS_PER_TABLE:
+                        return faults
+    finally:
+        wb.close()
+    return faults
