@@ -20,6 +20,10 @@ SOLVER_MODULES = [
     "itinerant.bus.problem",
     "itinerant.bus.solve",
     "itinerant.bus.baseline",
+    "itinerant.bus.cpsat",
+    "itinerant.bus.lp",
+    "itinerant.bus.heuristic",
+    "itinerant.bus.rota",
     "itinerant.antennes.models",
 ]
 FORBIDDEN = ("osmnx", "networkx", "pandas", "folium", "geopandas")

@@ -12,8 +12,7 @@ import numpy as np
 import pytest
 
 from itinerant.bus import baseline, problem_from_scenario, solve
-from itinerant.bus.build import read_timetable
-from itinerant.bus.io import DAYS_COLUMNS, write_outputs
+from itinerant.bus.io import DAYS_COLUMNS, read_timetable, write_outputs
 from itinerant.core.errors import InputError
 from itinerant.core.places import UNREACHABLE, TravelMatrix
 from itinerant.scenario.model import (
@@ -158,8 +157,29 @@ def test_kpis_json_reports_rota_and_baseline(tiny_run):
     assert k["presence_hours_by_commune"]["71002"] == pytest.approx(4 * 3.5)
     assert k["status"] in ("OPTIMAL", "FEASIBLE", "HINT")
     assert k["churn"] is None
-    assert k["baseline"]["km_cycle"] >= 0
+    assert k["km_cycle"] == pytest.approx(timetable_km(p, out / "timetable.csv"), abs=0.05)
+    assert k["baseline"]["km_cycle"] == pytest.approx(round(base.distance_m / 1000, 1))
     assert k["km_year"] == pytest.approx(k["km_cycle"] * 13, abs=1)
+
+
+def timetable_km(problem, path):
+    """km of a cycle re-driven from ``timetable.csv`` alone: each day's stops (commitments
+    included, they are timetable rows when at a stop) in time order, depot to depot,
+    summed from the drive matrix."""
+    pos = {s: i for i, s in enumerate(problem.site_ids)}
+    W = problem.cycle_weeks
+    days: dict[tuple, list] = {}
+    with open(path, encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            weeks = range(1, W + 1) if r["weeks"] == "all" else map(int, r["weeks"].split(","))
+            for w in weeks:
+                days.setdefault((r["weekday"], w), []).append((r["start"], pos[r["stop_id"]]))
+    dep = problem.buses[0].depot
+    metres = 0
+    for seq in days.values():
+        path_ = [dep, *(site for _, site in sorted(seq)), dep]
+        metres += sum(int(problem.drive_m[i, j]) for i, j in zip(path_, path_[1:]))
+    return metres / 1000
 
 
 def test_outputs_never_carry_residents(tiny_run):

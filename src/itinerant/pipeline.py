@@ -265,16 +265,8 @@ def run_bus(
             scenario, drive, walk, previous_timetable=previous, time_limit_s=time_limit
         )
     with progress.step("Écriture de la tournée du bus"):
-        paths = write_outputs(Path(out), problem, rota, base)
-    k = json.loads(Path(paths["kpis"]).read_text(encoding="utf-8"))
-    b = k.get("baseline", {})
-    return (
-        f"Bus : couverture {100 * k['coverage_low_mobility']:.0f} % des personnes peu mobiles "
-        f"(référence {100 * b.get('coverage_low_mobility', 0):.0f} %), "
-        f"{k['km_cycle']:.0f} km par cycle (référence {b.get('km_cycle', 0):.0f}), "
-        f"statut {k['status']}, écart {100 * k['gap']:.1f} %{_estimated_note(matrices)}. "
-        f"Fichiers : {Path(out)}"
-    )
+        write_outputs(Path(out), problem, rota, base)
+    return f"{rota.summary(base)}{_estimated_note(matrices)}\nFichiers : {Path(out)}"
 
 
 def _variant_dir(scenario: Scenario) -> Path:

@@ -4,6 +4,7 @@ Typical use (the pipeline)::
 
     problem, rota, base = rota_from_scenario(scenario, drive, walk, previous_timetable=prev)
     write_outputs(out_dir, problem, rota, base)   # timetable.csv, days.csv, kpis.json
+    print(rota.summary(base))                     # the rota describes itself (French)
 
 which is::
 
@@ -18,10 +19,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from itinerant.bus.baseline import baseline, baseline_assignments
-from itinerant.bus.build import min_visits, problem_from_scenario, read_timetable
-from itinerant.bus.io import kpis, write_outputs
-from itinerant.bus.problem import BusProblem
-from itinerant.bus.rota import Assignment, DayRoute, Rota, evaluate
+from itinerant.bus.build import problem_from_scenario
+from itinerant.bus.io import kpis, read_timetable, write_outputs
+from itinerant.bus.problem import BusProblem, min_visits
+from itinerant.bus.rota import Assignment, DayRoute, Rota, Slot, evaluate
 from itinerant.bus.solve import DEFAULT_TIME_LIMIT_S, solve
 from itinerant.core.places import TravelMatrix
 from itinerant.scenario.model import Scenario
@@ -61,6 +62,7 @@ __all__ = [
     "BusProblem",
     "DayRoute",
     "Rota",
+    "Slot",
     "baseline",
     "baseline_assignments",
     "evaluate",

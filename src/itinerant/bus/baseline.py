@@ -37,35 +37,40 @@ def baseline_assignments(problem: BusProblem) -> tuple[Assignment, ...]:
         cands = [p for p in pats if len(p) == size]
         s = stops[0]
         site = P.stops[s].site
-        placed = False
-        for j in range(len(days)):
-            b, d = days[(turn + j) % len(days)]
-            bus = P.buses[b]
-            for k in range(len(bus.slot_starts_s)):
-                for weeks in cands:
-                    if any((b, d, k, w) in taken for w in weeks):
-                        continue
-                    ok = True
-                    for w in weeks:
-                        day = {kk: st for (bb, dd, kk, ww), st in taken.items()
-                               if (bb, dd, ww) == (b, d, w) and st is not None and st >= 0}
-                        day[k] = site
-                        if check_day(P, b, d, w, day)[1]:
-                            ok = False
-                            break
-                    if not ok:
-                        continue
-                    for w in weeks:
-                        taken[(b, d, k, w)] = site
-                    out.append(Assignment(c, s, b, d, k, tuple(weeks)))
-                    placed = True
-                    break
-                if placed:
-                    break
-            if placed:
-                break
+        placed = _first_free(P, taken, days, turn, cands, site)
+        if placed is not None:
+            b, d, k, weeks = placed
+            for w in weeks:
+                taken[(b, d, k, w)] = site
+            out.append(Assignment(c, s, b, d, k, tuple(weeks)))
         turn += 1
     return tuple(out)
+
+
+def _fits(P: BusProblem, taken: dict, b: int, d: int, k: int, weeks: tuple[int, ...], site: int) -> bool:
+    """True when ``site`` in slot ``k`` keeps every day of ``weeks`` on time."""
+    for w in weeks:
+        day = {kk: st for (bb, dd, kk, ww), st in taken.items()
+               if (bb, dd, ww) == (b, d, w) and st is not None and st >= 0}
+        day[k] = site
+        if check_day(P, b, d, w, day)[1]:
+            return False
+    return True
+
+
+def _first_free(
+    P: BusProblem, taken: dict, days: list[tuple[int, int]], turn: int, cands: list, site: int
+) -> tuple[int, int, int, tuple[int, ...]] | None:
+    """The first free ``(bus, weekday, slot, weeks)`` from day ``turn`` on, in turn."""
+    for j in range(len(days)):
+        b, d = days[(turn + j) % len(days)]
+        for k in range(len(P.buses[b].slot_starts_s)):
+            for weeks in cands:
+                if any((b, d, k, w) in taken for w in weeks):
+                    continue
+                if _fits(P, taken, b, d, k, weeks, site):
+                    return b, d, k, weeks
+    return None
 
 
 def baseline(problem: BusProblem) -> Rota:

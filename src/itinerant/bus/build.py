@@ -29,13 +29,13 @@ Rules applied here (documented defaults)
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
+from itinerant.bus.io import read_timetable
 from itinerant.bus.problem import (
     DEFAULT_FREQUENCY_RULE,
     BusCommune,
@@ -46,23 +46,15 @@ from itinerant.bus.problem import (
     FixedSlot,
     PreviousSlot,
     cycle_patterns,
+    min_visits,
 )
 from itinerant.core.errors import Fault, InputError
 from itinerant.core.places import UNREACHABLE, TravelMatrix
-from itinerant.core.safe import uncell_row
-from itinerant.core.units import WEEKDAYS_FR, haversine_m, parse_time
+from itinerant.core.units import haversine_m
 from itinerant.scenario.model import Scenario
 
 SAME_PLACE_M = 300
 """A commitment site this close to a bus stop of its commune counts as that stop."""
-
-TIMETABLE_COLUMNS = ("commune_code", "stop_id", "weekday", "start", "end", "weeks")
-
-
-def min_visits(population: int, rule: tuple[tuple[int, int], ...] = DEFAULT_FREQUENCY_RULE) -> int:
-    """Minimum visits per cycle for a population: the largest ``visits`` of the rows
-    ``(threshold, visits)`` whose threshold the population exceeds (0 if none)."""
-    return max((v for t, v in rule if population > t), default=0)
 
 
 def even_slot_starts(start_s: int, end_s: int, n: int, duration_s: int, *, step_s: int = 900) -> tuple[int, ...]:
@@ -87,69 +79,6 @@ def _at_a_depot(scenario: Scenario, site) -> bool:
         if haversine_m(dep.lat, dep.lon, site.lat, site.lon) <= SAME_PLACE_M:
             return True
     return False
-
-
-def parse_hhmm(text: str) -> int:
-    """``"09:30"`` -> 34200 seconds since midnight (ValueError if malformed)."""
-    return parse_time(text)
-
-
-def read_timetable(path: Path | str, *, cycle_weeks: int = 4) -> list[dict]:
-    """Read a published ``timetable.csv``.
-
-    Returns rows as dicts ``commune_code, stop_id, weekday (0 = Monday), start_s,
-    end_s, weeks (tuple, 1-based)``. Every fault is collected, then :class:`InputError`.
-    """
-    path = Path(path)
-    faults: list[Fault] = []
-    rows: list[dict] = []
-    name = path.name
-    with open(path, encoding="utf-8-sig", newline="") as f:
-        reader = csv.DictReader(f)
-        missing = [c for c in TIMETABLE_COLUMNS if c not in (reader.fieldnames or ())]
-        if missing:
-            raise InputError(
-                [Fault(name, None, c, "colonne absente", "écrire l'en-tête " + ",".join(TIMETABLE_COLUMNS)) for c in missing]
-            )
-        for i, r in enumerate(map(uncell_row, reader), start=2):
-            ok = True
-            day_txt = (r["weekday"] or "").strip().lower()
-            if day_txt not in WEEKDAYS_FR:
-                faults.append(Fault(name, i, "weekday", f"jour '{r['weekday']}' inconnu", "écrire lundi, mardi, …"))
-                ok = False
-            times = []
-            for col in ("start", "end"):
-                try:
-                    times.append(parse_hhmm(r[col] or ""))
-                except ValueError:
-                    faults.append(Fault(name, i, col, f"heure '{r[col]}' illisible", "écrire HH:MM"))
-                    ok = False
-            wk = (r["weeks"] or "").strip().lower()
-            weeks: tuple[int, ...] = ()
-            if wk in ("all", "toutes", ""):
-                weeks = tuple(range(1, cycle_weeks + 1))
-            else:
-                try:
-                    weeks = tuple(sorted({int(p) for p in wk.replace(";", ",").split(",") if p.strip()}))
-                    if not weeks or min(weeks) < 1 or max(weeks) > cycle_weeks:
-                        raise ValueError
-                except ValueError:
-                    faults.append(Fault(name, i, "weeks", f"semaines '{r['weeks']}' illisibles", f"écrire all ou des numéros de 1 à {cycle_weeks} (1,3)"))
-                    ok = False
-            if ok:
-                rows.append(
-                    dict(
-                        commune_code=(r["commune_code"] or "").strip(),
-                        stop_id=(r["stop_id"] or "").strip(),
-                        weekday=WEEKDAYS_FR.index(day_txt),
-                        start_s=times[0],
-                        end_s=times[1],
-                        weeks=weeks,
-                    )
-                )
-    if faults:
-        raise InputError(faults)
-    return rows
 
 
 def previous_slots(rows: list[dict], commune_codes: list[str] | tuple[str, ...]) -> list[PreviousSlot]:
@@ -226,17 +155,54 @@ def problem_from_scenario(
     W = scenario.buses[0].cycle_weeks
     if any(b.cycle_weeks != W for b in scenario.buses):
         faults.append(Fault("scenario.yaml", None, "cycle_semaines", "les bus n'ont pas le même cycle", "donner le même nombre de semaines à tous les bus"))
+    minimum = {c.code: _commune_minimum(c, frequency_rule) for c in scenario.communes}
+    stops = _stops(scenario, pos, minimum, faults)
+    buses = _buses(scenario, pos, slot_starts_s, faults)
+    if faults:
+        raise InputError(faults)
+    radius = min(b.walk_radius_m for b in scenario.buses)
+    groups, low_by, none_by = _cover_groups(scenario, walk, stops, radius)
+    communes = tuple(
+        BusCommune(c.code, c.name, c.population, min(W, minimum[c.code]), low_by[i], none_by[i])
+        for i, c in enumerate(scenario.communes)
+    )
+    previous: list[PreviousSlot] = []
+    if previous_timetable is not None:
+        previous = previous_slots(read_timetable(previous_timetable, cycle_weeks=W), [c.code for c in scenario.communes])
+    return BusProblem(
+        site_ids=ids,
+        drive_s=np.asarray(drive.duration_s, dtype=np.int64)[np.ix_(keep_idx, keep_idx)],
+        drive_m=np.asarray(drive.distance_m, dtype=np.int64)[np.ix_(keep_idx, keep_idx)],
+        communes=communes,
+        stops=tuple(stops),
+        buses=tuple(buses),
+        groups=groups,
+        cycle_weeks=W,
+        metres_per_resident=metres_per_resident,
+        max_km_m=max_km_m,
+        fixed=tuple(_fixed_slots(scenario, buses, stops, pos, W)),
+        previous=tuple(previous),
+        week_start=scenario.calendar.week_start,
+        holidays=cycle_holidays(scenario, W),
+        walk_radius_m=radius,
+        estimated=drive.estimated,
+        patterns=cycle_patterns(W),
+    )
+
+
+def _commune_minimum(commune, rule: tuple[tuple[int, int], ...]) -> int:
+    """A commune's own ``min_bus_visits``, else the population rule."""
+    return commune.min_bus_visits if commune.min_bus_visits is not None else min_visits(commune.population, rule)
+
+
+def _stops(scenario: Scenario, pos: dict[str, int], minimum: dict[str, int], faults: list[Fault]) -> list[BusStop]:
+    """Candidate stops: the ``bus_stop`` sites, but not in front of a depot in a commune
+    that asks for no visit."""
     commune_idx = {c.code: i for i, c in enumerate(scenario.communes)}
-    wants_bus = {
-        c.code: (c.min_bus_visits if c.min_bus_visits is not None else min_visits(c.population, frequency_rule)) > 0
-        for c in scenario.communes
-    }
-    stop_sites = [
-        s for s in scenario.sites
-        if s.kind == "bus_stop" and (wants_bus.get(s.commune_code, True) or not _at_a_depot(scenario, s))
-    ]
     stops: list[BusStop] = []
-    for s in stop_sites:
+    for s in scenario.sites:
+        if s.kind != "bus_stop" or (minimum.get(s.commune_code, 1) <= 0 and _at_a_depot(scenario, s)):
+            continue
         if s.id not in pos:
             faults.append(Fault("sites.csv", None, "id", f"arrêt '{s.id}' absent de la matrice des trajets", "recalculer les matrices"))
             continue
@@ -244,6 +210,11 @@ def problem_from_scenario(
             faults.append(Fault("sites.csv", None, "commune", f"arrêt '{s.id}' : commune '{s.commune_code}' inconnue", "utiliser un code INSEE du territoire"))
             continue
         stops.append(BusStop(s.id, pos[s.id], commune_idx[s.commune_code]))
+    return stops
+
+
+def _buses(scenario: Scenario, pos: dict[str, int], slot_starts_s: tuple[int, ...] | None, faults: list[Fault]) -> list[BusSpec]:
+    """The buses with their slot times (evenly spread unless given)."""
     buses: list[BusSpec] = []
     for b in scenario.buses:
         if b.depot not in pos:
@@ -254,11 +225,15 @@ def problem_from_scenario(
             faults.append(Fault("scenario.yaml", None, "bus.arrets_par_jour", f"{b.stops_per_day} arrêts de {b.stop_duration_s // 60} min ne tiennent pas dans la journée", "réduire le nombre d'arrêts ou leur durée"))
             continue
         buses.append(BusSpec(b.id, b.name, pos[b.depot], tuple(sorted(set(b.days))), b.start_s, b.end_s, b.stop_duration_s, tuple(starts)))
-    if faults:
-        raise InputError(faults)
+    return buses
 
-    # residents: low-mobility cover groups; counts per commune
-    radius = min(b.walk_radius_m for b in scenario.buses)
+
+def _cover_groups(
+    scenario: Scenario, walk: TravelMatrix, stops: list[BusStop], radius: int
+) -> tuple[tuple[CoverGroup, ...], list[int], list[int]]:
+    """Low-mobility residents grouped by the set of stops within ``radius`` metres'
+    walk; and per commune, low-mobility and no-mobility counts."""
+    commune_idx = {c.code: i for i, c in enumerate(scenario.communes)}
     low_by = [0] * len(scenario.communes)
     none_by = [0] * len(scenario.communes)
     low_ids = set()
@@ -271,37 +246,42 @@ def problem_from_scenario(
             low_ids.add(r.id)
         elif r.mobility == "none":
             none_by[c] += 1
-    col_stop = {}
     stop_pos = {st.id: i for i, st in enumerate(stops)}
-    for j, sid in enumerate(walk.dest_ids):
-        if sid in stop_pos:
-            col_stop[j] = stop_pos[sid]
+    col_stop = {j: stop_pos[sid] for j, sid in enumerate(walk.dest_ids) if sid in stop_pos}
     cols = np.array(sorted(col_stop), dtype=int)
     counts: dict[tuple[int, ...], int] = {}
-    if cols.size:
-        rows = [i for i, rid in enumerate(walk.origin_ids) if rid in low_ids]
-        if rows:
-            sub = walk.distance_m[np.ix_(rows, cols)]
-            ok = (sub <= radius) & (sub < UNREACHABLE)
-            for line in ok:
-                key = tuple(sorted(col_stop[int(cols[j])] for j in np.flatnonzero(line)))
-                if key:
-                    counts[key] = counts.get(key, 0) + 1
-    groups = tuple(CoverGroup(k, n) for k, n in sorted(counts.items()))
+    rows = [i for i, rid in enumerate(walk.origin_ids) if rid in low_ids]
+    if cols.size and rows:
+        sub = walk.distance_m[np.ix_(rows, cols)]
+        ok = (sub <= radius) & (sub < UNREACHABLE)
+        for line in ok:
+            key = tuple(sorted(col_stop[int(cols[j])] for j in np.flatnonzero(line)))
+            if key:
+                counts[key] = counts.get(key, 0) + 1
+    return tuple(CoverGroup(k, n) for k, n in sorted(counts.items())), low_by, none_by
 
-    communes = tuple(
-        BusCommune(
-            c.code,
-            c.name,
-            c.population,
-            min(W, c.min_bus_visits if c.min_bus_visits is not None else min_visits(c.population, frequency_rule)),
-            low_by[i],
-            none_by[i],
-        )
-        for i, c in enumerate(scenario.communes)
-    )
 
-    # fixed commitments -> slots
+def _commitment_stop(scenario: Scenario, site_id: str, stops: list[BusStop], pos: dict[str, int]) -> tuple[int | None, int | None]:
+    """``(stop, site)`` of a commitment's site: the stop it is, or a stop of the same
+    commune within SAME_PLACE_M (whose matrix site stands in when the site has none)."""
+    site = pos.get(site_id)
+    stop_pos = {st.id: i for i, st in enumerate(stops)}
+    if site_id in stop_pos:
+        return stop_pos[site_id], site
+    try:
+        where = scenario.site(site_id)
+    except KeyError:
+        return None, site
+    for i, st in enumerate(stops):
+        ssite = scenario.site(st.id)
+        if ssite.commune_code == where.commune_code and haversine_m(ssite.lat, ssite.lon, where.lat, where.lon) <= SAME_PLACE_M:
+            return i, site if site is not None else st.site
+    return None, site
+
+
+def _fixed_slots(scenario: Scenario, buses: list[BusSpec], stops: list[BusStop], pos: dict[str, int], W: int) -> list[FixedSlot]:
+    """The scenario's commitments as FixedSlots: one per overlapped slot (blocked), the
+    first carrying the visit; a commitment between two slots is an event (slot None)."""
     bus_idx = {b.id: i for i, b in enumerate(buses)}
     fixed: list[FixedSlot] = []
     for fc in scenario.commitments:
@@ -315,62 +295,21 @@ def problem_from_scenario(
             for k, st in enumerate(bus.slot_starts_s)
             if fc.start_s < st + bus.stop_duration_s and st < fc.end_s
         ]
-        site = pos.get(fc.site_id) if fc.site_id else None
-        stop = None
-        if fc.site_id:
-            if fc.site_id in stop_pos:
-                stop = stop_pos[fc.site_id]
-            else:
-                try:
-                    where = scenario.site(fc.site_id)
-                except KeyError:
-                    where = None
-                if where is not None:
-                    for i, st in enumerate(stops):
-                        ssite = scenario.site(st.id)
-                        if ssite.commune_code == where.commune_code and haversine_m(ssite.lat, ssite.lon, where.lat, where.lon) <= SAME_PLACE_M:
-                            stop = i
-                            if site is None:
-                                site = st.site
-                            break
-        # one FixedSlot per overlapped slot (blocked), the first carrying the visit; a
-        # commitment between two slots still is an event of the day (slot None)
+        stop, site = _commitment_stop(scenario, fc.site_id, stops, pos) if fc.site_id else (None, None)
         for n, k in enumerate(ks or [None]):
             fixed.append(
                 FixedSlot(b, fc.weekday, k, weeks, site, stop if n == 0 else None, fc.note or fc.id, fc.start_s, fc.end_s)
             )
+    return fixed
 
-    # previous timetable
-    previous: list[PreviousSlot] = []
-    if previous_timetable is not None:
-        previous = previous_slots(read_timetable(previous_timetable, cycle_weeks=W), [c.code for c in scenario.communes])
+
+def cycle_holidays(scenario: Scenario, cycle_weeks: int) -> tuple[tuple[dt.date, str], ...]:
+    """Public holidays of the cycle's weeks (date, name): the calendar's, completed by
+    :func:`itinerant.scenario.french_holidays` over the whole cycle."""
+    from itinerant.scenario import french_holidays
 
     cal = scenario.calendar
-    end = cal.week_start + dt.timedelta(days=7 * W)
+    end = cal.week_start + dt.timedelta(days=7 * cycle_weeks)
     hol = {d: n for d, n in cal.holidays if cal.week_start <= d < end}
-    try:  # the calendar may list only the planned week: complete over the cycle
-        from itinerant.scenario import french_holidays
-
-        hol.update({d: n for d, n in french_holidays(cal.week_start, W) if d not in hol})
-    except Exception:  # pragma: no cover - holidays package missing or offline quirk
-        pass
-
-    return BusProblem(
-        site_ids=ids,
-        drive_s=np.asarray(drive.duration_s, dtype=np.int64)[np.ix_(keep_idx, keep_idx)],
-        drive_m=np.asarray(drive.distance_m, dtype=np.int64)[np.ix_(keep_idx, keep_idx)],
-        communes=communes,
-        stops=tuple(stops),
-        buses=tuple(buses),
-        groups=groups,
-        cycle_weeks=W,
-        metres_per_resident=metres_per_resident,
-        max_km_m=max_km_m,
-        fixed=tuple(fixed),
-        previous=tuple(previous),
-        week_start=cal.week_start,
-        holidays=tuple(sorted(hol.items())),
-        walk_radius_m=radius,
-        estimated=drive.estimated,
-        patterns=cycle_patterns(W),
-    )
+    hol.update({d: n for d, n in french_holidays(cal.week_start, cycle_weeks) if d not in hol})
+    return tuple(sorted(hol.items()))

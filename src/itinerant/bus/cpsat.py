@@ -388,18 +388,7 @@ def hint_values(rm: RotaModel, hint: tuple[Assignment, ...], start: Rota) -> dic
         hv[v.Index()] = int(key in chosen)
     held = {(s, b, d, k, w) for (s, b, d, k, p) in chosen for w in P.patterns[p]}
     for g in rm.day_graphs:
-        on = []
-        for i, n in enumerate(g.nodes):
-            active = n.fixed or (n.stop, g.bus, g.weekday, n.slot, g.week) in held
-            if not n.fixed:
-                hv[n.lit.Index()] = int(active)
-            if active:
-                on.append(i)
-        for a in g.arcs.values():
-            hv[a.Index()] = 0
-        for key in zip([SRC, *on], [*on, SNK]):
-            if key in g.arcs:
-                hv[g.arcs[key].Index()] = 1
+        _hint_day(g, held, hv)
     vis_stop = [0] * len(P.stops)
     for a in hint:
         vis_stop[a.stop] += len(a.weeks)
@@ -415,3 +404,19 @@ def hint_values(rm: RotaModel, hint: tuple[Assignment, ...], start: Rota) -> dic
         for i, u in enumerate(us):
             hv[u.Index()] = int(i < v)
     return hv
+
+
+def _hint_day(g: DayGraph, held: set[tuple[int, int, int, int, int]], hv: dict[int, int]) -> None:
+    """Hint one day graph: its held places and the path through them."""
+    on = []
+    for i, n in enumerate(g.nodes):
+        active = n.fixed or (n.stop, g.bus, g.weekday, n.slot, g.week) in held
+        if not n.fixed:
+            hv[n.lit.Index()] = int(active)
+        if active:
+            on.append(i)
+    for a in g.arcs.values():
+        hv[a.Index()] = 0
+    for key in zip([SRC, *on], [*on, SNK]):
+        if key in g.arcs:
+            hv[g.arcs[key].Index()] = 1

@@ -172,7 +172,7 @@ class _State:
         return best_pl, best_key, cur
 
 
-def _swap_key(st: "_State", c1: int, c2: int, days: set, groups: set):
+def _swap_key(st: _State, c1: int, c2: int, days: set, groups: set):
     k1 = st.local_key(c1, days, groups)
     if k1 is None:
         return None

@@ -11,15 +11,15 @@ import datetime as dt
 import io
 import json
 from pathlib import Path
-from typing import Any
 
-from itinerant.bus.build import TIMETABLE_COLUMNS, read_timetable
 from itinerant.bus.problem import BusProblem, weeks_label
-from itinerant.bus.rota import Rota
+from itinerant.bus.rota import Rota, kpis, rota_kpis, rota_slots
 from itinerant.core import atomic
-from itinerant.core.safe import csv_cell
-from itinerant.core.units import WEEKDAYS_FR, hhmm
+from itinerant.core.errors import Fault, InputError
+from itinerant.core.safe import csv_cell, uncell_row
+from itinerant.core.units import WEEKDAYS_FR, hhmm, parse_time
 
+TIMETABLE_COLUMNS = ("commune_code", "stop_id", "weekday", "start", "end", "weeks")
 DAYS_COLUMNS = ("bus_id", "week", "weekday", "date", "stops", "km", "drive_min")
 
 __all__ = [
@@ -35,6 +35,74 @@ __all__ = [
 ]
 
 
+def read_timetable(path: Path | str, *, cycle_weeks: int | None = 4) -> list[dict]:
+    """Read a published ``timetable.csv`` (the one reader of that file).
+
+    Returns rows as dicts ``commune_code, stop_id, weekday (0 = Monday), start_s,
+    end_s, weeks (tuple, 1-based)``; ``all`` is every week of ``cycle_weeks``, or ``()``
+    when ``cycle_weeks`` is None (unknown cycle). Every fault is collected, then
+    :class:`InputError`.
+    """
+    path = Path(path)
+    faults: list[Fault] = []
+    rows: list[dict] = []
+    name = path.name
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        reader = csv.DictReader(f)
+        missing = [c for c in TIMETABLE_COLUMNS if c not in (reader.fieldnames or ())]
+        if missing:
+            raise InputError(
+                [Fault(name, None, c, "colonne absente", "écrire l'en-tête " + ",".join(TIMETABLE_COLUMNS)) for c in missing]
+            )
+        for i, r in enumerate(map(uncell_row, reader), start=2):
+            ok = True
+            day_txt = (r["weekday"] or "").strip().lower()
+            if day_txt not in WEEKDAYS_FR:
+                faults.append(Fault(name, i, "weekday", f"jour '{r['weekday']}' inconnu", "écrire lundi, mardi, …"))
+                ok = False
+            times = []
+            for col in ("start", "end"):
+                try:
+                    times.append(parse_time(r[col] or ""))
+                except ValueError:
+                    faults.append(Fault(name, i, col, f"heure '{r[col]}' illisible", "écrire HH:MM"))
+                    ok = False
+            weeks = _parse_weeks(r["weeks"], cycle_weeks)
+            if weeks is None:
+                top = f"de 1 à {cycle_weeks} " if cycle_weeks else ""
+                faults.append(Fault(name, i, "weeks", f"semaines '{r['weeks']}' illisibles", f"écrire all ou des numéros {top}(1,3)"))
+                ok = False
+            if ok:
+                rows.append(
+                    dict(
+                        commune_code=(r["commune_code"] or "").strip(),
+                        stop_id=(r["stop_id"] or "").strip(),
+                        weekday=WEEKDAYS_FR.index(day_txt),
+                        start_s=times[0],
+                        end_s=times[1],
+                        weeks=weeks,
+                    )
+                )
+    if faults:
+        raise InputError(faults)
+    return rows
+
+
+def _parse_weeks(text: str | None, cycle_weeks: int | None) -> tuple[int, ...] | None:
+    """``"all"`` -> every week (``()`` when the cycle is unknown), ``"1,3"`` -> (1, 3);
+    None when unreadable or outside the cycle."""
+    wk = (text or "").strip().lower()
+    if wk in ("all", "toutes", ""):
+        return tuple(range(1, cycle_weeks + 1)) if cycle_weeks else ()
+    try:
+        weeks = tuple(sorted({int(p) for p in wk.replace(";", ",").split(",") if p.strip()}))
+    except ValueError:
+        return None
+    if not weeks or min(weeks) < 1 or (cycle_weeks and max(weeks) > cycle_weeks):
+        return None
+    return weeks
+
+
 def _csv_text(columns: tuple[str, ...], rows: list[dict]) -> str:
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=list(columns), lineterminator="\n")
@@ -46,46 +114,18 @@ def _csv_text(columns: tuple[str, ...], rows: list[dict]) -> str:
 
 def timetable_rows(problem: BusProblem, rota: Rota) -> list[dict]:
     """One row per commune slot (regular slots and fixed commitments at a stop), sorted
-    by weekday, start and commune."""
-    P = problem
-    rows = []
-    for a in rota.assignments:
-        bus = P.buses[a.bus]
-        st = bus.slot_starts_s[a.slot]
-        rows.append(
-            dict(
-                commune_code=P.communes[a.commune].code,
-                stop_id=P.stops[a.stop].id,
-                weekday=a.weekday,
-                start=st,
-                end=st + bus.stop_duration_s,
-                weeks=weeks_label(a.weeks, P.cycle_weeks),
-            )
-        )
-    for f in P.fixed:
-        if f.stop is None:
-            continue
-        bus = P.buses[f.bus]
-        st = f.start_s if f.start_s is not None else bus.slot_starts_s[f.slot]
-        en = f.end_s if f.end_s is not None else bus.slot_starts_s[f.slot] + bus.stop_duration_s
-        if any(r["weekday"] == f.weekday and r["start"] == st and r["stop_id"] == P.stops[f.stop].id for r in rows):
-            continue
-        rows.append(
-            dict(
-                commune_code=P.communes[P.stops[f.stop].commune].code,
-                stop_id=P.stops[f.stop].id,
-                weekday=f.weekday,
-                start=st,
-                end=en,
-                weeks=weeks_label(f.weeks, P.cycle_weeks),
-            )
-        )
-    rows.sort(key=lambda r: (r["weekday"], r["start"], r["commune_code"]))
-    for r in rows:
-        r["weekday"] = WEEKDAYS_FR[r["weekday"]]
-        r["start"] = hhmm(r["start"])
-        r["end"] = hhmm(r["end"])
-    return rows
+    by weekday, start and commune: the ``timetable.csv`` rows."""
+    return [
+        {
+            "commune_code": s.commune_code,
+            "stop_id": s.stop_id,
+            "weekday": WEEKDAYS_FR[s.weekday],
+            "start": hhmm(s.start_s),
+            "end": hhmm(s.end_s),
+            "weeks": weeks_label(s.weeks, problem.cycle_weeks),
+        }
+        for s in rota_slots(problem, rota)
+    ]
 
 
 def _date(problem: BusProblem, week: int, weekday: int) -> dt.date | None:
@@ -116,90 +156,6 @@ def day_rows(problem: BusProblem, rota: Rota) -> list[dict]:
                     )
                 )
     return rows
-
-
-def _holidays_on_bus_days(problem: BusProblem) -> list[dict]:
-    P = problem
-    if P.week_start is None:
-        return []
-    days = {d for b in P.buses for d in b.days}
-    out = []
-    for date, name in P.holidays:
-        off = (date - P.week_start).days
-        if 0 <= off < 7 * P.cycle_weeks and date.weekday() in days:
-            out.append({"date": date.isoformat(), "name": name, "week": off // 7 + 1, "weekday": WEEKDAYS_FR[date.weekday()]})
-    return out
-
-
-def rota_kpis(problem: BusProblem, rota: Rota) -> dict[str, Any]:
-    """KPIs of one rota (see :func:`kpis` for the meaning of each key)."""
-    P = problem
-    hours = {c.code: 0.0 for c in P.communes}
-    for a in rota.assignments:
-        hours[P.communes[a.commune].code] += len(a.weeks) * P.buses[a.bus].stop_duration_s / 3600
-    for f in P.fixed:
-        if f.stop is not None:
-            bus = P.buses[f.bus]
-            dur = (f.end_s - f.start_s) if f.start_s is not None and f.end_s is not None else bus.stop_duration_s
-            hours[P.communes[P.stops[f.stop].commune].code] += len(f.weeks) * dur / 3600
-    # worst served: fewest hours, then most low-mobility residents, then largest population
-    # among the communes the bus is meant to serve (a minimum, or a stop): not Cluny,
-    # which holds the office and asks for no visit
-    served = {P.stops[i].commune for i in range(len(P.stops))}
-    pool = [c for i, c in enumerate(P.communes) if c.min_visits > 0 or i in served] or list(P.communes)
-    worst = min(pool, key=lambda c: (hours[c.code], -c.low_mobility, -c.population, c.code)) if pool else None
-    low = P.low_total
-    km = rota.distance_m / 1000
-    return {
-        "coverage_low_mobility": round(rota.covered_low / low, 4) if low else 0.0,
-        "covered_low_mobility": rota.covered_low,
-        "low_mobility_total": low,
-        "weighted_coverage": round(rota.weighted_coverage, 4),
-        "km_cycle": round(km, 1),
-        "km_year": round(km * 52 / P.cycle_weeks, 0),
-        "presence_hours_by_commune": {k: round(v, 2) for k, v in hours.items()},
-        "worst_served": {"commune_code": worst.code, "name": worst.name, "hours": round(hours[worst.code], 2)} if worst else None,
-        "visits_by_commune": {c.code: v for c, v in zip(P.communes, rota.visits_by_commune)},
-        "frequency_shortfall": {c.code: s for c, s in zip(P.communes, rota.shortfall) if s},
-        "churn": rota.churn,
-        "status": rota.status,
-        "objective": rota.objective,
-        "bound": rota.bound,
-        "gap": round(rota.gap, 4),
-        "solve_s": round(rota.solve_s, 2),
-        "violations": list(rota.violations),
-        "notes": list(rota.notes),
-    }
-
-
-def kpis(problem: BusProblem, rota: Rota, baseline: Rota | None = None) -> dict[str, Any]:
-    """The ``kpis.json`` content.
-
-    ``coverage_low_mobility``: share of low-mobility residents within walking radius of
-    a stop served at least once per cycle. ``weighted_coverage``: mean over all
-    low-mobility residents of ``value_table[v]`` (v = visits per cycle to the stops they
-    can walk to, 1.0 = a weekly bus). ``km_year`` = ``km_cycle * 52 / W`` (holidays not
-    deducted). ``no_mobility_total``: residents who cannot leave home, left to home visits.
-    ``violations``: broken rules of the rota (always empty for the solver's rota);
-    ``notes``: faults of the data the rota cannot fix (in French), e.g. a commitment
-    that starts before the bus can arrive from the depot.
-    """
-    P = problem
-    out = rota_kpis(P, rota)
-    out.update(
-        {
-            "estimated": P.estimated,
-            "walk_radius_m": P.walk_radius_m,
-            "cycle_weeks": P.cycle_weeks,
-            "no_mobility_total": sum(c.no_mobility for c in P.communes),
-            "min_visits_total": sum(c.min_visits for c in P.communes),
-            "capacity_slot_weeks": sum(len(b.days) * len(b.slot_starts_s) for b in P.buses) * P.cycle_weeks,
-            "holidays": _holidays_on_bus_days(P),
-            "holidays_note": "Le bus ne passe pas les jours fériés : la tournée régulière saute ces dates.",
-            "baseline": rota_kpis(P, baseline) if baseline is not None else None,
-        }
-    )
-    return out
 
 
 def write_timetable(path: Path | str, problem: BusProblem, rota: Rota) -> Path:

@@ -31,6 +31,12 @@ Default: at least 1 for every commune, 2 above 500 inhabitants, 4 (weekly on a 4
 cycle) above 1 500."""
 
 
+def min_visits(population: int, rule: tuple[tuple[int, int], ...] = DEFAULT_FREQUENCY_RULE) -> int:
+    """Minimum visits per cycle for a population: the largest ``visits`` of the rows
+    ``(threshold, visits)`` whose threshold the population exceeds (0 if none)."""
+    return max((v for t, v in rule if population > t), default=0)
+
+
 def cycle_patterns(cycle_weeks: int) -> tuple[tuple[int, ...], ...]:
     """Week patterns a regular slot may follow in a cycle of ``cycle_weeks`` weeks.
 
@@ -224,14 +230,24 @@ class BusProblem:
             errors.append("cycle_weeks must be >= 1")
         if not self.value_table:
             object.__setattr__(self, "value_table", log_value_table(self.cycle_weeks))
-        if len(self.value_table) != self.cycle_weeks + 1:
-            errors.append("value_table must have cycle_weeks + 1 entries (v = 0..W)")
-        else:
-            gains = np.diff(self.value_table)
-            if self.value_table[0] != 0 or (gains < -1e-12).any() or (np.diff(gains) > 1e-12).any():
-                errors.append("value_table must start at 0, be non-decreasing and concave")
+        errors += self._value_table_errors()
         if not self.patterns:
             object.__setattr__(self, "patterns", cycle_patterns(self.cycle_weeks))
+        errors += self._place_errors(n)
+        errors += self._fixed_errors()
+        if errors:
+            raise ValueError("; ".join(errors))
+
+    def _value_table_errors(self) -> list[str]:
+        if len(self.value_table) != self.cycle_weeks + 1:
+            return ["value_table must have cycle_weeks + 1 entries (v = 0..W)"]
+        gains = np.diff(self.value_table)
+        if self.value_table[0] != 0 or (gains < -1e-12).any() or (np.diff(gains) > 1e-12).any():
+            return ["value_table must start at 0, be non-decreasing and concave"]
+        return []
+
+    def _place_errors(self, n: int) -> list[str]:
+        errors = []
         for s in self.stops:
             if not 0 <= s.site < n:
                 errors.append(f"stop {s.id}: site index {s.site} out of range")
@@ -248,6 +264,10 @@ class BusProblem:
         for g in self.groups:
             if g.count < 0 or any(not 0 <= s < len(self.stops) for s in g.stops):
                 errors.append(f"cover group {g} is invalid")
+        return errors
+
+    def _fixed_errors(self) -> list[str]:
+        errors = []
         for f in self.fixed:
             if not 0 <= f.bus < len(self.buses) or f.weekday not in self.buses[f.bus].days:
                 errors.append(f"fixed slot {f.note or f}: bus or weekday invalid")
@@ -257,15 +277,14 @@ class BusProblem:
                 errors.append(f"fixed slot {f.note or f}: slot index invalid")
             elif f.start_s is not None and f.end_s is not None and f.end_s <= f.start_s:
                 errors.append(f"fixed slot {f.note or f}: end_s must follow start_s")
-        if errors:
-            raise ValueError("; ".join(errors))
+        return errors
 
     @property
     def low_total(self) -> int:
         """Low-mobility residents in the territory (covered or not)."""
         return sum(c.low_mobility for c in self.communes) or sum(g.count for g in self.groups)
 
-    def fixed_events(self, bus: int, weekday: int, week: int) -> tuple["FixedEvent", ...]:
+    def fixed_events(self, bus: int, weekday: int, week: int) -> tuple[FixedEvent, ...]:
         """The commitments of one bus day (one cycle week), sorted by start."""
         cache = self.__dict__.setdefault("_events", {})
         hit = cache.get((bus, weekday, week))
@@ -273,7 +292,7 @@ class BusProblem:
             hit = cache[(bus, weekday, week)] = self._fixed_events(bus, weekday, week)
         return hit
 
-    def _fixed_events(self, bus: int, weekday: int, week: int) -> tuple["FixedEvent", ...]:
+    def _fixed_events(self, bus: int, weekday: int, week: int) -> tuple[FixedEvent, ...]:
         b = self.buses[bus]
         out: dict[tuple, FixedEvent] = {}
         for f in self.fixed:

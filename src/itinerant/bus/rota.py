@@ -7,7 +7,9 @@ notes), whatever produced it (CP-SAT, the greedy heuristic, the baseline).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from typing import Any
 
 from itinerant.bus.problem import BusProblem
 from itinerant.core.units import WEEKDAYS_FR, hhmm
@@ -41,6 +43,22 @@ class DayRoute:
     labels: tuple[str, ...]
     distance_m: int
     drive_s: int
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A published slot: a commune's stop, weekday, hours and cycle weeks (1-based)."""
+
+    commune_code: str
+    commune_name: str
+    stop_id: str
+    bus_id: str
+    weekday: int
+    start_s: int
+    end_s: int
+    weeks: tuple[int, ...]
+    fixed: bool = False
+    """A commitment (e.g. an antenne day) rather than a regular slot."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +96,35 @@ class Rota:
     before the bus can arrive from the depot."""
     unserved: int = 0
     """Communes with a minimum >= 1 and no visit at all in the cycle."""
+    problem: BusProblem | None = field(default=None, repr=False, compare=False)
+    """The problem this rota answers (set by :func:`evaluate`): the rota describes itself."""
+
+    @property
+    def _p(self) -> BusProblem:
+        if self.problem is None:
+            raise ValueError("this rota was built without its problem: use evaluate()")
+        return self.problem
+
+    def slots(self) -> tuple[Slot, ...]:
+        """The published slots: regular slots and commitments at a stop, by weekday,
+        start and commune."""
+        return rota_slots(self._p, self)
+
+    def unserved_names(self) -> tuple[str, ...]:
+        """Communes that ask for the bus and get no passage in the cycle."""
+        P = self._p
+        return tuple(
+            c.name for c, v in zip(P.communes, self.visits_by_commune) if c.min_visits > 0 and v == 0
+        )
+
+    def kpis(self, baseline: Rota | None = None) -> dict[str, Any]:
+        """The KPIs (``kpis.json``), see :func:`kpis`."""
+        return kpis(self._p, self, baseline)
+
+    def summary(self, baseline: Rota | None = None) -> str:
+        """A few lines of French for people: communes served, low-mobility residents
+        within walking distance, km per cycle and per year (and against ``baseline``)."""
+        return rota_summary(self._p, self, baseline)
 
     @property
     def score(self) -> int:
@@ -177,12 +224,56 @@ def evaluate(
     assignments = tuple(sorted(assignments, key=lambda a: (a.bus, a.weekday, a.slot, a.weeks)))
     P = problem
     W = P.cycle_weeks
+    routes, dist_total, violations, notes = _drive_days(P, assignments)
+    stop_visits = _stop_visits(P, assignments)
+    visits = [0] * len(P.communes)
+    for i, s in enumerate(P.stops):
+        visits[s.commune] += stop_visits[i]
+    violations += _assignment_violations(P, assignments)
+    shortfall = tuple(max(0, c.min_visits - v) for c, v in zip(P.communes, visits))
+    unserved = sum(1 for c, v in zip(P.communes, visits) if c.min_visits > 0 and v == 0)
+    points, weighted, covered = _coverage(P, stop_visits)
+    low = P.low_total
+    if P.max_km_m is not None and dist_total > P.max_km_m:
+        violations.append(f"drives {dist_total} m > max_km_m {P.max_km_m}")
+    exact = points - dist_total
+    obj = float(exact if objective is None else objective)
+    bnd = float(exact if bound is None else bound)
+    return Rota(
+        assignments=assignments,
+        routes=tuple(routes),
+        visits_by_commune=tuple(visits),
+        shortfall=shortfall,
+        churn=_churn(P, assignments),
+        coverage_points=points,
+        weighted_coverage=weighted / low if low else 0.0,
+        covered_low=covered,
+        distance_m=dist_total,
+        status=status,
+        objective=obj,
+        bound=bnd,
+        gap=_gap(bnd, obj, dist_total),
+        solve_s=solve_s,
+        violations=tuple(violations),
+        notes=tuple(
+            f"{n} ({'chaque semaine' if len(ws) == W else 'semaines ' + ', '.join(map(str, ws))})"
+            for n, ws in notes.items()
+        ),
+        unserved=unserved,
+        problem=P,
+    )
+
+
+def _drive_days(
+    P: BusProblem, assignments: tuple[Assignment, ...]
+) -> tuple[list[DayRoute], int, list[str], dict[str, list[int]]]:
+    """Drive every bus day: ``(routes, metres, violations, notes by the weeks they hold)``."""
     violations: list[str] = []
     note_weeks: dict[str, list[int]] = {}
     days: dict[tuple[int, int, int], dict[int, int]] = {}
     for b, bus in enumerate(P.buses):
         for d in bus.days:
-            for w in range(1, W + 1):
+            for w in range(1, P.cycle_weeks + 1):
                 if P.fixed_events(b, d, w):
                     days[(b, d, w)] = {}
     for a in assignments:
@@ -210,17 +301,24 @@ def evaluate(
         routes.append(
             DayRoute(b, w, d, tuple(sites), tuple(P.site_ids[s] for s in sites), dist, drv)
         )
-    # visits
+    return routes, dist_total, violations, note_weeks
+
+
+def _stop_visits(P: BusProblem, assignments: tuple[Assignment, ...]) -> list[int]:
+    """Visits per cycle of each stop (regular slots and commitments)."""
     stop_visits = [0] * len(P.stops)
     for a in assignments:
         stop_visits[a.stop] += len(a.weeks)
     for f in P.fixed:
         if f.stop is not None:
             stop_visits[f.stop] += len(f.weeks)
-    visits = [0] * len(P.communes)
-    for i, s in enumerate(P.stops):
-        visits[s.commune] += stop_visits[i]
-    per_commune = {}
+    return stop_visits
+
+
+def _assignment_violations(P: BusProblem, assignments: tuple[Assignment, ...]) -> list[str]:
+    """A stop in another commune, an irregular pattern, two regular slots for a commune."""
+    violations = []
+    per_commune: dict[int, int] = {}
     for a in assignments:
         per_commune[a.commune] = per_commune.get(a.commune, 0) + 1
         if P.stops[a.stop].commune != a.commune:
@@ -231,47 +329,20 @@ def evaluate(
     for c, n in per_commune.items():
         if n > 1 or c in fixed_communes:
             violations.append(f"commune {P.communes[c].code} has more than one regular slot")
-    shortfall = tuple(max(0, c.min_visits - v) for c, v in zip(P.communes, visits))
-    unserved = sum(1 for c, v in zip(P.communes, visits) if c.min_visits > 0 and v == 0)
-    # coverage
-    coefs = _coverage_coefs(P)
+    return violations
+
+
+def _coverage(P: BusProblem, stop_visits: list[int]) -> tuple[int, float, int]:
+    """``(coverage points, sum of count * value, low-mobility residents covered)``."""
     points = 0
     weighted = 0.0
     covered = 0
-    for g, cg in zip(P.groups, coefs):
-        v = min(W, sum(stop_visits[s] for s in g.stops))
+    for g, cg in zip(P.groups, _coverage_coefs(P)):
+        v = min(P.cycle_weeks, sum(stop_visits[s] for s in g.stops))
         points += sum(cg[:v])
         weighted += g.count * P.value_table[v]
         covered += g.count if v > 0 else 0
-    low = P.low_total
-    churn = _churn(P, assignments)
-    if P.max_km_m is not None and dist_total > P.max_km_m:
-        violations.append(f"drives {dist_total} m > max_km_m {P.max_km_m}")
-    exact = points - dist_total
-    obj = float(exact if objective is None else objective)
-    bnd = float(exact if bound is None else bound)
-    return Rota(
-        assignments=assignments,
-        routes=tuple(routes),
-        visits_by_commune=tuple(visits),
-        shortfall=shortfall,
-        churn=churn,
-        coverage_points=points,
-        weighted_coverage=weighted / low if low else 0.0,
-        covered_low=covered,
-        distance_m=dist_total,
-        status=status,
-        objective=obj,
-        bound=bnd,
-        gap=_gap(bnd, obj, dist_total),
-        solve_s=solve_s,
-        violations=tuple(violations),
-        notes=tuple(
-            f"{n} ({'chaque semaine' if len(ws) == W else 'semaines ' + ', '.join(map(str, ws))})"
-            for n, ws in note_weeks.items()
-        ),
-        unserved=unserved,
-    )
+    return points, weighted, covered
 
 
 def _churn(problem: BusProblem, assignments: tuple[Assignment, ...]) -> int | None:
@@ -300,3 +371,150 @@ def _churn(problem: BusProblem, assignments: tuple[Assignment, ...]) -> int | No
 
 def _gap(bound: float, objective: float, distance_m: int) -> float:
     return abs(bound - objective) / max(1.0, abs(objective), float(distance_m))
+
+
+# ----------------------------------------------------------------------------- KPIs
+
+
+def _holidays_on_bus_days(problem: BusProblem) -> list[dict]:
+    P = problem
+    if P.week_start is None:
+        return []
+    days = {d for b in P.buses for d in b.days}
+    out = []
+    for date, name in P.holidays:
+        off = (date - P.week_start).days
+        if 0 <= off < 7 * P.cycle_weeks and date.weekday() in days:
+            out.append({"date": date.isoformat(), "name": name, "week": off // 7 + 1, "weekday": WEEKDAYS_FR[date.weekday()]})
+    return out
+
+
+def rota_kpis(problem: BusProblem, rota: Rota) -> dict[str, Any]:
+    """KPIs of one rota (see :func:`kpis` for the meaning of each key)."""
+    P = problem
+    hours = {c.code: 0.0 for c in P.communes}
+    for a in rota.assignments:
+        hours[P.communes[a.commune].code] += len(a.weeks) * P.buses[a.bus].stop_duration_s / 3600
+    for f in P.fixed:
+        if f.stop is not None:
+            bus = P.buses[f.bus]
+            dur = (f.end_s - f.start_s) if f.start_s is not None and f.end_s is not None else bus.stop_duration_s
+            hours[P.communes[P.stops[f.stop].commune].code] += len(f.weeks) * dur / 3600
+    # worst served: fewest hours, then most low-mobility residents, then largest population
+    # among the communes the bus is meant to serve (a minimum, or a stop): not Cluny,
+    # which holds the office and asks for no visit
+    served = {P.stops[i].commune for i in range(len(P.stops))}
+    pool = [c for i, c in enumerate(P.communes) if c.min_visits > 0 or i in served] or list(P.communes)
+    worst = min(pool, key=lambda c: (hours[c.code], -c.low_mobility, -c.population, c.code)) if pool else None
+    low = P.low_total
+    km = rota.distance_m / 1000
+    return {
+        "coverage_low_mobility": round(rota.covered_low / low, 4) if low else 0.0,
+        "covered_low_mobility": rota.covered_low,
+        "low_mobility_total": low,
+        "weighted_coverage": round(rota.weighted_coverage, 4),
+        "km_cycle": round(km, 1),
+        "km_year": round(km * 52 / P.cycle_weeks, 0),
+        "presence_hours_by_commune": {k: round(v, 2) for k, v in hours.items()},
+        "worst_served": {"commune_code": worst.code, "name": worst.name, "hours": round(hours[worst.code], 2)} if worst else None,
+        "visits_by_commune": {c.code: v for c, v in zip(P.communes, rota.visits_by_commune)},
+        "frequency_shortfall": {c.code: s for c, s in zip(P.communes, rota.shortfall) if s},
+        "churn": rota.churn,
+        "status": rota.status,
+        "objective": rota.objective,
+        "bound": rota.bound if math.isfinite(rota.bound) else None,
+        "gap": round(rota.gap, 4) if math.isfinite(rota.gap) else None,
+        "solve_s": round(rota.solve_s, 2),
+        "violations": list(rota.violations),
+        "notes": list(rota.notes),
+    }
+
+
+def kpis(problem: BusProblem, rota: Rota, baseline: Rota | None = None) -> dict[str, Any]:
+    """The ``kpis.json`` content.
+
+    ``coverage_low_mobility``: share of low-mobility residents within walking radius of
+    a stop served at least once per cycle. ``weighted_coverage``: mean over all
+    low-mobility residents of ``value_table[v]`` (v = visits per cycle to the stops they
+    can walk to, 1.0 = a weekly bus). ``km_year`` = ``km_cycle * 52 / W`` (holidays not
+    deducted). ``no_mobility_total``: residents who cannot leave home, left to home visits.
+    ``violations``: broken rules of the rota (always empty for the solver's rota);
+    ``notes``: faults of the data the rota cannot fix (in French), e.g. a commitment
+    that starts before the bus can arrive from the depot.
+    """
+    P = problem
+    out = rota_kpis(P, rota)
+    out.update(
+        {
+            "estimated": P.estimated,
+            "walk_radius_m": P.walk_radius_m,
+            "cycle_weeks": P.cycle_weeks,
+            "no_mobility_total": sum(c.no_mobility for c in P.communes),
+            "min_visits_total": sum(c.min_visits for c in P.communes),
+            "capacity_slot_weeks": sum(len(b.days) * len(b.slot_starts_s) for b in P.buses) * P.cycle_weeks,
+            "holidays": _holidays_on_bus_days(P),
+            "holidays_note": "Le bus ne passe pas les jours fériés : la tournée régulière saute ces dates.",
+            "baseline": rota_kpis(P, baseline) if baseline is not None else None,
+        }
+    )
+    return out
+
+
+def rota_slots(problem: BusProblem, rota: Rota) -> tuple[Slot, ...]:
+    """One :class:`Slot` per regular slot and per commitment held at a stop (the same
+    commitment over several slots once), by weekday, start and commune."""
+    P = problem
+    out = []
+    for a in rota.assignments:
+        bus = P.buses[a.bus]
+        st = bus.slot_starts_s[a.slot]
+        com = P.communes[a.commune]
+        out.append(Slot(com.code, com.name, P.stops[a.stop].id, bus.id, a.weekday, st,
+                        st + bus.stop_duration_s, tuple(a.weeks)))
+    for f in P.fixed:
+        if f.stop is None:
+            continue
+        bus = P.buses[f.bus]
+        st = f.start_s if f.start_s is not None else bus.slot_starts_s[f.slot]
+        en = f.end_s if f.end_s is not None else bus.slot_starts_s[f.slot] + bus.stop_duration_s
+        stop_id = P.stops[f.stop].id
+        if any(s.weekday == f.weekday and s.start_s == st and s.stop_id == stop_id for s in out):
+            continue
+        com = P.communes[P.stops[f.stop].commune]
+        out.append(Slot(com.code, com.name, stop_id, bus.id, f.weekday, st, en, tuple(f.weeks), True))
+    out.sort(key=lambda s: (s.weekday, s.start_s, s.commune_code))
+    return tuple(out)
+
+
+def _fr_int(n: float) -> str:
+    """``14020`` -> ``"14 020"`` (French thousands, narrow no-break space)."""
+    return f"{round(n):,}".replace(",", "\u202f")
+
+
+def _fr_dec(x: float) -> str:
+    """``730.46`` -> ``"730,5"``."""
+    return f"{x:,.1f}".replace(",", "\u202f").replace(".", ",")
+
+
+def rota_summary(problem: BusProblem, rota: Rota, baseline: Rota | None = None) -> str:
+    """French summary of a rota (see :meth:`Rota.summary`)."""
+    P = problem
+    asked = [c for c in P.communes if c.min_visits > 0]
+    served = sum(1 for c, v in zip(P.communes, rota.visits_by_commune) if c.min_visits > 0 and v > 0)
+    km = rota.distance_m / 1000
+    lines = [
+        f"Bus : {served} communes desservies sur {len(asked)} sur un cycle de {P.cycle_weeks} semaines.",
+        f"{_fr_int(rota.covered_low)} personnes peu mobiles sur {_fr_int(P.low_total)} habitent à moins de "
+        f"{_fr_int(P.walk_radius_m)} m à pied d'un arrêt desservi.",
+        f"{_fr_dec(km)} km par cycle, soit {_fr_int(km * 52 / P.cycle_weeks)} km par an.",
+    ]
+    if baseline is not None and baseline.distance_m:
+        saved = 1 - rota.distance_m / baseline.distance_m
+        lines[-1] = lines[-1][:-1] + f" ({_fr_int(100 * saved)} % de moins que l'ordre des populations)."
+    missing = sum(rota.shortfall)
+    if missing:
+        lines.append(f"Passages manquants par rapport aux minimums : {missing}.")
+    names = rota.unserved_names()
+    if names:
+        lines.append("Sans aucun passage ce cycle : " + ", ".join(names) + ".")
+    return "\n".join(lines)

@@ -204,6 +204,7 @@ def _last_stage(
         t1 = time.perf_counter()
         lp = lp_bound(final, time_limit_s=max(1.0, 0.25 * r.time_limit_s))
         r.notes.append(f"LP relaxation: {'none' if lp is None else f'{lp:.0f}'} ({time.perf_counter() - t1:.1f} s)")
+    lp_floor = lp  # bounds any rota that keeps the floor, the hint included
     t_last = time.perf_counter()
     solver, status = r.run(final, r.time_limit_s - (t_last - r.t0))
     if final is not m:
@@ -218,7 +219,10 @@ def _last_stage(
         # the model is always feasible (all-empty rota); only a timeout before any
         # solution lands here: fall back to the hint
         if hint is not None:
-            back = replace(evaluate(P, tuple(hint), status="HINT", solve_s=elapsed), stages=tuple(r.notes))
+            # no bound proven but the LP's: never report a gap of 0 for an unproven rota
+            h = evaluate(P, tuple(hint), status="HINT", solve_s=elapsed)
+            bnd = max(lp_floor if lp_floor is not None else math.inf, float(h.score))
+            back = replace(h, bound=bnd, gap=_gap(bnd, h.score, h.distance_m), stages=tuple(r.notes))
             return _checked(back, None, elapsed)
         return _checked(evaluate(P, (), status=solver.StatusName(status), solve_s=elapsed), None, elapsed)
     bound = solver.BestObjectiveBound()

@@ -16,15 +16,8 @@ from itinerant.bus.problem import (
     BusStop,
     CoverGroup,
     FixedSlot,
+    min_visits,
 )
-
-
-def min_visits_from_rule(
-    population: int, rule: tuple[tuple[int, int], ...] = DEFAULT_FREQUENCY_RULE
-) -> int:
-    """Minimum visits per cycle for a population: the largest ``visits`` whose
-    ``threshold`` the population exceeds (0 if no row matches)."""
-    return max((v for t, v in rule if population > t), default=0)
 
 
 def _metric_closure(a: np.ndarray) -> np.ndarray:
@@ -71,7 +64,7 @@ def synthetic_problem(
     for i, p in enumerate(pops):
         low = max(1, int(p * rng.uniform(0.05, 0.12)))
         communes.append(
-            BusCommune(f"C{i:02d}", f"Commune {i}", int(p), min_visits_from_rule(int(p), rule), low, low // 4)
+            BusCommune(f"C{i:02d}", f"Commune {i}", int(p), min_visits(int(p), rule), low, low // 4)
         )
         if shared_cover and i > 0 and dist[i + 1, i] < 3000:
             groups.append(CoverGroup((i - 1, i), max(1, low // 5)))

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from itinerant.bus.io import read_timetable
 from itinerant.core.safe import uncell_row
 from itinerant.core.units import parse_weekday
 from itinerant.reports.fmt import parse_weeks, to_seconds
@@ -76,14 +77,15 @@ def plan_from_csv(routes_csv: PathLike, unassigned_csv: PathLike | None = None) 
 
 def load_timetable(source: PathLike | list[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Bus ``timetable.csv`` rows with ``weekday`` as int (0 = Monday), ``start_s``/``end_s``
-    seconds and ``weeks`` a tuple of cycle weeks (empty = every week)."""
-    if isinstance(source, list):
-        rows = [dict(r) for r in source]
-    else:
-        with open(_resolve(source, "timetable.csv"), encoding="utf-8", newline="") as f:
-            rows = list(map(uncell_row, csv.DictReader(f)))
+    seconds and ``weeks`` a tuple of cycle weeks (empty = every week).
+
+    A file is read by the bus's own reader (:func:`itinerant.bus.io.read_timetable`);
+    rows already parsed (dicts) are normalised."""
+    if not isinstance(source, list):
+        rows = read_timetable(_resolve(source, "timetable.csv"), cycle_weeks=None)
+        return sorted(rows, key=lambda r: (r["weekday"], r["start_s"], r["commune_code"]))
     out = []
-    for r in rows:
+    for r in source:
         out.append({
             "commune_code": str(r["commune_code"]), "stop_id": r["stop_id"],
             "weekday": parse_weekday(r["weekday"]),
