@@ -144,7 +144,8 @@ def test_html_sheet_has_every_stop_detail_and_confidential(rendered: Path, scena
 def test_sheet_file_names_are_stable_and_sortable(rendered: Path, plan: dict):
     names = sorted(p.name for p in (rendered / "visites" / "feuilles").iterdir())
     expected = sorted(f"{r['day']}_{r['advisor_id']}.{ext}" for r in plan["routes"] for ext in ("html", "pdf"))
-    assert names == expected
+    expected += sorted({f"{r['day']}.pdf" for r in plan["routes"]})  # the whole day, to print at once
+    assert names == sorted(expected)
 
 
 def test_pdf_without_unicode_font_sanitises(scenario: Scenario, plan: dict, tmp_path: Path,
@@ -212,7 +213,7 @@ def test_week_map_follows_road_geometry(scenario: Scenario, plan: dict, tmp_path
     la, _ = pts["office"]
     assert str(la + 0.0123457) in html  # the bend of the office's first leg is drawn
     assert '"dashArray": "8 6"' not in html  # no straight "estimé" line left
-    assert "tracé routier" in html
+    assert "lignes droites" not in html
 
 
 def test_week_table(rendered: Path, plan: dict):
@@ -348,31 +349,65 @@ def test_empty_plan_and_sparse_bus_outputs(scenario: Scenario, plan: dict, tmp_p
     assert "62\u202f%" in html and "6200" not in html
 
 
-@pytest.mark.parametrize("arrival, expected", [
-    ("12:54", ["stop", "lunch", "drive", "stop"]),  # lunch at the previous stop, then drive
-    ("11:40", ["stop", "drive", "lunch", "stop"]),  # arrived early: lunch on the spot, then visit
-])
-def test_lunch_sits_where_it_is_taken(scenario: Scenario, plan: dict, arrival: str, expected: list[str]):
+def _route(stops: list[tuple[str, str, str]], *, depart: str = "08:30", back: str = "15:00",
+           brk: tuple[str, str] | None = ("12:00", "12:45")) -> dict:
+    """A route of the sample scenario: stops (arrival, start, end) on v01, v02, ..."""
+    return {
+        "advisor_id": "mylene", "day": "2026-12-01", "start_site": "office", "end_site": "office",
+        "depart": depart, "return": back, "return_travel_s": 600, "return_travel_m": 9000,
+        "break": {"start": brk[0], "end": brk[1]} if brk else None,
+        "stops": [{"seq": i, "visit_id": f"v0{i}", "arrival": a, "start": st, "end": e,
+                   "travel_s": 600, "travel_m": 9000, "pinned": False}
+                  for i, (a, st, e) in enumerate(stops, 1)],
+    }
+
+
+def _kinds(scenario: Scenario, route: dict) -> list[str]:
     from itinerant.reports.sheets import day_items
 
-    route = json.loads(json.dumps(plan["routes"][0]))
-    route["stops"][2]["arrival"] = arrival
-    kinds = [it["kind"] for it in day_items(scenario, route) if it["kind"] != "depart"]
-    assert kinds[3:7] == expected
+    return [it["kind"] for it in day_items(scenario, route)]
 
 
-@pytest.mark.parametrize("brk, first, last", [
-    ({"start": "18:00", "end": "18:45"}, "depart", "lunch"),  # after the return: listed last
-    ({"start": "06:00", "end": "06:45"}, "lunch", "return"),  # before leaving: listed first
+@pytest.mark.parametrize("stops, expected", [
+    # the visit ends 11:50, the next starts 12:55: lunch at the first place, then drive
+    ([("09:00", "09:00", "11:50"), ("12:55", "12:55", "13:40")],
+     ["depart", "drive", "stop", "lunch", "drive", "stop", "drive", "return"]),
+    # arrived 11:40 for a 12:45 visit: drive, lunch on the spot, then the visit (no wait line)
+    ([("09:00", "09:00", "11:30"), ("11:40", "12:45", "13:30")],
+     ["depart", "drive", "stop", "drive", "lunch", "stop", "drive", "return"]),
 ])
-def test_lunch_outside_the_tour_is_listed_outside_it(scenario: Scenario, plan: dict, brk: dict,
-                                                    first: str, last: str):
+def test_lunch_sits_where_it_is_taken(scenario: Scenario, stops: list, expected: list[str]):
+    assert _kinds(scenario, _route(stops)) == expected
+
+
+def test_no_lunch_below_the_return_when_the_tour_ends_before_it(scenario: Scenario):
+    # Camille's Monday: back at 11:53, her 12:00 lunch is not part of the tour
+    route = _route([("09:00", "09:00", "10:00"), ("10:10", "10:10", "11:30")], back="11:53")
+    kinds = _kinds(scenario, route)
+    assert "lunch" not in kinds and kinds[-1] == "return"
+    # nor when the tour starts after it
+    route = _route([("13:40", "14:00", "15:00")], depart="13:30", back="15:30")
+    assert "lunch" not in _kinds(scenario, route)
+
+
+def test_a_wait_of_more_than_ten_minutes_is_a_line(scenario: Scenario, tmp_path: Path):
     from itinerant.reports.sheets import day_items
 
-    route = dict(json.loads(json.dumps(plan["routes"][0])), **{"break": brk})
-    kinds = [it["kind"] for it in day_items(scenario, route)]
-    assert (kinds[0], kinds[-1]) == (first, last)
-    assert kinds.count("lunch") == 1
+    # lunch 12:00-12:45 after the first visit, arrival 12:51 for a 14:00 visit: wait 1 h 09
+    route = _route([("09:00", "09:00", "11:55"), ("12:51", "14:00", "14:45"),
+                    ("14:55", "15:00", "15:30")], back="16:00")
+    items = day_items(scenario, route)
+    waits = [it for it in items if it["kind"] == "wait"]
+    assert [w["duration_s"] for w in waits] == [69 * 60]  # 5 min before the third: no line
+    kinds = [it["kind"] for it in items]
+    assert kinds.index("wait") == kinds.index("stop", kinds.index("lunch")) - 1
+    html = next(p for p in render_day_sheets(scenario, {"routes": [route]}, tmp_path) if p.suffix == ".html")
+    assert "attente 1 h 09" in html.read_text(encoding="utf-8")
+    pdf = next(p for p in tmp_path.iterdir() if p.name == "2026-12-01_mylene.pdf")
+    assert "attente 1 h 09" in _pdf_text(pdf)
+    # waiting through the lunch on the spot is no wait: 11:40 arrival, lunch, 12:45 visit
+    route = _route([("09:00", "09:00", "11:30"), ("11:40", "12:50", "13:30")])
+    assert "wait" not in _kinds(scenario, route)
 
 
 def test_road_geometry_asked_once_per_leg_and_failures_drawn_straight(scenario: Scenario, plan: dict,

@@ -1,5 +1,5 @@
 """``python -m itinerant`` is the ``itinerant`` command."""
 
-from itinerant.cli import app
+from itinerant.cli import main
 
-app()
+main()

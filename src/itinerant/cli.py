@@ -7,7 +7,6 @@ errors are printed as a list of faults, exit code 1, never a traceback.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -67,11 +66,11 @@ def _run(func, *args, quiet: bool = False, **kwargs):
 
 @app.command()
 def demo(
-    scenario: Optional[Path] = typer.Argument(
+    scenario: Path | None = typer.Argument(
         None, help="Dossier du scénario (défaut : scenarios/clunisois)."
     ),
     out: Path = typer.Option(Path("out/demo"), "--out", help="Dossier de sortie."),
-    osm: Optional[Path] = OsmOpt,
+    osm: Path | None = OsmOpt,
     quiet: bool = QuietOpt,
 ) -> None:
     """Tout le parcours sur le scénario par défaut : matrices, tournées, bus, antennes, pages."""
@@ -104,7 +103,7 @@ def territory_build(
 
 @app.command()
 def matrix(
-    osm: Optional[Path] = OsmOpt,
+    osm: Path | None = OsmOpt,
     points: Path = typer.Option(..., "--points", help="CSV id,lat,lon."),
     out: Path = typer.Option(..., "--out", help="Fichier .npz à écrire."),
     quiet: bool = QuietOpt,
@@ -118,14 +117,20 @@ def matrix(
 def visits(
     scenario: Path = ScenarioArg,
     out: Path = typer.Option(..., "--out", help="Dossier de sortie."),
-    replan: Optional[Path] = typer.Option(None, "--replan", help="plan.json à reprendre."),
-    add: Optional[Path] = typer.Option(None, "--add", help="Nouvelles demandes (CSV)."),
+    replan: Path | None = typer.Option(None, "--replan", help="plan.json à reprendre."),
+    add: Path | None = typer.Option(None, "--add", help="Nouvelles demandes (CSV)."),
     engine: str = typer.Option("auto", "--engine", help="auto, pyvrp ou ortools."),
     time_limit: float = typer.Option(15.0, "--time-limit", help="Secondes de calcul."),
-    osm: Optional[Path] = OsmOpt,
+    no_reports: bool = typer.Option(
+        False, "--no-reports",
+        help="Sans feuilles de route, page de la semaine, classeur ni CSV en français.",
+    ),
+    osm: Path | None = OsmOpt,
     quiet: bool = QuietOpt,
 ) -> None:
-    """Planifie la semaine de visites à domicile (plan.json, routes.csv, unassigned.csv)."""
+    """Planifie la semaine de visites à domicile : plan.json, routes.csv, unassigned.csv,
+    et (sauf --no-reports) les feuilles de route HTML et PDF (feuilles/), la page et la
+    carte de la semaine, le classeur semaine.xlsx, tournees.csv et non_planifiees.csv."""
     summary = _run(
         pipeline.run_visits,
         scenario,
@@ -134,6 +139,7 @@ def visits(
         add=add,
         engine=engine,
         time_limit=time_limit,
+        reports=not no_reports,
         osm_file=osm,
         quiet=quiet,
     )
@@ -144,11 +150,11 @@ def visits(
 def bus(
     scenario: Path = ScenarioArg,
     out: Path = typer.Option(..., "--out", help="Dossier de sortie."),
-    previous: Optional[Path] = typer.Option(
+    previous: Path | None = typer.Option(
         None, "--previous", help="timetable.csv publié, pour limiter les changements."
     ),
     time_limit: float = typer.Option(30.0, "--time-limit", help="Secondes de calcul."),
-    osm: Optional[Path] = OsmOpt,
+    osm: Path | None = OsmOpt,
     quiet: bool = QuietOpt,
 ) -> None:
     """Calcule la tournée régulière du bus (timetable.csv, days.csv, kpis.json)."""
@@ -171,7 +177,7 @@ def antennes_solve(
     p: int = typer.Option(1, "--p", help="Nombre de nouvelles antennes."),
     minutes: int = typer.Option(15, "--minutes", help="Seuil de couverture (min)."),
     out: Path = typer.Option(..., "--out", help="Dossier de sortie."),
-    osm: Optional[Path] = OsmOpt,
+    osm: Path | None = OsmOpt,
     quiet: bool = QuietOpt,
 ) -> None:
     """Place de nouvelles antennes avec un modèle exact."""
@@ -193,7 +199,7 @@ def antennes_compare(
     scenario: Path = ScenarioArg,
     variants: list[Path] = typer.Argument(..., help="Fichiers de variantes (.yaml)."),
     out: Path = typer.Option(..., "--out", help="Dossier de sortie."),
-    osm: Optional[Path] = OsmOpt,
+    osm: Path | None = OsmOpt,
     quiet: bool = QuietOpt,
 ) -> None:
     """Compare des scénarios d'antennes : rapport HTML en français et classeur Excel."""
@@ -203,5 +209,6 @@ def antennes_compare(
     out_console.print(f"Rapport : {report}")
 
 
-def main() -> None:  # pragma: no cover - console entry point
+def main() -> None:
+    """The ``itinerant`` console script and ``python -m itinerant``."""
     app()

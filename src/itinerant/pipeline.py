@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -183,6 +184,40 @@ def points_matrix(
 # --------------------------------------------------------------------------- helpers
 
 
+def background_of(scenario: Scenario, matrices: ScenarioMatrices | None = None) -> Any:
+    """What maps draw under the tiles (and alone offline): the scenario's commune
+    boundaries and names, and the main roads when a road file was given."""
+    from itinerant.reports.background import scenario_background
+
+    bg = scenario_background(scenario)
+    territory = matrices.territory if matrices is not None else None
+    if territory is not None:
+        bg = bg.with_roads(_main_roads(territory.drive))
+    return bg
+
+
+MAIN_ROADS = frozenset({"motorway", "trunk", "primary", "secondary", "tertiary",
+                        "motorway_link", "trunk_link", "primary_link", "secondary_link"})
+
+
+def _main_roads(graph: Any) -> list[list[tuple[float, float]]]:
+    """(lat, lon) polylines of the main roads of an osmnx drive graph, one per edge pair."""
+    lines, seen = [], set()
+    for u, v, data in graph.edges(data=True):
+        kinds = data.get("highway")
+        kinds = set(kinds) if isinstance(kinds, list) else {kinds}
+        if not kinds & MAIN_ROADS or (v, u) in seen:
+            continue
+        seen.add((u, v))
+        geom = data.get("geometry")
+        if geom is not None:
+            lines.append([(float(y), float(x)) for x, y in geom.coords])
+        else:
+            a, b = graph.nodes[u], graph.nodes[v]
+            lines.append([(float(a["y"]), float(a["x"])), (float(b["y"]), float(b["x"]))])
+    return lines
+
+
 def _load(folder: Path | None, osm_file: Path | None, progress: Progress) -> tuple[Scenario, ScenarioMatrices]:
     scenario = _with_osm(validate(resolve_scenario(folder), progress=progress), osm_file)
     territory = territory_of(scenario, progress=progress)
@@ -195,25 +230,42 @@ def _estimated_note(matrices: ScenarioMatrices) -> str:
     return " (temps de trajet ESTIMÉS, sans réseau routier)" if matrices.estimated else ""
 
 
-def run_visits(
-    folder: Path | None,
-    out: Path,
+@dataclass(frozen=True)
+class VisitsResult:
+    """A solved week in memory: the scenario it was planned on (with added visits),
+    its matrices, the typed plan and problem, and the plan document (``plan.json``)."""
+
+    scenario: Scenario
+    matrices: ScenarioMatrices
+    plan: Any
+    problem: Any
+    doc: dict[str, Any]
+
+    def summary(self) -> str:
+        """One French paragraph on the plan's KPIs, for the terminal."""
+        k = self.doc["kpis"]
+        return (
+            f"{k['served']} visites planifiées sur {k['visits_total']}, "
+            f"{k['unassigned']} non planifiées ({k['must_unassigned']} obligatoires) ; "
+            f"{k['km']:.0f} km, {k['drive_h']:.1f} h de route{_estimated_note(self.matrices)}."
+        )
+
+
+def plan_visits(
+    scenario: Scenario,
+    matrices: ScenarioMatrices,
     *,
     replan: Path | None = None,
     add: Path | None = None,
     engine: str = "auto",
     time_limit: float = 15.0,
-    osm_file: Path | None = None,
     progress: Progress = QUIET,
-    loaded: tuple[Scenario, ScenarioMatrices] | None = None,
-) -> str:
-    """``itinerant visits``: plan the week of home visits; write plan.json, routes.csv,
-    unassigned.csv into ``out``. Returns a one-paragraph French summary."""
+) -> VisitsResult:
+    """Solve the week of home visits, in memory (nothing written)."""
     from itinerant.visits import SolveParams, problem_from_scenario, solve
     from itinerant.visits.build import load_added_visits, merge_visits
-    from itinerant.visits.io import read_plan, write_plan
+    from itinerant.visits.io import plan_to_dict, read_plan
 
-    scenario, matrices = loaded or _load(folder, osm_file, progress)
     previous = read_plan(replan) if replan is not None else None
     added = load_added_visits(scenario, add) if add is not None else ()
     if added:
@@ -231,16 +283,51 @@ def run_visits(
     )
     with progress.step(f"Tournées à domicile ({len(problem.tasks)} visites)"):
         plan = solve(problem, params)
+    return VisitsResult(scenario, matrices, plan, problem, plan_to_dict(plan, problem))
+
+
+def write_visits(
+    result: VisitsResult, out: Path, *, reports: bool = True, progress: Progress = QUIET
+) -> None:
+    """Write a solved week into ``out``: the machine files (``plan.json``, ``routes.csv``,
+    ``unassigned.csv``) and, with ``reports``, what people read: the route sheets (HTML;
+    PDF per sheet and one per day), the week page and map, the French workbook and the
+    French CSVs (``tournees.csv``, ``non_planifiees.csv``)."""
+    from itinerant.visits.io import write_plan
+
+    out = Path(out)
     with progress.step("Vérification et écriture du plan"):
-        paths = write_plan(plan, problem, Path(out))
-    doc = read_plan(paths["plan"])
-    k = doc["kpis"]
-    return (
-        f"{k['served']} visites planifiées sur {k['visits_total']}, "
-        f"{k['unassigned']} non planifiées ({k['must_unassigned']} obligatoires) ; "
-        f"{k['km']:.0f} km, {k['drive_h']:.1f} h de route{_estimated_note(matrices)}. "
-        f"Fichiers : {Path(out)}"
-    )
+        write_plan(result.plan, result.problem, out)
+    if reports:
+        from itinerant.reports import render_week
+
+        scenario = result.scenario
+        with progress.step("Feuilles de route, semaine et classeur"):
+            render_week(scenario, result.doc, out, language=scenario.settings.language,
+                        estimated=result.matrices.estimated,
+                        geometry=result.matrices.geometry(),
+                        background=background_of(scenario, result.matrices))
+
+
+def run_visits(
+    folder: Path | None,
+    out: Path,
+    *,
+    replan: Path | None = None,
+    add: Path | None = None,
+    engine: str = "auto",
+    time_limit: float = 15.0,
+    reports: bool = True,
+    osm_file: Path | None = None,
+    progress: Progress = QUIET,
+) -> str:
+    """``itinerant visits``: plan the week of home visits and write it into ``out``
+    (see :func:`write_visits`). Returns a one-paragraph French summary."""
+    scenario, matrices = _load(folder, osm_file, progress)
+    result = plan_visits(scenario, matrices, replan=replan, add=add, engine=engine,
+                         time_limit=time_limit, progress=progress)
+    write_visits(result, Path(out), reports=reports, progress=progress)
+    return f"{result.summary()} Fichiers : {Path(out)}"
 
 
 def run_bus(
@@ -384,11 +471,12 @@ def run_demo(
     save_npz(matrices.drive(), out / "matrices" / "voiture.npz")
     if scenario.residents and any(s.kind == "bus_stop" for s in scenario.sites):
         save_npz(matrices.walk_to_stops(), out / "matrices" / "pieton_arrets.npz")
-    plan_dir = bus_dir = comparison = None
+    plan_doc = bus_dir = comparison = None
     if scenario.advisors and scenario.visits:
-        run_visits(None, out / "visites", loaded=loaded, progress=progress,
-                   **({"time_limit": time_limit} if time_limit else {}))
-        plan_dir = out / "visites"
+        week = plan_visits(scenario, matrices, progress=progress,
+                           **({"time_limit": time_limit} if time_limit else {}))
+        write_visits(week, out / "visites", reports=False, progress=progress)
+        plan_doc = week.doc
     if scenario.buses and scenario.residents:
         run_bus(None, out / "bus", loaded=loaded, progress=progress,
                 **({"time_limit": time_limit} if time_limit else {}))
@@ -398,20 +486,21 @@ def run_demo(
         comparison = run_compare(None, variants, out / "antennes", loaded=loaded,
                                  progress=progress, render=False)
     result = render_reports(
-        scenario, out, plan=plan_dir, bus=bus_dir, comparison=comparison,
+        scenario, out, plan=plan_doc, bus=bus_dir, comparison=comparison,
         language=scenario.settings.language, estimated=matrices.estimated,
-        geometry=matrices.geometry(), progress=progress,
+        geometry=matrices.geometry(), background=background_of(scenario, matrices),
+        progress=progress,
     )
     return Path(result["index"])
 
 
 __all__: Sequence[str] = [
-    "validate",
     "build_territory",
     "points_matrix",
-    "run_visits",
-    "run_bus",
     "run_antennes",
+    "run_bus",
     "run_compare",
     "run_demo",
+    "run_visits",
+    "validate",
 ]

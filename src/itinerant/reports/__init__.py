@@ -15,6 +15,7 @@ from typing import Any
 
 from itinerant.reports._common import Geometry
 from itinerant.reports.antennes_report import render_antennes_report
+from itinerant.reports.background import Background, read_background
 from itinerant.reports.index import collect_outputs, render_index
 from itinerant.reports.maps import (
     MAP_CDN_HOSTS,
@@ -29,10 +30,25 @@ from itinerant.reports.workbook import write_comparison_workbook, write_week_wor
 from itinerant.scenario.model import Scenario
 
 __all__ = [
-    "Geometry", "MAP_CDN_HOSTS", "collect_outputs", "render_antennes_report", "render_bus",
-    "render_bus_rota", "render_day_sheets", "render_index", "render_posters", "render_public_map",
-    "render_reports", "render_territory_map", "render_week", "render_week_map", "render_week_table",
-    "write_comparison_workbook", "write_week_workbook",
+    "MAP_CDN_HOSTS",
+    "Background",
+    "Geometry",
+    "collect_outputs",
+    "read_background",
+    "render_antennes_report",
+    "render_bus",
+    "render_bus_rota",
+    "render_day_sheets",
+    "render_index",
+    "render_posters",
+    "render_public_map",
+    "render_reports",
+    "render_territory_map",
+    "render_week",
+    "render_week_map",
+    "render_week_table",
+    "write_comparison_workbook",
+    "write_week_workbook",
 ]
 
 
@@ -40,6 +56,7 @@ def render_reports(scenario: Scenario, out_dir: str | os.PathLike[str], *, plan:
                    bus: Any = None, comparison: Any = None, language: str = "fr",
                    estimated: bool = True, geometry: Geometry | None = None,
                    pdf: bool = True, contact: str | None = None,
+                   background: Background | None = None,
                    progress: Any = None) -> dict[str, Any]:
     """Render every available output into the standard layout and write ``index.html``.
 
@@ -55,6 +72,8 @@ def render_reports(scenario: Scenario, out_dir: str | os.PathLike[str], *, plan:
         True when travel times come from the estimated model (no road file).
     geometry
         ``geometry(a_id, b_id) -> [(lat, lon)]`` road paths, or None (straight lines).
+    background
+        Commune boundaries and names (and roads) drawn under every map (offline).
     progress
         An object whose ``step(label)`` is a context manager (``pipeline.Progress``),
         entered around each step; None = silent.
@@ -71,11 +90,13 @@ def render_reports(scenario: Scenario, out_dir: str | os.PathLike[str], *, plan:
     res: dict[str, Any] = {"visits": None, "bus": None, "antennes": None}
     with step("Rendu : carte du territoire"):
         res["territory"] = render_territory_map(scenario, out / "territoire" / "carte.html",
-                                                language=language, estimated=estimated)
+                                                language=language, estimated=estimated,
+                                                background=background)
     if plan is not None:
         with step("Rendu : semaine et feuilles de route"):
             res["visits"] = render_week(scenario, plan, out / "visites", language=language,
-                                        estimated=estimated, geometry=geometry, pdf=pdf)
+                                        estimated=estimated, geometry=geometry, pdf=pdf,
+                                        background=background)
     if bus is not None:
         with step("Rendu : tournée du bus et affiches"):
             res["bus"] = render_bus(scenario, bus, out / "bus", language=language,

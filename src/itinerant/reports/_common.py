@@ -18,6 +18,7 @@ from fpdf import FPDF
 from markupsafe import Markup
 
 from itinerant.reports import fmt
+from itinerant.reports.background import Background
 from itinerant.scenario.model import Scenario
 
 Geometry = Callable[[str, str], Sequence[tuple[float, float]]]
@@ -189,6 +190,7 @@ class SvgMap:
     labels: list[tuple[float, float, str]] = field(default_factory=list)
     stamp: str = ""
     note: str = ""
+    background: Background | None = None
 
     def line(self, path: list[tuple[float, float]], colour: str, *, dashed: bool = False,
              title: str = "") -> None:
@@ -211,6 +213,8 @@ class SvgMap:
                f'width="100%" role="img" class="svgmap">',
                f'<rect x="0" y="0" width="{self.width}" height="{self.height}" fill="#f7f5ef" '
                f'stroke="#999"/>']
+        if self.background:
+            out.append(svg_background(self.background, fr, self.width, self.height))
         for path, colour, dashed, title in self.lines:
             d = " ".join(f"{x:.1f},{y:.1f}" for x, y in (fr(*p) for p in path))
             dash = ' stroke-dasharray="7 5"' if dashed else ""
@@ -252,8 +256,38 @@ class SvgMap:
         return Markup("".join(out))
 
 
+def _in_view(fr: Frame, bbox: tuple[float, float, float, float], width: float, height: float) -> bool:
+    (x1, y1), (x2, y2) = fr(bbox[0], bbox[1]), fr(bbox[2], bbox[3])
+    return not (max(x1, x2) < 0 or min(x1, x2) > width or max(y1, y2) < 0 or min(y1, y2) > height)
+
+
+def svg_background(bg: Background, fr: Frame, width: float, height: float) -> str:
+    """SVG of the commune areas (light outlines, names) and roads seen through ``fr``."""
+    e = html.escape
+    out = ['<g class="background">']
+    for a in bg.areas:
+        if not _in_view(fr, a.bbox(), width, height):
+            continue
+        for ring in a.rings:
+            d = " ".join(f"{x:.1f},{y:.1f}" for x, y in (fr(*p) for p in ring))
+            out.append(f'<polygon points="{d}" fill="#ffffff" fill-opacity="0.55" stroke="#8a8a8a" '
+                       f'stroke-width="1" stroke-dasharray="4 2"/>')
+    for road in bg.roads:
+        d = " ".join(f"{x:.1f},{y:.1f}" for x, y in (fr(*p) for p in road))
+        out.append(f'<polyline points="{d}" fill="none" stroke="#c9b27c" stroke-width="1.6"/>')
+    for a in bg.areas:
+        x, y = fr(*a.label)
+        if 0 <= x <= width and 0 <= y <= height:
+            out.append(f'<text class="commune-name" x="{x:.1f}" y="{y:.1f}" font-size="12" '
+                       f'text-anchor="middle" fill="#4a4a4a" font-style="italic">{e(a.name)}</text>')
+    out.append("</g>")
+    return "".join(out)
+
+
 # ---------------------------------------------------------------- aggregation (privacy)
 MIN_CELL_M = 200
+PRIVACY_MIN = 11
+"""Fewest residents a public output shows per unit (square, commune): INSEE's own rule."""
 
 
 def low_mobility(scenario: Scenario, mobility: Iterable[str] = ("none", "low")):
@@ -269,12 +303,19 @@ def commune_counts(scenario: Scenario, mobility: Iterable[str] = ("none", "low")
     return out
 
 
-def density_grid(scenario: Scenario, *, cell_m: int = 500, min_count: int = 3,
-                 mobility: Iterable[str] = ("none", "low")) -> list[dict[str, float]]:
-    """Residents counted on a square grid of ``cell_m`` metres (>= 200 m).
+def density_grid(scenario: Scenario, *, cell_m: int = 500, min_count: int = PRIVACY_MIN,
+                 levels: int = 4, mobility: Iterable[str] = ("none", "low")) -> list[dict[str, float]]:
+    """Residents counted on nested square grids, every shown square holding at least
+    ``min_count`` people (statistical secrecy, as INSEE's grid data).
 
-    Returns cells ``{south, west, north, east, count}``; cells with fewer than
-    ``min_count`` people are dropped (statistical secrecy). No individual point leaves.
+    A quadtree from the top: squares of ``cell_m * 2**(levels-1)`` metres are split into
+    their four quarters while every non-empty quarter holds ``min_count`` or more, down to
+    ``cell_m`` (>= 200 m); a top square with fewer than ``min_count`` people is hidden.
+    Shown squares never overlap. No individual point leaves.
+
+    Returns
+    -------
+    Squares ``{south, west, north, east, count, size_m}`` (degrees, people, metres).
     """
     if cell_m < MIN_CELL_M:
         raise ValueError(f"cell_m must be >= {MIN_CELL_M} m (privacy), got {cell_m}")
@@ -284,15 +325,46 @@ def density_grid(scenario: Scenario, *, cell_m: int = 500, min_count: int = 3,
     lat0 = sum(r.lat for r in rs) / len(rs)
     dlat = cell_m / 111_320.0
     dlon = cell_m / (111_320.0 * math.cos(math.radians(lat0)))
-    counts: dict[tuple[int, int], int] = {}
+    fine: dict[tuple[int, int], int] = {}
     for r in rs:
         key = (math.floor(r.lat / dlat), math.floor(r.lon / dlon))
-        counts[key] = counts.get(key, 0) + 1
+        fine[key] = fine.get(key, 0) + 1
+    # counts[k][(i, j)]: people in the square of level k (side cell_m * 2**k)
+    counts = [fine]
+    for _ in range(1, levels):
+        up: dict[tuple[int, int], int] = {}
+        for (i, j), n in counts[-1].items():
+            up[(i >> 1, j >> 1)] = up.get((i >> 1, j >> 1), 0) + n
+        counts.append(up)
+
+    shown: list[tuple[int, int, int, int]] = []
+
+    def visit(k: int, i: int, j: int) -> None:
+        n = counts[k][(i, j)]
+        if k > 0:
+            quarters = [(2 * i + a, 2 * j + b) for a in (0, 1) for b in (0, 1)
+                        if (2 * i + a, 2 * j + b) in counts[k - 1]]
+            if all(counts[k - 1][q] >= min_count for q in quarters):
+                for q in quarters:
+                    visit(k - 1, *q)
+                return
+        if n >= min_count:
+            shown.append((k, i, j, n))
+
+    for i, j in sorted(counts[-1]):
+        visit(levels - 1, i, j)
     return [
-        {"south": i * dlat, "west": j * dlon, "north": (i + 1) * dlat, "east": (j + 1) * dlon,
-         "count": n}
-        for (i, j), n in sorted(counts.items()) if n >= min_count
+        {"south": i * dlat * 2**k, "west": j * dlon * 2**k, "north": (i + 1) * dlat * 2**k,
+         "east": (j + 1) * dlon * 2**k, "count": n, "size_m": cell_m * 2**k}
+        for k, i, j, n in sorted(shown)
     ]
+
+
+def public_count(n: int, language: str = "fr", *, min_count: int = PRIVACY_MIN) -> str:
+    """A count of residents as a public page may show it: « moins de 11 » under the threshold."""
+    if 0 < n < min_count:
+        return f"moins de {min_count}" if fmt.lang(language) == "fr" else f"fewer than {min_count}"
+    return fmt.format_number(n, language)
 
 
 # ---------------------------------------------------------------- PDF

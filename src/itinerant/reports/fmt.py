@@ -40,6 +40,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "reason": "Motif",
         "drive": "Trajet",
         "lunch": "Pause déjeuner",
+        "wait": "attente",
+        "notes": "À noter",
+        "outcomes": "Faite|Absent(e)|À revoir",
+        "outcome": "Résultat",
+        "navigate": "Itinéraire (GPS)",
         "stops": "Visites",
         "map": "Plan de la tournée",
         "estimated_line": "tracé estimé (ligne droite)",
@@ -136,7 +141,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "threshold": "Seuil de couverture",
         "result": "Résultat",
         "removed": "Lieux retirés",
-        "density_note": "Carreaux de {cell} m ; les carreaux de moins de {k} personnes ne sont pas affichés.",
+        "density_note": "Carreaux de {cell} m à {top} m : un carreau regroupe au moins {k} personnes (secret statistique) ; les zones plus clairsemées ne sont pas affichées.",
         "legend": "Légende",
         "open_map": "Ouvrir la carte",
         "straight_note": "Les tracés sont des lignes droites (estimés) : pas de réseau routier chargé.",
@@ -158,6 +163,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "reason": "Reason",
         "drive": "Drive",
         "lunch": "Lunch break",
+        "wait": "wait",
+        "notes": "Notes",
+        "outcomes": "Done|Not at home|Follow up",
+        "outcome": "Outcome",
+        "navigate": "Directions (GPS)",
         "stops": "Visits",
         "map": "Map of the round",
         "estimated_line": "estimated path (straight line)",
@@ -254,7 +264,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "threshold": "Coverage threshold",
         "result": "Result",
         "removed": "Sites removed",
-        "density_note": "{cell} m cells; cells with fewer than {k} people are not shown.",
+        "density_note": "{cell} m to {top} m squares: each holds at least {k} people (statistical secrecy); sparser areas are not shown.",
         "legend": "Legend",
         "open_map": "Open the map",
         "straight_note": "Paths are straight lines (estimated): no road network loaded.",
@@ -307,7 +317,7 @@ def format_time(value: int | str | None, language: str = "fr") -> str:
     return f"{h:02d}:{m:02d}"
 
 
-def format_duration(seconds: int | float | None, language: str = "fr") -> str:
+def format_duration(seconds: float | None, language: str = "fr") -> str:
     """"25 min", "1 h 05" (French) / "25 min", "1 h 05 min" (English)."""
     if seconds is None:
         return ""
@@ -330,7 +340,7 @@ def format_number(x: float | None, language: str = "fr", *, decimals: int = 0) -
     return s
 
 
-def format_km(metres: int | float | None, language: str = "fr") -> str:
+def format_km(metres: float | None, language: str = "fr") -> str:
     """"12,4 km" from metres."""
     if metres is None:
         return ""

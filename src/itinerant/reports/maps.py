@@ -2,12 +2,15 @@
 bus stops and antennes, and the territory map. Public maps show residents only
 aggregated (per commune, or a grid of cells >= 200 m), never a name, address or point.
 
-Leaflet's JavaScript and CSS come from folium's CDN, tiles from OpenStreetMap: offline
-the page still shows its title, legend and lists, and a static drawing of the map.
+Leaflet (1.9.3, from the npm registry, in ``reports/static/``) is inlined in every page:
+no CDN. Tiles come from OpenStreetMap when a tile server answers; under them, and alone
+offline, the map draws its own background from the scenario: commune boundaries and
+names (and the main roads when a road file was given).
 """
 
 from __future__ import annotations
 
+import functools
 import html
 import math
 import os
@@ -20,8 +23,8 @@ from branca.element import Element
 from itinerant.core import atomic
 from itinerant.reports import fmt
 from itinerant.reports._common import (
+    PRIVACY_MIN,
     Geometry,
-    SvgMap,
     advisor_colour,
     advisor_name,
     commune_counts,
@@ -29,19 +32,22 @@ from itinerant.reports._common import (
     density_grid,
     leg_path,
     points,
+    public_count,
     route_legs,
     times_label,
 )
+from itinerant.reports.background import Background, scenario_background
 from itinerant.reports.outputs import load_plan, load_timetable
 from itinerant.reports.sheets import day_items
 from itinerant.scenario.model import Scenario
 
 MAP_CDN_HOSTS = frozenset({
-    "cdn.jsdelivr.net", "code.jquery.com", "cdnjs.cloudflare.com", "netdna.bootstrapcdn.com",
-    "maxcdn.bootstrapcdn.com", "tile.openstreetmap.org", "a.tile.openstreetmap.org",
-    "b.tile.openstreetmap.org", "c.tile.openstreetmap.org",
+    "tile.openstreetmap.org", "a.tile.openstreetmap.org", "b.tile.openstreetmap.org",
+    "c.tile.openstreetmap.org",
 })
-"""Hosts a folium map may request (libraries and tiles); nothing else leaves the machine."""
+"""Hosts a map may request (background tiles only); nothing else leaves the machine."""
+
+STATIC = Path(__file__).resolve().parent / "static"
 
 KIND_COLOURS = {"office": "#00558c", "antenne": "#2a9d8f", "partner": "#8e44ad",
                 "candidate": "#999999", "bus_stop": "#e76f51", "home": "#555555"}
@@ -55,36 +61,63 @@ _PANEL_CSS = """
 .itn-panel .stamp{color:#b00020;font-weight:bold;letter-spacing:.1em}
 .itn-panel table{border-collapse:collapse;font-size:12px}
 .itn-panel td{border-top:1px solid #ddd;padding:2px 4px;vertical-align:top}
-.itn-fallback{display:none;margin-top:6px}
-.itn-fallback svg{width:100%;height:auto}
+.leaflet-container{background:#f3f1ea}
+.itn-commune{font:italic 12px "DejaVu Sans",Arial,sans-serif;color:#3a3a3a;white-space:nowrap;
+ text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 3px #fff;pointer-events:none}
 </style>
 """
 
 
-def _finish(m: folium.Map, panel_html: str, fallback_svg: str, title: str,
-            path: str | os.PathLike[str]) -> Path:
+@functools.lru_cache(maxsize=1)
+def leaflet_inline() -> str:
+    """Leaflet's CSS and JavaScript as inline ``<style>`` and ``<script>`` (vendored)."""
+    css = (STATIC / "leaflet.css").read_text(encoding="utf-8")
+    js = (STATIC / "leaflet.js").read_text(encoding="utf-8")
+    return f"<style>{css}</style>\n<script>{js}</script>"
+
+
+def _finish(m: folium.Map, panel_html: str, title: str, path: str | os.PathLike[str]) -> Path:
     root = m.get_root()
     root.title = title
+    root.header.add_child(Element(leaflet_inline()), name="itinerant_leaflet", index=0)
     root.header.add_child(Element(_PANEL_CSS))
-    root.html.add_child(Element(
-        f'<div class="itn-panel" id="itn-panel">{panel_html}'
-        f'<div class="itn-fallback" id="itn-fallback">{fallback_svg}</div></div>'
-        "<script>if (typeof L === 'undefined') {"
-        "document.getElementById('itn-fallback').style.display='block';}</script>"
-    ))
+    root.html.add_child(Element(f'<div class="itn-panel" id="itn-panel">{panel_html}</div>'))
     return atomic.write_text(path, root.render())
 
 
-def _base_map(pts: list[tuple[float, float]]) -> folium.Map:
+def _base_map(pts: list[tuple[float, float]], background: Background | None = None) -> folium.Map:
+    """A folium map with no CDN (Leaflet is inlined by :func:`_finish`), OSM tiles when
+    online, and the scenario's own background (communes, roads) drawn under them."""
     if not pts:
         pts = [(46.43, 4.66)]
     lat = sum(p[0] for p in pts) / len(pts)
     lon = sum(p[1] for p in pts) / len(pts)
     m = folium.Map(location=[lat, lon], zoom_start=11, tiles="OpenStreetMap", control_scale=True)
+    m.default_js = []
+    m.default_css = []
     if len(pts) > 1:
         m.fit_bounds([[min(p[0] for p in pts), min(p[1] for p in pts)],
                       [max(p[0] for p in pts), max(p[1] for p in pts)]])
+    if background:
+        _background_layer(background).add_to(m)
     return m
+
+
+def _background_layer(bg: Background) -> folium.FeatureGroup:
+    """Commune outlines with their names written on the map, and the main roads."""
+    fg = folium.FeatureGroup(name="Communes", show=True, control=False)
+    for road in bg.roads:
+        folium.PolyLine(list(road), color="#c9b27c", weight=2, opacity=0.9,
+                        interactive=False).add_to(fg)
+    for a in bg.areas:
+        folium.Polygon([list(r) for r in a.rings], color="#777", weight=1, dash_array="4 3",
+                       fill=True, fill_color="#ffffff", fill_opacity=0.25,
+                       interactive=False).add_to(fg)
+        folium.Marker(list(a.label), icon=folium.DivIcon(
+            html=f'<div class="itn-commune">{html.escape(a.name)}</div>',
+            icon_size=(140, 16), icon_anchor=(70, 8), class_name="itn-commune-icon"),
+            interactive=False).add_to(fg)
+    return fg
 
 
 def _site_marker(scenario: Scenario, s: Any, language: str, extra: str = "") -> folium.CircleMarker:
@@ -104,7 +137,8 @@ def _site_marker(scenario: Scenario, s: Any, language: str, extra: str = "") -> 
 
 def render_week_map(scenario: Scenario, plan: Any, path: str | os.PathLike[str], *,
                     language: str = "fr", estimated: bool | None = None,
-                    geometry: Geometry | None = None) -> Path:
+                    geometry: Geometry | None = None,
+                    background: Background | None = None) -> Path:
     """The coordinator's week map: one layer per (advisor, day), unassigned visits listed.
 
     Routes follow ``geometry(a_id, b_id)`` when given, else dashed straight lines whose
@@ -117,8 +151,8 @@ def render_week_map(scenario: Scenario, plan: Any, path: str | os.PathLike[str],
     visits = {v.id: v for v in scenario.visits}
     used = [pts[s["visit_id"]] for r in plan["routes"] for s in r["stops"] if s["visit_id"] in pts]
     used += [pts[u["visit_id"]] for u in plan.get("unassigned", []) if u["visit_id"] in pts]
-    m = _base_map(used + [pts[i] for r in plan["routes"] for i in (r.get("start_site"),) if i in pts])
-    static = SvgMap(width=400, height=300, stamp=T["confidential"])
+    m = _base_map(used + [pts[i] for r in plan["routes"] for i in (r.get("start_site"),) if i in pts],
+                  scenario_background(scenario, background))
     legend_rows = []
     for route in sorted(plan["routes"], key=lambda r: (r["day"], r["advisor_id"])):
         if not route["stops"]:
@@ -133,7 +167,6 @@ def render_week_map(scenario: Scenario, plan: Any, path: str | os.PathLike[str],
             tip = f"{name} : {T['estimated']}" if straight else name
             folium.PolyLine(path_pts, color=colour, weight=4, opacity=0.85,
                             dash_array="8 6" if straight else None, tooltip=tip).add_to(fg)
-            static.line(path_pts, colour, dashed=straight)
         for it in day_items(scenario, route):
             if it["kind"] != "stop" or it["visit_id"] not in pts:
                 continue
@@ -153,7 +186,6 @@ def render_week_map(scenario: Scenario, plan: Any, path: str | os.PathLike[str],
                     icon_size=(22, 22), icon_anchor=(11, 11)),
                 tooltip=html.escape(f"{it['seq']}. {it['name']}"), popup=folium.Popup(pop, max_width=320),
             ).add_to(fg)
-            static.dot(lat, lon, r=7, colour=colour, text=str(it["seq"]))
         fg.add_to(m)
         legend_rows.append(f'<tr><td><span style="color:{colour}">&#9632;</span> {html.escape(name)}'
                            f'</td><td>{len(route["stops"])}</td></tr>')
@@ -162,7 +194,6 @@ def render_week_map(scenario: Scenario, plan: Any, path: str | os.PathLike[str],
         if sid and sid in {s.id for s in scenario.sites}:
             s = scenario.site(sid)
             _site_marker(scenario, s, language).add_to(sites_fg)
-            static.dot(s.lat, s.lon, r=6, colour="#222", shape="square")
     sites_fg.add_to(m)
     un_rows = []
     if plan.get("unassigned"):
@@ -179,7 +210,6 @@ def render_week_map(scenario: Scenario, plan: Any, path: str | os.PathLike[str],
                                     tooltip=html.escape(f"{T['unassigned']} : {label}"),
                                     popup=folium.Popup(html.escape(f"{label} - {u.get('reason', '')}"),
                                                        max_width=320)).add_to(un_fg)
-                static.dot(v.lat, v.lon, r=5, colour="#888", shape="ring")
         un_fg.add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
     kp = plan.get("kpis") or {}
@@ -193,8 +223,7 @@ def render_week_map(scenario: Scenario, plan: Any, path: str | os.PathLike[str],
              + f'<table>{"".join(legend_rows)}</table>'
              + f'<h1 style="font-size:15px;margin-top:6px">{T["unassigned_long"]} ({len(un_rows)})</h1>'
              + (f'<table id="itn-unassigned">{"".join(un_rows)}</table>' if un_rows else f"<div>{T['none']}</div>"))
-    static.note = T["estimated_line"] if geometry is None else T["road_line"]
-    return _finish(m, panel, static.render(), title, path)
+    return _finish(m, panel, title, path)
 
 
 def _slot_text(row: dict[str, Any], language: str, cycle_weeks: int | None) -> str:
@@ -204,7 +233,8 @@ def _slot_text(row: dict[str, Any], language: str, cycle_weeks: int | None) -> s
 
 
 def render_public_map(scenario: Scenario, timetable: Any, path: str | os.PathLike[str], *,
-                      language: str = "fr", estimated: bool = True) -> Path:
+                      language: str = "fr", estimated: bool = True,
+                      background: Background | None = None) -> Path:
     """Public map: bus stops with their slots in words, antennes and the office, and the
     low-mobility residents counted per commune (circles at the town hall). No personal data.
     """
@@ -216,18 +246,17 @@ def render_public_map(scenario: Scenario, timetable: Any, path: str | os.PathLik
         by_stop.setdefault(r["stop_id"], []).append(_slot_text(r, language, cycle))
     public_sites = [s for s in scenario.sites
                     if s.id in by_stop or s.kind == "office" or (s.kind in ("antenne", "partner") and s.existing)]
-    m = _base_map([(c.lat, c.lon) for c in scenario.communes] + [(s.lat, s.lon) for s in public_sites])
-    static = SvgMap(width=400, height=300)
+    m = _base_map([(c.lat, c.lon) for c in scenario.communes] + [(s.lat, s.lon) for s in public_sites],
+                  scenario_background(scenario, background))
     counts = commune_counts(scenario)
     agg = folium.FeatureGroup(name=T["residents_agg"], show=True)
     for c in scenario.communes:
         n = counts.get(c.code, 0)
-        tip = f"<b>{html.escape(c.name)}</b><br>{T['population']} : {c.population}<br>{T['low_mobility']} : {n}"
-        folium.CircleMarker([c.lat, c.lon], radius=4 + 2.5 * math.sqrt(n), color="#6c757d", weight=1,
+        shown = n if n >= PRIVACY_MIN else 0  # the size of a circle must not tell a small count
+        tip = (f"<b>{html.escape(c.name)}</b><br>{T['population']} : {c.population}<br>"
+               f"{T['low_mobility']} : {public_count(n, language)}")
+        folium.CircleMarker([c.lat, c.lon], radius=4 + 2.5 * math.sqrt(shown), color="#6c757d", weight=1,
                             fill=True, fill_opacity=0.25, tooltip=folium.Tooltip(tip)).add_to(agg)
-        static.dot(c.lat, c.lon, r=3 + 1.5 * math.sqrt(n), colour="#6c757d", shape="ring")
-        if len(scenario.communes) <= 12:
-            static.label(c.lat, c.lon, c.name)
     agg.add_to(m)
     stops = folium.FeatureGroup(name=T["bus_stop"], show=True)
     places = folium.FeatureGroup(name=f"{T['office']} / {T['antenne']}", show=True)
@@ -236,8 +265,6 @@ def render_public_map(scenario: Scenario, timetable: Any, path: str | os.PathLik
         slots = by_stop.get(s.id, [])
         extra = "".join(f"<br>{html.escape(x)}" for x in slots)
         _site_marker(scenario, s, language, extra).add_to(stops if slots else places)
-        static.dot(s.lat, s.lon, r=6, colour=KIND_COLOURS.get(s.kind, "#333"),
-                   shape="circle" if slots else "square")
         listing.append(f"<tr><td><b>{html.escape(s.name)}</b></td><td>"
                        + ("<br>".join(html.escape(x) for x in slots) or html.escape(s.opening)) + "</td></tr>")
     stops.add_to(m)
@@ -247,16 +274,19 @@ def render_public_map(scenario: Scenario, timetable: Any, path: str | os.PathLik
     panel = (f"<h1>{html.escape(title)}</h1><div>{html.escape(scenario.title or scenario.name)}</div>"
              f"<table>{''.join(listing)}</table>"
              f'<div style="font-size:12px">{html.escape(T["per_commune_note"])}</div>')
-    return _finish(m, panel, static.render(), title, path)
+    return _finish(m, panel, title, path)
 
 
 def render_territory_map(scenario: Scenario, path: str | os.PathLike[str], *, language: str = "fr",
-                         estimated: bool = True, cell_m: int = 500, min_count: int = 3) -> Path:
-    """Territory map of the walking skeleton: communes, sites, and low-mobility residents
-    as a density grid of ``cell_m`` metres (>= 200; cells under ``min_count`` hidden)."""
+                         estimated: bool = True, cell_m: int = 500,
+                         min_count: int = PRIVACY_MIN,
+                         background: Background | None = None) -> Path:
+    """Territory map: communes, sites, and low-mobility residents as nested squares of
+    ``cell_m`` metres and more, each holding at least ``min_count`` people
+    (:func:`density_grid`)."""
     T = fmt.STRINGS[fmt.lang(language)]
-    m = _base_map([(c.lat, c.lon) for c in scenario.communes] + [(s.lat, s.lon) for s in scenario.sites])
-    static = SvgMap(width=400, height=300)
+    m = _base_map([(c.lat, c.lon) for c in scenario.communes] + [(s.lat, s.lon) for s in scenario.sites],
+                  scenario_background(scenario, background))
     cells = density_grid(scenario, cell_m=cell_m, min_count=min_count)
     top = max((c["count"] for c in cells), default=1)
     grid = folium.FeatureGroup(name=T["residents_agg"], show=True)
@@ -264,33 +294,27 @@ def render_territory_map(scenario: Scenario, path: str | os.PathLike[str], *, la
         folium.Rectangle([[c["south"], c["west"]], [c["north"], c["east"]]], color=None, weight=0,
                          fill=True, fill_color="#d62728", fill_opacity=0.15 + 0.6 * c["count"] / top,
                          tooltip=f"{c['count']}").add_to(grid)
-        static.dot((c["south"] + c["north"]) / 2, (c["west"] + c["east"]) / 2, r=2 + 4 * c["count"] / top,
-                   colour="#d62728", shape="ring")
     grid.add_to(m)
     com = folium.FeatureGroup(name=T["commune"], show=True)
     for c in scenario.communes:
         folium.CircleMarker([c.lat, c.lon], radius=3, color="#333", fill=True,
                             tooltip=html.escape(f"{c.name} ({c.code}) - {T['population']} {c.population}")).add_to(com)
-        if len(scenario.communes) <= 12:
-            static.label(c.lat, c.lon, c.name)
     com.add_to(m)
     st = folium.FeatureGroup(name=T["sites"], show=True)
     for s in scenario.sites:
         if s.kind == "home":
             continue
         _site_marker(scenario, s, language).add_to(st)
-        static.dot(s.lat, s.lon, r=4 if s.kind != "bus_stop" else 2.5,
-                   colour=KIND_COLOURS.get(s.kind, "#333"), shape="square")
     st.add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
     title = f"{T['territory_map']} - {scenario.title or scenario.name}"
-    note = T["density_note"].format(cell=cell_m, k=min_count)
+    note = T["density_note"].format(cell=cell_m, top=cell_m * 8, k=min_count)
     legend = "".join(f'<div><span style="color:{col}">&#9632;</span> {html.escape(T[k])}</div>'
                      for k, col in KIND_COLOURS.items() if k in T and any(s.kind == k for s in scenario.sites))
     panel = (f"<h1>{html.escape(title)}</h1><div>{len(scenario.communes)} {T['commune'].lower()}s - "
              f"{html.escape(times_label(estimated, language))}</div>{legend}"
              f'<div style="font-size:12px">{html.escape(note)}</div>')
-    return _finish(m, panel, static.render(), title, path)
+    return _finish(m, panel, title, path)
 
 
 __all__ = ["MAP_CDN_HOSTS", "render_public_map", "render_territory_map", "render_week_map"]

@@ -1,9 +1,12 @@
 """Advisors' day sheets: one A4 page per (advisor, day), HTML and PDF, in French.
 
-Stops in order with arrival and visit times, name, address or commune, phone, reason;
-driving time and distance between stops; the lunch break; a small static map (inline
-SVG in HTML, fpdf2 lines and points in the PDF; no tiles, no network). Personal data:
-every sheet and its map say "CONFIDENTIEL". Files: ``<day>_<advisor-slug>.html|.pdf``.
+Stops in order with arrival and visit times, name, address or commune, phone, reason,
+notes, a navigation link (``geo:`` in HTML, a QR code on paper) and boxes to tick the
+outcome; driving time and distance between stops; waits of more than 10 minutes; the
+lunch where it is taken; a static map over the commune boundaries and names (inline SVG
+in HTML, fpdf2 drawing in the PDF; no tiles, no network). Personal data: every sheet and
+its map say "CONFIDENTIEL". Files: ``<day>_<advisor-slug>.html|.pdf`` and ``<day>.pdf``
+(every advisor's sheet of the day, each on its own page).
 """
 
 from __future__ import annotations
@@ -12,7 +15,11 @@ import os
 from pathlib import Path
 from typing import Any
 
+import segno
+from markupsafe import Markup
+
 from itinerant.core import atomic
+from itinerant.core.units import hhmm
 from itinerant.reports import fmt
 from itinerant.reports._common import (
     Frame,
@@ -30,6 +37,7 @@ from itinerant.reports._common import (
     site_name,
     times_label,
 )
+from itinerant.reports.background import Background, scenario_background
 from itinerant.reports.outputs import load_plan
 from itinerant.scenario.model import Scenario
 
@@ -39,60 +47,84 @@ def sheet_stem(route: dict[str, Any]) -> str:
     return f"{route['day']}_{fmt.slug(route['advisor_id'])}"
 
 
-def day_items(scenario: Scenario, route: dict[str, Any]) -> list[dict[str, Any]]:
-    """The day in reading order: depart, drive, stop, lunch, ..., drive, return.
+WAIT_LINE_S = 10 * 60
+"""A wait longer than this (seconds) before a visit is a line of its own on the sheet."""
 
-    Each item has ``kind`` in {"depart", "drive", "stop", "lunch", "return"}; times stay
-    "HH:MM" strings as in the plan; durations seconds, distances metres.
+
+def _place_text(scenario: Scenario, v: Any) -> tuple[str, str, str]:
+    """(place, address, commune) of a visit: the address names its commune once."""
+    commune = commune_name(scenario, v.commune_code) if v else ""
+    address = v.address if v and v.address else ""
+    if address and commune and fmt.strip_accents(commune).lower() in fmt.strip_accents(address).lower():
+        return address, address, commune
+    return ", ".join(p for p in (address, commune) if p), address, commune
+
+
+def _stop_item(scenario: Scenario, s: dict[str, Any], v: Any) -> dict[str, Any]:
+    place, address, commune = _place_text(scenario, v)
+    return {
+        "kind": "stop", "seq": s["seq"], "place": place, "visit_id": s["visit_id"],
+        "arrival": s["arrival"], "start": s["start"], "end": s["end"],
+        "pinned": bool(s.get("pinned")),
+        "name": (v.name if v and v.name else s["visit_id"]), "address": address,
+        "commune": commune, "phone": v.phone if v else "", "reason": v.reason if v else "",
+        "notes": (getattr(v, "notes", "") or "") if v else "",
+        "approximate": bool(v and v.location_is_commune),
+        "geo": geo_uri(v.lat, v.lon) if v else "",
+    }
+
+
+def geo_uri(lat: float, lon: float) -> str:
+    """``geo:`` link (RFC 5870) that phones open in their navigation app."""
+    return f"geo:{lat:.6f},{lon:.6f}"
+
+
+def day_items(scenario: Scenario, route: dict[str, Any]) -> list[dict[str, Any]]:
+    """The day in reading order: depart, drive, [wait], stop, lunch, ..., drive, return.
+
+    Each item has ``kind`` in {"depart", "drive", "wait", "lunch", "stop", "return"};
+    times stay "HH:MM" strings as in the plan; durations seconds, distances metres.
+    The lunch is listed where it is taken: on the spot before a visit when the advisor
+    arrives before it starts, else at the previous place before driving on; it is not
+    listed when it lies outside the tour (before leaving or after the return). A wait
+    of more than :data:`WAIT_LINE_S` before a visit (lunch excluded) is a ``wait`` line.
     """
     visits = {v.id: v for v in scenario.visits}
-    items: list[dict[str, Any]] = []
-    items.append({"kind": "depart", "time": route.get("depart"),
-                  "place": site_name(scenario, route.get("start_site"))})
+    items: list[dict[str, Any]] = [{"kind": "depart", "time": route.get("depart"),
+                                    "place": site_name(scenario, route.get("start_site"))}]
+    depart, back = fmt.to_seconds(route.get("depart")), fmt.to_seconds(route.get("return"))
     brk = route.get("break") or None
-    brk_start = fmt.to_seconds(brk["start"]) if brk else None
-    lunch_done = brk is None
+    b0 = fmt.to_seconds(brk["start"]) if brk else None
+    b1 = fmt.to_seconds(brk["end"]) if brk else None
+    inside = (brk is not None and depart is not None and back is not None
+              and depart <= b0 and b1 <= back)
+    lunch_done = not inside
+    lunch = {"kind": "lunch", "start": brk["start"], "end": brk["end"]} if brk else None
     for s in sorted(route["stops"], key=lambda s: s["seq"]):
         drive = {"kind": "drive", "travel_s": s.get("travel_s"), "travel_m": s.get("travel_m")}
-        if not lunch_done and fmt.to_seconds(s["start"]) >= brk_start:
-            lunch = {"kind": "lunch", "start": brk["start"], "end": brk["end"]}
-            # lunch after driving when the advisor arrives before the break starts
-            arrived_first = fmt.to_seconds(s["arrival"]) <= brk_start
-            items.extend([drive, lunch] if arrived_first else [lunch, drive])
+        arrival, start = fmt.to_seconds(s["arrival"]), fmt.to_seconds(s["start"])
+        ready = arrival
+        if not lunch_done and start >= b1:
             lunch_done = True
+            if arrival <= b0:  # arrived first: lunch on the spot, then the visit
+                items.extend([drive, lunch])
+                ready = max(arrival, b1)
+            else:  # lunch at the previous place, then drive
+                items.extend([lunch, drive])
         else:
             items.append(drive)
-        v = visits.get(s["visit_id"])
-        commune = commune_name(scenario, v.commune_code) if v else ""
-        address = v.address if v and v.address else ""
-        if address and commune and fmt.strip_accents(commune).lower() in fmt.strip_accents(address).lower():
-            place = address  # the address already names its commune
-        else:
-            place = ", ".join(p for p in (address, commune) if p)
-        items.append({
-            "kind": "stop", "seq": s["seq"], "place": place, "visit_id": s["visit_id"], "arrival": s["arrival"],
-            "start": s["start"], "end": s["end"], "pinned": bool(s.get("pinned")),
-            "name": (v.name if v and v.name else s["visit_id"]), "address": address,
-            "commune": commune, "phone": v.phone if v else "", "reason": v.reason if v else "",
-            "approximate": bool(v and v.location_is_commune),
-        })
-    back = fmt.to_seconds(route.get("return"))
-    # a lunch taken after the return (at the office) is listed after it
-    lunch_after_return = not lunch_done and back is not None and brk_start >= back
-    if not lunch_done and not lunch_after_return:
-        items.append({"kind": "lunch", "start": brk["start"], "end": brk["end"]})
+        if start - ready > WAIT_LINE_S:
+            items.append({"kind": "wait", "duration_s": start - ready, "from": hhmm(ready),
+                          "to": s["start"]})
+        items.append(_stop_item(scenario, s, visits.get(s["visit_id"])))
+    if not lunch_done:
+        items.append(lunch)
     if route.get("return_travel_s") is not None:
         items.append({"kind": "drive", "travel_s": route.get("return_travel_s"),
                       "travel_m": route.get("return_travel_m")})
     if route.get("return") or route.get("end_site"):
         items.append({"kind": "return", "time": route.get("return"),
                       "place": site_name(scenario, route.get("end_site"))})
-    if lunch_after_return:
-        items.append({"kind": "lunch", "start": brk["start"], "end": brk["end"]})
-    if brk is not None and fmt.to_seconds(brk["end"]) <= fmt.to_seconds(route.get("depart")):
-        # a lunch taken before leaving goes first
-        items.remove(next(i for i in items if i["kind"] == "lunch"))
-        items.insert(0, {"kind": "lunch", "start": brk["start"], "end": brk["end"]})
     return items
 
 
@@ -108,10 +140,13 @@ def route_summary(route: dict[str, Any]) -> dict[str, Any]:
 
 
 def route_svg(scenario: Scenario, route: dict[str, Any], *, geometry: Geometry | None,
-              language: str = "fr", width: int = 640, height: int = 380) -> Any:
-    """Inline SVG map of one route (numbered stops, start/end squares)."""
+              language: str = "fr", width: int = 640, height: int = 420,
+              background: Background | None = None) -> Any:
+    """Inline SVG map of one route (numbered stops, start/end squares) over the commune
+    boundaries and names of ``background``."""
     pts = points(scenario)
-    m = SvgMap(width=width, height=height, stamp=fmt.t("confidential", language))
+    m = SvgMap(width=width, height=height, stamp=fmt.t("confidential", language),
+               background=background)
     colour = advisor_colour(scenario, route["advisor_id"])
     any_est = False
     for a, b in route_legs(route):
@@ -120,35 +155,79 @@ def route_svg(scenario: Scenario, route: dict[str, Any], *, geometry: Geometry |
         m.line(path, colour, dashed=est, title=fmt.t("estimated", language) if est else "")
     for sid in {route.get("start_site"), route.get("end_site")} - {None}:
         if sid in pts:
-            m.dot(*pts[sid], r=7, colour="#222", shape="square", title=site_name(scenario, sid))
+            m.dot(*pts[sid], r=8, colour="#222", shape="square", title=site_name(scenario, sid))
     for s in route["stops"]:
         if s["visit_id"] in pts:
-            m.dot(*pts[s["visit_id"]], r=11, colour=colour, text=str(s["seq"]))
+            m.dot(*pts[s["visit_id"]], r=12, colour=colour, text=str(s["seq"]))
     m.note = fmt.t("estimated_line" if any_est else "road_line", language)
     return m.render()
 
 
-def render_day_sheet_html(scenario: Scenario, route: dict[str, Any], path: str | os.PathLike[str], *,
-                          language: str = "fr", estimated: bool = True,
-                          geometry: Geometry | None = None) -> Path:
-    """Write one day sheet as HTML (A4 print CSS); return its path."""
-    html = render_template(
-        "sheet.html", language,
+def qr_svg(data: str, *, scale: int = 3) -> Markup:
+    """A QR code (regular, not micro) of ``data`` as inline SVG."""
+    return Markup(segno.make_qr(data, error="m").svg_inline(scale=scale, border=2, omitsize=True))
+
+
+def _sheet_context(scenario: Scenario, route: dict[str, Any], *, language: str, estimated: bool,
+                   geometry: Geometry | None, background: Background | None) -> dict[str, Any]:
+    items = day_items(scenario, route)
+    for it in items:
+        if it["kind"] == "stop" and it["geo"]:
+            it["qr"] = qr_svg(it["geo"], scale=2)
+    return dict(
         title=f"{fmt.t('day_sheet', language)} - {advisor_name(scenario, route['advisor_id'])} - "
               f"{fmt.format_date(route['day'], language, year=True)}",
         route=route, advisor=advisor_name(scenario, route["advisor_id"]),
         day_text=fmt.format_date(route["day"], language, year=True),
-        items=day_items(scenario, route), summary=route_summary(route),
-        svg=route_svg(scenario, route, geometry=geometry, language=language),
+        items=items, summary=route_summary(route),
+        svg=route_svg(scenario, route, geometry=geometry, language=language, background=background),
         times_label=times_label(estimated, language),
         scenario_title=scenario.title or scenario.name,
         colour=advisor_colour(scenario, route["advisor_id"]),
+        outcomes=fmt.t("outcomes", language).split("|"),
     )
+
+
+def render_day_sheet_html(scenario: Scenario, route: dict[str, Any], path: str | os.PathLike[str], *,
+                          language: str = "fr", estimated: bool = True,
+                          geometry: Geometry | None = None,
+                          background: Background | None = None) -> Path:
+    """Write one day sheet as HTML (A4 print CSS); return its path."""
+    html = render_template("sheet.html", language, **_sheet_context(
+        scenario, route, language=language, estimated=estimated, geometry=geometry,
+        background=background))
     return atomic.write_text(path, html)
 
 
+def _pdf_background(pdf: Pdf, fr: Frame, bg: Background, x: float, y: float, w: float,
+                    h: float) -> None:
+    with pdf.rect_clip(x, y, w, h):
+        pdf.set_draw_color(150, 150, 150)
+        pdf.set_fill_color(255, 255, 255)
+        pdf.set_line_width(0.25)
+        pdf.set_dash_pattern(dash=1.2, gap=0.8)
+        for a in bg.areas:
+            for ring in a.rings:
+                pdf.polygon([fr(*p) for p in ring], style="D")
+        pdf.set_dash_pattern()
+        pdf.set_draw_color(201, 178, 124)
+        pdf.set_line_width(0.5)
+        for road in bg.roads:
+            pdf.polyline([fr(*p) for p in road])
+        pdf.set_text_color(80, 80, 80)
+        pdf.font(8)
+        for a in bg.areas:
+            px, py = fr(*a.label)
+            if x + 8 <= px <= x + w - 8 and y + 3 <= py <= y + h - 3:
+                tw = pdf.get_string_width(pdf.clean(a.name))
+                pdf.set_xy(px - tw / 2, py - 2)
+                pdf.cell(tw, 4, pdf.clean(a.name))
+        pdf.set_text_color(0, 0, 0)
+
+
 def _pdf_map(pdf: Pdf, scenario: Scenario, route: dict[str, Any], geometry: Geometry | None,
-             x: float, y: float, w: float, h: float, language: str) -> None:
+             x: float, y: float, w: float, h: float, language: str,
+             background: Background | None = None) -> None:
     pts = points(scenario)
     legs = [(a, b, *leg_path(a, b, pts, geometry)) for a, b in route_legs(route)]
     allpts = [p for *_, path, _ in legs for p in path] or list(pts.values())
@@ -157,9 +236,11 @@ def _pdf_map(pdf: Pdf, scenario: Scenario, route: dict[str, Any], geometry: Geom
     pdf.set_line_width(0.3)
     pdf.set_fill_color(247, 245, 239)
     pdf.rect(x, y, w, h, style="DF")
+    if background:
+        _pdf_background(pdf, fr, background, x, y, w, h)
     r, g, b = hex_rgb(advisor_colour(scenario, route["advisor_id"]))
     pdf.set_draw_color(r, g, b)
-    pdf.set_line_width(0.8)
+    pdf.set_line_width(0.9)
     any_est = False
     for _, _, path, est in legs:
         any_est |= est
@@ -174,17 +255,18 @@ def _pdf_map(pdf: Pdf, scenario: Scenario, route: dict[str, Any], geometry: Geom
         if sid in pts:
             px, py = fr(*pts[sid])
             pdf.set_fill_color(30, 30, 30)
-            pdf.rect(px - 2, py - 2, 4, 4, style="F")
-    pdf.font(8, True)
+            pdf.rect(px - 2.2, py - 2.2, 4.4, 4.4, style="F")
+    pdf.font(10, True)
     for s in route["stops"]:
         if s["visit_id"] not in pts:
             continue
         px, py = fr(*pts[s["visit_id"]])
         pdf.set_fill_color(r, g, b)
-        pdf.dot(px, py, 3)
+        pdf.set_draw_color(255, 255, 255)
+        pdf.dot(px, py, 3.6, style="DF")
         pdf.set_text_color(255, 255, 255)
-        pdf.set_xy(px - 3, py - 2)
-        pdf.cell(6, 4, str(s["seq"]), align="C")
+        pdf.set_xy(px - 3.6, py - 2.5)
+        pdf.cell(7.2, 5, str(s["seq"]), align="C")
     pdf.set_text_color(176, 0, 32)
     pdf.font(12, True)
     pdf.set_xy(x, y + 2)
@@ -206,18 +288,70 @@ def _pdf_map(pdf: Pdf, scenario: Scenario, route: dict[str, Any], geometry: Geom
     pdf.set_draw_color(0, 0, 0)
 
 
-def day_sheet_pdf(scenario: Scenario, route: dict[str, Any], *, language: str = "fr",
-                  estimated: bool = True, geometry: Geometry | None = None) -> bytes:
-    """One day sheet as PDF bytes (A4, large type, static map)."""
+def _pdf_qr(pdf: Pdf, data: str, x: float, y: float, size: float) -> None:
+    """Draw a QR code of ``data`` as filled squares, ``size`` mm wide, top-left at (x, y)."""
+    matrix = segno.make_qr(data, error="m").matrix
+    n = len(matrix)
+    cell = size / n
+    pdf.set_fill_color(0, 0, 0)
+    for i, row in enumerate(matrix):
+        for j, dark in enumerate(row):
+            if dark:
+                pdf.rect(x + j * cell, y + i * cell, cell + 0.01, cell + 0.01, style="F")
+
+
+def _pdf_stop(pdf: Pdf, it: dict[str, Any], T: dict[str, str], language: str) -> None:
+    tm = lambda v: fmt.format_time(v, language)
+    if pdf.will_page_break(44):
+        pdf.add_page()
+    y0 = pdf.get_y()
+    pdf.set_draw_color(0, 0, 0)
+    pdf.set_line_width(0.4)
+    pdf.line(pdf.l_margin, y0, pdf.w - pdf.r_margin, y0)
+    qr = 20.0
+    if it["geo"]:
+        _pdf_qr(pdf, it["geo"], pdf.w - pdf.r_margin - qr, y0 + 1.5, qr)
+    right = pdf.r_margin
+    pdf.set_right_margin(right + qr + 3)
+    pdf.ln(1)
+    pin = f"  ({T['pinned']})" if it["pinned"] else ""
+    pdf.write_line(f"{it['seq']}.  {tm(it['start'])} - {tm(it['end'])}   {it['name']}{pin}",
+                   14, True, h=7.5)
+    pdf.write_line(it["place"], 13, h=6.5, indent=9)
+    line3 = []
+    if it["phone"]:
+        line3.append(f"{T['phone']} : {it['phone']}")
+    line3.append(f"{T['arrival']} {tm(it['arrival'])}")
+    pdf.write_line("   ".join(line3), 12, h=6, indent=9)
+    if it["reason"]:
+        pdf.write_line(f"{T['reason']} : {it['reason']}", 12, h=6, indent=9)
+    if it.get("notes"):
+        pdf.write_line(f"{T['notes']} : {it['notes']}", 12, True, h=6, indent=9)
+    # outcome boxes to tick
+    pdf.font(11)
+    pdf.set_x(pdf.l_margin + 9)
+    for label in T["outcomes"].split("|"):
+        bx, by = pdf.get_x(), pdf.get_y() + 1.2
+        pdf.set_draw_color(0, 0, 0)
+        pdf.rect(bx, by, 3.6, 3.6)
+        pdf.set_x(bx + 5)
+        pdf.cell(pdf.get_string_width(pdf.clean(label)) + 6, 6, pdf.clean(label))
+    pdf.ln(6)
+    pdf.set_right_margin(right)
+    pdf.set_y(max(pdf.get_y(), y0 + qr + 3))
+    pdf.ln(1)
+
+
+def add_sheet_pages(pdf: Pdf, scenario: Scenario, route: dict[str, Any], *, language: str = "fr",
+                    estimated: bool = True, geometry: Geometry | None = None,
+                    background: Background | None = None) -> None:
+    """Add one advisor's day sheet to ``pdf``, starting on a new page."""
     T = fmt.STRINGS[fmt.lang(language)]
     adv = advisor_name(scenario, route["advisor_id"])
     day = fmt.format_date(route["day"], language, year=True)
-    pdf = Pdf(header_text=f"{T['day_sheet']} - {adv} - {day}", stamp=T["confidential"],
-              footer_text=f"{T['confidential_note']} ({times_label(estimated, language)})")
-    pdf.set_title(pdf.clean(f"{T['day_sheet']} {adv} {route['day']}"))
-    pdf.alias_nb_pages()
+    pdf.header_text = f"{T['day_sheet']} - {adv} - {day}"
     pdf.add_page()
-    tm = lambda v: fmt.format_time(v, language)  # noqa: E731
+    tm = lambda v: fmt.format_time(v, language)
     pdf.write_line(f"{T['day_sheet']} - {day}", 20, True, h=10)
     pdf.write_line(adv, 17, True, h=8)
     summ = route_summary(route)
@@ -236,48 +370,68 @@ def day_sheet_pdf(scenario: Scenario, route: dict[str, Any], *, language: str = 
             pdf.write_line(f"{T['drive']} {fmt.format_duration(it['travel_s'], language)}"
                            f" - {fmt.format_km(it['travel_m'], language)}", 11, h=6,
                            colour=(80, 80, 80), indent=9)
+        elif k == "wait":
+            pdf.write_line(f"{T['wait']} {fmt.format_duration(it['duration_s'], language)}"
+                           f" ({tm(it['from'])} - {tm(it['to'])})", 12, True, h=6.5,
+                           colour=(150, 90, 0), indent=9)
         elif k == "lunch":
             pdf.set_fill_color(238, 238, 238)
             pdf.font(13, True)
             pdf.cell(0, 8, pdf.clean(f"{tm(it['start'])} - {tm(it['end'])}  {T['lunch']}"),
                      fill=True, new_x="LMARGIN", new_y="NEXT")
         else:
-            if pdf.will_page_break(34):
-                pdf.add_page()
-            y0 = pdf.get_y()
-            pdf.set_draw_color(0, 0, 0)
-            pdf.set_line_width(0.4)
-            pdf.line(pdf.l_margin, y0, pdf.w - pdf.r_margin, y0)
-            pdf.ln(1)
-            pin = f"  ({T['pinned']})" if it["pinned"] else ""
-            pdf.write_line(f"{it['seq']}.  {tm(it['start'])} - {tm(it['end'])}   {it['name']}{pin}",
-                           14, True, h=7.5)
-            pdf.write_line(it["place"], 13, h=6.5, indent=9)
-            line3 = []
-            if it["phone"]:
-                line3.append(f"{T['phone']} : {it['phone']}")
-            line3.append(f"{T['arrival']} {tm(it['arrival'])}")
-            pdf.write_line("   ".join(line3), 12, h=6, indent=9)
-            if it["reason"]:
-                pdf.write_line(f"{T['reason']} : {it['reason']}", 12, h=6, indent=9)
-            pdf.ln(1)
-    # map
+            _pdf_stop(pdf, it, T, language)
     room = pdf.page_break_trigger - pdf.get_y() - 14
-    map_h = min(95.0, room)
-    if map_h < 60:  # too little room left on this page: the map gets its own
+    map_h = min(120.0, room)
+    if map_h < 80:  # too little room left on this page: the map gets its own
         pdf.add_page()
-        map_h = 95.0
+        map_h = 150.0
     pdf.ln(3)
     pdf.write_line(T["map"], 13, True, h=7)
     _pdf_map(pdf, scenario, route, geometry, pdf.l_margin, pdf.get_y() + 1,
-             pdf.w - pdf.l_margin - pdf.r_margin, map_h, language)
+             pdf.w - pdf.l_margin - pdf.r_margin, map_h, language, background)
+
+
+def _sheet_pdf(header: str, estimated: bool, language: str) -> Pdf:
+    T = fmt.STRINGS[fmt.lang(language)]
+    pdf = Pdf(header_text=header, stamp=T["confidential"],
+              footer_text=f"{T['confidential_note']} ({times_label(estimated, language)})")
+    pdf.alias_nb_pages()
+    return pdf
+
+
+def day_sheet_pdf(scenario: Scenario, route: dict[str, Any], *, language: str = "fr",
+                  estimated: bool = True, geometry: Geometry | None = None,
+                  background: Background | None = None) -> bytes:
+    """One day sheet as PDF bytes (A4, large type, QR codes, static map)."""
+    T = fmt.STRINGS[fmt.lang(language)]
+    adv = advisor_name(scenario, route["advisor_id"])
+    pdf = _sheet_pdf("", estimated, language)
+    pdf.set_title(pdf.clean(f"{T['day_sheet']} {adv} {route['day']}"))
+    add_sheet_pages(pdf, scenario, route, language=language, estimated=estimated,
+                    geometry=geometry, background=background)
+    return bytes(pdf.output())
+
+
+def day_pdf(scenario: Scenario, routes: list[dict[str, Any]], *, language: str = "fr",
+            estimated: bool = True, geometry: Geometry | None = None,
+            background: Background | None = None) -> bytes:
+    """Every advisor's sheet of one day in one PDF, each sheet starting on its own page."""
+    T = fmt.STRINGS[fmt.lang(language)]
+    pdf = _sheet_pdf("", estimated, language)
+    pdf.set_title(pdf.clean(f"{T['day_sheet']} {routes[0]['day']}"))
+    for route in routes:
+        add_sheet_pages(pdf, scenario, route, language=language, estimated=estimated,
+                        geometry=geometry, background=background)
     return bytes(pdf.output())
 
 
 def render_day_sheets(scenario: Scenario, plan: Any, out_dir: str | os.PathLike[str], *,
                       language: str = "fr", estimated: bool | None = None,
-                      geometry: Geometry | None = None, pdf: bool = True) -> list[Path]:
-    """Write an HTML (and PDF) day sheet per (advisor, day) route with stops.
+                      geometry: Geometry | None = None, pdf: bool = True,
+                      background: Background | None = None) -> list[Path]:
+    """Write an HTML (and PDF) day sheet per (advisor, day) route with stops, and one PDF
+    per day holding every advisor's sheet (``<day>.pdf``, to print the day at once).
 
     Parameters
     ----------
@@ -286,11 +440,13 @@ def render_day_sheets(scenario: Scenario, plan: Any, out_dir: str | os.PathLike[
     plan
         ``plan.json`` path, its folder, or the parsed dict.
     out_dir
-        Folder for ``<day>_<advisor>.html`` and ``.pdf`` (created if needed).
+        Folder for ``<day>_<advisor>.html|.pdf`` and ``<day>.pdf`` (created if needed).
     estimated
         Travel times are estimates; None = take ``plan["estimated"]``.
     geometry
         ``geometry(a_id, b_id) -> [(lat, lon)]`` road paths, or None for straight lines.
+    background
+        Commune boundaries and names (and roads) drawn under the maps.
 
     Returns
     -------
@@ -298,17 +454,26 @@ def render_day_sheets(scenario: Scenario, plan: Any, out_dir: str | os.PathLike[
     """
     plan = load_plan(plan)
     est = bool(plan.get("estimated", True)) if estimated is None else estimated
+    background = scenario_background(scenario, background)
     out = Path(out_dir)
     written = []
-    for route in plan["routes"]:
+    by_day: dict[str, list[dict[str, Any]]] = {}
+    for route in sorted(plan["routes"], key=lambda r: (r["day"], advisor_name(scenario, r["advisor_id"]))):
         if not route["stops"]:
             continue
+        by_day.setdefault(route["day"], []).append(route)
         stem = sheet_stem(route)
         written.append(render_day_sheet_html(scenario, route, out / f"{stem}.html", language=language,
-                                             estimated=est, geometry=geometry))
+                                             estimated=est, geometry=geometry, background=background))
         if pdf:
-            data = day_sheet_pdf(scenario, route, language=language, estimated=est, geometry=geometry)
+            data = day_sheet_pdf(scenario, route, language=language, estimated=est,
+                                 geometry=geometry, background=background)
             written.append(atomic.write_bytes(out / f"{stem}.pdf", data))
+    if pdf:
+        for day, routes in by_day.items():
+            data = day_pdf(scenario, routes, language=language, estimated=est, geometry=geometry,
+                           background=background)
+            written.append(atomic.write_bytes(out / f"{day}.pdf", data))
     return sorted(written)
 
 

@@ -16,6 +16,8 @@ from itinerant.reports._common import (
     render_template,
     times_label,
 )
+from itinerant.reports.background import Background
+from itinerant.reports.csv_fr import write_week_csvs
 from itinerant.reports.maps import render_week_map
 from itinerant.reports.outputs import load_plan
 from itinerant.reports.sheets import (
@@ -67,21 +69,26 @@ def render_week_table(scenario: Scenario, plan: Any, path: str | os.PathLike[str
 
 def render_week(scenario: Scenario, plan: Any, out_dir: str | os.PathLike[str], *,
                 language: str = "fr", estimated: bool | None = None,
-                geometry: Geometry | None = None, pdf: bool = True) -> dict[str, Any]:
+                geometry: Geometry | None = None, pdf: bool = True,
+                background: Background | None = None) -> dict[str, Any]:
     """Everything of the home-visit week in ``out_dir``.
 
-    Writes ``carte_semaine.html`` (folium), ``semaine.html`` (table), ``semaine.xlsx`` and
-    ``feuilles/<day>_<advisor>.html|.pdf``. Returns ``{"map", "table", "workbook", "sheets"}``.
+    Writes ``carte_semaine.html`` (folium), ``semaine.html`` (table), ``semaine.xlsx``,
+    ``tournees.csv`` and ``non_planifiees.csv`` (French Excel CSVs) and
+    ``feuilles/<day>_<advisor>.html|.pdf`` + ``feuilles/<day>.pdf`` (the whole day).
+    Returns ``{"map", "table", "workbook", "csv", "sheets"}``.
     """
     plan = load_plan(plan)
     out = Path(out_dir)
     geometry = memo_geometry(geometry)
     return {
         "map": render_week_map(scenario, plan, out / "carte_semaine.html", language=language,
-                               estimated=estimated, geometry=geometry),
+                               estimated=estimated, geometry=geometry, background=background),
         "table": render_week_table(scenario, plan, out / "semaine.html", language=language,
                                    estimated=estimated),
         "workbook": write_week_workbook(scenario, plan, out / "semaine.xlsx", language=language),
+        "csv": write_week_csvs(scenario, plan, out),
         "sheets": render_day_sheets(scenario, plan, out / "feuilles", language=language,
-                                    estimated=estimated, geometry=geometry, pdf=pdf),
+                                    estimated=estimated, geometry=geometry, pdf=pdf,
+                                    background=background),
     }

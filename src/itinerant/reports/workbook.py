@@ -73,15 +73,16 @@ def write_week_workbook(scenario: Scenario, plan: Any, path: str | os.PathLike[s
     wb.remove(wb.active)
     used: set[str] = set()
     header = [T["advisor"], T["seq"], T["arrival"], T["start"], T["end"], T["name"], T["address"],
-              T["commune"], T["phone"], T["reason"], f"{T['drive']} (min)", f"{T['drive']} (km)"]
+              T["commune"], T["phone"], T["reason"], T["notes"], f"{T['drive']} (min)",
+              f"{T['drive']} (km)"]
     days = sorted({r["day"] for r in rows})
     for day in days:
         ws = wb.create_sheet(sheet_title(fmt.format_date(day, language), used))
         data = [[r["advisor"], r["seq"], _hm(r["arrival"]), _hm(r["start"]), _hm(r["end"]), r["name"],
-                 r["address"], r["commune"], r["phone"], r["reason"],
+                 r["address"], r["commune"], r["phone"], r["reason"], r["notes"],
                  round((r["travel_s"] or 0) / 60), round((r["travel_m"] or 0) / 1000, 1)]
                 for r in rows if r["day"] == day]
-        _write_table(ws, header, data, {3: "hh:mm", 4: "hh:mm", 5: "hh:mm", 12: "0.0"})
+        _write_table(ws, header, data, {3: "hh:mm", 4: "hh:mm", 5: "hh:mm", 13: "0.0"})
     ws = wb.create_sheet(sheet_title(T["unassigned"], used))
     visits = {v.id: v for v in scenario.visits}
     data = []
