@@ -198,3 +198,92 @@ def test_a_million_rows_are_refused_before_parsing(tmp_path: Path) -> None:
         "residents.csv : fichier trop grand : 1\u202f000\u202f001 lignes (un tableau de scénario compte au plus "
         "200\u202f000 lignes ; découper le territoire ou vérifier l'export)"
     ]
+
+
+# -- root cause first, plausibility -------------------------------------------------------------
+
+
+def _swap_lat_lon(folder: Path, name: str) -> None:
+    lines = (folder / name).read_text(encoding="utf-8").splitlines()
+    head = lines[0].split(",")
+    i, j = head.index("lat"), head.index("lon")
+    head[i], head[j] = "lon", "lat"
+    (folder / name).write_text("\n".join([",".join(head), *lines[1:]]) + "\n", encoding="utf-8")
+
+
+def _shift(folder: Path, name: str, dlat: float) -> None:
+    lines = (folder / name).read_text(encoding="utf-8").splitlines()
+    i = lines[0].split(",").index("lat")
+    out = [lines[0]]
+    for line in lines[1:]:
+        cells = line.split(",")
+        if cells[i]:
+            cells[i] = f"{float(cells[i]) + dlat:.4f}"
+        out.append(",".join(cells))
+    (folder / name).write_text("\n".join(out) + "\n", encoding="utf-8")
+
+
+def test_lat_lon_swapped_in_communes_alone_is_one_fault_naming_communes(tmp_path: Path) -> None:
+    folder = _tiny(tmp_path)
+    _swap_lat_lon(folder, "communes.csv")
+    # before: one fault per site, resident and visit row, none naming communes.csv
+    assert _faults(folder) == [
+        "communes.csv, colonne 'lat' : latitude et longitude inversées dans tout le fichier (point médian 4.647, 46.436) "
+        "(échanger les titres des colonnes 'lat' et 'lon')"
+    ]
+
+
+def test_every_point_shifted_into_the_atlantic_is_a_fault(tmp_path: Path) -> None:
+    folder = _tiny(tmp_path)
+    for name in ("communes.csv", "sites.csv", "residents.csv", "visits.csv"):
+        _shift(folder, name, -40.0)
+    assert _faults(folder) == [
+        "communes.csv, colonne 'lat' : les mairies sont hors de France (point médian 6.436, 4.647) "
+        "(vérifier lat/lon : degrés décimaux WGS84, par exemple 46,436 et 4,658 pour Cluny)"
+    ]
+
+
+def test_a_table_swapped_as_a_whole_is_one_fault(tmp_path: Path) -> None:
+    folder = _tiny(tmp_path)
+    _swap_lat_lon(folder, "residents.csv")
+    assert _faults(folder) == [
+        "residents.csv, colonne 'lat' : 6 points sur 6 hors du territoire (premier : ligne 2) (latitude et longitude inversées ?)"
+    ]
+
+
+def test_a_visit_far_from_its_commune_is_a_fault(tmp_path: Path) -> None:
+    folder = _tiny(tmp_path)
+    _edit(folder, "communes.csv", "grille_densite\n", "grille_densite,superficie_km2\n")
+    _edit(folder, "communes.csv", "4.633,6\n", "4.633,6,10\n")
+    _edit(folder, "visits.csv", "v3,,,,71240", "v3,,46.48,4.70,71240")
+    assert _faults(folder) == [
+        "visits.csv, ligne 4, colonne 'commune' : point à 8.5 km de la mairie de Jalogny (71240) : hors de cette commune ? "
+        "(vérifier le code commune, ou lat/lon)"
+    ]
+
+
+# (file, old, new, the one expected fault)
+RANGE_CASES = [
+    # a population with three zeros too many
+    ("communes.csv", "Cluny,4980,", "Cluny,4980000,",
+     "communes.csv, ligne 2, colonne 'population' : population de 4980000 habitants invraisemblable pour une commune "
+     "(écrire la population municipale (au plus 2200000))"),
+    # a visit of 900 min (15 h): hours typed as minutes
+    ("visits.csv", "71240,30,mar", "71240,900,mar",
+     "visits.csv, ligne 4, colonne 'duree' : visite de 15 h invraisemblable (écrire la durée en minutes (au plus 10 h), par exemple 45)"),
+    # 5 stops of 2 h do not fit a 09:00-17:00 day
+    ("bus.csv", "120,800,2,2", "120,800,2,5",
+     "bus.csv, ligne 2, colonne 'arrets_par_jour' : 5 arrêts de 120 min ne tiennent pas dans la journée 09:00-17:00 "
+     "(réduire le nombre d'arrêts par jour ou leur durée, ou allonger la journée)"),
+    # a walk radius in metres typed as 8 km... in metres
+    ("bus.csv", "120,800,2,2", "120,8000,2,2",
+     "bus.csv, ligne 2, colonne 'rayon_marche_m' : rayon de marche de 8000 m invraisemblable "
+     "(écrire une distance à pied en mètres, au plus 5000)"),
+]
+
+
+@pytest.mark.parametrize(("name", "old", "new", "fault"), RANGE_CASES)
+def test_implausible_values_are_faults(tmp_path: Path, name: str, old: str, new: str, fault: str) -> None:
+    folder = _tiny(tmp_path)
+    _edit(folder, name, old, new)
+    assert _faults(folder) == [fault]

@@ -146,7 +146,7 @@ def load_scenario(folder: Path | str) -> Scenario:
     by_code = {c.code: c for c in communes}
     territory = territory_bounds(communes, tables["communes"], out)
     communes_file = tables["communes"].file if tables["communes"] else "communes.csv"
-    check_point, check_commune = point_checks(by_code, declared_codes, territory, communes_file)
+    check_point, check_commune, finish_points = point_checks(by_code, declared_codes, territory, communes_file)
 
     sites, site_kinds = load_sites(tables["sites"], out, by_code, check_point, check_commune)
     site_ids = set(site_kinds)
@@ -169,6 +169,7 @@ def load_scenario(folder: Path | str) -> Scenario:
     visits = load_visits(tables["visits"], out, visit_ctx)
     commitments = load_commitments(tables["commitments"], out, buses, bus_ids, check_site)
     settings = load_settings(meta.get("settings"), folder, out)
+    finish_points(out)
 
     if out.faults:
         raise InputError(sorted_faults(out.faults))
@@ -218,13 +219,14 @@ def read_visits(path: Path | str, scenario: Scenario) -> tuple[Visit, ...]:
         rows = resolve_columns(table, "visits", out) if table is not None else None
     by_code = {c.code: c for c in scenario.communes}
     territory = territory_bounds(list(scenario.communes), None, Collector())
-    check_point, check_commune = point_checks(by_code, set(by_code), territory, "communes")
+    check_point, check_commune, finish_points = point_checks(by_code, set(by_code), territory, "communes")
     staff = {a.id: (a.skills, a.days) for a in scenario.advisors}
     ctx = VisitContext.of(
         scenario.communes, scenario.residents, {r.id for r in scenario.residents}, staff,
         scenario.calendar, check_point, check_commune,
     )
     visits = load_visits(rows, out, ctx)
+    finish_points(out)
     if rows is not None:
         known = {v.id for v in scenario.visits}
         for row, cells in rows.rows:

@@ -26,6 +26,9 @@ from itinerant.scenario.rows import (
 )
 from itinerant.scenario.tables import Table, normalize_name
 
+MAX_WALK_RADIUS_M = 5000
+"""Longest plausible walk to a bus stop, metres."""
+
 _YAML_TIME_KEYS = {"debut", "fin", "start", "end", "heure_debut", "heure_fin"}
 
 
@@ -106,6 +109,11 @@ def _bus_row(r: Row, bid: str | None, check_site: SiteCheck) -> Bus | None:
             r.fault(canon, "doit être un nombre positif", "écrire un nombre supérieur à zéro")
     if cycle is not None and cycle > 52:
         r.fault("cycle_semaines", f"cycle de {cycle} semaines trop long", "écrire au plus 52")
+    if radius is not None and radius > MAX_WALK_RADIUS_M:
+        r.fault("rayon_marche_m", f"rayon de marche de {radius} m invraisemblable", f"écrire une distance à pied en mètres, au plus {MAX_WALK_RADIUS_M}")
+    if r.ok and per_day * stop > end - start:
+        r.fault("arrets_par_jour", f"{per_day} arrêts de {stop // 60} min ne tiennent pas dans la journée {hhmm(start)}-{hhmm(end)}",
+                "réduire le nombre d'arrêts par jour ou leur durée, ou allonger la journée")
     if not r.ok:
         return None
     return build_model(

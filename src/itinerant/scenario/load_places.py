@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itinerant.scenario.bounds import MAX_POPULATION
 from itinerant.scenario.cells import (
     parse_bool,
     parse_float,
@@ -45,6 +46,8 @@ def load_communes(t: Rows | None, out: Collector) -> tuple[list[Commune], set[st
         minb = r.get("passages_bus_min", parse_int)
         if pop is not None and pop < 0:
             r.fault("population", f"population négative ({pop})", "écrire un nombre positif")
+        elif pop is not None and pop > MAX_POPULATION:
+            r.fault("population", f"population de {pop} habitants invraisemblable pour une commune", f"écrire la population municipale (au plus {MAX_POPULATION})")
         if lat is not None and not -90 <= lat <= 90:
             r.fault("lat", f"latitude {lat:g} impossible", "écrire une latitude en degrés décimaux, entre -90 et 90")
         if lon is not None and not -180 <= lon <= 180:
@@ -97,9 +100,11 @@ def load_sites(t: Rows | None, out: Collector, by_code: dict[str, Commune], chec
         elif lat is None and lon is None and known and code in by_code:
             c = by_code[code]
             lat, lon, approx = c.lat, c.lon, True
-        check_point(r, lat, lon)
+        check_point(r, lat, lon, code)
         if hours is not None and hours < 0:
             r.fault("heures_hebdo", "nombre d'heures négatif", "écrire un nombre positif ou laisser vide")
+        elif hours is not None and hours > 168:
+            r.fault("heures_hebdo", f"{hours:g} heures par semaine : une semaine n'en compte que 168", "écrire les heures d'ouverture par semaine")
         if r.ok and lat is not None:
             s = build_model(
                 Site,
@@ -132,7 +137,7 @@ def load_residents(t: Rows | None, out: Collector, check_point: PointCheck, chec
         if rid is not None:
             ids.append((row, rid))
         check_commune(r, code)
-        check_point(r, lat, lon)
+        check_point(r, lat, lon, code)
         if age is not None and not 0 <= age <= 120:
             r.fault("age", f"âge {age} impossible", "écrire un âge entre 0 et 120, ou laisser vide")
         if r.ok:

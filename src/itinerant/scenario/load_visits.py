@@ -42,6 +42,8 @@ from itinerant.scenario.rows import (
     suggest,
 )
 
+MAX_VISIT_S = 10 * 3600
+"""Longest plausible home visit, seconds (a '450' meant as minutes is 7 h 30)."""
 
 def load_advisors(t: Rows | None, out: Collector, offices: list[str], check_site: SiteCheck) -> tuple[list[Advisor], dict[str, tuple[tuple[str, ...], tuple[int, ...]]]]:
     """Advisors, and every declared advisor id -> (skills, days) as far as readable."""
@@ -197,6 +199,9 @@ def _visit_row(r: Row, vid: str | None, ctx: VisitContext) -> Visit | None:
     done = r.get("fait", parse_bool, default=False)
     if dur is not None and dur <= 0:
         r.fault("duree", "durée nulle", "écrire une durée en minutes, par exemple 45")
+    elif dur is not None and dur > MAX_VISIT_S:
+        r.fault("duree", f"visite de {dur / 3600:g} h invraisemblable", f"écrire la durée en minutes (au plus {MAX_VISIT_S // 3600} h), par exemple 45")
+        dur = None  # the windows are not at fault
     skill = _visit_skill(r, skills, ctx)
     lat, lon, code, loc_commune = _visit_location(r, rid, lat, lon, code, ctx)
     if days is None:
@@ -246,6 +251,7 @@ def _visit_location(
     """``(lat, lon, commune_code, is_town_hall)``: the row's point, else the resident's
     home, else the commune's town hall; the commune is the nearest one when left empty."""
     loc_commune = False
+    given_code = code if lat is not None and lon is not None else None
     if (lat is None) != (lon is None):
         r.fault("lat" if lat is None else "lon", "coordonnée incomplète", "remplir lat et lon, ou les laisser vides")
     if rid and ctx.resident_ids and rid not in ctx.resident_ids:
@@ -266,7 +272,7 @@ def _visit_location(
             r.ok = False  # the resident's or commune's own row is at fault
     elif lat is not None and lon is not None and code is None and ctx.communes:
         code = min(ctx.communes, key=lambda c: haversine_m(lat, lon, c.lat, c.lon)).code
-    ctx.check_point(r, lat, lon)
+    ctx.check_point(r, lat, lon, given_code)
     return lat, lon, code, loc_commune
 
 

@@ -172,6 +172,6 @@ def sorted_faults(faults: list[Fault]) -> list[Fault]:
 
 # -- row checks shared by the table loaders ----------------------------------------------
 
-PointCheck = Callable[["Row", "float | None", "float | None"], None]
+PointCheck = Callable[..., None]  # (row, lat, lon, code=None)
 CommuneCheck = Callable[..., bool]
 SiteCheck = Callable[["Row", "str | None", str, str], bool]
