@@ -100,6 +100,7 @@ def test_yaml_file_in_cp1252_and_missing_or_folder(tmp_path: Path) -> None:
         ("Cluny", "Cluny"),  # ordinary text untouched
         ("v=1", "v=1"),  # '=' further in is harmless
         (-3, -3),  # numbers untouched
+        ("-1,5", "-1,5"),  # also when written as text (French decimal comma)
     ],
 )
 def test_csv_cells_are_neutralised_and_read_back(value, written) -> None:

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,8 @@ MAX_YAML_DEPTH = 50
 
 MAX_YAML_BYTES = 1_000_000
 """Largest YAML file read, bytes (scenario.yaml and variants are a few kB)."""
+
+_NUMBER = re.compile(r"^[-+]?[0-9]+(?:[.,][0-9]+)?$")
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 """First characters that make a spreadsheet read a text cell as a formula (OWASP)."""
@@ -176,9 +179,10 @@ def _line(mark: Any) -> int | None:
 def csv_cell(value: Any) -> Any:
     """``value``, with a leading ``'`` when it is text a spreadsheet would run as a formula.
 
-    Numbers are left alone (a negative number is a number, not a formula).
+    Numbers are left alone, also written as text (``"-1,5"``: a negative number is a
+    number, not a formula).
     """
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS) and not _NUMBER.match(value):
         return "'" + value
     return value
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from itinerant.core import atomic
+from itinerant.core.safe import csv_row
 from itinerant.reports import fmt
 from itinerant.reports._common import commune_name
 from itinerant.reports.outputs import load_plan
@@ -33,9 +34,9 @@ def french_csv_text(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str
     """CSV text with ``;`` and decimal commas (the BOM is added when writing)."""
     buf = io.StringIO()
     w = csv.writer(buf, delimiter=";", lineterminator="\r\n")
-    w.writerow(header)
+    w.writerow(csv_row(header))
     for r in rows:
-        w.writerow([_cell(v) for v in r])
+        w.writerow(csv_row([_cell(v) for v in r]))
     return buf.getvalue()
 
 
