@@ -81,6 +81,7 @@ COLUMNS: dict[str, dict[str, Col]] = {
         "adresse": _c("address"),
         "telephone": _c("phone", "tel"),
         "motif": _c("reason", "objet"),
+        "notes": _c("a_noter", "remarques", "remarque", "commentaire", "observations"),
     },
     "residents": {
         "id": _c("identifiant", required=True),

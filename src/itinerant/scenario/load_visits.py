@@ -226,6 +226,7 @@ def _visit_row(r: Row, vid: str | None, ctx: VisitContext) -> Visit | None:
             pinned_date=pdate, pinned_start_s=pstart, done=done,
             name=r.get("nom", default=""), address=r.get("adresse", default=""),
             phone=r.get("telephone", default=""), reason=r.get("motif", default=""),
+            notes=r.get("notes", default=""),
         ),
         r,
     )

@@ -129,6 +129,8 @@ class Visit(_Frozen):
     phone: str = ""
     reason: str = ""
     """Why the visit: "dossier retraite", shown on the advisor's sheet."""
+    notes: str = ""
+    """Free notes printed on the sheet: documents to bring, access ("digicode 1234")."""
 
 
 class Resident(_Frozen):
