@@ -13,6 +13,13 @@ estimate; the constants are fitted (circuity = median ratio road/great-circle;
 local/rural speeds and local leg by least squares on relative error) and the
 median / 90th percentile absolute relative errors are printed, for the fitted and
 for the constants currently in itinerant.roads.estimate.
+
+Settlement types: each place is classed by the OSM ``place=*`` nodes of places.csv,
+with the road graph's built-up radii (itinerant.roads.speeds.PLACE_RADIUS_M): within a
+town's radius -> "town", else within a village's -> "village", else "dispersed". The
+local speed is then fitted per class (each end of a trip runs half the local leg at
+its own class's speed), which is the evidence behind
+itinerant.roads.estimate.SETTLEMENT_LEGS (Andorra has no INSEE density grid).
 """
 
 from __future__ import annotations
@@ -27,8 +34,10 @@ import numpy as np
 
 from itinerant.core.errors import TerritoryError
 from itinerant.core.places import Place
+from itinerant.core.units import haversine_m
 from itinerant.matrices import drive_matrix
 from itinerant.roads import estimate
+from itinerant.roads.speeds import PLACE_RADIUS_M
 from itinerant.roads.territory import build_territory
 
 REPO = Path(__file__).resolve().parents[1]
@@ -65,6 +74,42 @@ def errors(est: np.ndarray, real: np.ndarray) -> tuple[float, float]:
 
 def piecewise(d: np.ndarray, leg: float, v_local: float, v_rural: float) -> np.ndarray:
     return np.minimum(d, leg) * 3.6 / v_local + np.maximum(d - leg, 0) * 3.6 / v_rural
+
+
+CLASSES = ("town", "village", "dispersed")
+
+
+def settlement_class(places: list[Place]) -> np.ndarray:
+    """0 town, 1 village, 2 dispersed: by the built-up radius of places.csv's nodes."""
+    nodes = []
+    with open(ANDORRA / "places.csv", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            nodes.append((row["place"], float(row["lat"]), float(row["lon"])))
+    out = np.full(len(places), 2)
+    for k, kind in reversed(list(enumerate(CLASSES[:2]))):
+        pts = [(la, lo) for kd, la, lo in nodes if kd == kind]
+        if not pts:
+            continue
+        lat = np.array([p.lat for p in places])[:, None]
+        lon = np.array([p.lon for p in places])[:, None]
+        near = (haversine_m(lat, lon, np.array(pts)[:, 0][None, :], np.array(pts)[:, 1][None, :])
+                <= PLACE_RADIUS_M[kind]).any(axis=1)
+        out[near] = k
+    return out
+
+
+def fit_by_class(d_est: np.ndarray, real_t: np.ndarray, c_o: np.ndarray, c_d: np.ndarray,
+                 leg: float) -> tuple[np.ndarray, tuple[float, float]]:
+    """Local speed (km/h) per class and the rural speed, least squares on relative error."""
+    half = np.minimum(d_est, leg) / 2
+    cols = [half * ((c_o == k).astype(float) + (c_d == k).astype(float)) for k in range(len(CLASSES))]
+    X = np.column_stack([*cols, np.maximum(d_est - leg, 0)])
+    present = X.any(axis=0)
+    coef, *_ = np.linalg.lstsq(X[:, present] / real_t[:, None], np.ones(len(real_t)), rcond=None)
+    full = np.full(X.shape[1], np.nan)
+    full[present] = coef
+    est = X[:, present] @ coef
+    return 3.6 / full, errors(est, real_t)
 
 
 def main(osm_file: Path) -> None:
@@ -109,8 +154,16 @@ def main(osm_file: Path) -> None:
         tm, tp = errors(piecewise(c * g, lg, vl, vr), real_t)
         print(f"{name:16} {c:8.3f} {lg:6.0f} {vl:6.1f} {vr:6.1f} | {dm:8.1%} {dp:8.1%} | {tm:8.1%} {tp:8.1%}")
 
+    c = settlement_class(places)
+    i_idx, j_idx = np.nonzero(mask)
+    print(f"\nby settlement class ({', '.join(f'{n} {int((c == k).sum())}' for k, n in enumerate(CLASSES))} "
+          f"places), local leg {estimate.LOCAL_LEG_M:.0f} m, circuity {estimate.CIRCUITY:.2f}:")
+    speeds, (cm, cp) = fit_by_class(estimate.CIRCUITY * g, real_t, c[i_idx], c[j_idx], estimate.LOCAL_LEG_M)
+    print("  local km/h " + ", ".join(f"{n} {v:.1f}" for n, v in zip(CLASSES, speeds[:-1]))
+          + f"; rural {speeds[-1]:.1f} km/h; time error median {cm:.1%}, p90 {cp:.1%}")
+
     print("\nby great-circle distance band (constants of estimate.py):")
-    est_t = piecewise(estimate.CIRCUITY * g, estimate.LOCAL_LEG_M, estimate.LOCAL_SPEED_KPH, estimate.RURAL_SPEED_KPH)
+    est_t = estimate.drive_time_s(estimate.CIRCUITY * g)  # unknown settlement: the calibrated default
     print(f"{'band km':>10} {'pairs':>6} {'road/gc':>8} {'real km/h':>9} {'time med':>8} {'time p90':>8} {'bias':>7}")
     for lo, hi in [(0.3, 1), (1, 2), (2, 5), (5, 10), (10, 20), (20, 100)]:
         b = (g >= lo * 1000) & (g < hi * 1000)

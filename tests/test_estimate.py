@@ -66,3 +66,77 @@ def test_same_point_under_two_ids_is_zero() -> None:
     twin = Place("twin", CLUNY.lat, CLUNY.lon)
     m = drive_matrix([CLUNY, twin], territory=None)
     assert (m.duration_s == 0).all()
+
+
+# -- speeds by settlement type (INSEE density grid) ---------------------------------------
+
+EAST = Place("east", CLUNY.lat, CLUNY.lon + 0.08)  # about 6 km east of CLUNY
+
+
+@pytest.mark.parametrize("dense, rural", [(1, 5), (2, 5), (4, 5), (5, 7), (1, 7)])
+def test_a_dense_commune_pair_takes_longer_than_a_rural_one_at_equal_distance(dense: int, rural: int) -> None:
+    grids = {"a": dense, "b": dense, "c": rural, "d": rural}
+    pairs = [Place("a", CLUNY.lat, CLUNY.lon), Place("b", EAST.lat, EAST.lon)]
+    rural_pairs = [Place("c", CLUNY.lat, CLUNY.lon), Place("d", EAST.lat, EAST.lon)]
+    m_dense = drive_matrix(pairs, territory=None, density_grid=grids)
+    m_rural = drive_matrix(rural_pairs, territory=None, density_grid=grids)
+    assert m_dense.distance_m[0, 1] == m_rural.distance_m[0, 1]  # same road distance
+    assert m_dense.duration_s[0, 1] > m_rural.duration_s[0, 1]
+    assert "densité" in m_dense.source
+
+
+def test_unknown_density_is_the_calibrated_model_exactly() -> None:
+    plain = drive_matrix(PLACES, territory=None)
+    unknown = drive_matrix(PLACES, territory=None, density_grid={p.id: None for p in PLACES})
+    bourgs = drive_matrix(PLACES, territory=None, density_grid={p.id: 5 for p in PLACES})
+    assert (plain.duration_s == unknown.duration_s).all() and (plain.duration_s == bourgs.duration_s).all()
+    assert "densité" not in plain.source
+    d = np.array([300.0, 999.0, 1000.0, 25_000.0])
+    old = np.minimum(d, 1000) * 3.6 / 45.5 + np.maximum(d - 1000, 0) * 3.6 / 58.5
+    assert estimate.drive_time_s(d) == pytest.approx(old, rel=1e-12)
+
+
+def test_mixed_ends_are_symmetric_continuous_and_monotone() -> None:
+    # a city centre (grid 1) to a very dispersed commune (grid 7), 100 m to 40 km
+    d = np.linspace(100.0, 40_000.0, 4000)
+    (lo, vo), (ld, vd) = estimate.SETTLEMENT_LEGS[1], estimate.SETTLEMENT_LEGS[7]
+    there = estimate.drive_time_s(d, leg_o=lo, speed_o=vo, leg_d=ld, speed_d=vd)
+    back = estimate.drive_time_s(d, leg_o=ld, speed_o=vd, leg_d=lo, speed_d=vo)
+    assert there == pytest.approx(back)
+    assert (np.diff(there) > 0).all()
+    legs = lo + ld
+    assert estimate.drive_time_s(legs + 1e-6, leg_o=lo, speed_o=vo, leg_d=ld, speed_d=vd) == pytest.approx(
+        estimate.drive_time_s(legs, leg_o=lo, speed_o=vo, leg_d=ld, speed_d=vd))
+    # inside the city, the whole trip runs at the local speeds
+    assert estimate.drive_time_s(1000.0, leg_o=lo, speed_o=vo, leg_d=lo, speed_d=vo) == pytest.approx(1000 * 3.6 / vo)
+
+
+def test_denser_grids_never_leave_town_faster() -> None:
+    legs = [estimate.SETTLEMENT_LEGS[g] for g in range(1, 8)]
+    time_per_end = [estimate.drive_time_s(20_000.0, leg_o=lg, speed_o=v, leg_d=lg, speed_d=v) for lg, v in legs]
+    assert all(a >= b for a, b in zip(time_per_end, time_per_end[1:]))
+    assert time_per_end[0] > time_per_end[-1]
+
+
+def test_scenario_matrices_read_the_communes_density_grid() -> None:
+    from pathlib import Path
+
+    from itinerant.matrices import ScenarioMatrices
+    from itinerant.scenario import load_scenario
+    from itinerant.scenario.places import scenario_places
+
+    sc = load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "clunisois")
+    assert {c.density_grid for c in sc.communes} == {5, 6, 7}
+    m = ScenarioMatrices(sc, None).drive()
+    plain = drive_matrix(scenario_places(sc), territory=None)
+    assert (m.distance_m == plain.distance_m).all()
+    grid = {c.code: c.density_grid for c in sc.communes}
+    ids = list(m.ids)
+    commune = {s.id: s.commune_code for s in sc.sites} | {v.id: v.commune_code for v in sc.visits}
+    dispersed = [i for i, pid in enumerate(ids) if grid[commune[pid]] == 7]
+    bourg = [i for i, pid in enumerate(ids) if grid[commune[pid]] == 5]
+    # legs of grid 7 are shorter than the default: never slower, faster for most trips
+    i, j = dispersed[0], dispersed[1]
+    assert m.duration_s[i, j] < plain.duration_s[i, j]
+    assert (m.duration_s <= plain.duration_s).all()
+    assert (m.duration_s[np.ix_(bourg, bourg)] == plain.duration_s[np.ix_(bourg, bourg)]).all()

@@ -28,7 +28,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -42,6 +42,7 @@ from itinerant.core.places import UNREACHABLE, Place, TravelMatrix
 from itinerant.core.units import haversine_m
 from itinerant.scenario.model import Scenario
 from itinerant.scenario.places import (
+    density_grids,
     permanence_places,
     resident_places,
     scenario_places,
@@ -49,6 +50,7 @@ from itinerant.scenario.places import (
 )
 
 if TYPE_CHECKING:
+    from itinerant.roads.graph import Mode
     from itinerant.roads.network import Anchor, Network
     from itinerant.roads.territory import Territory
 
@@ -69,6 +71,7 @@ def drive_matrix(
     max_snap_m: int = 1000,
     cache_dir: Path | None = None,
     use_cache: bool = True,
+    density_grid: Mapping[str, int | None] | None = None,
 ) -> TravelMatrix:
     """Driving durations (s) and distances (m) from every origin to every destination.
 
@@ -83,7 +86,9 @@ def drive_matrix(
     Results are rounded to the nearest integer (half to even) after summing.
 
     Without a territory: the estimated model of :mod:`itinerant.roads.estimate`
-    (``estimated=True``).
+    (``estimated=True``), with speeds by settlement type when ``density_grid`` gives
+    the INSEE density grid of the places' communes by place id (the road graph has its
+    own built-up areas, so ``density_grid`` is not used there).
 
     Returns
     -------
@@ -95,8 +100,11 @@ def drive_matrix(
     if territory is None:
         from itinerant.roads import estimate
 
-        dur, dist = estimate.drive_estimate(origins, dests)
-        return _finish(origins, dests, dur, dist, estimated=True, source=estimate.drive_source())
+        o_grids = estimate.grids_of(origins, density_grid)
+        d_grids = estimate.grids_of(dests, density_grid)
+        dur, dist = estimate.drive_estimate(origins, dests, origin_grids=o_grids, dest_grids=d_grids)
+        by_density = any(g is not None for g in (o_grids or []) + (d_grids or []))
+        return _finish(origins, dests, dur, dist, estimated=True, source=estimate.drive_source(by_density=by_density))
     return _graph_matrix(
         origins, dests, territory, mode="drive", max_snap_m=max_snap_m, cutoff_m=None,
         cache_dir=cache_dir, use_cache=use_cache,
@@ -182,6 +190,7 @@ class ScenarioMatrices:
                     scenario_places(self.scenario),
                     territory=self.territory,
                     max_snap_m=self.scenario.settings.max_snap_m,
+                    density_grid=density_grids(self.scenario),
                 )
         return self._cache["drive"]
 
@@ -212,7 +221,8 @@ class ScenarioMatrices:
                     )
                 else:
                     self._cache[key] = drive_matrix(
-                        residents, sites, territory=self.territory, max_snap_m=settings.max_snap_m
+                        residents, sites, territory=self.territory, max_snap_m=settings.max_snap_m,
+                        density_grid=density_grids(self.scenario),
                     )
         return self._cache[key]
 
@@ -245,10 +255,10 @@ def save_npz(matrix: TravelMatrix, path: Path | str) -> None:
     ``dest_ids`` (str), ``duration_s``, ``distance_m`` (int64, row = origin),
     ``estimated`` (bool), ``source`` (str)."""
     with atomic.atomic_path(Path(path)) as tmp, open(tmp, "wb") as f:
-        square = {"ids": np.array(matrix.origin_ids, dtype=str)} if matrix.origin_ids == matrix.dest_ids else {}
-        np.savez_compressed(
-            f,
-            **square,
+        arrays: dict[str, np.ndarray] = {}
+        if matrix.origin_ids == matrix.dest_ids:
+            arrays["ids"] = np.array(matrix.origin_ids, dtype=str)
+        arrays.update(
             origin_ids=np.array(matrix.origin_ids, dtype=str),
             dest_ids=np.array(matrix.dest_ids, dtype=str),
             duration_s=matrix.duration_s.astype(np.int64),
@@ -256,6 +266,7 @@ def save_npz(matrix: TravelMatrix, path: Path | str) -> None:
             estimated=np.array(matrix.estimated),
             source=np.array(matrix.source),
         )
+        np.savez_compressed(f, **arrays)  # type: ignore[arg-type]
 
 
 def load_npz(path: Path | str) -> TravelMatrix:
@@ -384,70 +395,83 @@ def _matrix_cache_path(territory, mode, origins, dests, max_snap_m, cutoff_m, ca
     return base / "matrices" / f"{mode}-{key}.npz"
 
 
+def _snap_distinct(territory: Territory, places: list[Place], *, mode: Mode,
+                   max_snap_m: int) -> tuple[list[Anchor], np.ndarray]:
+    """Anchors of the distinct points among ``places`` (ids may share a point) and, per
+    place, the index of its anchor. TerritoryError names every place too far, once."""
+    coord_index: dict[tuple[float, float], int] = {}
+    unique: list[Place] = []
+    slots: list[int] = []
+    for p in places:
+        k = (p.lat, p.lon)
+        if k not in coord_index:
+            coord_index[k] = len(unique)
+            unique.append(p)
+        slots.append(coord_index[k])
+    try:
+        anchors = territory.anchors(unique, max_snap_m=max_snap_m, mode=mode)
+    except ValueError:
+        # name every faulty id (several ids may share one point), each once
+        territory.anchors(list(dict.fromkeys(places)), max_snap_m=max_snap_m, mode=mode)
+        raise
+    return anchors, np.array(slots, dtype=np.int64)
+
+
+def _seconds_metres(W: np.ndarray, off_o: np.ndarray, off_d: np.ndarray, *, mode: str) -> tuple[np.ndarray, np.ndarray]:
+    """Float (duration s, distance m) from path weights (finite entries) plus the
+    off-road legs (m) at both ends."""
+    Wi = np.where(np.isfinite(W), W, 0).astype(np.int64)
+    if mode == "drive":
+        t_cs, l_dm = Wi // _K, Wi % _K
+        dist = l_dm / 10.0 + off_o[:, None] + off_d[None, :]
+        return t_cs / 100.0 + (off_o[:, None] + off_d[None, :]) * (3.6 / OFFROAD_SPEED_KPH), dist
+    from itinerant.roads.estimate import WALK_SPEED_KPH
+
+    dist = Wi / 10.0 + off_o[:, None] + off_d[None, :]
+    return dist * 3.6 / WALK_SPEED_KPH, dist
+
+
+def _graph_source(territory: Territory, mode: str) -> str:
+    label = "routes" if mode == "drive" else "chemins piétons"
+    source = f"{label} OSM : {territory.source} (sha256 {territory.sha256[:12]})"
+    if mode == "drive":
+        source += ", vitesses réglementaires (maxspeed ou règles françaises)"
+    return source
+
+
 def _graph_matrix(origins, dests, territory, *, mode, max_snap_m, cutoff_m, cache_dir, use_cache) -> TravelMatrix:
+    """Matrix on the road graph of ``mode``, read from or written to the matrix cache."""
     cache = _matrix_cache_path(territory, mode, origins, dests, max_snap_m, cutoff_m, cache_dir) if use_cache else None
     if cache is not None and cache.is_file():
         try:
             return load_npz(cache)
         except Exception:  # noqa: BLE001 - corrupt cache: recompute
             pass
+    m = _compute_graph_matrix(origins, dests, territory, mode=mode, max_snap_m=max_snap_m, cutoff_m=cutoff_m)
+    if cache is not None:
+        save_npz(m, cache)
+    return m
+
+
+def _compute_graph_matrix(origins, dests, territory, *, mode, max_snap_m, cutoff_m) -> TravelMatrix:
     if not origins or not dests:
         empty = np.zeros((len(origins), len(dests)), dtype=np.int64)
         return TravelMatrix(tuple(p.id for p in origins), tuple(p.id for p in dests), empty, empty.copy(), False, territory.source)
-    net = territory.network(mode)
-    # snap once per distinct coordinate pair (ids may share a point)
-    all_places = origins + dests
-    coord_index: dict[tuple[float, float], int] = {}
-    unique: list[Place] = []
-    where = []
-    for p in all_places:
-        k = (p.lat, p.lon)
-        if k not in coord_index:
-            coord_index[k] = len(unique)
-            unique.append(p)
-        where.append(coord_index[k])
-    try:
-        anchors_u = territory.anchors(unique, max_snap_m=max_snap_m, mode=mode)
-    except ValueError:
-        # name every faulty id (several ids may share one point), each once
-        territory.anchors(list(dict.fromkeys(all_places)), max_snap_m=max_snap_m, mode=mode)
-        raise
-    graph, node_of = _augmented(net, anchors_u, mode=mode)
-    where = np.array(where, dtype=np.int64)
-    o_nodes = node_of[where[: len(origins)]]
-    d_nodes = node_of[where[len(origins):]]
+    anchors_u, where = _snap_distinct(territory, origins + dests, mode=mode, max_snap_m=max_snap_m)
+    graph, node_of = _augmented(territory.network(mode), anchors_u, mode=mode)
+    n_o = len(origins)
     limit = np.inf if cutoff_m is None else float(cutoff_m) * 10 + 0.5
-    W = _many_to_many(graph, o_nodes, d_nodes, limit)
+    W = _many_to_many(graph, node_of[where[:n_o]], node_of[where[n_o:]], limit)
     off = np.array([a.offset_m for a in anchors_u])[where]
-    off_o, off_d = off[: len(origins)], off[len(origins):]
-    finite = np.isfinite(W)
-    Wi = np.where(finite, W, 0).astype(np.int64)
-    if mode == "drive":
-        t_cs, l_dm = Wi // _K, Wi % _K
-        off_s = 3.6 / OFFROAD_SPEED_KPH
-        dur = t_cs / 100.0 + (off_o[:, None] + off_d[None, :]) * off_s
-    else:
-        l_dm = Wi
-        dur = None
-    dist = l_dm / 10.0 + off_o[:, None] + off_d[None, :]
-    if mode == "walk":
-        from itinerant.roads.estimate import WALK_SPEED_KPH
-
-        dur = dist * 3.6 / WALK_SPEED_KPH
-    label = "routes" if mode == "drive" else "chemins piétons"
-    source = f"{label} OSM : {territory.source} (sha256 {territory.sha256[:12]})"
-    if mode == "drive":
-        source += ", vitesses réglementaires (maxspeed ou règles françaises)"
+    dur, dist = _seconds_metres(W, off[:n_o], off[n_o:], mode=mode)
     same = _same_place(origins, dests)
-    m = _finish(origins, dests, dur, dist, estimated=False, source=source, same=same)
-    unreachable = ~finite
+    m = _finish(origins, dests, dur, dist, estimated=False, source=_graph_source(territory, mode), same=same)
+    unreachable = ~np.isfinite(W)
     if cutoff_m is not None:
         unreachable |= m.distance_m > cutoff_m
     unreachable &= ~same
     m.duration_s[unreachable] = UNREACHABLE
     m.distance_m[unreachable] = UNREACHABLE
-    if cache is not None:
-        save_npz(m, cache)
     return m
 
 

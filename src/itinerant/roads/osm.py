@@ -150,11 +150,11 @@ def read_osm(path: Path, bbox: BBox | None, *, networks: Iterable[str] = ("drive
     try:
         fp = osmium.FileProcessor(str(path)).with_locations()
         for obj in fp.with_filter(osmium.filter.KeyFilter("highway", "place")):
-            if obj.is_node():
+            if isinstance(obj, osmium.osm.Node):
                 kind = obj.tags.get("place")
                 if kind in kinds and obj.location.valid():
                     places.append((kind, obj.location.lat, obj.location.lon))
-            elif obj.is_way() and "highway" in obj.tags:
+            elif isinstance(obj, osmium.osm.Way) and "highway" in obj.tags:
                 tags = dict(obj.tags)
                 wanted = [name for name, f in filters.items() if passes(tags, f)]
                 if wanted:

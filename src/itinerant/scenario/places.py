@@ -47,3 +47,13 @@ def extent_places(scenario: Scenario) -> list[Place]:
     """Every located thing (communes, sites, visits, residents): what a road file must
     cover. Ids may repeat across kinds; use only the coordinates."""
     return commune_places(scenario) + scenario_places(scenario) + resident_places(scenario)
+
+
+def density_grids(scenario: Scenario) -> dict[str, int | None]:
+    """INSEE density grid (1-7, None when unknown) of the commune of every site, visit
+    and resident, by scenario id: the settlement type the estimated model reads."""
+    grid = {c.code: c.density_grid for c in scenario.communes}
+    out: dict[str, int | None] = {r.id: grid.get(r.commune_code) for r in scenario.residents}
+    out.update({v.id: grid.get(v.commune_code) for v in scenario.visits})
+    out.update({s.id: grid.get(s.commune_code) for s in scenario.sites})
+    return out
