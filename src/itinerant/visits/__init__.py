@@ -5,7 +5,7 @@ matrix; ``solve`` plans it (PyVRP or OR-Tools) and returns a checked :class:`Pla
 with a reason for every visit left out.
 """
 
-from itinerant.visits.io import plan_to_dict, read_plan, write_plan  # noqa: E402
+from itinerant.visits.io import plan_to_dict, read_plan, write_plan
 from itinerant.visits.problem import (
     HORIZON,
     PENALTY,
@@ -20,7 +20,7 @@ from itinerant.visits.problem import (
     Vehicle,
     VisitProblem,
 )
-from itinerant.visits.solve import solve  # noqa: E402  (binds the function, not the module)
+from itinerant.visits.solve import solve
 
 
 def problem_from_scenario(scenario, matrix, *, replan=None, added_visits=()) -> VisitProblem:

@@ -14,10 +14,19 @@ each arrival equals the previous departure plus the matrix travel time (waiting 
 allowed only before a start; the lunch may sit before driving a leg or at the
 destination before the service), ``travel_s``/``travel_m`` equal the matrices; the
 lunch lies in its window, lasts its duration and overlaps no service.
+
+Rules of a real week (:func:`check_week`): nothing starts before the problem's ``now``;
+every imposed appointment (pinned or done task) is served unless the plan set it aside
+before solving (code ``pin``, said in the notices); every announced visit is served at
+its announced slot or listed in the plan's changes; and no priority inversion: no
+"should" or "could" visit is served while a "must" left out would fit in its place (the
+other stops and the lunch staying as planned: :func:`fits_in_place`), and likewise no
+"could" while a "should" would.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from typing import TYPE_CHECKING
 
@@ -25,7 +34,7 @@ from itinerant.core.errors import SolverError
 from itinerant.core.units import hhmm
 
 if TYPE_CHECKING:
-    from itinerant.visits.problem import Plan, Route, VisitProblem
+    from itinerant.visits.problem import Plan, Route, Task, Vehicle, VisitProblem
 
 
 def _hm(s: int | None) -> str:
@@ -44,14 +53,15 @@ def check_plan(problem: VisitProblem, plan: Plan) -> list[str]:
             out.append(f"visite inconnue {tid} dans une tournée")
         elif n > 1:
             out.append(f"visite {tid} servie {n} fois")
+    aside = {a.task_id for a in problem.set_aside}
     for tid, n in unassigned.items():
-        if tid not in tasks:
+        if tid not in tasks and tid not in aside:
             out.append(f"visite inconnue {tid} dans les non planifiées")
         elif n > 1:
             out.append(f"visite {tid} listée {n} fois non planifiée")
         if tid in served:
             out.append(f"visite {tid} à la fois servie et non planifiée")
-    for tid, t in tasks.items():
+    for tid in list(tasks) + sorted(aside):
         if tid not in served and tid not in unassigned:
             out.append(f"visite {tid} ni servie ni listée non planifiée")
     used = Counter(r.vehicle_id for r in plan.routes)
@@ -64,7 +74,116 @@ def check_plan(problem: VisitProblem, plan: Plan) -> list[str]:
             out.append(f"véhicule inconnu {r.vehicle_id}")
             continue
         out.extend(_check_route(problem, v, r, tasks))
+    out.extend(check_week(problem, plan))
     return out
+
+
+_RANK = {"must": 0, "should": 1, "could": 2}
+
+
+def check_week(problem: VisitProblem, plan: Plan) -> list[str]:
+    """Violations of the real-week rules (see the module docstring)."""
+    out: list[str] = []
+    where = {s.task_id: (r, s) for r in plan.routes for s in r.stops}
+    codes = {u.task_id: u.code for u in plan.unassigned}
+    if problem.now is not None:
+        for r in plan.routes:
+            for s in r.stops:
+                if r.date is not None and dt.datetime.combine(r.date, dt.time()) + dt.timedelta(seconds=s.start_s) < problem.now:
+                    out.append(f"{r.vehicle_id}: visite {s.task_id} à {_hm(s.start_s)}, avant maintenant ({problem.now:%d/%m %H:%M})")
+    for t in problem.tasks:
+        if (t.pinned or t.done) and t.id not in where and codes.get(t.id) != "pin":
+            out.append(f"rendez-vous imposé {t.id} abandonné")
+    moved = {c.task_id for c in plan.changes}
+    for t in problem.tasks:
+        slot = t.announced
+        if slot is None or t.id in moved:
+            continue
+        got = where.get(t.id)
+        if got is None or (got[0].advisor_id, got[0].date, got[1].start_s) != (slot.advisor_id, slot.date, slot.start_s):
+            out.append(f"visite annoncée {t.id} déplacée sans figurer dans les changements")
+    out.extend(priority_inversions(problem, plan))
+    return out
+
+
+def priority_inversions(problem: VisitProblem, plan: Plan) -> list[str]:
+    """Visits left out that would fit in the place of a served visit of lower priority."""
+    out: list[str] = []
+    tasks = {t.id: t for t in problem.tasks}
+    skip = {u.task_id for u in plan.unassigned if u.code in ("pin", "invalid")}
+    vehicles = {v.id: v for v in problem.vehicles}
+    left = [tasks[u.task_id] for u in plan.unassigned if u.task_id in tasks and u.task_id not in skip]
+    for t in left:
+        for r in plan.routes:
+            v = vehicles.get(r.vehicle_id)
+            if v is None or not problem.compatible(t, v):
+                continue
+            for pos, s in enumerate(r.stops):
+                o = tasks.get(s.task_id)
+                if o is None or _RANK[o.priority] <= _RANK[t.priority] or o.pinned or o.done or s.pinned:
+                    continue
+                if fits_in_place(problem, v, r, pos, t):
+                    out.append(f"inversion de priorité : {t.id} ({t.priority}) non planifiée alors qu'elle "
+                               f"tiendrait à la place de {o.id} ({o.priority}) dans {r.vehicle_id}")
+    return out
+
+
+def _earliest(task: Task, a: int) -> int | None:
+    for o, c in task.windows:
+        if task.end_in_window:
+            c -= task.duration_s
+        if a <= c and o <= c:
+            return max(a, o)
+    return None
+
+
+def fits_in_place(problem: VisitProblem, v: Vehicle, r: Route, pos: int, task: Task) -> bool:
+    """Whether ``task`` could be made instead of stop ``pos`` of ``r``, every other stop and
+    the lunch staying as planned (the route's departure too; its return may move)."""
+    D = problem.duration_s
+    stops = r.stops
+
+    def loc(s) -> int:
+        return problem.tasks[problem.task_index(s.task_id)].location
+
+    prev_loc = v.start if pos == 0 else loc(stops[pos - 1])
+    prev_end = r.depart_s if pos == 0 else stops[pos - 1].end_s
+    last = pos == len(stops) - 1
+    nxt_loc = v.end if last else loc(stops[pos + 1])
+    limit = v.end_s if last else stops[pos + 1].start_s  # latest arrival at the next place
+    t1, t2 = int(D[prev_loc, task.location]), int(D[task.location, nxt_loc])
+    brk = None
+    bs0, be0 = r.break_start_s, r.break_end_s
+    if r.break_inside and bs0 is not None and be0 is not None and prev_end <= bs0 and be0 <= limit:
+        brk = (bs0, be0)
+    arrivals = []  # arrival at the next place, for each way to place the break
+    if brk is None:
+        s = _earliest(task, prev_end + t1)
+        if s is not None:
+            arrivals.append(s + task.duration_s + t2)
+    else:
+        bs, be = brk
+        s = _earliest(task, be + t1)  # break, then drive to the task (or break there first)
+        if s is not None:
+            arrivals.append(s + task.duration_s + t2)
+        a = prev_end + t1
+        if a <= bs:
+            s = _earliest(task, be)  # drive, break at the task's door, then the service
+            if s is not None:
+                arrivals.append(s + task.duration_s + t2)
+        s = _earliest(task, a)  # service before the break
+        if s is not None and s + task.duration_s <= bs:
+            e = s + task.duration_s
+            arrivals.append(be + t2 if e + t2 > bs else e + t2)
+    for arr in arrivals:
+        if arr > limit:
+            continue
+        if last:
+            work = arr - r.depart_s - ((r.break_end_s - r.break_start_s) if r.break_inside else 0)  # type: ignore[operator]
+            if v.max_work_s is not None and work > v.max_work_s:
+                continue
+        return True
+    return False
 
 
 def _check_route(problem: VisitProblem, v, r: Route, tasks: dict) -> list[str]:

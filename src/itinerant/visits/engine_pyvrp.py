@@ -40,6 +40,7 @@ from pyvrp.exceptions import PenaltyBoundWarning
 from pyvrp.stop import MaxRuntime
 
 from itinerant.visits.problem import HORIZON, SolveParams, Vehicle, VisitProblem
+from itinerant.visits.search import SearchLog, Stop
 
 _INF = np.iinfo(np.int64).max
 # Fleet minimisation (vehicles with a fixed cost): share of the budget of the first solve,
@@ -58,84 +59,61 @@ def _eff_windows(task) -> list[tuple[int, int]]:
     return out
 
 
-def solve_pyvrp(
-    problem: VisitProblem,
-    params: SolveParams,
-    *,
-    time_limit_s: float | None = None,
-) -> list[list[int]]:
-    """Solve with PyVRP; return, per vehicle, the visited task indices in order.
+@dataclass(frozen=True)
+class _Encoding:
+    """The problem as PyVRP data, and the maps back to tasks and vehicles.
 
-    Lunch breaks are ignored here (see the module docstring); tasks with no
-    compatible vehicle or no usable window are left out. When a vehicle has a fixed
-    cost, the number of vehicles is minimised first (:func:`_minimise_fleet`); the
-    whole search keeps to ``time_limit_s`` (s, wall clock).
+    Client ``c`` serves task ``client_task[c]``; vehicle type ``vt`` holds the problem's
+    vehicles ``members[vt]`` and may visit clients ``type_allowed[vt]``.
     """
-    n_veh = len(problem.vehicles)
-    routes: list[list[int]] = [[] for _ in range(n_veh)]
-    allowed = [problem.allowed_vehicles(i) for i in range(len(problem.tasks))]
-    usable = [i for i, t in enumerate(problem.tasks) if allowed[i] and _eff_windows(t)]
-    if not usable or not n_veh:
-        return routes
 
-    cost_src = problem.duration_s if params.cost == "duration" else problem.distance_m
-    dur_src = problem.duration_s
-    depot_locs = sorted({v.start for v in problem.vehicles} | {v.end for v in problem.vehicles})
-    depot_index = {loc: k for k, loc in enumerate(depot_locs)}
-    loc_of: list[int] = list(depot_locs)  # pyvrp location -> problem location
-    depots = [Depot(location=k) for k in range(len(depot_locs))]
+    data: ProblemData
+    client_task: list[int]
+    members: list[list[int]]
+    type_allowed: list[frozenset[int]]
 
-    has_cap = any(v.capacity is not None for v in problem.vehicles)
+
+def _clients(problem: VisitProblem, usable: list[int], has_cap: bool, first_loc: int):
+    """One PyVRP client per (task, usable window); a task with several windows is a group."""
     clients: list[Client] = []
     client_task: list[int] = []
     groups: list[ClientGroup] = []
+    client_loc: list[int] = []  # problem location of each client
     for i in usable:
         t = problem.tasks[i]
         wins = _eff_windows(t)
-        prize = 0 if t.penalty is None else int(t.penalty)
         hard = t.penalty is None
         gidx = None
         if len(wins) > 1:
             gidx = len(groups)
             groups.append(ClientGroup([], required=hard))
         for o, c in wins:
-            loc = len(loc_of)
-            loc_of.append(t.location)
             cidx = len(clients)
             clients.append(
                 Client(
-                    location=loc,
+                    location=first_loc + cidx,
                     delivery=[int(t.demand)] if has_cap else [],
                     service_duration=int(t.duration_s),
                     tw_early=int(o),
                     tw_late=int(min(c, HORIZON)),
-                    prize=prize,
+                    prize=0 if hard else int(t.penalty),  # type: ignore[arg-type]
                     required=hard and gidx is None,
                     group=gidx,
                 )
             )
             client_task.append(i)
+            client_loc.append(t.location)
             if gidx is not None:
                 groups[gidx].add_client(cidx)
+    return clients, client_task, groups, client_loc
 
-    idx = np.asarray(loc_of)
-    base_cost = np.asarray(cost_src)[np.ix_(idx, idx)].astype(np.int64)
-    base_dur = np.asarray(dur_src)[np.ix_(idx, idx)].astype(np.int64)
-    max_prize = max((c.prize for c in clients), default=0)
-    big = int(4 * max_prize + 4 * int(base_cost.max(initial=0)) + 10**8)
 
-    # Profiles: one per distinct set of allowed clients.
-    n_dep = len(depot_locs)
-    per_vehicle: list[list[int]] = [[] for _ in range(n_veh)]
-    for c, i in enumerate(client_task):
-        for k in allowed[i]:
-            per_vehicle[k].append(c)
-    veh_allowed: list[frozenset[int]] = [frozenset(cs) for cs in per_vehicle]
+def _profiles(base_cost: np.ndarray, n_dep: int, n_clients: int, veh_allowed, big: int):
+    """One cost matrix per distinct allowed set: arcs into forbidden clients cost ``big``."""
     profile_of: dict[frozenset[int], int] = {}
-    cost_mats, dur_mats = [], []
-    all_clients = frozenset(range(len(clients)))
-    for k in range(n_veh):
-        key = veh_allowed[k]
+    cost_mats: list[np.ndarray] = []
+    all_clients = frozenset(range(n_clients))
+    for key in veh_allowed:
         if key in profile_of:
             continue
         profile_of[key] = len(cost_mats)
@@ -145,9 +123,12 @@ def solve_pyvrp(
             m[:, forbidden] = big
             np.fill_diagonal(m, 0)
         cost_mats.append(m)
-        dur_mats.append(base_dur)
+    return profile_of, cost_mats
 
-    # Vehicle types: vehicles with identical attributes share one.
+
+def _vehicle_types(problem: VisitProblem, veh_allowed, profile_of, depot_index, has_cap):
+    """Vehicles with identical attributes share a type: (types, members per type)."""
+
     def sig(v: Vehicle, key: frozenset[int]):
         return (v.start, v.end, v.start_s, v.end_s, v.max_work_s, v.capacity, v.fixed_cost, key)
 
@@ -178,36 +159,86 @@ def solve_pyvrp(
                 name=v.id,
             )
         )
+    return vtypes, members
+
+
+def _encode(problem: VisitProblem, params: SolveParams, usable: list[int], allowed) -> _Encoding:
+    """The PyVRP data of the problem (see the module docstring)."""
+    depot_locs = sorted({v.start for v in problem.vehicles} | {v.end for v in problem.vehicles})
+    depot_index = {loc: k for k, loc in enumerate(depot_locs)}
+    has_cap = any(v.capacity is not None for v in problem.vehicles)
+    clients, client_task, groups, client_loc = _clients(problem, usable, has_cap, len(depot_locs))
+    idx = np.asarray(list(depot_locs) + client_loc)
+    cost_src = problem.duration_s if params.cost == "duration" else problem.distance_m
+    base_cost = np.asarray(cost_src)[np.ix_(idx, idx)].astype(np.int64)
+    base_dur = np.asarray(problem.duration_s)[np.ix_(idx, idx)].astype(np.int64)
+    max_prize = max((c.prize for c in clients), default=0)
+    big = int(4 * max_prize + 4 * int(base_cost.max(initial=0)) + 10**8)
+
+    per_vehicle: list[list[int]] = [[] for _ in problem.vehicles]
+    for c, i in enumerate(client_task):
+        for k in allowed[i]:
+            per_vehicle[k].append(c)
+    veh_allowed = [frozenset(cs) for cs in per_vehicle]
+    profile_of, cost_mats = _profiles(base_cost, len(depot_locs), len(clients), veh_allowed, big)
+    vtypes, members = _vehicle_types(problem, veh_allowed, profile_of, depot_index, has_cap)
     data = ProblemData(
-        locations=[Location(0, 0) for _ in loc_of],
+        locations=[Location(0, 0) for _ in idx],
         clients=clients,
-        depots=depots,
+        depots=[Depot(location=k) for k in range(len(depot_locs))],
         vehicle_types=vtypes,
         distance_matrices=cost_mats,
-        duration_matrices=dur_mats,
+        duration_matrices=[base_dur] * len(cost_mats),
         groups=groups,
     )
+    return _Encoding(data, client_task, members, [veh_allowed[ks[0]] for ks in members])
+
+
+def solve_pyvrp(
+    problem: VisitProblem,
+    params: SolveParams,
+    *,
+    time_limit_s: float | None = None,
+    log: SearchLog | None = None,
+) -> list[list[int]]:
+    """Solve with PyVRP; return, per vehicle, the visited task indices in order.
+
+    Lunch breaks are ignored here (see the module docstring); tasks with no
+    compatible vehicle or no usable window are left out. When a vehicle has a fixed
+    cost, the number of vehicles is minimised first (:func:`_minimise_fleet`); the
+    whole search keeps to ``time_limit_s`` (s, wall clock), or stops after
+    ``params.iterations`` iterations when set (same seed, same result).
+    """
+    n_veh = len(problem.vehicles)
+    routes: list[list[int]] = [[] for _ in range(n_veh)]
+    allowed = [problem.allowed_vehicles(i) for i in range(len(problem.tasks))]
+    usable = [i for i, t in enumerate(problem.tasks) if allowed[i] and _eff_windows(t)]
+    if not usable or not n_veh:
+        return routes
+    enc = _encode(problem, params, usable, allowed)
     limit = params.time_limit_s if time_limit_s is None else time_limit_s
+    limit = 10.0 if limit is None else limit
     with warnings.catch_warnings():
         # Raised when prizes dwarf the time-warp penalty cap; the plan is repaired anyway.
         warnings.simplefilter("ignore", PenaltyBoundWarning)
         if any(v.fixed_cost > 0 for v in problem.vehicles):
             fleet = _Fleet(
-                client_task=client_task,
-                n_tasks=len({client_task[c] for c in range(len(clients))}),
-                type_allowed=[veh_allowed[ks[0]] for ks in members],
+                client_task=enc.client_task,
+                n_tasks=len(set(enc.client_task)),
+                type_allowed=enc.type_allowed,
             )
-            best, type_map = _minimise_fleet(data, params.seed, limit, fleet)
+            best, type_map = _minimise_fleet(enc.data, params.seed, limit, fleet)
         else:
-            stop = MaxRuntime(max(0.05, limit))
-            best = pyvrp_solve(data, stop, seed=params.seed, collect_stats=False, display=False).best
-            type_map = list(range(len(members)))
-    used = [0] * len(members)
+            stop = Stop(max(0.05, limit), params.iterations, log)
+            best = pyvrp_solve(enc.data, stop, seed=params.seed, collect_stats=False, display=False).best
+            stop.record()
+            type_map = list(range(len(enc.members)))
+    used = [0] * len(enc.members)
     for r in best.routes():
         vt = type_map[r.vehicle_type()]
-        k = members[vt][used[vt]]
+        k = enc.members[vt][used[vt]]
         used[vt] += 1
-        routes[k] = [client_task[a.idx] for a in r if a.is_client()]
+        routes[k] = [enc.client_task[a.idx] for a in r if a.is_client()]
     return routes
 
 
@@ -291,7 +322,7 @@ def _minimise_fleet(
     def left() -> float:
         return end - time.perf_counter()
 
-    kw = dict(collect_stats=False, display=False)
+    kw = {"collect_stats": False, "display": False}
     best_data, best_map = data, list(range(data.num_vehicle_types))
     best = pyvrp_solve(data, MaxRuntime(max(0.05, _FIRST * limit)), seed=seed, **kw).best
     while _all_served(best, fleet, best_map) and best.num_routes() > 1 and left() > 0.1:

@@ -119,6 +119,12 @@ class Task:
         makes ``(pinned_start_s, pinned_start_s)`` the task's only window.
     pinned, done
         Kept from a previous plan (confirmed / already made).
+    min_duration_s
+        Shortest duration the request allows (seconds), or None: the visit cannot be
+        shortened (no duration cut is ever suggested then).
+    announced
+        Where a previous plan announced the visit to the resident, or None. A re-plan
+        holds it there unless it must move it (see :mod:`itinerant.visits.stability`).
     """
 
     id: str
@@ -137,6 +143,29 @@ class Task:
     pinned: bool = False
     done: bool = False
     name: str = ""
+    min_duration_s: int | None = None
+    announced: Slot | None = None
+
+
+@dataclass(frozen=True)
+class Slot:
+    """Where and when a visit was announced: advisor, date, start (seconds since midnight)."""
+
+    advisor_id: str
+    date: dt.date
+    start_s: int
+
+
+@dataclass(frozen=True)
+class SetAside:
+    """A request left out before solving, with why (bad row, pin that cannot be kept)."""
+
+    task_id: str
+    reason: str
+    code: str
+    """``invalid`` (the row has faults), ``pin`` (an imposed appointment that cannot be kept)."""
+    priority: str = ""
+    faults: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -179,6 +208,13 @@ class VisitProblem:
     holidays: tuple[tuple[dt.date, str], ...] = ()
     site_names: tuple[tuple[str, str], ...] = ()
     """(location id, human name) of the sites, for the reasons."""
+    now: dt.datetime | None = None
+    """Nothing may start before this moment (re-planning during the week); None = no bound."""
+    set_aside: tuple[SetAside, ...] = ()
+    """Requests that are not tasks (bad rows): listed unassigned with their faults."""
+    history: tuple[tuple[str, str, dt.date, int], ...] = ()
+    """Stops already started or done before ``now`` and kept as they were:
+    (visit id, advisor id, date, start_s). They are not tasks any more."""
 
     def __post_init__(self) -> None:
         n = len(self.location_ids)
@@ -235,18 +271,19 @@ class VisitProblem:
 
     def compatible(self, task: Task, vehicle: Vehicle) -> bool:
         """Whether ``vehicle`` may serve ``task`` (day, skill, advisor, date)."""
-        if task.days is not None and vehicle.date is not None:
-            if vehicle.date.weekday() not in task.days:
-                return False
+        if task.days is not None and vehicle.date is not None and vehicle.date.weekday() not in task.days:
+            return False
         if task.skill is not None and task.skill not in vehicle.skills:
             return False
         if task.advisor_id is not None and task.advisor_id != vehicle.advisor_id:
             return False
         if task.date is not None and task.date != vehicle.date:
             return False
-        if task.demand and vehicle.capacity is not None and task.demand > vehicle.capacity:
-            return False
-        return True
+        return not (task.demand and vehicle.capacity is not None and task.demand > vehicle.capacity)
+
+    def allowed_vehicles_of(self, task: Task) -> tuple[int, ...]:
+        """Indices of the vehicles that may serve this task (which may be a modified copy)."""
+        return tuple(k for k, v in enumerate(self.vehicles) if self.compatible(task, v))
 
     def allowed_vehicles(self, task_index: int) -> tuple[int, ...]:
         """Indices of the vehicles that may serve the task."""
@@ -272,6 +309,9 @@ class Stop:
     travel_s: int
     travel_m: int
     pinned: bool = False
+    priority: str = ""
+    time_pinned: bool = False
+    done: bool = False
 
 
 @dataclass(frozen=True)
@@ -331,12 +371,107 @@ class Unassigned:
     task_id: str
     reason: str
     code: str = ""
-    """Machine-readable kind: skill, holiday, days, far, window, duration, shift, full..."""
+    """Machine-readable kind: skill, holiday, days, far, window, duration, shift, full, pin, invalid..."""
+    priority: str = ""
+    vehicle_id: str = ""
+    """The route the reason points to (several visits competing for it are grouped)."""
+    faults: tuple[str, ...] = ()
+    """Validation faults of the request's row (``code == "invalid"``)."""
+
+
+@dataclass(frozen=True)
+class Change:
+    """An announced visit that the re-plan moved (or could not keep): who to call.
+
+    Times in seconds since midnight; ``new_*`` None when the visit is no longer planned.
+    """
+
+    task_id: str
+    name: str
+    old_advisor_id: str
+    old_date: dt.date
+    old_start_s: int
+    new_advisor_id: str | None
+    new_date: dt.date | None
+    new_start_s: int | None
+    why: str
+
+
+@dataclass(frozen=True)
+class CapacityLine:
+    """Demand against available hours for one day (None = the week) and one skill (None = all).
+
+    ``demand_s``: duration of the visits that may only be made then (and with that skill);
+    ``available_s``: working time of the advisors then (with that skill), seconds;
+    ``missing_s``: duration of those visits left out.
+    """
+
+    date: dt.date | None
+    skill: str | None
+    demand_s: int
+    available_s: int
+    missing_s: int
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class ReasonGroup:
+    """Several visits left out that compete for the same route."""
+
+    vehicle_id: str
+    task_ids: tuple[str, ...]
+    text: str
+
+
+@dataclass(frozen=True)
+class PlanKpis:
+    """What a plan achieves. Distances in metres, times in seconds."""
+
+    visits_total: int = 0
+    served: int = 0
+    unassigned: int = 0
+    must_unassigned: int = 0
+    should_unassigned: int = 0
+    could_unassigned: int = 0
+    pins_total: int = 0
+    pins_kept: int = 0
+    changes: int = 0
+    travel_m: int = 0
+    travel_s: int = 0
+    work_s_by_advisor: tuple[tuple[str, int], ...] = ()
+    time_limit_s: float = 0.0
+    settled: bool = True
+    """False when the search was still improving when it stopped."""
+
+    def as_dict(self) -> dict:
+        """The ``kpis`` of ``plan.json`` (km and hours rounded)."""
+        return {
+            "visits_total": self.visits_total,
+            "served": self.served,
+            "unassigned": self.unassigned,
+            "must_unassigned": self.must_unassigned,
+            "should_unassigned": self.should_unassigned,
+            "could_unassigned": self.could_unassigned,
+            "pins_total": self.pins_total,
+            "pins_kept": self.pins_kept,
+            "changes": self.changes,
+            "km": round(self.travel_m / 1000, 1),
+            "drive_h": round(self.travel_s / 3600, 2),
+            "work_h_by_advisor": {k: round(v / 3600, 2) for k, v in self.work_s_by_advisor},
+            "time_limit_s": round(self.time_limit_s, 1),
+            "settled": self.settled,
+        }
 
 
 @dataclass(frozen=True)
 class Plan:
-    """The result of :func:`itinerant.visits.solve`: routes and unassigned visits."""
+    """The result of :func:`itinerant.visits.solve`: it describes itself.
+
+    Routes and unassigned visits (each with its reason), the KPIs, the changes against
+    the previous plan (re-planning), the capacity summary, the reasons grouped by the
+    route they compete for, and the notices said before solving (pins that cannot be
+    kept). :meth:`summary` gives the French paragraph the CLI prints.
+    """
 
     routes: tuple[Route, ...]
     unassigned: tuple[Unassigned, ...]
@@ -346,6 +481,13 @@ class Plan:
     estimated: bool = False
     objective: dict = field(default_factory=dict)
     wall_s: float = 0.0
+    kpis: PlanKpis = PlanKpis()
+    changes: tuple[Change, ...] = ()
+    capacity: tuple[CapacityLine, ...] = ()
+    groups: tuple[ReasonGroup, ...] = ()
+    notices: tuple[str, ...] = ()
+    now: dt.datetime | None = None
+    history: tuple[tuple[str, str, dt.date, int], ...] = ()
 
     @property
     def travel_s(self) -> int:
@@ -361,6 +503,16 @@ class Plan:
         """Ids of the served tasks."""
         return {s.task_id for r in self.routes for s in r.stops}
 
+    def is_complete(self) -> bool:
+        """Whether every request is planned."""
+        return not self.unassigned
+
+    def summary(self, language: str = "fr") -> str:
+        """One paragraph: what is planned, what is not, changes, capacity, search status."""
+        from itinerant.visits.summary import plan_summary
+
+        return plan_summary(self, language=language)
+
 
 @dataclass(frozen=True)
 class SolveParams:
@@ -371,9 +523,17 @@ class SolveParams:
     engine
         ``auto`` (choose from the features), ``pyvrp`` or ``ortools``.
     time_limit_s
-        Wall-clock budget of the search, seconds.
+        Wall-clock budget of the search, seconds; None = grows with the number of
+        requests (:func:`itinerant.visits.solve.default_time_limit`).
     seed
         Random seed.
+    iterations
+        Stop the engines after this many iterations (PyVRP) or solutions (OR-Tools)
+        instead of on time: two runs with the same seed and iterations give the same
+        plan. None = stop on time only.
+    freeze_announced
+        Re-planning: keep every announced visit on its day, advisor and time (never
+        move one to make room for another).
     cost
         ``duration`` (driving seconds, the product) or ``distance`` (metres, benchmarks).
     language
@@ -387,8 +547,10 @@ class SolveParams:
     """
 
     engine: Literal["auto", "pyvrp", "ortools"] = "auto"
-    time_limit_s: float = 10.0
+    time_limit_s: float | None = 10.0
     seed: int = 0
+    iterations: int | None = None
+    freeze_announced: bool = False
     cost: Literal["duration", "distance"] = "duration"
     language: Literal["fr", "en"] = "fr"
     reasons: bool = True

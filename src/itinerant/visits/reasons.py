@@ -7,12 +7,14 @@ After solving, each unassigned visit is probed with the plan's routes held:
 2. too far: even alone in a day, the round trip plus the visit does not fit;
 3. the smallest change that would make it fit somewhere, trying every compatible
    route at every position: window opening earlier or closing later, a shorter
-   visit, a longer day for that advisor;
+   visit (only down to the shortest duration the request allows), a longer day for
+   that advisor;
 4. a lower- (or equal-) priority visit it could replace;
 5. otherwise the compatible routes are full: which days, whose extra half-day helps.
 
 Suggested changes are bounded to stay reasonable: a window moved or a day lengthened
-by at most 3 h, a visit shortened by at most half. Each reason holds for that visit
+by at most 3 h, a visit shortened by at most half. Routes are the problem's vehicles,
+which never lie before the problem's ``now``, and days suggested are never past days. Each reason holds for that visit
 alone, with the other routes as planned (two visits may point to the same room).
 
 Messages are French by default (``language="en"`` for English) and name what to
@@ -27,12 +29,11 @@ import time
 from collections.abc import Sequence
 from dataclasses import replace
 
+from itinerant.core.places import UNREACHABLE
 from itinerant.core.units import hhmm
 from itinerant.visits.problem import Task, Vehicle, VisitProblem
 from itinerant.visits.timing import schedule_route
 
-UNREACHABLE = 2**40
-"""Same sentinel as :data:`itinerant.matrices.UNREACHABLE` (not imported: that module loads scipy)."""
 STEP_S = 300
 """Probe granularity, seconds."""
 MAX_SHIFT_S = 3 * 3600
@@ -121,14 +122,19 @@ def _close_later(task: Task, w: int, delta: int) -> Task:
     return replace(task, windows=tuple(wins), pinned_start_s=None)
 
 
+Reason = tuple[str, str, int | None]
+"""(code, text, index of the vehicle the reason points to or None)."""
+
+
 def explain_unassigned(
     problem: VisitProblem,
     seqs: Sequence[Sequence[int]],
     missing: Sequence[int],
     *,
     language: str = "fr",
-    budget_s: float = 8.0,
-) -> dict[int, tuple[str, str]]:
+    budget_s: float | None = 8.0,
+    deep_max: int | None = None,
+) -> dict[int, Reason]:
     """A reason for each unassigned task.
 
     Parameters
@@ -143,19 +149,24 @@ def explain_unassigned(
         ``fr`` or ``en``.
     budget_s
         Time budget for the probes, seconds; past it only structural reasons are given.
+        None: no time budget (deterministic), see ``deep_max``.
+    deep_max
+        Probe at most this many visits deeply (None = all); the others get the short
+        structural or "full" reason.
 
     Returns
     -------
     dict
-        Task index -> (code, text). Codes: ``no_vehicle``, ``holiday``, ``skill``,
-        ``advisor``, ``date``, ``far``, ``unreachable``, ``window_open``, ``window_close``,
-        ``duration``, ``shift``, ``swap``, ``full``.
+        Task index -> (code, text, vehicle index or None). Codes: ``no_vehicle``,
+        ``holiday``, ``skill``, ``advisor``, ``date``, ``far``, ``unreachable``,
+        ``window_open``, ``window_close``, ``duration``, ``shift``, ``swap``, ``full``.
     """
     language = language if language in ("fr", "en") else "fr"
-    deadline = time.perf_counter() + budget_s
+    deadline = None if budget_s is None else time.perf_counter() + budget_s
     out = {}
-    for i in missing:
-        out[i] = explain_one(problem, seqs, i, language=language, deep=time.perf_counter() < deadline)
+    for n, i in enumerate(missing):
+        deep = (deadline is None or time.perf_counter() < deadline) and (deep_max is None or n < deep_max)
+        out[i] = _explain(problem, seqs, i, language=language, deep=deep)
     return out
 
 
@@ -168,128 +179,155 @@ def explain_one(
     deep: bool = True,
 ) -> tuple[str, str]:
     """(code, text) for the unassigned task ``i``; see :func:`explain_unassigned`."""
-    fr = language == "fr"
+    code, text, _ = _explain(problem, seqs, i, language=language, deep=deep)
+    return code, text
+
+
+def _explain(problem: VisitProblem, seqs, i: int, *, language: str, deep: bool) -> Reason:
     task = problem.tasks[i]
     allowed = problem.allowed_vehicles(i)
     if not allowed:
-        return _structural(problem, task, language)
-
-    tasks = problem.tasks
-    routes = {k: [tasks[j] for j in seqs[k]] if k < len(seqs) else [] for k in allowed}
-
-    # 2. too far: does not fit alone, whatever the windows.
-    open_task = replace(task, windows=((0, 10**9),), end_in_window=False, pinned_start_s=None)
-    if not any(schedule_route(problem, problem.vehicles[k], [open_task]) for k in allowed):
-        k = max(allowed, key=lambda k: _day_length(problem.vehicles[k]))
-        v = problem.vehicles[k]
-        rt = int(problem.duration_s[v.start, task.location] + problem.duration_s[task.location, v.end])
-        site = dict(problem.site_names).get(problem.location_ids[v.start], problem.location_ids[v.start])
-        if rt >= UNREACHABLE // 2:
-            if fr:
-                return "unreachable", f"aucune route ne mène à cette adresse depuis {site} : vérifier sa position"
-            return "unreachable", f"no road leads to this address from {site}: check its position"
-        if fr:
-            text = (
-                f"trop loin : {span_text(rt)} de trajet aller-retour depuis {site} "
-                f"+ {span_text(task.duration_s)} de visite pour une journée de {span_text(_day_length(v))} "
-                f"(raccourcir la visite ou la confier à une permanence plus proche)"
-            )
-        else:
-            text = (
-                f"too far: {span_text(rt)} round trip from {site} + {span_text(task.duration_s)} visit "
-                f"for a {span_text(_day_length(v))} day (shorten it or serve it from a nearer antenne)"
-            )
-        return "far", text
-
+        code, text = _structural(problem, task, language)
+        return code, text, None
+    far = _too_far(problem, task, allowed, language)
+    if far is not None:
+        return far
     if not deep:
-        return "full", _full_text(problem, task, allowed, language)
-
-    # 3. smallest change that makes it fit.
-    found: list[tuple[int, str, str]] = []  # (amount_s, code, text)
-    fixed_time = task.pinned_start_s is not None
-    for w, (o, c) in enumerate(task.windows):
-        best = None
-        for k in allowed:
-            v = problem.vehicles[k]
-            d = _smallest(lambda x: _fits(problem, v, routes[k], _open_earlier(task, w, x)), min(MAX_SHIFT_S, o))
-            if d is not None and (best is None or d < best[0]):
-                best = (d, k)
-        if best is not None:
-            d, k = best
-            if fr:
-                text = (
-                    f"entrerait si {'son rendez-vous était fixé à' if fixed_time else 'sa fenêtre ouvrait à'} "
-                    f"{hhmm(o - d)} au lieu de {hhmm(o)} ({_who(problem, k, language)})"
-                )
-            else:
-                text = (
-                    f"would fit if its {'appointment were at' if fixed_time else 'window opened at'} "
-                    f"{hhmm(o - d)} instead of {hhmm(o)} ({_who(problem, k, language)})"
-                )
-            found.append((d, "window_open", text))
-        best = None
-        for k in allowed:
-            v = problem.vehicles[k]
-            d = _smallest(lambda x: _fits(problem, v, routes[k], _close_later(task, w, x)), MAX_SHIFT_S)
-            if d is not None and (best is None or d < best[0]):
-                best = (d, k)
-        if best is not None:
-            d, k = best
-            if fixed_time and fr:
-                text = f"entrerait si son rendez-vous était fixé à {hhmm(c + d)} au lieu de {hhmm(c)} ({_who(problem, k, language)})"
-            elif fixed_time:
-                text = f"would fit if its appointment were at {hhmm(c + d)} instead of {hhmm(c)} ({_who(problem, k, language)})"
-            elif fr:
-                text = f"entrerait si sa fenêtre fermait à {hhmm(c + d)} au lieu de {hhmm(c)} ({_who(problem, k, language)})"
-            else:
-                text = f"would fit if its window closed at {hhmm(c + d)} instead of {hhmm(c)} ({_who(problem, k, language)})"
-            found.append((d, "window_close", text))
-    # shorter visit
-    dur = task.duration_s
-    best = None
-    for k in allowed:
-        v = problem.vehicles[k]
-        cut = _smallest(
-            lambda x: _fits(problem, v, routes[k], replace(task, duration_s=max(0, dur - x))),
-            max(0, min(dur - STEP_S, dur // 2)),
-        ) if dur >= 2 * STEP_S else None
-        if cut is not None and (best is None or cut < best[0]):
-            best = (cut, k)
-    if best is not None:
-        cut, k = best
-        new = dur - cut
-        if fr:
-            text = f"entrerait si la visite durait {new // 60} min au lieu de {dur // 60} ({_who(problem, k, language)})"
-        else:
-            text = f"would fit if the visit lasted {new // 60} min instead of {dur // 60} ({_who(problem, k, language)})"
-        found.append((cut, "duration", text))
-    # longer day
-    best = None
-    for k in allowed:
-        v = problem.vehicles[k]
-
-        def longer(x: int, v=v, k=k) -> bool:
-            mw = None if v.max_work_s is None else v.max_work_s + x
-            return _fits(problem, replace(v, end_s=v.end_s + x, max_work_s=mw), routes[k], task)
-
-        d = _smallest(longer, MAX_SHIFT_S)
-        if d is not None and (best is None or d < best[0]):
-            best = (d, k)
-    if best is not None:
-        d, k = best
-        v = problem.vehicles[k]
-        who = v.advisor_name or v.advisor_id
-        day = _day(v.date, language) if v.date else ""
-        if fr:
-            text = f"entrerait si la journée de {who} le {day} durait {span_text(d)} de plus (fin à {hhmm(v.end_s + d)} au lieu de {hhmm(v.end_s)})"
-        else:
-            text = f"would fit if {who}'s day on {day} were {span_text(d)} longer (ending {hhmm(v.end_s + d)} instead of {hhmm(v.end_s)})"
-        found.append((d, "shift", text))
+        return "full", _full_text(problem, task, allowed, language), None
+    routes = {k: [problem.tasks[j] for j in seqs[k]] if k < len(seqs) else [] for k in allowed}
+    found = _window_changes(problem, task, allowed, routes, language)
+    for probe in (_duration_cut, _longer_day):
+        f = probe(problem, task, allowed, routes, language)
+        if f is not None:
+            found.append(f)
     if found:
         found.sort(key=lambda f: f[0])
-        return found[0][1], found[0][2]
+        _, code, text, k = found[0]
+        return code, text, k
+    swap = _swap(problem, task, allowed, routes, language)
+    if swap is not None:
+        return swap
+    return "full", _full_text(problem, task, allowed, language), None
 
-    # 4. a visit of lower or equal priority it could replace.
+
+def _too_far(problem: VisitProblem, task: Task, allowed: Sequence[int], language: str) -> Reason | None:
+    """Too far (or unreachable): does not fit alone in any compatible day, whatever the windows."""
+    fr = language == "fr"
+    open_task = replace(task, windows=((0, 10**9),), end_in_window=False, pinned_start_s=None)
+    if any(schedule_route(problem, problem.vehicles[k], [open_task]) for k in allowed):
+        return None
+    k = max(allowed, key=lambda k: _day_length(problem.vehicles[k]))
+    v = problem.vehicles[k]
+    rt = int(problem.duration_s[v.start, task.location] + problem.duration_s[task.location, v.end])
+    site = dict(problem.site_names).get(problem.location_ids[v.start], problem.location_ids[v.start])
+    if rt >= UNREACHABLE // 2:
+        if fr:
+            return "unreachable", f"aucune route ne mène à cette adresse depuis {site} : vérifier sa position", None
+        return "unreachable", f"no road leads to this address from {site}: check its position", None
+    cut = " (raccourcir la visite ou la confier à une permanence plus proche)" if fr else ""
+    if fr:
+        text = (
+            f"trop loin : {span_text(rt)} de trajet aller-retour depuis {site} "
+            f"+ {span_text(task.duration_s)} de visite pour une journée de {span_text(_day_length(v))}"
+        )
+        text += cut if task.min_duration_s is not None else " (la confier à une permanence plus proche)"
+    else:
+        text = (
+            f"too far: {span_text(rt)} round trip from {site} + {span_text(task.duration_s)} visit "
+            f"for a {span_text(_day_length(v))} day (serve it from a nearer antenne)"
+        )
+    return "far", text, k
+
+
+def _best_vehicle(allowed: Sequence[int], amount) -> tuple[int, int] | None:
+    """(smallest amount, vehicle) over the allowed vehicles, or None."""
+    best = None
+    for k in allowed:
+        d = amount(k)
+        if d is not None and (best is None or d < best[0]):
+            best = (d, k)
+    return best
+
+
+def _window_changes(problem, task: Task, allowed, routes, language: str) -> list[tuple[int, str, str, int]]:
+    """For each window: the smallest earlier opening and later closing that fit."""
+    fr = language == "fr"
+    found = []
+    fixed = task.pinned_start_s is not None
+    for w, (o, c) in enumerate(task.windows):
+        best = _best_vehicle(allowed, lambda k, w=w, o=o: _smallest(
+            lambda x: _fits(problem, problem.vehicles[k], routes[k], _open_earlier(task, w, x)), min(MAX_SHIFT_S, o)))
+        if best is not None:
+            d, k = best
+            who = _who(problem, k, language)
+            if fr:
+                what = "son rendez-vous était fixé à" if fixed else "sa fenêtre ouvrait à"
+                text = f"entrerait si {what} {hhmm(o - d)} au lieu de {hhmm(o)} ({who})"
+            else:
+                what = "appointment were at" if fixed else "window opened at"
+                text = f"would fit if its {what} {hhmm(o - d)} instead of {hhmm(o)} ({who})"
+            found.append((d, "window_open", text, k))
+        best = _best_vehicle(allowed, lambda k, w=w: _smallest(
+            lambda x: _fits(problem, problem.vehicles[k], routes[k], _close_later(task, w, x)), MAX_SHIFT_S))
+        if best is not None:
+            d, k = best
+            who = _who(problem, k, language)
+            if fr:
+                what = "son rendez-vous était fixé à" if fixed else "sa fenêtre fermait à"
+                text = f"entrerait si {what} {hhmm(c + d)} au lieu de {hhmm(c)} ({who})"
+            else:
+                what = "appointment were at" if fixed else "window closed at"
+                text = f"would fit if its {what} {hhmm(c + d)} instead of {hhmm(c)} ({who})"
+            found.append((d, "window_close", text, k))
+    return found
+
+
+def _duration_cut(problem, task: Task, allowed, routes, language: str):
+    """The smallest cut that fits, down to the shortest duration the request allows."""
+    dur = task.duration_s
+    if task.min_duration_s is None or task.min_duration_s >= dur:
+        return None
+    limit = dur - task.min_duration_s
+    best = _best_vehicle(allowed, lambda k: _smallest(
+        lambda x: _fits(problem, problem.vehicles[k], routes[k], replace(task, duration_s=max(0, dur - x))), limit))
+    if best is None:
+        return None
+    cut, k = best
+    new = max(task.min_duration_s, dur - cut)
+    who = _who(problem, k, language)
+    if language == "fr":
+        text = f"entrerait si la visite durait {new // 60} min au lieu de {dur // 60} ({who})"
+    else:
+        text = f"would fit if the visit lasted {new // 60} min instead of {dur // 60} ({who})"
+    return (cut, "duration", text, k)
+
+
+def _longer_day(problem, task: Task, allowed, routes, language: str):
+    """The smallest extension of an advisor's day that fits."""
+
+    def longer(k: int, x: int) -> bool:
+        v = problem.vehicles[k]
+        mw = None if v.max_work_s is None else v.max_work_s + x
+        return _fits(problem, replace(v, end_s=v.end_s + x, max_work_s=mw), routes[k], task)
+
+    best = _best_vehicle(allowed, lambda k: _smallest(lambda x: longer(k, x), MAX_SHIFT_S))
+    if best is None:
+        return None
+    d, k = best
+    v = problem.vehicles[k]
+    who = v.advisor_name or v.advisor_id
+    day = _day(v.date, language) if v.date else ""
+    if language == "fr":
+        text = (f"entrerait si la journée de {who} le {day} durait {span_text(d)} de plus "
+                f"(fin à {hhmm(v.end_s + d)} au lieu de {hhmm(v.end_s)})")
+    else:
+        text = (f"would fit if {who}'s day on {day} were {span_text(d)} longer "
+                f"(ending {hhmm(v.end_s + d)} instead of {hhmm(v.end_s)})")
+    return (d, "shift", text, k)
+
+
+def _swap(problem, task: Task, allowed, routes, language: str) -> Reason | None:
+    """A visit of lower or equal priority (not kept) it could replace."""
     rank = {"must": 0, "should": 1, "could": 2}
     swaps = []
     for k in allowed:
@@ -299,17 +337,15 @@ def explain_one(
                 continue
             if _fits(problem, problem.vehicles[k], seq[:pos] + seq[pos + 1 :], task):
                 swaps.append((-rank[other.priority], other.id, other.priority, k))
-    if swaps:
-        swaps.sort(key=lambda s: (s[0], s[1]))
-        _, oid, oprio, k = swaps[0]
-        p = _PRIO[language][oprio]
-        if fr:
-            text = f"entrerait à la place de la visite {oid} (« {p} ») ({_who(problem, k, language)}) : choisir laquelle garder"
-        else:
-            text = f"would fit instead of visit {oid} ('{p}') ({_who(problem, k, language)}): choose which to keep"
-        return "swap", text
-
-    return "full", _full_text(problem, task, allowed, language)
+    if not swaps:
+        return None
+    swaps.sort(key=lambda s: (s[0], s[1]))
+    _, oid, oprio, k = swaps[0]
+    p = _PRIO[language][oprio]
+    who = _who(problem, k, language)
+    if language == "fr":
+        return "swap", f"entrerait à la place de la visite {oid} (« {p} ») ({who}) : choisir laquelle garder", k
+    return "swap", f"would fit instead of visit {oid} ('{p}') ({who}): choose which to keep", k
 
 
 def _day_length(v: Vehicle) -> int:
@@ -396,7 +432,7 @@ def _structural(problem: VisitProblem, task: Task, language: str) -> tuple[str, 
             return "skill", text
         if not any(set(s.weekdays) & set(weekdays) for s in with_skill):
             wd = _weekdays(weekdays, language)
-            days_with = sorted({d for s in with_skill for d in s.weekdays})
+            days_with = _future_weekdays(problem, {d for s in with_skill for d in s.weekdays})
             if fr:
                 text = (
                     f"aucun conseiller avec la compétence « {task.skill} » ne travaille {wd}{hol_note} : "
@@ -420,3 +456,11 @@ def _structural(problem: VisitProblem, task: Task, language: str) -> tuple[str, 
     if fr:
         return "no_vehicle", "aucune tournée compatible cette semaine (jours, compétence, conseiller) : autoriser d'autres jours"
     return "no_vehicle", "no compatible route this week (days, skill, advisor): allow other days"
+
+
+def _future_weekdays(problem: VisitProblem, weekdays) -> list[int]:
+    """The weekdays that are not past (``problem.now``), sorted."""
+    if problem.now is None or problem.week_start is None:
+        return sorted(weekdays)
+    first = (problem.now.date() - problem.week_start).days
+    return sorted(d for d in weekdays if d >= first)

@@ -12,17 +12,34 @@ Whatever the engine, each route's sequence is timed exactly by
 :func:`~itinerant.visits.timing.schedule_route`; routes that do not time are repaired by
 dropping their cheapest visits; then unassigned visits are inserted greedily where
 they fit, ejecting lower-priority visits when that pays (:func:`eject_for_priority`);
-with lunch breaks a short exact relocate pass (:func:`improve_routes`) follows;
-each remaining one gets a reason; the plan passes :func:`itinerant.visits.check.assert_valid`.
+with lunch breaks a short exact relocate pass (:func:`improve_routes`) follows.
+Before the search, pins that cannot be kept are set aside and announced visits are held
+in their slot (:mod:`itinerant.visits.keep`); after it, pins are enforced and priority
+inversions removed (:mod:`itinerant.visits.priority`). Each visit left out gets a reason;
+the plan describes itself (KPIs, changes, capacity, grouped reasons) and passes
+:func:`itinerant.visits.check.assert_valid`.
 """
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import replace
 
 from itinerant.visits.check import assert_valid
-from itinerant.visits.problem import Plan, Route, SolveParams, Unassigned, VisitProblem
+from itinerant.visits.keep import Prepared, prepare
+from itinerant.visits.priority import Work, enforce_pins, fix_inversions
+from itinerant.visits.problem import (
+    Change,
+    Plan,
+    PlanKpis,
+    Route,
+    SolveParams,
+    Unassigned,
+    VisitProblem,
+)
+from itinerant.visits.search import SearchLog, default_time_limit
+from itinerant.visits.summary import capacity_lines, group_reasons
 from itinerant.visits.timing import schedule_route
 
 
@@ -132,53 +149,169 @@ def plan_from_sequences(
     wall_s: float = 0.0,
 ) -> Plan:
     """Time feasible sequences, explain the unassigned, check and return the plan."""
-    from itinerant.visits.reasons import explain_unassigned
-
     params = params or SolveParams()
+    work = Work(problem, problem, [list(s) for s in seqs], set())
+    return _assemble(work, Prepared(tasks=list(problem.tasks)), engine=engine, params=params,
+                     log=SearchLog(), wall_s=wall_s)
+
+
+def _routes(work: Work) -> list[Route]:
+    """Each non-empty sequence timed exactly; stops say what the coordinator must know."""
+    free = work.free
     routes: list[Route] = []
-    for k, seq in enumerate(seqs):
+    for k, seq in enumerate(work.seqs):
         if not seq:
             continue
-        r = schedule_route(problem, problem.vehicles[k], [problem.tasks[i] for i in seq])
+        r = work.route(k)
         if r is None:
             from itinerant.core.errors import SolverError
 
-            raise SolverError(f"la tournée {problem.vehicles[k].id} n'a pas d'horaire faisable")
-        routes.append(r)
-    served = {i for s in seqs for i in s}
-    missing = [i for i in range(len(problem.tasks)) if i not in served]
-    if params.reasons and missing:
-        why = explain_unassigned(problem, seqs, missing, language=params.language)
-    else:
-        why = {i: ("", "") for i in missing}
-    unassigned = tuple(
-        Unassigned(task_id=problem.tasks[i].id, reason=why[i][1], code=why[i][0]) for i in missing
+            raise SolverError(f"la tournée {work.problem.vehicles[k].id} n'a pas d'horaire faisable")
+        stops = tuple(
+            replace(st, priority=free.tasks[i].priority, time_pinned=free.tasks[i].pinned_start_s is not None,
+                    done=free.tasks[i].done)
+            for st, i in zip(r.stops, seq)
+        )
+        routes.append(replace(r, stops=stops))
+    return routes
+
+
+def _unassigned(work: Work, prep: Prepared, params: SolveParams) -> list[Unassigned]:
+    from itinerant.visits.reasons import explain_unassigned
+
+    free, served = work.free, work.served()
+    missing = [i for i in range(len(free.tasks)) if i not in served]
+    probe = [i for i in missing if i not in prep.aside]
+    why: dict[int, tuple[str, str, int | None]] = {}
+    if params.reasons and probe:
+        det = params.iterations is not None
+        why = explain_unassigned(work.problem, work.seqs, probe, language=params.language,
+                                 budget_s=None if det else 8.0, deep_max=200 if det else None)
+    out = []
+    for i in missing:
+        code, text, k = prep.aside[i] + (None,) if i in prep.aside else why.get(i, ("", "", None))
+        out.append(Unassigned(task_id=free.tasks[i].id, reason=text, code=code,
+                              priority=free.tasks[i].priority,
+                              vehicle_id=work.problem.vehicles[k].id if k is not None else ""))
+    for a in free.set_aside:
+        out.append(Unassigned(task_id=a.task_id, reason=a.reason, code=a.code, priority=a.priority,
+                              faults=a.faults))
+    return out
+
+
+def _changes(work: Work, prep: Prepared, routes: list[Route], unassigned: list[Unassigned]) -> tuple[Change, ...]:
+    """Announced visits not at their announced slot any more, with why."""
+    where = {st.task_id: (r.advisor_id, r.date, st.start_s) for r in routes for st in r.stops}
+    reasons = {u.task_id: u.reason for u in unassigned}
+    out = []
+    for i, t in enumerate(work.free.tasks):
+        slot = t.announced
+        if slot is None:
+            continue
+        new = where.get(t.id)
+        if new == (slot.advisor_id, slot.date, slot.start_s):
+            continue
+        if i in prep.released:
+            why = prep.released[i]
+        elif i in work.bumped:
+            why = f"créneau donné à la visite {work.free.tasks[work.bumped[i]].id}, de priorité plus haute"
+        else:
+            why = "déplacée pour placer les nouvelles demandes"
+        if new is None:
+            why += f" ; non replanifiée : {reasons.get(t.id, '')}"
+        out.append(Change(t.id, t.name, slot.advisor_id, slot.date, slot.start_s,
+                          new[0] if new else None, new[1] if new else None, new[2] if new else None, why))
+    return tuple(out)
+
+
+def _kpis(work: Work, routes: list[Route], unassigned: list[Unassigned], changes, params, log) -> PlanKpis:
+    free = work.free
+    prio = {t.id: t.priority for t in free.tasks}
+    left = [u for u in unassigned if u.task_id in prio]
+    pins = [t.id for t in free.tasks if t.pinned or t.done]
+    served = {st.task_id for r in routes for st in r.stops}
+    work_by: dict[str, int] = {s.id: 0 for s in free.staff}
+    for r in routes:
+        work_by[r.advisor_id] = work_by.get(r.advisor_id, 0) + r.work_s
+    return PlanKpis(
+        visits_total=len(free.tasks) + len(free.set_aside),
+        served=len(served),
+        unassigned=len(unassigned),
+        must_unassigned=sum(prio[u.task_id] == "must" for u in left),
+        should_unassigned=sum(prio[u.task_id] == "should" for u in left),
+        could_unassigned=sum(prio[u.task_id] == "could" for u in left),
+        pins_total=len(pins),
+        pins_kept=sum(p in served for p in pins),
+        changes=len(changes),
+        travel_m=sum(r.travel_m for r in routes),
+        travel_s=sum(r.travel_s for r in routes),
+        work_s_by_advisor=tuple(sorted(work_by.items())),
+        time_limit_s=float(params.time_limit_s or 0.0),
+        settled=log.settled(),
     )
-    travel_s = sum(r.travel_s for r in routes)
-    travel_m = sum(r.travel_m for r in routes)
-    pen = sum(_penalty(problem, i) for i in missing)
+
+
+def _assemble(work: Work, prep: Prepared, *, engine: str, params: SolveParams, log: SearchLog,
+              wall_s: float = 0.0) -> Plan:
+    """The checked plan: routes, reasons, changes, KPIs, capacity, groups, notices."""
+    free = work.free
+    routes = _routes(work)
+    unassigned = _unassigned(work, prep, params)
+    changes = _changes(work, prep, routes, unassigned)
+    kpis = _kpis(work, routes, unassigned, changes, params, log)
+    missing_idx = [free.task_index(u.task_id) for u in unassigned if u.task_id in {t.id for t in free.tasks}]
+    pen = sum(_penalty(free, i) for i in missing_idx)
     objective = {
-        "served": len(served),
-        "unassigned": len(missing),
-        "must_unassigned": sum(problem.tasks[i].priority == "must" for i in missing),
-        "hard_unassigned": sum(problem.tasks[i].penalty is None for i in missing),
+        "served": kpis.served,
+        "unassigned": len(missing_idx),
+        "must_unassigned": kpis.must_unassigned,
+        "hard_unassigned": sum(free.tasks[i].penalty is None for i in missing_idx),
         "penalty": pen,
-        "travel_s": travel_s,
-        "travel_m": travel_m,
-        "cost": pen + (travel_s if params.cost == "duration" else travel_m),
+        "travel_s": kpis.travel_s,
+        "travel_m": kpis.travel_m,
+        "cost": pen + (kpis.travel_s if params.cost == "duration" else kpis.travel_m),
     }
     plan = Plan(
         routes=tuple(routes),
-        unassigned=unassigned,
+        unassigned=tuple(unassigned),
         engine=engine,
-        scenario=problem.name,
-        week_start=problem.week_start,
-        estimated=problem.estimated,
+        scenario=free.name,
+        week_start=free.week_start,
+        estimated=free.estimated,
         objective=objective,
         wall_s=wall_s,
+        kpis=kpis,
+        changes=changes,
+        capacity=capacity_lines(free, unassigned) if unassigned else (),
+        groups=group_reasons(free, unassigned),
+        notices=prep.notices(free),
+        now=free.now,
+        history=free.history,
     )
-    assert_valid(problem, plan)
+    assert_valid(free, plan)
     return plan
+
+
+def _search(problem: VisitProblem, params: SolveParams, engine: str, limit: float, cost, log: SearchLog):
+    """Run the engine(s): per vehicle, the task indices in order."""
+    if engine == "pyvrp":
+        from itinerant.visits.engine_pyvrp import solve_pyvrp
+
+        return solve_pyvrp(relax_breaks(problem), params, time_limit_s=limit, log=log)
+    if engine == "ortools":
+        from itinerant.visits.engine_ortools import solve_ortools
+
+        return solve_ortools(problem, params, time_limit_s=limit, log=log)
+    if engine == "pyvrp+ortools":
+        from itinerant.visits.engine_ortools import solve_ortools
+        from itinerant.visits.engine_pyvrp import solve_pyvrp
+
+        warm = solve_pyvrp(relax_breaks(problem), params, time_limit_s=0.3 * limit, log=log)
+        warm = repair_routes(problem, warm)
+        warm = insert_unassigned(problem, warm, cost)
+        seqs = solve_ortools(problem, params, time_limit_s=0.7 * limit, initial_routes=warm, log=log)
+        return _better(problem, cost, repair_routes(problem, seqs), warm)
+    raise ValueError(f"engine must be auto, pyvrp or ortools, got {params.engine!r}")
 
 
 def solve(problem: VisitProblem, params: SolveParams | None = None) -> Plan:
@@ -189,47 +322,55 @@ def solve(problem: VisitProblem, params: SolveParams | None = None) -> Plan:
     problem
         The problem (see :mod:`itinerant.visits.problem`).
     params
-        Engine, time limit (s), seed, cost (``duration`` or ``distance``), language.
+        Engine, time limit (s; None = :func:`default_time_limit`), seed, iterations,
+        cost (``duration`` or ``distance``), language, ``freeze_announced``.
 
     Returns
     -------
     Plan
-        Checked routes, and every visit left out with a reason.
+        Checked routes, every visit left out with a reason, the changes against the
+        announced visits, KPIs and the summary.
     """
     params = params or SolveParams()
     t0 = time.perf_counter()
-    engine = choose_engine(problem, params)
-    limit = params.time_limit_s
+    limit = params.time_limit_s if params.time_limit_s is not None else default_time_limit(len(problem.tasks))
+    params = replace(params, time_limit_s=limit)
+    det = params.iterations is not None
+    prep = prepare(problem, freeze=params.freeze_announced)
+    work_problem = problem.replace(tasks=tuple(prep.tasks))
+    engine = choose_engine(work_problem, params)
     cost = problem.duration_s if params.cost == "duration" else problem.distance_m
-    if engine == "pyvrp":
-        from itinerant.visits.engine_pyvrp import solve_pyvrp
-
-        seqs = solve_pyvrp(relax_breaks(problem), params, time_limit_s=limit)
-    elif engine == "ortools":
-        from itinerant.visits.engine_ortools import solve_ortools
-
-        seqs = solve_ortools(problem, params, time_limit_s=limit)
-    elif engine == "pyvrp+ortools":
-        from itinerant.visits.engine_ortools import solve_ortools
-        from itinerant.visits.engine_pyvrp import solve_pyvrp
-
-        warm = solve_pyvrp(relax_breaks(problem), params, time_limit_s=0.3 * limit)
-        warm = repair_routes(problem, warm)
-        warm = insert_unassigned(problem, warm, cost)
-        seqs = solve_ortools(problem, params, time_limit_s=0.7 * limit, initial_routes=warm)
-        seqs = _better(problem, cost, repair_routes(problem, seqs), warm)
-    else:
-        raise ValueError(f"engine must be auto, pyvrp or ortools, got {params.engine!r}")
-    seqs = repair_routes(problem, seqs)
-    seqs = insert_unassigned(problem, seqs, cost)
-    seqs = eject_for_priority(problem, seqs, cost, time.perf_counter() + max(0.5, 0.1 * limit))
-    if uses_ortools_features(problem):
+    log = SearchLog(budget_s=None if det else limit, iterations=params.iterations)
+    seqs = _search(work_problem, params, engine, limit, cost, log)
+    seqs = repair_routes(work_problem, seqs)
+    seqs = insert_unassigned(work_problem, seqs, cost)
+    seqs = eject_for_priority(work_problem, seqs, cost, _deadline(det, max(0.5, 0.1 * limit)))
+    if uses_ortools_features(work_problem):
         # The engines saw the lunch approximately (PyVRP) or with a balance term
         # (OR-Tools): a short exact relocate pass recovers some driving.
-        budget = min(1.0, 0.1 * limit)
-        seqs = improve_routes(problem, seqs, cost, time.perf_counter() + budget)
-    plan = plan_from_sequences(problem, seqs, engine=engine, params=params)
-    return replace(plan, wall_s=time.perf_counter() - t0)  # reasons included
+        seqs = improve_routes(work_problem, seqs, cost, _deadline(det, min(1.0, 0.1 * limit)))
+    work = Work(problem, work_problem, seqs, set(prep.held), frozen=params.freeze_announced)
+    _strict(work, cost)
+    return _assemble(work, prep, engine=engine, params=params, log=log, wall_s=time.perf_counter() - t0)
+
+
+def _deadline(deterministic: bool, budget_s: float) -> float:
+    return float("inf") if deterministic else time.perf_counter() + budget_s
+
+
+def _strict(work: Work, cost) -> None:
+    """Pins kept, announced visits left out released, no priority inversion (see priority)."""
+
+    def insert(w: Work) -> None:
+        w.seqs = insert_unassigned(w.problem, w.seqs, cost)
+
+    enforce_pins(work, insert)
+    served = work.served()
+    for i in sorted(work.held):
+        if i not in served:
+            work.release(i)
+    insert(work)
+    fix_inversions(work, insert)
 
 
 def _value(problem: VisitProblem, cost, seqs: list[list[int]]) -> int:
@@ -240,7 +381,7 @@ def _value(problem: VisitProblem, cost, seqs: list[list[int]]) -> int:
         if s:
             v = problem.vehicles[k]
             locs = [v.start] + [problem.tasks[i].location for i in s] + [v.end]
-            tr += sum(int(cost[a, b]) for a, b in zip(locs, locs[1:]))
+            tr += sum(int(cost[a, b]) for a, b in itertools.pairwise(locs))
     return pen + tr
 
 
@@ -253,7 +394,7 @@ def _route_cost(problem: VisitProblem, cost, k: int, seq: list[int]) -> int:
         return 0
     v = problem.vehicles[k]
     locs = [v.start] + [problem.tasks[i].location for i in seq] + [v.end]
-    return sum(int(cost[a, b]) for a, b in zip(locs, locs[1:]))
+    return sum(int(cost[a, b]) for a, b in itertools.pairwise(locs))
 
 
 def improve_routes(
