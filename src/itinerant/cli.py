@@ -120,7 +120,12 @@ def visits(
     replan: Path | None = typer.Option(None, "--replan", help="plan.json à reprendre."),
     add: Path | None = typer.Option(None, "--add", help="Nouvelles demandes (CSV)."),
     engine: str = typer.Option("auto", "--engine", help="auto, pyvrp ou ortools."),
-    time_limit: float = typer.Option(15.0, "--time-limit", help="Secondes de calcul."),
+    time_limit: float | None = typer.Option(
+        None, "--time-limit", help="Secondes de calcul (par défaut : selon le nombre de demandes)."),
+    now: str | None = typer.Option(
+        None, "--now", help="Maintenant, AAAA-MM-JJTHH:MM : rien n'est placé avant (défaut avec --replan : l'heure actuelle)."),
+    freeze_announced: bool = typer.Option(
+        False, "--freeze-announced", help="Re-planification : garder toutes les visites annoncées à leur place."),
     no_reports: bool = typer.Option(
         False, "--no-reports",
         help="Sans feuilles de route, page de la semaine, classeur ni CSV en français.",
@@ -139,6 +144,8 @@ def visits(
         add=add,
         engine=engine,
         time_limit=time_limit,
+        now=now,
+        freeze_announced=freeze_announced,
         reports=not no_reports,
         osm_file=osm,
         quiet=quiet,

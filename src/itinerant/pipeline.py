@@ -9,6 +9,7 @@ Every CLI command is one function here. Each takes a ``progress`` object (see
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -242,13 +243,17 @@ class VisitsResult:
     doc: dict[str, Any]
 
     def summary(self) -> str:
-        """One French paragraph on the plan's KPIs, for the terminal."""
-        k = self.doc["kpis"]
-        return (
-            f"{k['served']} visites planifiées sur {k['visits_total']}, "
-            f"{k['unassigned']} non planifiées ({k['must_unassigned']} obligatoires) ; "
-            f"{k['km']:.0f} km, {k['drive_h']:.1f} h de route{_estimated_note(self.matrices)}."
-        )
+        """One French paragraph on the plan (the plan's own summary), for the terminal."""
+        return f"{self.plan.summary(self.scenario.settings.language)}{_estimated_note(self.matrices)}."
+
+
+def parse_now(text: str) -> dt.datetime:
+    """``--now``: ``AAAA-MM-JJTHH:MM`` or ``AAAA-MM-JJ HH:MM`` (local time)."""
+    try:
+        return dt.datetime.fromisoformat(text.strip().replace(" ", "T", 1)).replace(tzinfo=None)
+    except ValueError:
+        raise InputError([_fault("--now", f"date et heure illisibles « {text} »",
+                                 "écrire AAAA-MM-JJTHH:MM, par exemple 2026-12-01T18:30")]) from None
 
 
 def plan_visits(
@@ -258,13 +263,27 @@ def plan_visits(
     replan: Path | None = None,
     add: Path | None = None,
     engine: str = "auto",
-    time_limit: float = 15.0,
+    time_limit: float | None = None,
     progress: Progress = QUIET,
+    now: dt.datetime | str | None = None,
+    freeze_announced: bool = False,
+    seed: int = 0,
+    iterations: int | None = None,
 ) -> VisitsResult:
-    """Solve the week of home visits, in memory (nothing written)."""
+    """Solve the week of home visits, in memory (nothing written).
+
+    ``now``: nothing is placed before it (default: the current time with ``replan``);
+    ``time_limit`` None: grows with the number of requests; the same ``seed`` and
+    ``iterations`` give the same plan; ``freeze_announced``: a re-plan keeps every
+    announced visit in its slot."""
     from itinerant.visits import SolveParams, problem_from_scenario, solve
     from itinerant.visits.build import load_added_visits, merge_visits
     from itinerant.visits.io import plan_to_dict, read_plan
+
+    if isinstance(now, str):
+        now = parse_now(now)
+    if replan is not None and now is None:
+        now = dt.datetime.now().replace(second=0, microsecond=0)
 
     previous = read_plan(replan) if replan is not None else None
     added = load_added_visits(scenario, add) if add is not None else ()
@@ -274,12 +293,13 @@ def plan_visits(
 
         matrices = matrices_for_scenario(scenario, matrices.territory, progress=progress)
     problem = problem_from_scenario(
-        scenario, matrices.drive(), replan=previous, added_visits=added
+        scenario, matrices.drive(), replan=previous, added_visits=added, now=now
     )
     if engine not in ("auto", "pyvrp", "ortools"):
         raise InputError([_fault("--engine", f"moteur inconnu « {engine} »", "auto, pyvrp ou ortools")])
     params = SolveParams(
-        engine=engine, time_limit_s=time_limit, language=scenario.settings.language
+        engine=engine, time_limit_s=time_limit, language=scenario.settings.language,
+        seed=seed, iterations=iterations, freeze_announced=freeze_announced,
     )
     with progress.step(f"Tournées à domicile ({len(problem.tasks)} visites)"):
         plan = solve(problem, params)
@@ -316,16 +336,21 @@ def run_visits(
     replan: Path | None = None,
     add: Path | None = None,
     engine: str = "auto",
-    time_limit: float = 15.0,
+    time_limit: float | None = None,
     reports: bool = True,
     osm_file: Path | None = None,
     progress: Progress = QUIET,
+    now: dt.datetime | str | None = None,
+    freeze_announced: bool = False,
+    seed: int = 0,
+    iterations: int | None = None,
 ) -> str:
     """``itinerant visits``: plan the week of home visits and write it into ``out``
     (see :func:`write_visits`). Returns a one-paragraph French summary."""
     scenario, matrices = _load(folder, osm_file, progress)
     result = plan_visits(scenario, matrices, replan=replan, add=add, engine=engine,
-                         time_limit=time_limit, progress=progress)
+                         time_limit=time_limit, progress=progress, now=now,
+                         freeze_announced=freeze_announced, seed=seed, iterations=iterations)
     write_visits(result, Path(out), reports=reports, progress=progress)
     return f"{result.summary()} Fichiers : {Path(out)}"
 

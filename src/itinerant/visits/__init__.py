@@ -10,8 +10,14 @@ from itinerant.visits.problem import (
     HORIZON,
     PENALTY,
     Break,
+    CapacityLine,
+    Change,
     Plan,
+    PlanKpis,
+    ReasonGroup,
     Route,
+    SetAside,
+    Slot,
     SolveParams,
     Staff,
     Stop,
@@ -23,21 +29,27 @@ from itinerant.visits.problem import (
 from itinerant.visits.solve import solve
 
 
-def problem_from_scenario(scenario, matrix, *, replan=None, added_visits=()) -> VisitProblem:
+def problem_from_scenario(scenario, matrix, *, replan=None, added_visits=(), now=None) -> VisitProblem:
     """Build the problem; see :func:`itinerant.visits.build.problem_from_scenario`.
 
     (Imported lazily: the builder reads :mod:`itinerant.matrices`, which loads scipy.)
     """
     from itinerant.visits.build import problem_from_scenario as _build
 
-    return _build(scenario, matrix, replan=replan, added_visits=added_visits)
+    return _build(scenario, matrix, replan=replan, added_visits=added_visits, now=now)
 
 
 __all__ = [
     "HORIZON",
     "PENALTY",
     "Break",
+    "CapacityLine",
+    "Change",
     "Plan",
+    "PlanKpis",
+    "ReasonGroup",
+    "SetAside",
+    "Slot",
     "Route",
     "SolveParams",
     "Staff",

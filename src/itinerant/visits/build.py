@@ -5,23 +5,24 @@
   visit's id; the scenario's windows are presence windows (the visit must start and
   end inside one: ``end_in_window``);
 - re-planning: a previous ``plan.json`` keeps its pinned and done stops on their
-  advisor, date and start time; visits added by the coordinator are planned too.
+  advisor, date and start time; with ``now``, its stops that started before now are
+  kept as they were (made); its other stops are *announced* (held in their slot unless
+  they must move, see :mod:`itinerant.visits.keep`); visits added by the coordinator
+  are planned too; days before ``now`` are closed to new visits and today opens at now.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-import tempfile
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from itinerant.core.errors import Fault, InputError
 from itinerant.core.places import TravelMatrix
-from itinerant.scenario.model import Scenario, Visit
-from itinerant.visits.problem import PENALTY, Break, Staff, Task, Vehicle, VisitProblem
+from itinerant.scenario.model import Advisor, Scenario, Visit
+from itinerant.visits.problem import HORIZON, PENALTY, Break, Slot, Staff, Task, Vehicle, VisitProblem
 
 DAY_S = 24 * 3600
 
@@ -41,46 +42,14 @@ def merge_visits(scenario: Scenario, added: Sequence[Visit]) -> Scenario:
 
 
 def load_added_visits(scenario: Scenario, path: Path | str) -> tuple[Visit, ...]:
-    """Read urgent requests from a table in the visits format (CSV or Excel).
+    """Read urgent requests (CSV or XLSX in the visits format) against the scenario.
 
-    The table is checked by the scenario loader against the scenario's communes,
-    residents and advisors (every fault raised at once, naming the new file).
+    See :func:`itinerant.scenario.read_visits`: every fault raised at once, naming the
+    new file; an id already used by the scenario is a fault.
     """
-    from itinerant.scenario.load import TABLES, load_scenario
+    from itinerant.scenario import read_visits
 
-    path = Path(path)
-    if not path.is_file():
-        raise InputError([Fault(str(path), None, "", "fichier introuvable", "indiquer un tableau de visites (.csv ou .xlsx)")])
-    stems = {s.lower() for s in TABLES["visits"]}
-    with tempfile.TemporaryDirectory(prefix="itinerant-add-") as tmp:
-        tmp_dir = Path(tmp)
-        for f in Path(scenario.folder).iterdir():
-            if f.is_file() and f.stem.lower() not in stems:
-                shutil.copy2(f, tmp_dir / f.name)
-        shutil.copy2(path, tmp_dir / f"visits{path.suffix.lower()}")
-        _absolute_osm_path(tmp_dir, scenario)
-        try:
-            sc = load_scenario(tmp_dir)
-        except InputError as e:
-            faults = [
-                replace(f, file=path.name) if f.file.lower().startswith("visits") else f
-                for f in e.faults
-            ]
-            raise InputError(faults) from None
-    return sc.visits
-
-
-def _absolute_osm_path(tmp_dir: Path, scenario: Scenario) -> None:
-    """Make a relative ``osm_file`` of the copied ``scenario.yaml`` absolute."""
-    import yaml
-
-    for f in tmp_dir.glob("scenario.y*ml"):
-        doc = yaml.safe_load(f.read_text(encoding="utf-8")) or {}
-        settings = doc.get("settings") if isinstance(doc, dict) else None
-        if isinstance(settings, dict) and settings.get("osm_file"):
-            osm = scenario.settings.osm_file
-            settings["osm_file"] = str(osm) if osm is not None else ""
-            f.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return read_visits(path, scenario)
 
 
 def _seconds(stop: dict[str, Any], key: str) -> int | None:
@@ -93,12 +62,87 @@ def _seconds(stop: dict[str, Any], key: str) -> int | None:
     return int(h) * 3600 + int(m) * 60
 
 
+def _vehicles(scenario: Scenario, index: dict[str, int], now: dt.datetime | None) -> list[Vehicle]:
+    """One vehicle per advisor and working date; past days closed, today opens at now."""
+    out: list[Vehicle] = []
+    for a in scenario.advisors:
+        lunch = None
+        if a.lunch_duration_s > 0:
+            lunch = Break(a.lunch_start_s, a.lunch_end_s, a.lunch_duration_s)
+        for d in scenario.calendar.working_dates(a.days):
+            out.append(_vehicle(a, d, index, lunch, _open_from(d, now)))
+    return out
+
+
+def _open_from(d: dt.date, now: dt.datetime | None) -> int | None:
+    if now is None or d > now.date():
+        return None
+    if d < now.date():
+        return HORIZON
+    return now.hour * 3600 + now.minute * 60 + now.second
+
+
+def _vehicle(a: Advisor, d: dt.date, index: dict[str, int], lunch: Break | None, open_from: int | None) -> Vehicle:
+    return Vehicle(
+        id=vehicle_id(a.id, d),
+        start=index[a.start_site],
+        end=index[a.end_site],
+        start_s=a.start_s,
+        end_s=a.end_s,
+        max_work_s=a.max_work_s,
+        advisor_id=a.id,
+        advisor_name=a.name,
+        date=d,
+        skills=frozenset(a.skills),
+        lunch=lunch,
+        open_from_s=open_from,
+    )
+
+
+def _task(v: Visit, location: int) -> Task:
+    """The task of a visit request (its pins as the scenario gives them)."""
+    t = Task(
+        id=v.id,
+        location=location,
+        duration_s=v.duration_s,
+        windows=tuple(v.windows) or ((0, DAY_S),),
+        end_in_window=True,
+        priority=v.priority,
+        penalty=PENALTY[v.priority],
+        days=tuple(v.days) or None,
+        skill=v.skill,
+        advisor_id=v.pinned_advisor or v.same_advisor,
+        date=v.pinned_date,
+        pinned_start_s=v.pinned_start_s,
+        pinned=v.pinned_advisor is not None or v.pinned_date is not None,
+        done=v.done,
+        name=v.name,
+        min_duration_s=getattr(v, "min_duration_s", None),
+    )
+    if v.pinned_date is not None:
+        t = replace(t, days=None)
+    if v.pinned_start_s is not None:
+        t = replace(t, windows=((v.pinned_start_s, v.pinned_start_s),), end_in_window=False)
+    return t
+
+
+def _apply_kept(t: Task, k: _Kept) -> Task:
+    """The task as the previous plan leaves it: kept (pinned/made) or announced."""
+    if not k.keep:
+        return replace(t, announced=Slot(k.advisor_id, k.date, k.start_s))
+    t = replace(t, advisor_id=k.advisor_id, date=k.date, days=None, pinned=True, done=k.done or t.done)
+    if k.timed:
+        t = replace(t, windows=((k.start_s, k.start_s),), end_in_window=False, pinned_start_s=k.start_s)
+    return t
+
+
 def problem_from_scenario(
     scenario: Scenario,
     matrix: TravelMatrix,
     *,
     replan: dict[str, Any] | None = None,
     added_visits: Sequence[Visit] = (),
+    now: dt.datetime | None = None,
 ) -> VisitProblem:
     """The week's home-visit problem.
 
@@ -112,10 +156,13 @@ def problem_from_scenario(
     replan
         A previous ``plan.json`` (as a dict): its stops marked ``pinned`` or ``done``
         (or whose visit is done) stay on their advisor and day; also at their start
-        time when done or marked ``time_pinned``.
+        time when done or marked ``time_pinned``; stops before ``now`` are made (kept
+        as they were); the others are announced.
     added_visits
         New requests to insert (must be in ``matrix`` too); see
         :func:`load_added_visits` and :func:`merge_visits`.
+    now
+        Nothing new is placed before this moment (naive local time); None = no bound.
 
     Returns
     -------
@@ -129,63 +176,16 @@ def problem_from_scenario(
     missing = sorted(need - set(index)) + sorted(v.id for v in scenario.visits if v.id not in index)
     if missing:
         raise ValueError(f"the drive matrix lacks ids: {', '.join(missing[:10])}")
-
     cal = scenario.calendar
-    vehicles: list[Vehicle] = []
-    for a in scenario.advisors:
-        lunch = None
-        if a.lunch_duration_s > 0:
-            lunch = Break(a.lunch_start_s, a.lunch_end_s, a.lunch_duration_s)
-        for d in cal.working_dates(a.days):
-            vehicles.append(
-                Vehicle(
-                    id=vehicle_id(a.id, d),
-                    start=index[a.start_site],
-                    end=index[a.end_site],
-                    start_s=a.start_s,
-                    end_s=a.end_s,
-                    max_work_s=a.max_work_s,
-                    advisor_id=a.id,
-                    advisor_name=a.name,
-                    date=d,
-                    skills=frozenset(a.skills),
-                    lunch=lunch,
-                )
-            )
-
-    kept: dict[str, tuple[str, dt.date, int | None, bool]] = {}
+    vehicles = _vehicles(scenario, index, now)
+    kept: dict[str, _Kept] = {}
     if replan is not None:
-        kept = _kept_from_plan(replan, scenario, faults)
-
+        kept = _kept_from_plan(replan, scenario, faults, now)
     tasks: list[Task] = []
     for v in scenario.visits:
-        wins = tuple(v.windows) or ((0, DAY_S),)
-        t = Task(
-            id=v.id,
-            location=index[v.id],
-            duration_s=v.duration_s,
-            windows=wins,
-            end_in_window=True,
-            priority=v.priority,
-            penalty=PENALTY[v.priority],
-            days=tuple(v.days) or None,
-            skill=v.skill,
-            advisor_id=v.pinned_advisor or v.same_advisor,
-            date=v.pinned_date,
-            pinned_start_s=v.pinned_start_s,
-            pinned=v.pinned_advisor is not None or v.pinned_date is not None,
-            done=v.done,
-            name=v.name,
-        )
-        if v.pinned_date is not None:
-            t = replace(t, days=None)
-        if v.pinned_start_s is not None:
-            t = replace(t, windows=((v.pinned_start_s, v.pinned_start_s),), end_in_window=False)
+        t = _task(v, index[v.id])
         if v.id in kept:
-            adv, day, start, done = kept[v.id]
-            t = replace(t, advisor_id=adv, date=day, days=None, pinned=True, done=done or v.done)
-            if start is not None:
-                t = replace(t, windows=((start, start),), end_in_window=False, pinned_start_s=start)
+            t = _apply_kept(t, kept[v.id])
         elif v.done:
             continue  # already made and not in a previous plan: nothing to plan
         tasks.append(t)
@@ -204,11 +204,24 @@ def problem_from_scenario(
         staff=staff,
         holidays=tuple(cal.holidays),
         site_names=tuple((st.id, st.name) for st in scenario.sites),
+        now=now,
     )
 
 
-def _kept_from_plan(plan: dict[str, Any], scenario: Scenario, faults: list[Fault]):
-    """Stops of a previous plan that stay: visit id -> (advisor, date, start_s or None, done)."""
+@dataclass(frozen=True)
+class _Kept:
+    """A stop of the previous plan: kept (pinned or made) or only announced."""
+
+    advisor_id: str
+    date: dt.date
+    start_s: int
+    keep: bool
+    timed: bool
+    done: bool
+
+
+def _kept_from_plan(plan: dict[str, Any], scenario: Scenario, faults: list[Fault], now: dt.datetime | None = None):
+    """Stops of a previous plan: visit id -> :class:`_Kept`."""
     src = "plan.json"
     week = plan.get("week_start")
     if week and week != scenario.calendar.week_start.isoformat():
@@ -223,20 +236,21 @@ def _kept_from_plan(plan: dict[str, Any], scenario: Scenario, faults: list[Fault
         adv = r.get("advisor_id")
         try:
             day = dt.date.fromisoformat(r.get("day", ""))
-        except ValueError:
+        except (TypeError, ValueError):
             faults.append(Fault(src, None, "day", f"date illisible '{r.get('day')}'", "écrire AAAA-MM-JJ"))
             continue
         for s in r.get("stops", []):
             vid = s.get("visit_id")
             v = visits.get(vid)
-            if v is None:
+            start = _seconds(s, "start")
+            if v is None or start is None:
                 continue  # a visit no longer requested
-            if not (s.get("pinned") or v.done or s.get("done")):
-                continue
             if adv not in advisors:
                 faults.append(Fault(src, None, "advisor_id", f"conseiller '{adv}' inconnu (visite {vid})", "corriger le plan ou la table des conseillers"))
                 continue
-            done = bool(v.done or s.get("done"))
+            made = now is not None and dt.datetime.combine(day, dt.time()) + dt.timedelta(seconds=start) < now
+            done = bool(v.done or s.get("done")) or made
+            keep = done or bool(s.get("pinned"))
             timed = done or bool(s.get("time_pinned")) or v.pinned_start_s is not None
-            kept[vid] = (adv, day, _seconds(s, "start") if timed else None, done)
+            kept[vid] = _Kept(adv, day, start, keep, timed, done)
     return kept

@@ -84,11 +84,15 @@ _RANK = {"must": 0, "should": 1, "could": 2}
 def check_week(problem: VisitProblem, plan: Plan) -> list[str]:
     """Violations of the real-week rules (see the module docstring)."""
     out: list[str] = []
+    tasks = {t.id: t for t in problem.tasks}
     where = {s.task_id: (r, s) for r in plan.routes for s in r.stops}
     codes = {u.task_id: u.code for u in plan.unassigned}
     if problem.now is not None:
         for r in plan.routes:
             for s in r.stops:
+                t = tasks.get(s.task_id)
+                if t is not None and t.done:
+                    continue  # made before now, kept as it was
                 if r.date is not None and dt.datetime.combine(r.date, dt.time()) + dt.timedelta(seconds=s.start_s) < problem.now:
                     out.append(f"{r.vehicle_id}: visite {s.task_id} à {_hm(s.start_s)}, avant maintenant ({problem.now:%d/%m %H:%M})")
     for t in problem.tasks:
@@ -186,10 +190,10 @@ def fits_in_place(problem: VisitProblem, v: Vehicle, r: Route, pos: int, task: T
     return False
 
 
-def _check_route(problem: VisitProblem, v, r: Route, tasks: dict) -> list[str]:
+def _check_shift(problem: VisitProblem, v, r: Route) -> list[str]:
+    """Advisor, date, sites and shift of the route."""
     out: list[str] = []
-    D, M, ids = problem.duration_s, problem.distance_m, problem.location_ids
-    who = r.vehicle_id
+    ids, who = problem.location_ids, r.vehicle_id
     if r.advisor_id != v.advisor_id:
         out.append(f"{who}: conseiller {r.advisor_id} au lieu de {v.advisor_id}")
     if r.date != v.date:
@@ -202,84 +206,107 @@ def _check_route(problem: VisitProblem, v, r: Route, tasks: dict) -> list[str]:
         out.append(f"{who}: retour {_hm(r.return_s)} après la fin de service {_hm(v.end_s)}")
     if r.return_s < r.depart_s:
         out.append(f"{who}: retour avant le départ")
-    lunch = v.lunch
+    return out
+
+
+def _check_break(v, r: Route) -> tuple[list[str], bool]:
+    """The lunch: present when due, its duration and window; (violations, inside the route)."""
+    out: list[str] = []
+    who, lunch = r.vehicle_id, v.lunch
     bs, be = r.break_start_s, r.break_end_s
-    has_break = bs is not None and be is not None
     if lunch is None and (bs is not None or be is not None):
         out.append(f"{who}: pause sans pause prévue")
-    if lunch is not None and r.stops and not has_break:
-        out.append(f"{who}: pause déjeuner manquante")
-    inside = False
-    if has_break and lunch is not None:
-        if be - bs != lunch.duration_s:
-            out.append(f"{who}: pause de {be - bs} s au lieu de {lunch.duration_s} s")
-        if bs < lunch.earliest_s or be > lunch.latest_end_s:
-            out.append(
-                f"{who}: pause {_hm(bs)}-{_hm(be)} hors de sa fenêtre "
-                f"{_hm(lunch.earliest_s)}-{_hm(lunch.latest_end_s)}"
-            )
-        inside = r.depart_s <= bs and be <= r.return_s
-        if not inside and not (be <= r.depart_s or bs >= r.return_s):
-            out.append(f"{who}: pause à cheval sur le départ ou le retour")
+    if bs is None or be is None:
+        if lunch is not None and r.stops:
+            out.append(f"{who}: pause déjeuner manquante")
+        return out, False
+    if lunch is None:
+        return out, False
+    if be - bs != lunch.duration_s:
+        out.append(f"{who}: pause de {be - bs} s au lieu de {lunch.duration_s} s")
+    if bs < lunch.earliest_s or be > lunch.latest_end_s:
+        out.append(f"{who}: pause {_hm(bs)}-{_hm(be)} hors de sa fenêtre "
+                   f"{_hm(lunch.earliest_s)}-{_hm(lunch.latest_end_s)}")
+    inside = r.depart_s <= bs and be <= r.return_s
+    if not inside and not (be <= r.depart_s or bs >= r.return_s):
+        out.append(f"{who}: pause à cheval sur le départ ou le retour")
+    return out, inside
+
+
+def _check_leg(r: Route, inside: bool, name: str, e: int, a: int, s: int, t: int) -> list[str]:
+    """Arrival = departure (or the lunch's end) + travel; no lunch while driving."""
+    who, bs, be = r.vehicle_id, r.break_start_s, r.break_end_s
+    if inside and e <= bs and be <= a:  # type: ignore[operator]
+        if a != be + t:  # type: ignore[operator]
+            return [f"{who}: {name}: arrivée {_hm(a)} != fin de pause {_hm(be)} + trajet {t} s"]
+        return []
+    out = []
+    if a != e + t:
+        out.append(f"{who}: {name}: arrivée {_hm(a)} != départ {_hm(e)} + trajet {t} s")
+    at_door = inside and a <= bs and be <= s  # type: ignore[operator]
+    if inside and not at_door and bs < s and be > e:  # type: ignore[operator]
+        out.append(f"{who}: {name}: pause {_hm(bs)}-{_hm(be)} pendant le trajet ou l'attente")
+    return out
+
+
+def _check_stop(problem: VisitProblem, v, r: Route, st, t, prev_loc: int, inside: bool) -> list[str]:
+    """One stop: compatibility, matrix travel, window, fixed time, open time, lunch."""
+    out: list[str] = []
+    D, M = problem.duration_s, problem.distance_m
+    who, name = r.vehicle_id, f"visite {st.task_id}"
+    if not problem.compatible(t, v):
+        out.append(f"{who}: {name} incompatible (jour, compétence, conseiller ou date)")
+    if t.days is not None and v.date is not None and v.date.weekday() not in t.days:
+        out.append(f"{who}: {name} un jour non autorisé")
+    if t.skill is not None and t.skill not in v.skills:
+        out.append(f"{who}: {name} demande la compétence {t.skill}")
+    if st.travel_s != int(D[prev_loc, t.location]):
+        out.append(f"{who}: {name}: trajet {st.travel_s} s != matrice {int(D[prev_loc, t.location])} s")
+    if st.travel_m != int(M[prev_loc, t.location]):
+        out.append(f"{who}: {name}: trajet {st.travel_m} m != matrice {int(M[prev_loc, t.location])} m")
+    if st.start_s < st.arrival_s:
+        out.append(f"{who}: {name}: début {_hm(st.start_s)} avant l'arrivée {_hm(st.arrival_s)}")
+    if st.end_s != st.start_s + t.duration_s:
+        out.append(f"{who}: {name}: fin {_hm(st.end_s)} != début + {t.duration_s} s")
+    if not any(o <= st.start_s <= c and (not t.end_in_window or st.start_s + t.duration_s <= c)
+               for o, c in t.windows):
+        out.append(f"{who}: {name}: début {_hm(st.start_s)} hors de ses fenêtres")
+    if v.open_from_s is not None and not t.done and st.start_s < v.open_from_s:
+        out.append(f"{who}: {name}: début {_hm(st.start_s)} avant l'ouverture {_hm(v.open_from_s)} (maintenant)")
+    if t.pinned_start_s is not None and st.start_s != t.pinned_start_s:
+        out.append(f"{who}: {name}: début {_hm(st.start_s)} au lieu de l'heure fixée {_hm(t.pinned_start_s)}")
+    if inside and r.break_start_s < st.end_s and r.break_end_s > st.start_s:  # type: ignore[operator]
+        out.append(f"{who}: {name}: pause pendant la visite")
+    return out
+
+
+def _check_route(problem: VisitProblem, v, r: Route, tasks: dict) -> list[str]:
+    D, M = problem.duration_s, problem.distance_m
+    who = r.vehicle_id
+    out = _check_shift(problem, v, r)
+    brk, inside = _check_break(v, r)
+    out += brk
     if v.capacity is not None:
         load = sum(tasks[s.task_id].demand for s in r.stops if s.task_id in tasks)
         if load > v.capacity:
             out.append(f"{who}: charge {load} > capacité {v.capacity}")
-    work = r.return_s - r.depart_s - ((be - bs) if inside else 0)
+    work = r.return_s - r.depart_s - ((r.break_end_s - r.break_start_s) if inside else 0)  # type: ignore[operator]
     if v.max_work_s is not None and work > v.max_work_s:
         out.append(f"{who}: {work} s de travail > maximum {v.max_work_s} s")
-
-    def leg(name: str, e: int, a: int, s: int, t: int) -> None:
-        if inside and e <= bs and be <= a:
-            if a != be + t:
-                out.append(f"{who}: {name}: arrivée {_hm(a)} != fin de pause {_hm(be)} + trajet {t} s")
-        elif inside and a <= bs and be <= s:
-            if a != e + t:
-                out.append(f"{who}: {name}: arrivée {_hm(a)} != départ {_hm(e)} + trajet {t} s")
-        else:
-            if a != e + t:
-                out.append(f"{who}: {name}: arrivée {_hm(a)} != départ {_hm(e)} + trajet {t} s")
-            if inside and bs < s and be > e:
-                out.append(f"{who}: {name}: pause {_hm(bs)}-{_hm(be)} pendant le trajet ou l'attente")
-
     prev_loc, e = v.start, r.depart_s
-    for k, st in enumerate(r.stops, 1):
+    for st in r.stops:
         t = tasks.get(st.task_id)
         if t is None:
             continue
-        name = f"visite {st.task_id}"
-        if not problem.compatible(t, v):
-            out.append(f"{who}: {name} incompatible (jour, compétence, conseiller ou date)")
-        if t.days is not None and v.date is not None and v.date.weekday() not in t.days:
-            out.append(f"{who}: {name} un jour non autorisé")
-        if t.skill is not None and t.skill not in v.skills:
-            out.append(f"{who}: {name} demande la compétence {t.skill}")
-        if st.travel_s != int(D[prev_loc, t.location]):
-            out.append(f"{who}: {name}: trajet {st.travel_s} s != matrice {int(D[prev_loc, t.location])} s")
-        if st.travel_m != int(M[prev_loc, t.location]):
-            out.append(f"{who}: {name}: trajet {st.travel_m} m != matrice {int(M[prev_loc, t.location])} m")
-        if st.start_s < st.arrival_s:
-            out.append(f"{who}: {name}: début {_hm(st.start_s)} avant l'arrivée {_hm(st.arrival_s)}")
-        if st.end_s != st.start_s + t.duration_s:
-            out.append(f"{who}: {name}: fin {_hm(st.end_s)} != début + {t.duration_s} s")
-        ok = any(
-            o <= st.start_s <= c and (not t.end_in_window or st.start_s + t.duration_s <= c)
-            for o, c in t.windows
-        )
-        if not ok:
-            out.append(f"{who}: {name}: début {_hm(st.start_s)} hors de ses fenêtres")
-        if t.pinned_start_s is not None and st.start_s != t.pinned_start_s:
-            out.append(f"{who}: {name}: début {_hm(st.start_s)} au lieu de l'heure fixée {_hm(t.pinned_start_s)}")
-        if inside and bs < st.end_s and be > st.start_s:
-            out.append(f"{who}: {name}: pause pendant la visite")
-        leg(name, e, st.arrival_s, st.start_s, st.travel_s)
+        out += _check_stop(problem, v, r, st, t, prev_loc, inside)
+        out += _check_leg(r, inside, f"visite {st.task_id}", e, st.arrival_s, st.start_s, st.travel_s)
         prev_loc, e = t.location, st.end_s
     rt = int(D[prev_loc, v.end])
     if r.return_travel_s != rt:
         out.append(f"{who}: retour {r.return_travel_s} s != matrice {rt} s")
     if r.return_travel_m != int(M[prev_loc, v.end]):
         out.append(f"{who}: retour {r.return_travel_m} m != matrice {int(M[prev_loc, v.end])} m")
-    leg("retour", e, r.return_s, r.return_s, r.return_travel_s)
+    out += _check_leg(r, inside, "retour", e, r.return_s, r.return_s, r.return_travel_s)
     return out
 
 

@@ -13,9 +13,14 @@ re-planning and checking are exact. Its keys::
                  "stops": [{"seq", "visit_id", "arrival", "start", "end", "travel_s", "travel_m",
                             "pinned", "time_pinned", "done", "priority",
                             "arrival_s", "start_s", "end_s"}]}],
-     "unassigned": [{"visit_id", "reason", "code", "priority"}],
-     "kpis": {"visits_total", "served", "unassigned", "must_unassigned", "km", "drive_h",
-              "work_h_by_advisor": {advisor_id: hours}}}
+     "unassigned": [{"visit_id", "reason", "code", "priority", "route", "faults"}],
+     "changes": [{"visit_id", "name", "old_advisor_id", "old_day", "old_start",
+                  "new_advisor_id", "new_day", "new_start", "why"}],
+     "now": "YYYY-MM-DDTHH:MM" | null, "notices": [...], "capacity": [...],
+     "groups": [{"route", "visits", "text"}], "summary": "...",
+     "kpis": {"visits_total", "served", "unassigned", "must_unassigned", "should_unassigned",
+              "could_unassigned", "pins_total", "pins_kept", "changes", "km", "drive_h",
+              "work_h_by_advisor": {advisor_id: hours}, "time_limit_s", "settled"}}
 
 ``travel_s``/``travel_m`` of a stop are the leg *into* it; ``work_s`` excludes the lunch
 when it lies within the route. For re-planning, set ``"pinned": true`` on confirmed stops
@@ -39,84 +44,69 @@ ROUTES_COLUMNS = ("advisor_id", "day", "seq", "visit_id", "arrival", "start", "e
 UNASSIGNED_COLUMNS = ("visit_id", "reason")
 
 
-def plan_to_dict(plan: Plan, problem: VisitProblem) -> dict[str, Any]:
-    """The ``plan.json`` document (see the module docstring of :mod:`itinerant.visits`)."""
-    tasks = {t.id: t for t in problem.tasks}
+def _hm(s: int | None) -> str | None:
+    return None if s is None else hhmm(s)
+
+
+def plan_to_dict(plan: Plan, problem: VisitProblem | None = None) -> dict[str, Any]:
+    """The ``plan.json`` document (see the module docstring); the plan describes itself
+    (``problem`` is accepted for compatibility and not needed)."""
     routes = sorted(plan.routes, key=lambda r: (str(r.date), r.advisor_id))
     out_routes = []
-    work_by: dict[str, float] = {s.id: 0.0 for s in problem.staff}
     for r in routes:
-        stops = []
-        for seq, s in enumerate(r.stops, 1):
-            t = tasks.get(s.task_id)
-            stops.append(
-                {
-                    "seq": seq,
-                    "visit_id": s.task_id,
-                    "arrival": hhmm(s.arrival_s),
-                    "start": hhmm(s.start_s),
-                    "end": hhmm(s.end_s),
-                    "travel_s": s.travel_s,
-                    "travel_m": s.travel_m,
-                    "pinned": bool(s.pinned),
-                    "time_pinned": bool(t is not None and t.pinned_start_s is not None),
-                    "done": bool(t is not None and t.done),
-                    "priority": t.priority if t is not None else "",
-                    "arrival_s": s.arrival_s,
-                    "start_s": s.start_s,
-                    "end_s": s.end_s,
-                }
-            )
+        stops = [
+            {
+                "seq": seq, "visit_id": s.task_id, "arrival": hhmm(s.arrival_s), "start": hhmm(s.start_s),
+                "end": hhmm(s.end_s), "travel_s": s.travel_s, "travel_m": s.travel_m,
+                "pinned": bool(s.pinned), "time_pinned": bool(s.time_pinned), "done": bool(s.done),
+                "priority": s.priority, "arrival_s": s.arrival_s, "start_s": s.start_s, "end_s": s.end_s,
+            }
+            for seq, s in enumerate(r.stops, 1)
+        ]
         brk = None
         if r.break_start_s is not None and r.break_end_s is not None:
             brk = {"start": hhmm(r.break_start_s), "end": hhmm(r.break_end_s),
                    "start_s": r.break_start_s, "end_s": r.break_end_s}
-        work_by[r.advisor_id] = work_by.get(r.advisor_id, 0.0) + r.work_s / 3600
         out_routes.append(
             {
-                "vehicle_id": r.vehicle_id,
-                "advisor_id": r.advisor_id,
+                "vehicle_id": r.vehicle_id, "advisor_id": r.advisor_id,
                 "day": r.date.isoformat() if r.date else None,
-                "start_site": r.start_site,
-                "end_site": r.end_site,
-                "depart": hhmm(r.depart_s),
-                "return": hhmm(r.return_s),
-                "depart_s": r.depart_s,
-                "return_s": r.return_s,
-                "travel_s": r.travel_s,
-                "travel_m": r.travel_m,
-                "work_s": r.work_s,
-                "break": brk,
-                "return_travel_s": r.return_travel_s,
-                "return_travel_m": r.return_travel_m,
+                "start_site": r.start_site, "end_site": r.end_site,
+                "depart": hhmm(r.depart_s), "return": hhmm(r.return_s),
+                "depart_s": r.depart_s, "return_s": r.return_s,
+                "travel_s": r.travel_s, "travel_m": r.travel_m, "work_s": r.work_s, "break": brk,
+                "return_travel_s": r.return_travel_s, "return_travel_m": r.return_travel_m,
                 "stops": stops,
             }
         )
     unassigned = [
-        {"visit_id": u.task_id, "reason": u.reason, "code": u.code,
-         "priority": tasks[u.task_id].priority if u.task_id in tasks else ""}
+        {"visit_id": u.task_id, "reason": u.reason, "code": u.code, "priority": u.priority,
+         "route": u.vehicle_id, "faults": list(u.faults)}
         for u in plan.unassigned
     ]
-    must_un = sum(1 for u in plan.unassigned if u.task_id in tasks and tasks[u.task_id].priority == "must")
-    served = sum(len(r.stops) for r in plan.routes)
+    changes = [
+        {"visit_id": c.task_id, "name": c.name, "old_advisor_id": c.old_advisor_id,
+         "old_day": c.old_date.isoformat(), "old_start": hhmm(c.old_start_s),
+         "new_advisor_id": c.new_advisor_id, "new_day": c.new_date.isoformat() if c.new_date else None,
+         "new_start": _hm(c.new_start_s), "why": c.why}
+        for c in plan.changes
+    ]
     return {
         "scenario": plan.scenario,
         "week_start": plan.week_start.isoformat() if plan.week_start else None,
         "estimated": bool(plan.estimated),
         "engine": plan.engine,
+        "now": plan.now.isoformat(timespec="minutes") if plan.now else None,
         "objective": dict(plan.objective),
         "wall_s": round(plan.wall_s, 2),
         "routes": out_routes,
         "unassigned": unassigned,
-        "kpis": {
-            "visits_total": len(problem.tasks),
-            "served": served,
-            "unassigned": len(plan.unassigned),
-            "must_unassigned": must_un,
-            "km": round(plan.travel_m / 1000, 1),
-            "drive_h": round(plan.travel_s / 3600, 2),
-            "work_h_by_advisor": {k: round(v, 2) for k, v in sorted(work_by.items())},
-        },
+        "changes": changes,
+        "notices": list(plan.notices),
+        "capacity": [c.text for c in plan.capacity],
+        "groups": [{"route": g.vehicle_id, "visits": list(g.task_ids), "text": g.text} for g in plan.groups],
+        "summary": plan.summary(),
+        "kpis": plan.kpis.as_dict(),
     }
 
 

@@ -147,15 +147,41 @@ def prepare(problem: VisitProblem, *, freeze: bool = False) -> Prepared:
         if t.advisor_id is not None and t.date is not None and t.pinned_start_s is not None:
             by_vehicle[vehicle_of[(t.advisor_id, t.date)]].append((i, t))
     for k, items in by_vehicle.items():
-        _, dropped = _joint(problem, k, items)
+        kept, dropped = _joint(problem, k, items)
+        by_vehicle[k] = kept
         for i, clash in dropped:
-            other = problem.tasks[clash].id if clash is not None else "un autre"
-            prep.aside[i] = ("pin", (f"chevauche le rendez-vous imposé {other} du même conseiller "
-                                    "(trajet compris) : changer l'heure de l'un des deux"))
+            prep.aside[i] = ("pin", _clash_text(problem, clash))
+    _place_partial_pins(problem, prep, by_vehicle)
     _hold_announced(problem, prep, by_vehicle, vehicle_of, freeze)
     for i in prep.aside:
         prep.tasks[i] = excluded(problem.tasks[i])
     return prep
+
+
+def _clash_text(problem: VisitProblem, clash: int | None) -> str:
+    other = problem.tasks[clash].id if clash is not None else "d'autres rendez-vous imposés"
+    return (f"chevauche le rendez-vous imposé {other} du même conseiller (trajet compris) : "
+            "changer l'heure de l'un des deux")
+
+
+def _place_partial_pins(problem: VisitProblem, prep: Prepared, by_vehicle) -> None:
+    """Pins free in advisor, day or time: greedily given a day with the other pins;
+    one that finds none is set aside (a feasible assignment may exist that the greedy
+    misses: then the pin is still planned if the search finds room)."""
+    fixed = {i for items in by_vehicle.values() for i, _ in items}
+    partial = [i for i, t in enumerate(problem.tasks)
+               if is_pin(t) and i not in prep.aside and i not in fixed]
+    placed: dict[int, list[tuple[int, Task]]] = defaultdict(list, {k: list(v) for k, v in by_vehicle.items()})
+    for i in sorted(partial, key=lambda i: _start_key(problem.tasks[i])):
+        t = problem.tasks[i]
+        for k in problem.allowed_vehicles(i):
+            kept, dropped = _joint(problem, k, [(i, t)], base=placed[k])
+            if not dropped:
+                placed[k] = kept
+                break
+        else:
+            prep.aside[i] = ("pin", "ne tient avec aucun autre rendez-vous imposé des jours possibles : "
+                                    "changer l'heure ou le jour")
 
 
 def _hold_announced(problem, prep: Prepared, pins_by_vehicle, vehicle_of, freeze: bool) -> None:

@@ -80,6 +80,9 @@ class Vehicle:
     lunch: Break | None = None
     capacity: int | None = None
     fixed_cost: int = 0
+    open_from_s: int | None = None
+    """Re-planning during the week: visits not yet made start at or after this time
+    (seconds since midnight; ``HORIZON`` = a past day, closed to them). None = open."""
 
 
 @dataclass(frozen=True)
@@ -279,7 +282,11 @@ class VisitProblem:
             return False
         if task.date is not None and task.date != vehicle.date:
             return False
-        return not (task.demand and vehicle.capacity is not None and task.demand > vehicle.capacity)
+        if task.demand and vehicle.capacity is not None and task.demand > vehicle.capacity:
+            return False
+        return task.done or vehicle.open_from_s is None or any(
+            (c - task.duration_s if task.end_in_window else c) >= vehicle.open_from_s for _, c in task.windows
+        )
 
     def allowed_vehicles_of(self, task: Task) -> tuple[int, ...]:
         """Indices of the vehicles that may serve this task (which may be a modified copy)."""
@@ -509,8 +516,6 @@ class Plan:
 
     def summary(self, language: str = "fr") -> str:
         """One paragraph: what is planned, what is not, changes, capacity, search status."""
-        from itinerant.visits.summary import plan_summary
-
         return plan_summary(self, language=language)
 
 
@@ -556,3 +561,30 @@ class SolveParams:
     reasons: bool = True
     warm_start: bool = True
     balance: int = 1
+
+
+def plan_summary(plan: Plan, language: str = "fr") -> str:
+    """The plan in one French paragraph (English when ``language == "en"``)."""
+    k = plan.kpis
+    if language == "en":
+        text = (f"{k.served} visits planned out of {k.visits_total}, {k.unassigned} left out "
+                f"({k.must_unassigned} must) ; {k.travel_m / 1000:.0f} km, {k.travel_s / 3600:.1f} h driving")
+    else:
+        text = (f"{k.served} visites planifiées sur {k.visits_total}, {k.unassigned} non planifiées "
+                f"({k.must_unassigned} obligatoires) ; {k.travel_m / 1000:.0f} km, "
+                f"{k.travel_s / 3600:.1f} h de route")
+    extra = []
+    if plan.notices:
+        extra.append(f"{len(plan.notices)} rendez-vous imposé(s) impossible(s) à tenir, signalé(s) avant "
+                     f"la planification")
+    if k.pins_total:
+        extra.append(f"rendez-vous imposés tenus : {k.pins_kept}/{k.pins_total}")
+    if plan.changes:
+        extra.append(f"{len(plan.changes)} changement(s) de visites annoncées : personnes à prévenir")
+    missing = [c for c in plan.capacity[1:]]
+    if missing:
+        extra.append(missing[0].text)
+    if not k.settled:
+        extra.append(f"la recherche s'est arrêtée avant de se stabiliser ({k.time_limit_s:.0f} s) : "
+                     "relancer avec plus de temps (--time-limit)")
+    return text + "".join(f" ; {e}" for e in extra)

@@ -381,69 +381,89 @@ def _full_text(problem: VisitProblem, task: Task, allowed: Sequence[int], langua
     )
 
 
+def _allowed_dates(problem: VisitProblem, task: Task) -> list[dt.date]:
+    week = problem.week_start
+    if task.date is not None:
+        return [task.date]
+    if task.days is not None and week is not None:
+        return [week + dt.timedelta(days=d) for d in sorted(task.days)]
+    return sorted({v.date for v in problem.vehicles if v.date})
+
+
+def _holiday_reason(task: Task, dates, holidays, language: str) -> tuple[str, str]:
+    fr = language == "fr"
+    hol = _and([f"{_day(d, language)} : {holidays[d]}" for d in dates], language)
+    if task.date is not None:
+        text = f"la date imposée est fériée ({hol}) : choisir un autre jour" if fr else f"the fixed date is a public holiday ({hol}): choose another day"
+    elif fr:
+        text = f"jours autorisés tous fériés ({hol}) : autoriser un autre jour"
+    else:
+        text = f"every allowed day is a public holiday ({hol}): allow another day"
+    return "holiday", text
+
+
+def _past_reason(problem: VisitProblem, dates, language: str) -> tuple[str, str] | None:
+    """Every allowed date is before ``now``: suggest the days to come."""
+    if problem.now is None or not dates or any(d >= problem.now.date() for d in dates):
+        return None
+    past = _and([_day(d, language) for d in dates], language)
+    if language == "fr":
+        return "past", f"ses jours autorisés sont passés ({past}) : autoriser un jour à venir"
+    return "past", f"its allowed days are past ({past}): allow a day to come"
+
+
+def _advisor_reason(problem: VisitProblem, task: Task, weekdays, hol_note: str, language: str):
+    fr = language == "fr"
+    s = {x.id: x for x in problem.staff}.get(task.advisor_id)  # type: ignore[arg-type]
+    name = s.name if s else task.advisor_id
+    if s is not None and task.skill is not None and task.skill not in s.skills:
+        return "advisor", (f"{name} n'a pas la compétence « {task.skill} »" if fr else f"{name} lacks skill '{task.skill}'")
+    if [d for d in weekdays if s is None or d in s.weekdays]:
+        return None
+    wd = _weekdays(weekdays, language)
+    if fr:
+        return "advisor", f"{name} (conseiller imposé) ne travaille pas {wd}{hol_note} : autoriser un autre jour ou un autre conseiller"
+    return "advisor", f"{name} (required advisor) does not work on {wd}{hol_note}: allow another day or advisor"
+
+
+def _skill_reason(problem: VisitProblem, task: Task, weekdays, hol_note: str, language: str):
+    fr = language == "fr"
+    with_skill = [s for s in problem.staff if task.skill in s.skills]
+    if problem.staff and not with_skill:
+        return "skill", (f"aucun conseiller n'a la compétence « {task.skill} »" if fr else f"no advisor has skill '{task.skill}'")
+    if any(set(s.weekdays) & set(weekdays) for s in with_skill):
+        return None
+    wd = _weekdays(weekdays, language)
+    days_with = _weekdays(_future_weekdays(problem, {d for s in with_skill for d in s.weekdays}), language, article=False)
+    if fr:
+        return "skill", f"aucun conseiller avec la compétence « {task.skill} » ne travaille {wd}{hol_note} : autoriser {days_with}"
+    return "skill", f"no advisor with skill '{task.skill}' works on {wd}{hol_note}: allow {days_with}"
+
+
 def _structural(problem: VisitProblem, task: Task, language: str) -> tuple[str, str]:
     fr = language == "fr"
-    week = problem.week_start
     holidays = dict(problem.holidays)
-    staff = {s.id: s for s in problem.staff}
     if not problem.vehicles:
         return "no_vehicle", ("aucun conseiller ne travaille cette semaine" if fr else "no advisor works this week")
-    # allowed dates of the week
-    if task.date is not None:
-        dates = [task.date]
-    elif task.days is not None and week is not None:
-        dates = [week + dt.timedelta(days=d) for d in sorted(task.days)]
-    else:
-        dates = sorted({v.date for v in problem.vehicles if v.date})
+    dates = _allowed_dates(problem, task)
     open_dates = [d for d in dates if d not in holidays]
     if dates and not open_dates:
-        hol = _and([f"{_day(d, language)} : {holidays[d]}" for d in dates], language)
-        if task.date is not None:
-            text = f"la date imposée est fériée ({hol}) : choisir un autre jour" if fr else f"the fixed date is a public holiday ({hol}): choose another day"
-        else:
-            text = (
-                f"jours autorisés tous fériés ({hol}) : autoriser un autre jour"
-                if fr
-                else f"every allowed day is a public holiday ({hol}): allow another day"
-            )
-        return "holiday", text
+        return _holiday_reason(task, dates, holidays, language)
+    past = _past_reason(problem, open_dates, language)
+    if past is not None:
+        return past
     weekdays = sorted({d.weekday() for d in open_dates})
-    hol_note = ""
     closed = [d for d in dates if d in holidays]
+    hol_note = ""
     if closed:
         hol_note = " (" + _and([f"{_day(d, language)} férié" if fr else f"{_day(d, language)} is a holiday" for d in closed], language) + ")"
+    found = None
     if task.advisor_id is not None:
-        s = staff.get(task.advisor_id)
-        name = s.name if s else task.advisor_id
-        if s is not None and task.skill is not None and task.skill not in s.skills:
-            text = f"{name} n'a pas la compétence « {task.skill} »" if fr else f"{name} lacks skill '{task.skill}'"
-            return "advisor", text
-        works = [d for d in weekdays if s is None or d in s.weekdays]
-        if not works:
-            if fr:
-                text = f"{name} (conseiller imposé) ne travaille pas {_weekdays(weekdays, language)}{hol_note} : autoriser un autre jour ou un autre conseiller"
-            else:
-                text = f"{name} (required advisor) does not work on {_weekdays(weekdays, language)}{hol_note}: allow another day or advisor"
-            return "advisor", text
-    if task.skill is not None:
-        with_skill = [s for s in problem.staff if task.skill in s.skills]
-        if problem.staff and not with_skill:
-            text = f"aucun conseiller n'a la compétence « {task.skill} »" if fr else f"no advisor has skill '{task.skill}'"
-            return "skill", text
-        if not any(set(s.weekdays) & set(weekdays) for s in with_skill):
-            wd = _weekdays(weekdays, language)
-            days_with = _future_weekdays(problem, {d for s in with_skill for d in s.weekdays})
-            if fr:
-                text = (
-                    f"aucun conseiller avec la compétence « {task.skill} » ne travaille {wd}{hol_note} : "
-                    f"autoriser {_weekdays(days_with, language, article=False)}"
-                )
-            else:
-                text = (
-                    f"no advisor with skill '{task.skill}' works on {wd}{hol_note}: "
-                    f"allow {_weekdays(days_with, language, article=False)}"
-                )
-            return "skill", text
+        found = _advisor_reason(problem, task, weekdays, hol_note, language)
+    if found is None and task.skill is not None:
+        found = _skill_reason(problem, task, weekdays, hol_note, language)
+    if found is not None:
+        return found
     if task.date is not None:
         if fr:
             return "date", f"aucune tournée le {_day(task.date, language)} pour le conseiller imposé : changer la date"

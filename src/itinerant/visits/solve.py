@@ -27,7 +27,7 @@ import time
 from dataclasses import replace
 
 from itinerant.visits.check import assert_valid
-from itinerant.visits.keep import Prepared, prepare
+from itinerant.visits.keep import Prepared, is_pin, prepare
 from itinerant.visits.priority import Work, enforce_pins, fix_inversions
 from itinerant.visits.problem import (
     Change,
@@ -350,7 +350,7 @@ def solve(problem: VisitProblem, params: SolveParams | None = None) -> Plan:
         # (OR-Tools): a short exact relocate pass recovers some driving.
         seqs = improve_routes(work_problem, seqs, cost, _deadline(det, min(1.0, 0.1 * limit)))
     work = Work(problem, work_problem, seqs, set(prep.held), frozen=params.freeze_announced)
-    _strict(work, cost)
+    _strict(work, prep, cost)
     return _assemble(work, prep, engine=engine, params=params, log=log, wall_s=time.perf_counter() - t0)
 
 
@@ -358,13 +358,18 @@ def _deadline(deterministic: bool, budget_s: float) -> float:
     return float("inf") if deterministic else time.perf_counter() + budget_s
 
 
-def _strict(work: Work, cost) -> None:
+def _strict(work: Work, prep: Prepared, cost) -> None:
     """Pins kept, announced visits left out released, no priority inversion (see priority)."""
 
     def insert(w: Work) -> None:
         w.seqs = insert_unassigned(w.problem, w.seqs, cost)
 
     enforce_pins(work, insert)
+    for i in range(len(work.problem.tasks)):
+        if is_pin(work.problem.tasks[i]) and i not in work.served() and i not in prep.aside:
+            # A pin free in day or time that the greedy check let through and no day holds.
+            prep.aside[i] = ("pin", "ne tient pas avec les autres rendez-vous imposés des mêmes jours : "
+                                    "changer l'heure ou le jour")
     served = work.served()
     for i in sorted(work.held):
         if i not in served:

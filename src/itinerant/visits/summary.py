@@ -5,7 +5,6 @@
   days and skill (« il manque 12 h de visites « santé » jeudi 3/12 »);
 - :func:`group_reasons`: visits left out whose reasons point to the same route are
   grouped (they compete for it: one more half-day there places several of them);
-- :func:`plan_summary`: the paragraph the CLI prints.
 """
 
 from __future__ import annotations
@@ -16,7 +15,6 @@ from collections.abc import Sequence
 
 from itinerant.visits.problem import (
     CapacityLine,
-    Plan,
     ReasonGroup,
     Unassigned,
     VisitProblem,
@@ -111,30 +109,3 @@ def group_reasons(problem: VisitProblem, unassigned: Sequence[Unassigned]) -> tu
             f"une visite seule ; une demi-journée de plus ce jour-là, ou d'autres jours autorisés, "
             f"en placeraient plusieurs"))
     return tuple(out)
-
-
-def plan_summary(plan: Plan, language: str = "fr") -> str:
-    """The plan in one French paragraph (English when ``language == "en"``)."""
-    k = plan.kpis
-    if language == "en":
-        text = (f"{k.served} visits planned out of {k.visits_total}, {k.unassigned} left out "
-                f"({k.must_unassigned} must) ; {k.travel_m / 1000:.0f} km, {k.travel_s / 3600:.1f} h driving")
-    else:
-        text = (f"{k.served} visites planifiées sur {k.visits_total}, {k.unassigned} non planifiées "
-                f"({k.must_unassigned} obligatoires) ; {k.travel_m / 1000:.0f} km, "
-                f"{k.travel_s / 3600:.1f} h de route")
-    extra = []
-    if plan.notices:
-        extra.append(f"{len(plan.notices)} rendez-vous imposé(s) impossible(s) à tenir, signalé(s) avant "
-                     f"la planification")
-    if k.pins_total:
-        extra.append(f"rendez-vous imposés tenus : {k.pins_kept}/{k.pins_total}")
-    if plan.changes:
-        extra.append(f"{len(plan.changes)} changement(s) de visites annoncées : personnes à prévenir")
-    missing = [c for c in plan.capacity[1:]]
-    if missing:
-        extra.append(missing[0].text)
-    if not k.settled:
-        extra.append(f"la recherche s'est arrêtée avant de se stabiliser ({k.time_limit_s:.0f} s) : "
-                     "relancer avec plus de temps (--time-limit)")
-    return text + "".join(f" ; {e}" for e in extra)

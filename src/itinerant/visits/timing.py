@@ -77,6 +77,13 @@ def _latest_depart(D: np.ndarray, vehicle: Vehicle, tasks: Sequence[Task], mode,
     return None
 
 
+def _opening(vehicle: Vehicle, task: Task, arrival_s: int) -> int | None:
+    """Earliest start at or after the arrival, and not before the vehicle opens to the task."""
+    if vehicle.open_from_s is not None and not task.done:
+        arrival_s = max(arrival_s, vehicle.open_from_s)
+    return earliest_start(task, arrival_s)
+
+
 def _pass(D: np.ndarray, vehicle: Vehicle, tasks: Sequence[Task], depart: int, mode):
     """One forward pass; ``mode`` is an int leg index for the break, 'before', 'after' or None."""
     lunch = vehicle.lunch
@@ -101,7 +108,7 @@ def _pass(D: np.ndarray, vehicle: Vehicle, tasks: Sequence[Task], depart: int, m
             be = bs + lunch.duration_s
             if be <= lunch.latest_end_s:
                 a = be + t
-                s = earliest_start(tasks[k], a) if k < n else a
+                s = _opening(vehicle, tasks[k], a) if k < n else a
                 if s is not None:
                     best = (s, a, (bs, be))
             # B: drive, then break at the destination before the service.
@@ -110,7 +117,7 @@ def _pass(D: np.ndarray, vehicle: Vehicle, tasks: Sequence[Task], depart: int, m
                 bs = max(a, lunch.earliest_s)
                 be = bs + lunch.duration_s
                 if be <= lunch.latest_end_s:
-                    s = earliest_start(tasks[k], be)
+                    s = _opening(vehicle, tasks[k], be)
                     if s is not None and (best is None or s < best[0]):
                         best = (s, a, (bs, be))
             if best is None:
@@ -118,7 +125,7 @@ def _pass(D: np.ndarray, vehicle: Vehicle, tasks: Sequence[Task], depart: int, m
             s, a, brk = best
         else:
             a = e + t
-            s = earliest_start(tasks[k], a) if k < n else a
+            s = _opening(vehicle, tasks[k], a) if k < n else a
             if s is None:
                 return None
         if k < n:
