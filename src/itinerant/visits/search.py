@@ -18,10 +18,10 @@ SETTLED_SHARE = 0.75
 def default_time_limit(n_tasks: int) -> float:
     """Default search time for a week of ``n_tasks`` requests, seconds.
 
-    10 s up to 80 requests, then 0.125 s per request (300 requests: 37.5 s), at most 75 s.
+    15 s up to 120 requests, then 0.125 s per request (300 requests: 37.5 s), at most 75 s.
     The whole solve (search, repairs, reasons) stays within about 1.6 times this.
     """
-    return float(min(75.0, max(10.0, 0.125 * n_tasks)))
+    return float(min(75.0, max(15.0, 0.125 * n_tasks)))
 
 
 @dataclass
