@@ -143,6 +143,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("itinerant.reports",),
     ("itinerant.pipeline",),
     ("itinerant.cli",),
+    ("itinerant.desk",),
     ("itinerant.__main__",),
 )
 """Data flows down this list: a module may import its own layer's package or a lower layer.

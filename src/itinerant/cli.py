@@ -216,6 +216,27 @@ def antennes_compare(
     out_console.print(f"Rapport : {report}")
 
 
+@app.command()
+def serve(
+    scenario: Path | None = typer.Argument(
+        None, help="Dossier d'un scénario à importer au démarrage (facultatif)."
+    ),
+    host: str = typer.Option(
+        "127.0.0.1", "--host",
+        help="Adresse d'écoute ; 0.0.0.0 ouvre le bureau au réseau de l'équipe (avec un avertissement).",
+    ),
+    port: int = typer.Option(8000, "--port", help="Port."),
+) -> None:
+    """Ouvre le bureau de la coordination (application web locale) sur http://127.0.0.1:8000."""
+    from itinerant.desk.server import serve as serve_desk
+
+    try:
+        serve_desk(scenario, host=host, port=port, say=out_console.print)
+    except InputError as exc:
+        err.print(f"[bold red]{exc.args[0].splitlines()[0]}[/]")
+        raise typer.Exit(1) from None
+
+
 def main() -> None:
     """The ``itinerant`` console script and ``python -m itinerant``."""
     app()

@@ -1,0 +1,1 @@
+"""Users, roles (coordinator, advisor, board member) and the audit trail."""

@@ -1,0 +1,1 @@
+"""Imported scenarios, plan versions, manual changes, background re-plans and the pages."""

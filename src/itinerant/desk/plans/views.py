@@ -1,0 +1,542 @@
+"""The pages. Each one reads stored versions and calls :mod:`itinerant.desk.services`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from itinerant.core.errors import InputError
+from itinerant.desk import services
+from itinerant.desk.accounts.access import advisor_scope, role_required
+from itinerant.desk.accounts.models import (
+    ADVISOR,
+    BOARD,
+    COORDINATOR,
+    AuditEvent,
+    audit,
+    role_of,
+)
+from itinerant.desk.plans import jobs
+from itinerant.desk.plans.forms import ImportForm, MoveForm, UrgentForm
+from itinerant.desk.plans.models import Job, PlanVersion, ScenarioFile, ScenarioImport
+
+DAYS_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def active_import() -> ScenarioImport | None:
+    return ScenarioImport.objects.filter(valid=True).order_by("-id").first()
+
+
+def current_version(imp: ScenarioImport | None) -> PlanVersion | None:
+    if imp is None:
+        return None
+    return imp.versions.filter(decision=PlanVersion.ACCEPTED).order_by("-id").first()
+
+
+def _day_text(day: str) -> str:
+    d = dt.date.fromisoformat(day)
+    return f"{DAYS_FR[d.weekday()]} {d.day}/{d.month:02d}"
+
+
+def _hm(s: int | None) -> str:
+    if s is None:
+        return ""
+    return f"{s // 3600:02d}:{s % 3600 // 60:02d}"
+
+
+def _faults_by_file(faults: list[dict]) -> list[tuple[str, list[dict]]]:
+    out: dict[str, list[dict]] = {}
+    for f in faults:
+        out.setdefault(f.get("file") or "scénario", []).append(f)
+    return sorted(out.items())
+
+
+_fault_dicts = services.fault_dicts
+
+
+def _context(request):
+    """The active import, the current version and the effective scenario (or None)."""
+    imp = active_import()
+    ver = current_version(imp)
+    sc = services.loaded(imp.folder(), ver.state).scenario if ver is not None else None
+    return imp, ver, sc
+
+
+def _new_version(request, base: PlanVersion, doc: dict, state: dict, kind: str, note: str) -> PlanVersion:
+    v = PlanVersion.objects.create(scenario=base.scenario, parent=base, created_by=request.user,
+                                   kind=kind, note=note[:300], doc=doc, state=state,
+                                   decision=PlanVersion.ACCEPTED, decided_at=timezone.now())
+    audit(request.user, kind, f"version {v.pk}", note)
+    return v
+
+
+def home(request):
+    r = role_of(request.user)
+    if r == COORDINATOR:
+        return redirect("week")
+    if r == ADVISOR:
+        return redirect("today")
+    if r == BOARD:
+        return redirect("board")
+    raise PermissionDenied("Aucun rôle : demandez à la coordination de vous en donner un.")
+
+
+# --------------------------------------------------------------------------- import
+
+
+def _example_files() -> dict[str, bytes]:
+    from itinerant.pipeline import resolve_scenario
+
+    folder = resolve_scenario(None)
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())
+            if p.is_file() and p.suffix.lower() in (".csv", ".xlsx", ".yaml", ".yml")}
+
+
+@role_required(COORDINATOR)
+def import_page(request):
+    form = ImportForm()
+    result = None
+    if request.method == "POST":
+        if request.POST.get("example"):
+            files = _example_files()
+            result = _import(request, files, replace_all=True)
+        else:
+            form = ImportForm(request.POST, request.FILES)
+            if form.is_valid():
+                files = {Path(f.name).name: f.read() for f in form.cleaned_data["files"]}
+                result = _import(request, files, replace_all=any(
+                    n.lower().startswith("scenario.") for n in files))
+        if result is not None and result.valid:
+            messages.success(request, f"Scénario importé : {result.summary}")
+            return redirect("import")
+    imports = ScenarioImport.objects.order_by("-id")[:20]
+    return render(request, "plans/import.html", {
+        "form": form, "result": result, "imports": imports,
+        "faults_by_file": _faults_by_file(result.faults) if result is not None else [],
+        "active": active_import()})
+
+
+def _import(request, files: dict[str, bytes], *, replace_all: bool) -> ScenarioImport:
+    """Validate the files merged over the active import's; store the import either way;
+    nothing replaces the active scenario unless it is valid."""
+    merged: dict[str, bytes] = {}
+    prev = active_import()
+    if prev is not None and not replace_all:
+        merged = {f.name: bytes(f.content) for f in prev.files.all()}
+        stems = {Path(n).stem.lower() for n in files}
+        merged = {n: b for n, b in merged.items() if Path(n).stem.lower() not in stems}
+    merged.update(files)
+    scenario, faults = services.validate_files(merged)
+    summary = ""
+    if scenario is not None:
+        summary = (f"« {scenario.title or scenario.name} » : {len(scenario.communes)} communes, "
+                   f"{len(scenario.advisors)} conseillers, {len(scenario.visits)} demandes de visite")
+    with transaction.atomic():
+        imp = ScenarioImport.objects.create(
+            created_by=request.user, title=(scenario.title or scenario.name) if scenario else "",
+            valid=scenario is not None, faults=_fault_dicts(faults), summary=summary)
+        for name, data in sorted(merged.items()):
+            ScenarioFile.objects.create(scenario=imp, name=name, content=data, size=len(data))
+    audit(request.user, "import", f"import {imp.pk}",
+          f"{len(files)} fichier(s) : {', '.join(sorted(files))} ; "
+          + ("valide" if imp.valid else f"refusé, {len(faults)} erreur(s)"))
+    return imp
+
+
+@role_required(COORDINATOR)
+@require_POST
+def plan_new(request):
+    imp = active_import()
+    if imp is None:
+        messages.error(request, "Importez d'abord un scénario.")
+        return redirect("import")
+    try:
+        doc = services.plan_week(imp.folder(), {}, time_limit=settings.DESK_PLAN_SECONDS)
+    except InputError as exc:
+        messages.error(request, f"Planification impossible : {exc.args[0]}")
+        return redirect("import")
+    v = PlanVersion.objects.create(scenario=imp, created_by=request.user, kind="plan",
+                                   note="planification de la semaine", doc=doc, state={},
+                                   decided_at=timezone.now())
+    audit(request.user, "plan", f"version {v.pk}", f"{doc['kpis']['served']} visites planifiées")
+    messages.success(request, f"Semaine planifiée : {doc['kpis']['served']} visites sur "
+                              f"{doc['kpis']['visits_total']}.")
+    return redirect("week")
+
+
+# --------------------------------------------------------------------------- the week
+
+
+def _week_rows(sc, doc, scope: str | None, show_names: bool):
+    visits = {v.id: v for v in sc.visits}
+    communes = {c.code: c.name for c in sc.communes}
+    days = sorted({d.isoformat() for a in sc.advisors for d in sc.calendar.working_dates(a.days)})
+    by = {(r["advisor_id"], r["day"]): r for r in doc["routes"]}
+    rows = []
+    for a in sc.advisors:
+        if scope is not None and a.id != scope:
+            continue
+        working = {d.isoformat() for d in sc.calendar.working_dates(a.days)}
+        cells = []
+        work = 0
+        for day in days:
+            r = by.get((a.id, day))
+            if r is not None:
+                work += r["work_s"]
+                stops = [{**s, "name": visits[s["visit_id"]].name if show_names and s["visit_id"] in visits else "",
+                          "commune": communes.get(visits[s["visit_id"]].commune_code, "") if s["visit_id"] in visits else ""}
+                         for s in r["stops"]]
+                cells.append({"day": day, "working": True, "route": r, "stops": stops,
+                              "km": round(r["travel_m"] / 1000, 1),
+                              "locked": bool(r["stops"]) and all(s["pinned"] for s in r["stops"])})
+            else:
+                cells.append({"day": day, "working": day in working, "route": None, "stops": []})
+        cap = (a.max_work_s or (a.end_s - a.start_s - a.lunch_duration_s)) * len(working)
+        rows.append({"advisor": a, "cells": cells, "work": _hm(work), "capacity": _hm(cap),
+                     "load_pct": round(100 * work / cap) if cap else 0})
+    return [{"day": d, "text": _day_text(d)} for d in days], rows
+
+
+@role_required(COORDINATOR, ADVISOR)
+def week(request):
+    imp, ver, sc = _context(request)
+    if ver is None:
+        return render(request, "plans/week.html", {"imp": imp, "ver": None})
+    scope = advisor_scope(request)
+    days, rows = _week_rows(sc, ver.doc, scope, show_names=True)
+    visits = {v.id: v for v in sc.visits}
+    unassigned = []
+    if scope is None:
+        unassigned = [{**u, "name": visits[u["visit_id"]].name if u["visit_id"] in visits else ""}
+                      for u in ver.doc["unassigned"]]
+    job = Job.objects.filter(active=True).first()
+    proposed = imp.versions.filter(decision=PlanVersion.PROPOSED).order_by("-id").first()
+    return render(request, "plans/week.html", {
+        "imp": imp, "ver": ver, "sc": sc, "days": days, "rows": rows, "unassigned": unassigned,
+        "kpis": ver.doc["kpis"], "job": job, "proposed": proposed,
+        "estimated": ver.doc.get("estimated", True)})
+
+
+def _vehicle_choices(sc, doc):
+    names = {a.id: a.name for a in sc.advisors}
+    out = []
+    for a in sc.advisors:
+        for d in sc.calendar.working_dates(a.days):
+            out.append((f"{a.id}@{d.isoformat()}", f"{names[a.id]}, {_day_text(d.isoformat())}"))
+    return out
+
+
+def _where(doc, visit_id):
+    for r in doc["routes"]:
+        for s in r["stops"]:
+            if s["visit_id"] == visit_id:
+                return r, s
+    return None, None
+
+
+@role_required(COORDINATOR)
+def visit(request, visit_id: str):
+    imp, ver, sc = _context(request)
+    if ver is None:
+        raise Http404("aucun plan")
+    v = next((x for x in sc.visits if x.id == visit_id), None)
+    status = ver.state.get("status", {}).get(visit_id)
+    if v is None and status is None:
+        raise Http404("visite inconnue")
+    route, stop = _where(ver.doc, visit_id)
+    reason = next((u["reason"] for u in ver.doc["unassigned"] if u["visit_id"] == visit_id), "")
+    form = MoveForm(choices=_vehicle_choices(sc, ver.doc),
+                    initial={"vehicle": route["vehicle_id"] if route else None})
+    return render(request, "plans/visit.html", {
+        "ver": ver, "v": v, "visit_id": visit_id, "route": route, "stop": stop, "reason": reason,
+        "status": services.STATUS_FR.get(status, ""), "form": form,
+        "day_text": _day_text(route["day"]) if route else ""})
+
+
+@role_required(COORDINATOR)
+@require_POST
+def visit_move(request, visit_id: str):
+    imp, ver, sc = _context(request)
+    form = MoveForm(request.POST, choices=_vehicle_choices(sc, ver.doc))
+    if not form.is_valid():
+        ok, message = False, "Choisissez un conseiller et un jour dans la liste."
+    else:
+        res = services.move_visit(imp.folder(), ver.state, ver.doc, visit_id, form.cleaned_data["vehicle"])
+        ok, message = res.ok, res.message
+        if res.ok:
+            _new_version(request, ver, res.doc, ver.state, "déplacement",
+                         f"{visit_id} vers {form.cleaned_data['vehicle']}")
+    if request.htmx:
+        return render(request, "plans/_move_result.html", {"ok": ok, "message": message})
+    (messages.success if ok else messages.error)(
+        request, ("Visite déplacée : " if ok else "Déplacement refusé : ") + message)
+    return redirect("visit", visit_id=visit_id)
+
+
+@role_required(COORDINATOR)
+@require_POST
+def visit_lock(request, visit_id: str):
+    imp, ver, sc = _context(request)
+    pinned = request.POST.get("pinned") == "1"
+    doc = services.set_pinned(ver.doc, visit_id=visit_id, pinned=pinned)
+    _new_version(request, ver, doc, ver.state, "verrou" if pinned else "déverrou", visit_id)
+    messages.success(request, f"Visite {visit_id} {'verrouillée' if pinned else 'déverrouillée'}.")
+    return redirect(request.POST.get("next") or reverse("visit", args=[visit_id]))
+
+
+@role_required(COORDINATOR)
+@require_POST
+def tour_lock(request, vehicle_id: str):
+    imp, ver, sc = _context(request)
+    pinned = request.POST.get("pinned") == "1"
+    doc = services.set_pinned(ver.doc, vehicle_id=vehicle_id, pinned=pinned)
+    _new_version(request, ver, doc, ver.state, "verrou tournée" if pinned else "déverrou tournée",
+                 vehicle_id)
+    messages.success(request, f"Tournée {vehicle_id} {'verrouillée' if pinned else 'déverrouillée'}.")
+    return redirect("week")
+
+
+@role_required(COORDINATOR, ADVISOR)
+@require_POST
+def visit_status(request, visit_id: str):
+    imp, ver, sc = _context(request)
+    status = request.POST.get("status")
+    if status not in services.STATUS_FR:
+        raise Http404("statut inconnu")
+    route, stop = _where(ver.doc, visit_id)
+    scope = advisor_scope(request)
+    if scope is not None and (route is None or route["advisor_id"] != scope):
+        raise PermissionDenied("Cette visite n'est pas dans vos tournées.")
+    state = {**ver.state, "status": {**ver.state.get("status", {}), visit_id: status}}
+    if status == "done":
+        doc = services.mark_done(ver.doc, visit_id)
+    else:
+        doc = services.retime(imp.folder(), state, ver.doc)
+    _new_version(request, ver, doc, state, "statut", f"{visit_id} : {services.STATUS_FR[status]}")
+    messages.success(request, f"Visite {visit_id} : {services.STATUS_FR[status]}.")
+    return redirect(request.POST.get("next") or "week")
+
+
+@role_required(COORDINATOR)
+def urgent(request):
+    imp, ver, sc = _context(request)
+    if ver is None:
+        return redirect("week")
+    communes = sorted(((c.code, c.name) for c in sc.communes), key=lambda c: c[1])
+    skills = sorted({s for a in sc.advisors for s in a.skills})
+    form = UrgentForm(request.POST or None, communes=communes, skills=skills)
+    faults = []
+    if request.method == "POST" and form.is_valid():
+        n = len(ver.state.get("added", [])) + 1
+        vid = f"u{timezone.localdate():%m%d}-{n:02d}"
+        row = {"id": vid, **{k: str(v) for k, v in form.cleaned_data.items() if v not in (None, "")}}
+        state = {**ver.state, "added": [*ver.state.get("added", []), row]}
+        try:
+            res = services.move_visit(imp.folder(), state, ver.doc, vid, None)
+        except InputError as exc:
+            faults = _fault_dicts(exc.faults)
+        else:
+            _new_version(request, ver, res.doc, state, "urgence", f"{vid} : {res.message}")
+            messages.success(request, f"Demande urgente {vid} ajoutée : {res.message}.")
+            return redirect("week")
+    return render(request, "plans/urgent.html", {"form": form, "faults": faults})
+
+
+# --------------------------------------------------------------------------- re-plan
+
+
+@role_required(COORDINATOR)
+@require_POST
+def replan(request):
+    imp, ver, sc = _context(request)
+    if ver is None:
+        return redirect("week")
+    try:
+        job = jobs.start_replan(request.user, ver)
+    except jobs.Busy as exc:
+        messages.error(request, str(exc))
+        return redirect("week")
+    audit(request.user, "re-planification", f"travail {job.pk}", f"depuis la version {ver.pk}")
+    return redirect("job", job_id=job.pk)
+
+
+@role_required(COORDINATOR)
+def job(request, job_id: int):
+    j = get_object_or_404(Job, pk=job_id)
+    template = "plans/_job.html" if request.htmx else "plans/job.html"
+    return render(request, template, {"job": j})
+
+
+@role_required(COORDINATOR)
+def changes(request, version_id: int):
+    v = get_object_or_404(PlanVersion, pk=version_id)
+    base = v.parent
+    sc = services.loaded(v.scenario.folder(), v.state).scenario
+    visits = {x.id: x for x in sc.visits}
+    names = {a.id: a.name for a in sc.advisors}
+    rows = []
+    for c in services.changes_between(base.doc if base else {"routes": []}, v.doc):
+        x = visits.get(c["visit_id"])
+        fmt = lambda w: f"{names.get(w[0], w[0])}, {_day_text(w[1])} à {w[2]}" if w else "—"
+        rows.append({**c, "name": x.name if x else "", "phone": x.phone if x else "",
+                     "before_text": fmt(c["before"]), "after_text": fmt(c["after"])})
+    return render(request, "plans/changes.html", {"v": v, "base": base, "rows": rows,
+                                                  "kpis": v.doc["kpis"],
+                                                  "base_kpis": base.doc["kpis"] if base else None})
+
+
+@role_required(COORDINATOR)
+@require_POST
+def decide(request, version_id: int):
+    v = get_object_or_404(PlanVersion, pk=version_id, decision=PlanVersion.PROPOSED)
+    accept = request.POST.get("decision") == "accept"
+    v.decision = PlanVersion.ACCEPTED if accept else PlanVersion.DISCARDED
+    v.decided_at = timezone.now()
+    if accept:
+        # the proposal was made from its parent: manual changes made meanwhile are kept
+        # as versions (restorable) but the accepted plan is the proposal.
+        v.save(update_fields=["decision", "decided_at"])
+        # a new row so that "current = latest accepted" holds after later versions too
+        _new_version(request, v, v.doc, v.state, "acceptation", f"re-planification {v.pk} retenue")
+        messages.success(request, "Nouveau plan retenu. Prévenez les personnes listées.")
+    else:
+        v.save(update_fields=["decision", "decided_at"])
+        audit(request.user, "rejet", f"version {v.pk}", "re-planification écartée")
+        messages.success(request, "Re-planification écartée : le plan en vigueur n'a pas changé.")
+    return redirect("week")
+
+
+@role_required(COORDINATOR)
+def versions(request):
+    imp = active_import()
+    items = imp.versions.order_by("-id")[:100] if imp else []
+    return render(request, "plans/versions.html", {"items": items, "current": current_version(imp)})
+
+
+@role_required(COORDINATOR)
+@require_POST
+def restore(request, version_id: int):
+    old = get_object_or_404(PlanVersion, pk=version_id)
+    imp = active_import()
+    cur = current_version(imp)
+    if old.scenario_id != imp.pk or cur is None:
+        messages.error(request, "Cette version appartient à un autre import du scénario.")
+        return redirect("versions")
+    _new_version(request, cur, old.doc, old.state, "restauration", f"version {old.pk} restaurée")
+    messages.success(request, f"Version {old.pk} restaurée (comme une nouvelle version).")
+    return redirect("week")
+
+
+# --------------------------------------------------------------------------- print, phone, board
+
+
+@role_required(COORDINATOR, ADVISOR)
+def print_page(request):
+    imp, ver, sc = _context(request)
+    scope = advisor_scope(request)
+    days = []
+    advisors = []
+    if ver is not None:
+        days = [{"day": d, "text": _day_text(d)} for d in sorted({r["day"] for r in ver.doc["routes"]
+                                                                   if r["stops"] and (scope is None or r["advisor_id"] == scope)})]
+        advisors = [a for a in sc.advisors if scope is None or a.id == scope]
+    return render(request, "plans/print.html", {"ver": ver, "days": days, "advisors": advisors})
+
+
+def _pdf(request, **kw):
+    imp, ver, sc = _context(request)
+    if ver is None:
+        raise Http404("aucun plan")
+    try:
+        data = services.sheets_pdf(imp.folder(), ver.state, ver.doc, **kw)
+    except InputError:
+        raise Http404("aucune tournée à imprimer") from None
+    name = "feuilles_" + "_".join(str(v) for v in kw.values() if v) + ".pdf"
+    resp = HttpResponse(data, content_type="application/pdf")
+    resp["Content-Disposition"] = f'inline; filename="{name}"'
+    return resp
+
+
+@role_required(COORDINATOR, ADVISOR)
+def print_day(request, day: str):
+    return _pdf(request, day=day, advisor_id=advisor_scope(request))
+
+
+@role_required(COORDINATOR, ADVISOR)
+def print_advisor(request, advisor_id: str):
+    scope = advisor_scope(request)
+    if scope is not None and scope != advisor_id:
+        raise PermissionDenied("Seule votre semaine vous est ouverte.")
+    return _pdf(request, advisor_id=advisor_id)
+
+
+@role_required(COORDINATOR, ADVISOR)
+def today(request):
+    imp, ver, sc = _context(request)
+    scope = advisor_scope(request)
+    day = request.GET.get("jour") or timezone.localdate().isoformat()
+    who = scope if scope is not None else request.GET.get("conseiller")
+    route = None
+    stops = []
+    if ver is not None:
+        if who is None and sc.advisors:
+            who = sc.advisors[0].id
+        route = next((r for r in ver.doc["routes"] if r["advisor_id"] == who and r["day"] == day), None)
+        visits = {v.id: v for v in sc.visits}
+        communes = {c.code: c.name for c in sc.communes}
+        for s in route["stops"] if route else []:
+            v = visits.get(s["visit_id"])
+            stops.append({**s, "name": v.name if v else "", "address": v.address if v else "",
+                          "phone": v.phone if v else "", "reason": v.reason if v else "",
+                          "commune": communes.get(v.commune_code, "") if v else "",
+                          "lat": v.lat if v else None, "lon": v.lon if v else None})
+    advisor = next((a for a in sc.advisors if a.id == who), None) if sc else None
+    try:
+        day_text = _day_text(day)
+    except ValueError:
+        raise Http404("date illisible") from None
+    return render(request, "plans/today.html", {
+        "ver": ver, "route": route, "stops": stops, "advisor": advisor, "day": day,
+        "day_text": day_text, "advisors": sc.advisors if sc and scope is None else []})
+
+
+@role_required(COORDINATOR, BOARD)
+def board(request):
+    """Aggregated figures only: no resident's name, address or visit id."""
+    imp, ver, sc = _context(request)
+    rows = []
+    by_commune: dict[str, int] = {}
+    if ver is not None:
+        visits = {v.id: v for v in sc.visits}
+        communes = {c.code: c.name for c in sc.communes}
+        for day in sorted({r["day"] for r in ver.doc["routes"]}):
+            rs = [r for r in ver.doc["routes"] if r["day"] == day]
+            rows.append({"text": _day_text(day), "visits": sum(len(r["stops"]) for r in rs),
+                         "advisors": len(rs), "km": round(sum(r["travel_m"] for r in rs) / 1000)})
+            for r in rs:
+                for s in r["stops"]:
+                    v = visits.get(s["visit_id"])
+                    if v is not None:
+                        name = communes.get(v.commune_code, v.commune_code)
+                        by_commune[name] = by_commune.get(name, 0) + 1
+    return render(request, "plans/board.html", {
+        "ver": ver, "rows": rows, "kpis": ver.doc["kpis"] if ver else None,
+        "by_commune": sorted(by_commune.items(), key=lambda kv: (-kv[1], kv[0]))})
+
+
+@role_required(COORDINATOR)
+def journal(request):
+    return render(request, "plans/journal.html", {"events": AuditEvent.objects.select_related("user")[:200]})

@@ -1,0 +1,421 @@
+"""The desk's only door to the library: load, plan, adjust, re-plan, diff and print.
+
+Nothing here plans: every step calls :mod:`itinerant.pipeline` or the library's public
+functions (``pipeline.validate``, ``pipeline.run_visits``, ``visits.problem_from_scenario``,
+``visits.timing.schedule_route``, ``visits.solve.plan_from_sequences``,
+``visits.reasons.explain_one``, ``visits.io.plan_to_dict``, ``reports.sheets.day_sheet_pdf``).
+The plan is kept as the ``plan.json`` document the CLI writes, so a version stored by
+the desk can be given to ``itinerant visits --replan`` as it is.
+
+A *state* travels with each plan version: ``{"status": {visit_id: "done" | "cancelled" |
+"absent"}, "added": [row, ...]}`` (urgent requests as rows of the visits table).
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import datetime as dt
+import hashlib
+import json
+import tempfile
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from itinerant import pipeline
+from itinerant.core.errors import Fault, InputError
+from itinerant.scenario.model import Scenario
+
+REMOVED = ("cancelled", "absent")
+"""Statuses that take a visit out of the week (cancelled, or the resident was absent)."""
+STATUS_FR = {"done": "faite", "cancelled": "annulée", "absent": "personne absente"}
+
+_lock = threading.RLock()
+_cache: OrderedDict[tuple, Any] = OrderedDict()
+_CACHE_SIZE = 16
+
+
+def _cached(key: tuple, make):
+    with _lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    value = make()
+    with _lock:
+        _cache[key] = value
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return value
+
+
+def clear_cache() -> None:
+    """Forget loaded scenarios and matrices (tests)."""
+    with _lock:
+        _cache.clear()
+
+
+# --------------------------------------------------------------------------- scenario
+
+
+def write_files(folder: Path, files: dict[str, bytes]) -> None:
+    """Write the scenario's files (names are plain file names) into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():
+        (folder / Path(name).name).write_bytes(data)
+
+
+def validate_files(files: dict[str, bytes]) -> tuple[Scenario | None, list[Fault]]:
+    """Validate a scenario given as files, as ``itinerant validate`` does.
+
+    Returns the scenario and no fault, or None and every fault.
+    """
+    with tempfile.TemporaryDirectory(prefix="itinerant-import-") as tmp:
+        write_files(Path(tmp), files)
+        try:
+            return pipeline.validate(Path(tmp)), []
+        except InputError as exc:
+            return None, list(exc.faults)
+
+
+def fault_dicts(faults) -> list[dict[str, Any]]:
+    """Faults as JSON-ready dicts (file, row, column, message, fix)."""
+    return [{"file": f.file, "row": f.row, "column": f.column, "message": f.message, "fix": f.fix}
+            for f in faults]
+
+
+def base_scenario(folder: Path) -> Scenario:
+    """The validated scenario of an imported folder (cached)."""
+    return _cached(("scenario", str(folder)), lambda: pipeline.validate(folder))
+
+
+def added_rows_csv(rows: list[dict[str, str]]) -> str:
+    """Urgent requests as a CSV in the visits table's format."""
+    cols: list[str] = []
+    for r in rows:
+        cols += [c for c in r if c not in cols]
+    lines = [",".join(cols)]
+    import io
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(cols)
+    for r in rows:
+        w.writerow([r.get(c, "") for c in cols])
+    return buf.getvalue() if rows else "\n".join(lines)
+
+
+def load_added(scenario: Scenario, rows: list[dict[str, str]]):
+    """Urgent requests checked by the scenario loader (``itinerant visits --add``)."""
+    from itinerant.visits.build import load_added_visits
+
+    if not rows:
+        return ()
+    text = added_rows_csv(rows)
+    key = ("added", str(scenario.folder), hashlib.sha256(text.encode()).hexdigest())
+
+    def make():
+        with tempfile.TemporaryDirectory(prefix="itinerant-add-") as tmp:
+            path = Path(tmp) / "urgences.csv"
+            path.write_text(text, encoding="utf-8")
+            return load_added_visits(scenario, path)
+
+    return _cached(key, make)
+
+
+def effective_scenario(folder: Path, state: dict[str, Any]) -> Scenario:
+    """The imported scenario with the urgent requests added and the cancelled or
+    absent visits taken out."""
+    from itinerant.visits.build import merge_visits
+
+    sc = base_scenario(folder)
+    sc = merge_visits(sc, load_added(sc, state.get("added", [])))
+    removed = {vid for vid, s in state.get("status", {}).items() if s in REMOVED}
+    if removed:
+        sc = sc.model_copy(update={"visits": tuple(v for v in sc.visits if v.id not in removed)})
+    return sc
+
+
+def _state_key(state: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass
+class Loaded:
+    """A scenario with its matrices (``pipeline.Matrices``), ready to plan."""
+
+    scenario: Scenario
+    matrices: Any
+
+
+def loaded(folder: Path, state: dict[str, Any]) -> Loaded:
+    """The effective scenario and its matrices (cached by folder and state)."""
+
+    def make() -> Loaded:
+        sc = effective_scenario(folder, state)
+        territory = pipeline.territory_of(sc)
+        m = pipeline.Matrices(sc, territory)
+        m.drive()
+        return Loaded(sc, m)
+
+    return _cached(("loaded", str(folder), _state_key(state)), make)
+
+
+# --------------------------------------------------------------------------- planning
+
+
+def plan_week(folder: Path, state: dict[str, Any], *, time_limit: float,
+              replan_doc: dict[str, Any] | None = None, progress: Any = None) -> dict[str, Any]:
+    """Plan the week with ``pipeline.run_visits`` (as ``itinerant visits``); the
+    ``plan.json`` document. With ``replan_doc`` its pinned and done stops stay."""
+    ld = loaded(folder, state)
+    with tempfile.TemporaryDirectory(prefix="itinerant-plan-") as tmp:
+        out = Path(tmp) / "visites"
+        replan = None
+        if replan_doc is not None:
+            replan = Path(tmp) / "previous.json"
+            replan.write_text(json.dumps(replan_doc), encoding="utf-8")
+        pipeline.run_visits(None, out, replan=replan, time_limit=time_limit,
+                            loaded=(ld.scenario, ld.matrices),
+                            progress=progress or pipeline.QUIET)
+        return json.loads((out / "plan.json").read_text(encoding="utf-8"))
+
+
+def freeze_before(doc: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+    """A copy of ``doc`` whose stops started before ``now`` are pinned at their time
+    (they happened or are under way: a re-plan from now keeps them)."""
+    out = copy.deepcopy(doc)
+    today, now_s = now.date().isoformat(), now.hour * 3600 + now.minute * 60 + now.second
+    for r in out["routes"]:
+        for s in r["stops"]:
+            if r["day"] < today or (r["day"] == today and s["start_s"] <= now_s):
+                s["pinned"] = True
+                s["time_pinned"] = True
+    return out
+
+
+def _problem(ld: Loaded, doc: dict[str, Any]):
+    from itinerant.visits import problem_from_scenario
+
+    return problem_from_scenario(ld.scenario, ld.matrices.drive(), replan=doc)
+
+
+def _seqs(problem, doc: dict[str, Any]) -> list[list[int]]:
+    ids = {t.id: i for i, t in enumerate(problem.tasks)}
+    vehicles = {v.id: k for k, v in enumerate(problem.vehicles)}
+    seqs: list[list[int]] = [[] for _ in problem.vehicles]
+    for r in doc["routes"]:
+        k = vehicles.get(r["vehicle_id"])
+        if k is None:
+            continue
+        seqs[k] = [ids[s["visit_id"]] for s in r["stops"] if s["visit_id"] in ids]
+    return seqs
+
+
+def _retime(problem, seqs, doc: dict[str, Any], language: str, engine: str) -> dict[str, Any]:
+    """Time the sequences with the library, keep the earlier reasons of visits still left
+    out and explain the new ones; the checked ``plan.json`` document."""
+    from itinerant.visits import SolveParams, plan_to_dict
+    from itinerant.visits.check import assert_valid
+    from itinerant.visits.reasons import explain_one
+    from itinerant.visits.solve import plan_from_sequences
+
+    plan = plan_from_sequences(problem, seqs, engine=engine,
+                               params=SolveParams(reasons=False, language=language))
+    old = {u["visit_id"]: u for u in doc.get("unassigned", [])}
+    index = {t.id: i for i, t in enumerate(problem.tasks)}
+    unassigned = []
+    for u in plan.unassigned:
+        if u.task_id in old and old[u.task_id].get("reason"):
+            code, reason = old[u.task_id].get("code", ""), old[u.task_id]["reason"]
+        else:
+            code, reason = explain_one(problem, seqs, index[u.task_id], language=language)
+        unassigned.append(replace(u, code=code, reason=reason))
+    plan = replace(plan, unassigned=tuple(unassigned), scenario=doc.get("scenario") or plan.scenario,
+                   objective=dict(plan.objective))
+    assert_valid(problem, plan)
+    out = plan_to_dict(plan, problem)
+    done = {s["visit_id"] for r in doc["routes"] for s in r["stops"] if s.get("done")}
+    for r in out["routes"]:
+        for s in r["stops"]:
+            s["done"] = s["done"] or s["visit_id"] in done
+    return out
+
+
+def retime(folder: Path, state: dict[str, Any], doc: dict[str, Any]) -> dict[str, Any]:
+    """The plan re-timed on the (new) effective scenario: visits no longer requested
+    drop out, the others keep their advisor, day and order."""
+    ld = loaded(folder, state)
+    problem = _problem(ld, doc)
+    return _retime(problem, _seqs(problem, doc), doc, ld.scenario.settings.language,
+                   _engine(doc))
+
+
+def _engine(doc: dict[str, Any]) -> str:
+    e = doc.get("engine", "")
+    return e if e.endswith("+manuel") else f"{e}+manuel"
+
+
+@dataclass
+class MoveResult:
+    """What a move or an insertion gave: the new document, or why not."""
+
+    ok: bool
+    doc: dict[str, Any] | None
+    message: str
+
+
+def _best_insertion(problem, seqs, i: int, vehicles: list[int]):
+    """The cheapest feasible place of task ``i`` among ``vehicles``, timed by the
+    library's ``schedule_route``; (vehicle, position) or None."""
+    from itinerant.visits.timing import schedule_route
+
+    D = problem.duration_s
+    t = problem.tasks[i]
+    best = None
+    for k in vehicles:
+        v = problem.vehicles[k]
+        if not problem.compatible(t, v):
+            continue
+        seq = seqs[k]
+        locs = [v.start] + [problem.tasks[j].location for j in seq] + [v.end]
+        for p in range(len(seq) + 1):
+            a, b = locs[p], locs[p + 1]
+            d = int(D[a, t.location]) + int(D[t.location, b]) - int(D[a, b])
+            if best is not None and d >= best[0]:
+                continue
+            trial = seq[:p] + [i] + seq[p:]
+            if schedule_route(problem, v, [problem.tasks[j] for j in trial]) is not None:
+                best = (d, k, p)
+    return None if best is None else best[1:]
+
+
+def move_visit(folder: Path, state: dict[str, Any], doc: dict[str, Any], visit_id: str,
+               vehicle_id: str | None) -> MoveResult:
+    """Put ``visit_id`` on ``vehicle_id`` (``advisor@YYYY-MM-DD``) at its best place,
+    or anywhere it fits when ``vehicle_id`` is None (urgent request). The visit is
+    then locked on that advisor and day. Refused with the library's reason when it
+    breaks a window, a shift or a skill."""
+    ld = loaded(folder, state)
+    problem = _problem(ld, doc)
+    language = ld.scenario.settings.language
+    try:
+        i = problem.task_index(visit_id)
+    except (KeyError, ValueError):
+        return MoveResult(False, None, f"visite {visit_id} inconnue ou déjà faite")
+    seqs = [[j for j in s if j != i] for s in _seqs(problem, doc)]
+    task = problem.tasks[i]
+    if vehicle_id is not None:
+        try:
+            k = problem.vehicle_index(vehicle_id)
+        except (KeyError, ValueError):
+            return MoveResult(False, None, f"journée {vehicle_id} inconnue (conseiller absent ou jour férié)")
+        v = problem.vehicles[k]
+        if task.done:
+            return MoveResult(False, None, f"la visite {visit_id} est déjà faite")
+        moved = replace(task, advisor_id=v.advisor_id, date=v.date, days=None, pinned=True)
+        tasks = list(problem.tasks)
+        tasks[i] = moved
+        trial = problem.replace(tasks=tuple(tasks))
+        candidates = [k]
+    else:
+        trial = problem
+        candidates = list(problem.allowed_vehicles(i))
+    place = _best_insertion(trial, seqs, i, candidates)
+    if place is None:
+        from itinerant.visits.reasons import explain_one
+
+        _, reason = explain_one(trial, seqs, i, language=language)
+        if vehicle_id is None:
+            new = _retime(trial, seqs, doc, language, _engine(doc))
+            return MoveResult(True, new, f"non planifiée : {reason}")
+        return MoveResult(False, None, reason)
+    k, p = place
+    seqs[k] = seqs[k][:p] + [i] + seqs[k][p:]
+    new = _retime(trial, seqs, doc, language, _engine(doc))
+    route = next(r for r in new["routes"] if r["vehicle_id"] == trial.vehicles[k].id)
+    stop = next(s for s in route["stops"] if s["visit_id"] == visit_id)
+    return MoveResult(True, new, f"{visit_id} le {route['day']} à {stop['start']} "
+                                 f"({route['advisor_id']}, arrêt n° {stop['seq']})")
+
+
+def set_pinned(doc: dict[str, Any], *, visit_id: str | None = None, vehicle_id: str | None = None,
+               pinned: bool) -> dict[str, Any]:
+    """A copy of ``doc`` with one stop, or a whole tour, locked or unlocked."""
+    out = copy.deepcopy(doc)
+    for r in out["routes"]:
+        for s in r["stops"]:
+            if s["visit_id"] == visit_id or (vehicle_id is not None and r["vehicle_id"] == vehicle_id):
+                s["pinned"] = pinned
+    return out
+
+
+def mark_done(doc: dict[str, Any], visit_id: str) -> dict[str, Any]:
+    """A copy of ``doc`` with the stop marked done (kept at its time on a re-plan)."""
+    out = copy.deepcopy(doc)
+    for r in out["routes"]:
+        for s in r["stops"]:
+            if s["visit_id"] == visit_id:
+                s["done"] = True
+                s["pinned"] = True
+                s["time_pinned"] = True
+    return out
+
+
+# --------------------------------------------------------------------------- changes
+
+
+def _where(doc: dict[str, Any]) -> dict[str, tuple[str, str, str]]:
+    return {s["visit_id"]: (r["advisor_id"], r["day"], s["start"])
+            for r in doc["routes"] for s in r["stops"]}
+
+
+def changes_between(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, str]]:
+    """Visits whose advisor, day or time differ between two plans (« à prévenir »)."""
+    a, b = _where(old), _where(new)
+    out = []
+    for vid in sorted(set(a) | set(b)):
+        if a.get(vid) == b.get(vid):
+            continue
+        if vid not in b:
+            kind = "retirée du planning"
+        elif vid not in a:
+            kind = "ajoutée au planning"
+        elif a[vid][:2] != b[vid][:2]:
+            kind = "autre jour ou autre conseiller"
+        else:
+            kind = "nouvel horaire"
+        out.append({"visit_id": vid, "kind": kind,
+                    "before": a.get(vid), "after": b.get(vid)})
+    return out
+
+
+# --------------------------------------------------------------------------- print
+
+
+def sheets_pdf(folder: Path, state: dict[str, Any], doc: dict[str, Any], *,
+               day: str | None = None, advisor_id: str | None = None) -> bytes:
+    """The day sheets (``reports.sheets.day_sheet_pdf``) of a day or of an advisor's
+    week, as one PDF."""
+    from pypdf import PdfReader, PdfWriter
+
+    from itinerant.reports.sheets import day_sheet_pdf
+
+    sc = loaded(folder, state).scenario
+    routes = [r for r in doc["routes"] if r["stops"]
+              and (day is None or r["day"] == day)
+              and (advisor_id is None or r["advisor_id"] == advisor_id)]
+    if not routes:
+        raise InputError([Fault("", None, "", "aucune tournée à imprimer", "choisir un autre jour")])
+    import io
+
+    writer = PdfWriter()
+    for r in sorted(routes, key=lambda r: (r["day"], r["advisor_id"])):
+        data = day_sheet_pdf(sc, r, estimated=bool(doc.get("estimated", True)))
+        for page in PdfReader(io.BytesIO(data)).pages:
+            writer.add_page(page)
+    buf = io.BytesIO()
+    writer.write(buf)
+    return buf.getvalue()

@@ -1,0 +1,375 @@
+"""The desk through Django's test client: access per role, every page, and what each
+action stores (a new version, nothing overwritten, an audit event)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from django.test import Client
+from pypdf import PdfReader
+
+from itinerant.desk import services
+from itinerant.desk.accounts.models import AuditEvent
+from itinerant.desk.plans import jobs
+from itinerant.desk.plans.models import Job, PlanVersion, ScenarioImport
+from itinerant.desk.plans.views import active_import, current_version
+
+pytestmark = pytest.mark.django_db
+
+
+def current() -> PlanVersion:
+    return current_version(active_import())
+
+
+def where(doc, visit_id):
+    for r in doc["routes"]:
+        for s in r["stops"]:
+            if s["visit_id"] == visit_id:
+                return r, s
+    return None, None
+
+
+# --------------------------------------------------------------------------- access
+
+PAGES = ["/semaine/", "/import/", "/urgence/", "/versions/", "/imprimer/", "/aujourdhui/",
+         "/bureau/", "/journal/", "/visite/v001/"]
+# who may open what: c = coordinator, a = advisor, b = board member
+ALLOWED = {
+    "/semaine/": "ca", "/import/": "c", "/urgence/": "c", "/versions/": "c", "/imprimer/": "ca",
+    "/aujourdhui/": "ca", "/bureau/": "cb", "/journal/": "c", "/visite/v001/": "c",
+}
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_anonymous_is_sent_to_login(url):
+    r = Client().get(url)
+    assert r.status_code == 302 and r["Location"].startswith("/connexion/")
+
+
+@pytest.mark.parametrize("url", PAGES)
+@pytest.mark.parametrize("who", ["coord", "camille", "elu"])
+def test_each_role_opens_only_its_pages(url, who):
+    from tests.desk.conftest import login
+
+    r = login(who).get(url)
+    letter = {"coord": "c", "camille": "a", "elu": "b"}[who]
+    assert r.status_code == (200 if letter in ALLOWED[url] else 403), (url, who)
+
+
+@pytest.mark.parametrize("url,method", [
+    ("/planifier/", "post"), ("/replanifier/", "post"), ("/visite/v001/deplacer/", "post"),
+    ("/visite/v001/verrou/", "post"), ("/changements/1/", "get"), ("/admin/", "get"),
+])
+def test_board_member_and_advisor_cannot_change_the_plan(url, method, advisor, board):
+    for c in (advisor, board):
+        r = getattr(c, method)(url)
+        assert r.status_code in (302, 403)
+        if r.status_code == 302:  # admin sends non-staff to its own login
+            assert "/admin/login" in r["Location"]
+    assert current().kind == "plan"
+
+
+def test_home_sends_each_role_to_its_page(coord, advisor, board):
+    assert coord.get("/")["Location"] == "/semaine/"
+    assert advisor.get("/")["Location"] == "/aujourdhui/"
+    assert board.get("/")["Location"] == "/bureau/"
+
+
+def test_passwords_are_hashed_with_argon2(db):
+    from django.contrib.auth import get_user_model
+
+    assert get_user_model().objects.get(username="coord").password.startswith("argon2$")
+
+
+def test_expired_session_means_logging_in_again(coord):
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    assert coord.get("/semaine/").status_code == 200
+    Session.objects.update(expire_date=timezone.now() - dt.timedelta(seconds=1))
+    r = coord.get("/semaine/")
+    assert r.status_code == 302 and r["Location"].startswith("/connexion/")
+
+
+# --------------------------------------------------------------------------- pages
+
+
+def test_week_board_shows_tours_workload_and_left_out(coord):
+    html = coord.get("/semaine/").content.decode()
+    doc = current().doc
+    r = doc["routes"][0]
+    assert "Tournées par jour et par conseiller" in html
+    assert "Camille (fictif)" in html and "mardi 1/12" in html
+    assert f'{r["depart"]}–{r["return"]}' in html
+    assert "Visites non planifiées" in html
+    assert "charge" in html
+
+
+def test_advisor_sees_only_her_own_week(advisor):
+    html = advisor.get("/semaine/").content.decode()
+    assert "Camille (fictif)" in html
+    assert "Julien (fictif)" not in html and "Karim (fictif)" not in html
+    mine = {s["visit_id"] for r in current().doc["routes"] if r["advisor_id"] == "c-camille" for s in r["stops"]}
+    others = {s["visit_id"] for r in current().doc["routes"] if r["advisor_id"] != "c-camille" for s in r["stops"]}
+    assert all(v in html for v in mine)
+    assert not any(f">{v}<" in html or f" {v} " in html for v in others)
+
+
+def test_board_member_sees_no_resident(board):
+    html = board.get("/bureau/").content.decode()
+    assert "la semaine en chiffres" in html
+    sc = services.loaded(active_import().folder(), current().state).scenario
+    for v in sc.visits:
+        assert v.name not in html and v.phone not in html
+    assert "v001" not in html
+
+
+def test_today_has_a_navigation_link_per_stop(coord):
+    r = current().doc["routes"][0]
+    html = coord.get(f"/aujourdhui/?conseiller={r['advisor_id']}&jour={r['day']}").content.decode()
+    assert html.count('href="geo:') == len(r["stops"])
+
+
+def test_advisor_cannot_print_another_advisors_week(advisor):
+    assert advisor.get("/imprimer/conseiller/c-julien.pdf").status_code == 403
+
+
+def test_tuesday_pdf_has_one_sheet_per_tour(coord):
+    tuesday = "2026-12-01"
+    tours = [r for r in current().doc["routes"] if r["day"] == tuesday and r["stops"]]
+    r = coord.get(f"/imprimer/jour/{tuesday}.pdf")
+    assert r["Content-Type"] == "application/pdf"
+    reader = PdfReader(io.BytesIO(r.content))
+    text = " ".join(p.extract_text() for p in reader.pages)
+    assert len(reader.pages) >= len(tours) >= 2
+    sc = services.loaded(active_import().folder(), current().state).scenario
+    names = {a.id: a.name for a in sc.advisors}
+    for t in tours:
+        assert f"Feuille de route - {names[t['advisor_id']]} - mardi 1er décembre 2026" in text
+
+
+# --------------------------------------------------------------------------- import
+
+
+def test_bad_import_lists_faults_and_replaces_nothing(coord):
+    before = active_import().pk
+    bad = "id;duree;fenetres\nv900;45;18:00-09:00\n"
+    r = coord.post("/import/", {"files": [_upload("visits.csv", bad.encode())]})
+    html = r.content.decode()
+    assert "Import refusé" in html and "visits.csv" in html
+    assert "18:00-09:00" in html
+    assert active_import().pk == before
+    assert ScenarioImport.objects.filter(valid=False).exists()
+
+
+def test_import_refuses_other_file_types_and_fake_excel(coord):
+    r = coord.post("/import/", {"files": [_upload("photo.exe", b"MZ..."), _upload("visits.xlsx", b"not a zip")]})
+    html = r.content.decode()
+    assert "photo.exe : type refusé" in html
+    assert "visits.xlsx : ce n&#x27;est pas un classeur Excel" in html
+
+
+def test_oversized_upload_is_refused(coord, settings):
+    settings.DESK_MAX_FILE_BYTES = 100
+    r = coord.post("/import/", {"files": [_upload("visits.csv", b"x" * 200)]})
+    assert "trop gros" in r.content.decode()
+
+
+def test_one_table_reimported_keeps_the_others(coord):
+    old = active_import()
+    visits = next(f for f in old.files.all() if f.name.startswith("visits"))
+    r = coord.post("/import/", {"files": [_upload(visits.name, bytes(visits.content))]})
+    assert r.status_code == 302
+    new = active_import()
+    assert new.pk != old.pk and new.valid
+    assert sorted(f.name for f in new.files.all()) == sorted(f.name for f in old.files.all())
+
+
+def _upload(name: str, data: bytes):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, data)
+
+
+# --------------------------------------------------------------------------- adjust
+
+
+def _skill_mismatch(doc, sc):
+    """A planned visit with a skill, and an advisor-day lacking that skill."""
+    visits = {v.id: v for v in sc.visits}
+    for r in doc["routes"]:
+        for s in r["stops"]:
+            v = visits[s["visit_id"]]
+            if v.skill:
+                for a in sc.advisors:
+                    if v.skill not in a.skills:
+                        d = sc.calendar.working_dates(a.days)[0]
+                        return v.id, f"{a.id}@{d.isoformat()}", a
+    raise AssertionError("no skill mismatch in the scenario")
+
+
+def test_move_breaking_a_skill_is_refused_with_the_reason(coord):
+    ver = current()
+    sc = services.loaded(active_import().folder(), ver.state).scenario
+    vid, target, a = _skill_mismatch(ver.doc, sc)
+    r = coord.post(f"/visite/{vid}/deplacer/", {"vehicle": target}, HTTP_HX_REQUEST="true")
+    html = r.content.decode()
+    assert "Déplacement refusé" in html and "compétence" in html and a.name in html
+    assert current().pk == ver.pk
+
+
+def test_move_makes_a_new_locked_version_and_keeps_the_old(coord):
+    ver = current()
+    old_doc = ver.doc
+    sc = services.loaded(active_import().folder(), ver.state).scenario
+    moved = None
+    for r in old_doc["routes"]:
+        for s in r["stops"]:
+            for target in [f"{a.id}@{d.isoformat()}" for a in sc.advisors
+                           for d in sc.calendar.working_dates(a.days)]:
+                if target == r["vehicle_id"]:
+                    continue
+                res = coord.post(f"/visite/{s['visit_id']}/deplacer/", {"vehicle": target},
+                                 HTTP_HX_REQUEST="true").content.decode()
+                if "Visite déplacée" in res:
+                    moved = (s["visit_id"], target)
+                    break
+            if moved:
+                break
+        if moved:
+            break
+    assert moved is not None
+    new = current()
+    assert new.pk != ver.pk and new.parent_id == ver.pk
+    route, stop = where(new.doc, moved[0])
+    assert route["vehicle_id"] == moved[1] and stop["pinned"]
+    assert PlanVersion.objects.get(pk=ver.pk).doc == old_doc
+    assert AuditEvent.objects.filter(action="déplacement", user__username="coord").exists()
+
+
+def test_lock_a_whole_tour(coord):
+    ver = current()
+    r = next(r for r in ver.doc["routes"] if len(r["stops"]) >= 2)
+    coord.post(f"/tournee/{r['vehicle_id']}/verrou/", {"pinned": "1"})
+    route = next(x for x in current().doc["routes"] if x["vehicle_id"] == r["vehicle_id"])
+    assert all(s["pinned"] for s in route["stops"])
+    others = [s["pinned"] for x in current().doc["routes"] if x["vehicle_id"] != r["vehicle_id"] for s in x["stops"]]
+    assert not any(others)
+
+
+@pytest.mark.parametrize("status,planned", [("done", True), ("cancelled", False), ("absent", False)])
+def test_mark_a_visit(coord, status, planned):
+    vid = current().doc["routes"][0]["stops"][0]["visit_id"]
+    coord.post(f"/visite/{vid}/statut/", {"status": status})
+    ver = current()
+    route, stop = where(ver.doc, vid)
+    assert (stop is not None) == planned
+    assert ver.state["status"][vid] == status
+    if status == "done":
+        assert stop["done"] and stop["time_pinned"]
+
+
+def test_advisor_marks_only_her_own_visits(advisor):
+    doc = current().doc
+    mine = next(r for r in doc["routes"] if r["advisor_id"] == "c-camille")["stops"][0]["visit_id"]
+    other = next(r for r in doc["routes"] if r["advisor_id"] != "c-camille")["stops"][0]["visit_id"]
+    assert advisor.post(f"/visite/{other}/statut/", {"status": "done"}).status_code == 403
+    assert advisor.post(f"/visite/{mine}/statut/", {"status": "done"}).status_code == 302
+    assert where(current().doc, mine)[1]["done"]
+
+
+def test_urgent_request_is_checked_and_placed(coord):
+    before = current()
+    form = {"nom": "Mme U. (fictif)", "commune": "71137", "duree": "30", "jours": "", "fenetres": "",
+            "competence": "", "priorite": "must", "motif": "urgence", "adresse": "", "telephone": ""}
+    r = coord.post("/urgence/", form)
+    assert r.status_code == 302
+    ver = current()
+    added = ver.state["added"][-1]["id"]
+    assert where(ver.doc, added)[1] is not None or any(u["visit_id"] == added for u in ver.doc["unassigned"])
+    assert ver.doc["kpis"]["visits_total"] == before.doc["kpis"]["visits_total"] + 1
+
+
+def test_urgent_request_with_a_bad_window_shows_the_fault(coord):
+    form = {"nom": "M. X", "commune": "71137", "duree": "30", "fenetres": "18:00-09:00",
+            "priorite": "must"}
+    html = coord.post("/urgence/", form).content.decode()
+    assert "La demande n'est pas valide" in html and "fenetres" in html
+
+
+# --------------------------------------------------------------------------- re-plan
+
+
+def test_replan_from_now_proposes_then_accept(coord):
+    base = current()
+    r = coord.post("/replanifier/")
+    job = Job.objects.latest("id")
+    assert r["Location"] == f"/travail/{job.pk}/"
+    assert job.status == Job.DONE and job.result.decision == PlanVersion.PROPOSED
+    assert current().pk == base.pk  # nothing replaced before the coordinator accepts
+    html = coord.get(f"/changements/{job.result.pk}/").content.decode()
+    assert "Changements à prévenir" in html
+    coord.post(f"/changements/{job.result.pk}/decision/", {"decision": "accept"})
+    assert current().doc == job.result.doc
+    assert PlanVersion.objects.get(pk=base.pk).doc == base.doc
+
+
+def test_replan_discard_keeps_the_plan(coord):
+    base = current()
+    coord.post("/replanifier/")
+    job = Job.objects.latest("id")
+    coord.post(f"/changements/{job.result.pk}/decision/", {"decision": "discard"})
+    assert current().pk == base.pk
+    assert PlanVersion.objects.get(pk=job.result.pk).decision == PlanVersion.DISCARDED
+
+
+def test_second_replan_is_refused_clearly(coord):
+    Job.objects.create(base=current(), status=Job.RUNNING)
+    r = coord.post("/replanifier/", follow=True)
+    assert jobs.BUSY.replace("'", "&#x27;") in r.content.decode()
+    assert Job.objects.filter(active=True).count() == 1
+
+
+def test_stops_before_now_are_kept_on_a_replan():
+    doc = current().doc
+    tuesday_noon = dt.datetime(2026, 12, 1, 12, 0)
+    frozen = services.freeze_before(doc, tuesday_noon)
+    for r in frozen["routes"]:
+        for s in r["stops"]:
+            past = r["day"] < "2026-12-01" or (r["day"] == "2026-12-01" and s["start_s"] <= 12 * 3600)
+            assert s["pinned"] == past and s["time_pinned"] == past
+
+
+def test_interrupted_job_is_marked_and_loses_nothing(coord):
+    base = current()
+    n_versions = PlanVersion.objects.count()
+    Job.objects.create(base=base, status=Job.RUNNING)
+    assert jobs.recover_interrupted() == 1
+    job = Job.objects.latest("id")
+    assert job.status == Job.INTERRUPTED and job.active is None
+    assert PlanVersion.objects.count() == n_versions and current().pk == base.pk
+    assert "interrompu" in coord.get(f"/travail/{job.pk}/").content.decode()
+
+
+def test_restore_an_earlier_version(coord):
+    first = current()
+    vid = first.doc["routes"][0]["stops"][0]["visit_id"]
+    coord.post(f"/visite/{vid}/statut/", {"status": "cancelled"})
+    assert where(current().doc, vid)[1] is None
+    coord.post(f"/versions/{first.pk}/restaurer/")
+    now = current()
+    assert now.pk not in (first.pk,) and now.doc == first.doc and now.state == first.state
+    assert "restaur" in coord.get("/versions/").content.decode()
+
+
+def test_changes_list_who_to_warn():
+    old = {"routes": [{"advisor_id": "a", "day": "2026-12-01", "stops": [
+        {"visit_id": "v1", "start": "09:00"}, {"visit_id": "v2", "start": "10:00"}]}]}
+    new = {"routes": [{"advisor_id": "b", "day": "2026-12-01", "stops": [
+        {"visit_id": "v1", "start": "09:00"}]}, {"advisor_id": "a", "day": "2026-12-01", "stops": [
+        {"visit_id": "v2", "start": "10:30"}, {"visit_id": "v3", "start": "11:00"}]}]}
+    kinds = {c["visit_id"]: c["kind"] for c in services.changes_between(old, new)}
+    assert kinds == {"v1": "autre jour ou autre conseiller", "v2": "nouvel horaire",
+                     "v3": "ajoutée au planning"}
