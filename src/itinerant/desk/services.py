@@ -144,7 +144,7 @@ def _state_key(state: dict[str, Any]) -> str:
 
 @dataclass
 class Loaded:
-    """A scenario with its matrices (``pipeline.Matrices``), ready to plan."""
+    """A scenario with its matrices (``matrices.ScenarioMatrices``), ready to plan."""
 
     scenario: Scenario
     matrices: Any
@@ -155,8 +155,9 @@ def loaded(folder: Path, state: dict[str, Any]) -> Loaded:
 
     def make() -> Loaded:
         sc = effective_scenario(folder, state)
-        territory = pipeline.territory_of(sc)
-        m = pipeline.Matrices(sc, territory)
+        from itinerant.matrices import matrices_for_scenario
+
+        m = matrices_for_scenario(sc, pipeline.territory_of(sc))
         m.drive()
         return Loaded(sc, m)
 
