@@ -17,6 +17,7 @@ import copy
 import csv
 import datetime as dt
 import hashlib
+import io
 import json
 import tempfile
 import threading
@@ -97,8 +98,6 @@ def added_rows_csv(rows: list[dict[str, str]]) -> str:
     for r in rows:
         cols += [c for c in r if c not in cols]
     lines = [",".join(cols)]
-    import io
-
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(cols)
@@ -169,19 +168,18 @@ def loaded(folder: Path, state: dict[str, Any]) -> Loaded:
 
 def plan_week(folder: Path, state: dict[str, Any], *, time_limit: float,
               replan_doc: dict[str, Any] | None = None, progress: Any = None) -> dict[str, Any]:
-    """Plan the week with ``pipeline.run_visits`` (as ``itinerant visits``); the
-    ``plan.json`` document. With ``replan_doc`` its pinned and done stops stay."""
+    """Plan the week with ``pipeline.plan_visits`` (as ``itinerant visits``); the
+    ``plan.json`` document. With ``replan_doc`` its pinned and done stops stay
+    (``--replan``)."""
     ld = loaded(folder, state)
     with tempfile.TemporaryDirectory(prefix="itinerant-plan-") as tmp:
-        out = Path(tmp) / "visites"
         replan = None
         if replan_doc is not None:
-            replan = Path(tmp) / "previous.json"
+            replan = Path(tmp) / "plan.json"
             replan.write_text(json.dumps(replan_doc), encoding="utf-8")
-        pipeline.run_visits(None, out, replan=replan, time_limit=time_limit,
-                            loaded=(ld.scenario, ld.matrices),
-                            progress=progress or pipeline.QUIET)
-        return json.loads((out / "plan.json").read_text(encoding="utf-8"))
+        result = pipeline.plan_visits(ld.scenario, ld.matrices, replan=replan,
+                                      time_limit=time_limit, progress=progress or pipeline.QUIET)
+    return result.doc
 
 
 def freeze_before(doc: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
@@ -398,25 +396,16 @@ def changes_between(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, 
 
 def sheets_pdf(folder: Path, state: dict[str, Any], doc: dict[str, Any], *,
                day: str | None = None, advisor_id: str | None = None) -> bytes:
-    """The day sheets (``reports.sheets.day_sheet_pdf``) of a day or of an advisor's
-    week, as one PDF."""
-    from pypdf import PdfReader, PdfWriter
+    """The day sheets of a day, or of an advisor's week, as one PDF
+    (``reports.sheets.day_pdf``, as ``itinerant visits`` writes them)."""
+    from itinerant.reports.sheets import day_pdf
 
-    from itinerant.reports.sheets import day_sheet_pdf
-
-    sc = loaded(folder, state).scenario
+    ld = loaded(folder, state)
     routes = [r for r in doc["routes"] if r["stops"]
               and (day is None or r["day"] == day)
               and (advisor_id is None or r["advisor_id"] == advisor_id)]
     if not routes:
         raise InputError([Fault("", None, "", "aucune tournée à imprimer", "choisir un autre jour")])
-    import io
-
-    writer = PdfWriter()
-    for r in sorted(routes, key=lambda r: (r["day"], r["advisor_id"])):
-        data = day_sheet_pdf(sc, r, estimated=bool(doc.get("estimated", True)))
-        for page in PdfReader(io.BytesIO(data)).pages:
-            writer.add_page(page)
-    buf = io.BytesIO()
-    writer.write(buf)
-    return buf.getvalue()
+    routes.sort(key=lambda r: (r["day"], r["advisor_id"]))
+    return day_pdf(ld.scenario, routes, language=ld.scenario.settings.language,
+                   estimated=bool(doc.get("estimated", True)), geometry=ld.matrices.geometry())
