@@ -101,6 +101,17 @@ class Advisor(_Frozen):
     phone: str = ""
 
 
+class Absence(_Frozen):
+    """An advisor away on a date (congé, formation, réunion...), all day or from-to."""
+
+    advisor_id: str
+    date: dt.date
+    start_s: int | None = None
+    """Start of the absence, seconds since midnight; None = all day."""
+    end_s: int | None = None
+    reason: str = ""
+
+
 class Visit(_Frozen):
     """A home-visit request from a resident who cannot travel."""
 
@@ -224,6 +235,8 @@ class Scenario(_Frozen):
     residents: tuple[Resident, ...] = ()
     buses: tuple[Bus, ...] = ()
     commitments: tuple[FixedCommitment, ...] = ()
+    absences: tuple[Absence, ...] = ()
+    """Dated absences of the advisors (the home-visit planner removes or shortens their days)."""
     calendar: Calendar
     sources: str = ""
     """Credits of the data, shown in reports."""

@@ -63,15 +63,45 @@ def _seconds(stop: dict[str, Any], key: str) -> int | None:
 
 
 def _vehicles(scenario: Scenario, index: dict[str, int], now: dt.datetime | None) -> list[Vehicle]:
-    """One vehicle per advisor and working date; past days closed, today opens at now."""
+    """One vehicle per advisor and working date; past days closed, today opens at now;
+    a day with an absence is removed (all day) or cut (the longer part around it)."""
     out: list[Vehicle] = []
+    away: dict[tuple[str, dt.date], list] = {}
+    for ab in getattr(scenario, "absences", ()):
+        away.setdefault((ab.advisor_id, ab.date), []).append(ab)
     for a in scenario.advisors:
         lunch = None
         if a.lunch_duration_s > 0:
             lunch = Break(a.lunch_start_s, a.lunch_end_s, a.lunch_duration_s)
         for d in scenario.calendar.working_dates(a.days):
-            out.append(_vehicle(a, d, index, lunch, _open_from(d, now)))
+            v = _vehicle(a, d, index, lunch, _open_from(d, now))
+            for ab in away.get((a.id, d), ()):
+                v = _cut(v, ab)
+                if v is None:
+                    break
+            if v is not None:
+                out.append(v)
     return out
+
+
+def _cut(v: Vehicle, ab) -> Vehicle | None:
+    """The day without the absence: None when nothing useful is left (under 1 h).
+
+    An absence in the middle of the day keeps the longer of the two parts; the lunch
+    stays only where the part spans its window.
+    """
+    if ab.start_s is None or ab.end_s is None or (ab.start_s <= v.start_s and ab.end_s >= v.end_s):
+        return None
+    before = (v.start_s, min(v.end_s, ab.start_s))
+    after = (max(v.start_s, ab.end_s), v.end_s)
+    start, end = max((before, after), key=lambda p: p[1] - p[0])
+    if end - start < 3600:
+        return None
+    lunch = v.lunch
+    if lunch is not None and not (start <= lunch.earliest_s and lunch.latest_end_s <= end):
+        lunch = None
+    mw = None if v.max_work_s is None else min(v.max_work_s, end - start)
+    return replace(v, start_s=start, end_s=end, lunch=lunch, max_work_s=mw)
 
 
 def _open_from(d: dt.date, now: dt.datetime | None) -> int | None:

@@ -1,0 +1,215 @@
+"""Living through a real week: pins kept, strict priorities, re-plan from now, changes, absences."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from itinerant.core.errors import SolverError
+from itinerant.scenario.model import Absence, Visit
+from itinerant.visits import PENALTY, Break, SolveParams, Task, Vehicle, VisitProblem, problem_from_scenario, solve
+from itinerant.visits.check import check_plan, priority_inversions
+from itinerant.visits.io import plan_to_dict
+from itinerant.visits.solve import plan_from_sequences
+
+H = 3600
+MON = dt.date(2026, 11, 30)
+TUE = MON + dt.timedelta(days=1)
+REPO = Path(__file__).resolve().parents[1]
+
+
+def overloaded(n_tasks: int = 250, n_adv: int = 8, seed: int = 11) -> VisitProblem:
+    """A week far beyond capacity (about twice the advisors' hours), with a pinned v041."""
+    rng = np.random.default_rng(seed)
+    pts = rng.uniform(0, 30000, size=(n_tasks + 1, 2))
+    m = np.sqrt(((pts[:, None] - pts[None]) ** 2).sum(-1)) * 1.3
+    dist, dur = m.astype(np.int64), (m / (45 / 3.6)).astype(np.int64)
+    vehicles = tuple(
+        Vehicle(f"a{a}@{MON + dt.timedelta(days=d)}", 0, 0, int(8.5 * H), 17 * H, 7 * H, f"a{a}", f"A{a}",
+                MON + dt.timedelta(days=d), frozenset({"santé", "social"} if a % 2 else {"social"}),
+                Break(12 * H, 14 * H, 2700))
+        for a in range(n_adv) for d in range(5)
+    )
+    tasks = []
+    for i in range(n_tasks):
+        prio = ("must", "should", "could")[int(rng.choice(3, p=[0.5, 0.3, 0.2]))]
+        o = int(rng.choice([9, 10, 13, 14])) * H
+        tasks.append(Task(f"v{i:03d}", i + 1, int(rng.choice([2700, 3600, 5400])), ((o, o + 3 * H),), True,
+                          priority=prio, penalty=PENALTY[prio],
+                          days=tuple(sorted(rng.choice(5, 2, replace=False).tolist())),
+                          skill="santé" if i % 5 == 0 else None))
+    # v041: the confirmed Tuesday 10:00 appointment with advisor a1
+    tasks[41] = replace(tasks[41], advisor_id="a1", date=TUE, days=None, pinned_start_s=10 * H, pinned=True,
+                        priority="must", penalty=PENALTY["must"])
+    ids = ("office",) + tuple(t.id for t in tasks)
+    return VisitProblem(ids, dur, dist, vehicles, tuple(tasks), name="surcharge", week_start=MON)
+
+
+@pytest.fixture(scope="module")
+def overloaded_plan():
+    p = overloaded()
+    return p, solve(p, SolveParams(time_limit_s=4.0, reasons=False))
+
+
+def test_overloaded_week_keeps_the_pinned_appointment(overloaded_plan) -> None:
+    p, plan = overloaded_plan
+    where = {s.task_id: (r.advisor_id, r.date, s.start_s) for r in plan.routes for s in r.stops}
+    assert where["v041"] == ("a1", TUE, 10 * H)
+    assert plan.kpis.pins_kept == plan.kpis.pins_total == 1
+
+
+def test_overloaded_week_has_no_priority_inversion(overloaded_plan) -> None:
+    p, plan = overloaded_plan
+    assert plan.unassigned  # overloaded on purpose
+    assert plan.kpis.must_unassigned > 0 and plan.kpis.should_unassigned + plan.kpis.could_unassigned > 0
+    assert priority_inversions(p, plan) == []
+    assert check_plan(p, plan) == []
+    # the capacity summary says what is missing, before any reason
+    assert plan.capacity and plan.capacity[1].text.startswith("il manque ")
+
+
+def _line(n: int = 3) -> VisitProblem:
+    """Office at 0, homes 10 min apart; one advisor on Monday 09:00-11:30, no lunch: room for two."""
+    x = np.arange(n + 1) * 600
+    d = np.abs(x[:, None] - x[None]).astype(np.int64)
+    v = (Vehicle("ana@mon", 0, 0, 9 * H, 11 * H + 1800, None, "ana", "Ana", MON),)
+    tasks = (
+        Task("must1", 1, 3000, ((9 * H, 11 * H),), True, priority="must", penalty=PENALTY["must"]),
+        Task("should1", 1, 3000, ((9 * H, 11 * H),), True, priority="should", penalty=PENALTY["should"]),
+        Task("could1", 2, 3000, ((9 * H, 11 * H),), True, priority="could", penalty=PENALTY["could"]),
+    )
+    return VisitProblem(tuple(str(i) for i in range(n + 1)), d, d, v, tasks, week_start=MON)
+
+
+def test_checker_finds_a_planted_priority_inversion() -> None:
+    p = _line()
+    # room for two 50-minute visits: serving should1 and could1 leaves must1 out
+    with pytest.raises(SolverError) as exc:
+        plan_from_sequences(p, [[1, 2]], engine="test", params=SolveParams(reasons=False))
+    assert "inversion de priorité : must1 (must) non planifiée alors qu'elle tiendrait à la place de could1" in str(exc.value)
+    ok = plan_from_sequences(p, [[0, 1]], engine="test", params=SolveParams(reasons=False))
+    assert priority_inversions(p, ok) == []
+
+
+def test_solver_serves_priorities_in_order() -> None:
+    p = _line()
+    plan = solve(p, SolveParams(time_limit_s=0.3))
+    assert plan.served() == {"must1", "should1"}
+    assert priority_inversions(p, plan) == []
+
+
+def test_a_pin_that_cannot_be_kept_is_said_before_solving_and_the_rest_is_planned() -> None:
+    p = _line()
+    tasks = p.tasks + (
+        Task("pin9", 3, 1800, ((9 * H + 1800,) * 2,), pinned_start_s=9 * H + 1800, pinned=True,
+             advisor_id="ana", date=MON),
+        Task("pin10", 2, 1800, ((9 * H + 2400,) * 2,), pinned_start_s=9 * H + 2400, pinned=True,
+             advisor_id="ana", date=MON),
+    )
+    p = p.replace(tasks=tasks)
+    plan = solve(p, SolveParams(time_limit_s=0.3))
+    assert "pin9" in plan.served()
+    (u,) = [u for u in plan.unassigned if u.task_id == "pin10"]
+    assert u.code == "pin" and "chevauche le rendez-vous imposé pin9" in u.reason
+    assert plan.notices and plan.notices[0].startswith("rendez-vous pin10 impossible à tenir")
+    assert check_plan(p, plan) == []
+
+
+def test_same_seed_and_iterations_give_the_same_plan() -> None:
+    p = overloaded(60, 3, seed=5)
+    a = solve(p, SolveParams(engine="pyvrp", iterations=300, seed=7, reasons=False))
+    b = solve(p, SolveParams(engine="pyvrp", iterations=300, seed=7, reasons=False))
+    assert plan_to_dict(a)["routes"] == plan_to_dict(b)["routes"]
+
+
+def test_a_duration_cut_is_suggested_only_where_the_request_allows_it() -> None:
+    from itinerant.visits.reasons import explain_one
+
+    p = _line()
+    seqs = [[0, 1]]  # must1 and should1 fill 09:10-10:50; could1 (20 min, home 2) misses by 10 min
+    t = replace(p.tasks[2], duration_s=1200, windows=((9 * H, 12 * H),))
+    p = p.replace(tasks=(p.tasks[0], p.tasks[1], t))
+    code, text = explain_one(p, seqs, 2)
+    assert code == "shift" and "durait 10 min de plus" in text
+    p2 = p.replace(tasks=(p.tasks[0], p.tasks[1], replace(t, min_duration_s=300)))
+    code, text = explain_one(p2, seqs, 2)
+    assert (code, text) == ("duration", "entrerait si la visite durait 10 min au lieu de 20 (tournée de Ana le lundi 30/11)")
+
+
+# --------------------------------------------------------------------------- a real week on the Clunisois
+
+
+@pytest.fixture(scope="module")
+def clunisois():
+    from itinerant.matrices import drive_matrix
+    from itinerant.scenario import load_scenario
+
+    sc = load_scenario(REPO / "scenarios" / "clunisois")
+    return sc, drive_matrix
+    # (the matrix is built per test: added visits change the places)
+
+
+def _matrix(sc):
+    from itinerant.matrices import drive_matrix
+    from itinerant.scenario.places import scenario_places
+
+    return drive_matrix(scenario_places(sc), territory=None)
+
+
+def test_tuesday_evening_replan_with_urgent_requests_and_an_absence(clunisois) -> None:
+    sc, _ = clunisois
+    first_problem = problem_from_scenario(sc, _matrix(sc))
+    first = solve(first_problem, SolveParams(time_limit_s=3.0))
+    doc = plan_to_dict(first)
+    # Tuesday evening: two urgent requests, and the advisor with most Wednesday visits is away Wednesday.
+    now = dt.datetime(2026, 12, 1, 18, 30)
+    wed = MON + dt.timedelta(days=2)
+    on_wed: dict[str, int] = {}
+    for r in first.routes:
+        if r.date == wed:
+            on_wed[r.advisor_id] = len(r.stops)
+    away = max(on_wed, key=on_wed.get)
+    base = sc.visits[0]
+    urgent = tuple(
+        Visit(id=f"u{i}", resident_id=base.resident_id, lat=base.lat + 0.01 * i, lon=base.lon,
+              commune_code=base.commune_code, duration_s=2700, days=(2, 3, 4), windows=((9 * H, 17 * H),),
+              priority="must", name=f"Urgence {i}")
+        for i in (1, 2)
+    )
+    sc2 = sc.model_copy(update={"absences": (Absence(advisor_id=away, date=wed, reason="congé"),)})
+    merged = sc2.model_copy(update={"visits": sc2.visits + urgent})
+    p2 = problem_from_scenario(sc2, _matrix(merged), replan=doc, added_visits=urgent, now=now)
+    second = solve(p2, SolveParams(time_limit_s=3.0))
+    assert check_plan(p2, second) == []  # nothing before now, pins kept, no inversion
+    for r in second.routes:
+        for s in r.stops:
+            made = dt.datetime.combine(r.date, dt.time()) + dt.timedelta(seconds=s.start_s) < now
+            assert not made or s.done  # only visits already made lie before now
+        assert not (r.advisor_id == away and r.date == wed)
+    assert {"u1", "u2"} <= second.served()
+    # every visit announced on the absent advisor's Wednesday is in the changes, with why
+    announced = {s.task_id for r in first.routes if r.advisor_id == away and r.date == wed for s in r.stops}
+    changed = {c.task_id: c for c in second.changes}
+    assert announced <= set(changed)
+    assert all("ne tourne plus" in changed[t].why for t in announced)
+    assert second.kpis.changes == len(second.changes)
+    assert f"{len(second.changes)} changement(s)" in second.summary()
+    # Monday and Tuesday's visits were made: kept as they were
+    before = {(s.task_id, r.advisor_id, r.date, s.start_s) for r in first.routes if r.date <= TUE for s in r.stops}
+    after = {(s.task_id, r.advisor_id, r.date, s.start_s) for r in second.routes if r.date <= TUE for s in r.stops}
+    assert before == after
+
+
+def test_an_absence_in_the_afternoon_keeps_the_morning_without_lunch(clunisois) -> None:
+    sc, _ = clunisois
+    a = sc.advisors[0]
+    fri = MON + dt.timedelta(days=4)
+    sc2 = sc.model_copy(update={"absences": (Absence(advisor_id=a.id, date=fri, start_s=12 * H + 1800, end_s=18 * H,
+                                                     reason="formation"),)})
+    p = problem_from_scenario(sc2, _matrix(sc2))
+    (v,) = [v for v in p.vehicles if v.advisor_id == a.id and v.date == fri]
+    assert (v.start_s, v.end_s, v.lunch) == (a.start_s, 12 * H + 1800, None)
