@@ -1,23 +1,18 @@
-"""Variants, demand building and the comparison files (small synthetic scenario)."""
+"""Demand building, solving a variant and the typed comparison (small synthetic scenario)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
-import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from itinerant.antennes.build import (
-    build_demand,
-    load_variant,
-    site_roles,
-    solve_variant,
-    variant_from_dict,
-)
-from itinerant.antennes.compare import compare, measure
+from itinerant.antennes.compare import Comparison, compare, measure, read_comparison, write_comparison_json
+from itinerant.antennes.demand import build_demand
+from itinerant.antennes.solve import solve_variant
+from itinerant.antennes.variant import load_variant, site_roles, variant_from_dict
 from itinerant.core.errors import InputError
 from itinerant.core.places import UNREACHABLE, TravelMatrix
 from itinerant.scenario.model import Calendar, Commune, Resident, Scenario, Site
@@ -87,38 +82,7 @@ def _variant(**kw):
     return variant_from_dict({"title": "Essai", **kw}, variant_id=kw.pop("id", "v"), file="v.yaml")
 
 
-# ------------------------------------------------------------------------ variants
-
-BAD_VARIANTS = [
-    ({"model": "kmeans"}, "model", "modèle inconnu"),  # not one of the four models
-    ({"p": -1}, "p", "n'est pas un entier"),  # negative number of new sites
-    ({"p": "deux"}, "p", "n'est pas un entier"),  # p written in words
-    ({"minutes": 0}, "minutes", "n'est pas un entier >= 1"),  # zero-minute threshold
-    ({"mode": "vélo"}, "mode", "mode inconnu"),  # no bicycle matrix
-    ({"weights": "age"}, "weights", "poids inconnu"),  # unknown weighting
-    ({"candidats": 3}, "candidates", "liste d'identifiants"),  # a number instead of ids (French key)
-    ({"seuil": 15}, "seuil", "clé inconnue"),  # unknown key
-    ({"opening": ["mardi"]}, "opening", "correspondance"),  # a list instead of id: text
-    ({"none_weight": -1}, "none_weight", "nombre >= 0"),  # negative weight
-]
-
-
-@pytest.mark.parametrize("extra,column,message", BAD_VARIANTS)
-def test_bad_variant_fields_are_reported(extra, column, message):
-    with pytest.raises(InputError) as e:
-        variant_from_dict({"title": "x", **extra}, variant_id="v", file="v.yaml")
-    assert any(f.column == column and message in f.message for f in e.value.faults), e.value.faults
-
-
-def test_every_fault_reported_at_once_and_missing_title():
-    with pytest.raises(InputError) as e:
-        variant_from_dict({"model": "x", "p": -2, "mode": "avion"}, variant_id="v", file="v.yaml")
-    assert {f.column for f in e.value.faults} == {"title", "model", "p", "mode"}
-
-
-def test_french_aliases_and_defaults():
-    v = variant_from_dict({"titre": "T", "modele": "p-median", "mode": "pied", "candidats": "all"}, variant_id="abc")
-    assert (v.id, v.model, v.mode, v.candidates, v.fixed, v.p, v.minutes) == ("abc", "pmedian", "walk", None, None, 1, 15)
+# ------------------------------------------------------------------------ roles
 
 
 def test_unknown_and_unplaceable_sites():
@@ -201,55 +165,66 @@ def test_lscp_variant_covers_everyone_coverable():
 # ------------------------------------------------------------------------- compare
 
 
-def test_compare_writes_public_files_without_residents(tmp_path):
+def test_compare_measures_every_variant_beside_today(tmp_path):
     sc = _scenario()
     variants = [
         _variant(id="a", p=1, minutes=10),
         _variant(id="b", model="pmedian", p=2, remove=["old"], add=["shop"], opening={"shop": "lundi 9 h"}),
         _variant(id="c", mode="walk", p=1, minutes=20),
     ]
-    path = compare(sc, {"car": _matrix(sc), "walk": _matrix(sc, walk=True)}, variants, tmp_path)
-    assert path == tmp_path / "comparison.json"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["comparison.json", "comparison.xlsx"]
-    data = json.loads(path.read_text(encoding="utf-8"))
-    assert data["population_total"] == 80 and data["low_mobility_total"] == 40
-    assert data["thresholds_min"] == [10, 15, 20]
-    a, b, c = data["variants"]
+    comp = compare(sc, {"car": _matrix(sc), "walk": _matrix(sc, walk=True)}, variants)
+    assert isinstance(comp, Comparison)
+    # « peu mobiles » = mobility low (20); the 20 who cannot leave home are counted apart
+    assert comp.population_total == 80 and comp.low_mobility_total == 20 and comp.housebound_total == 20
+    assert comp.thresholds_min == (10, 15, 20)
+    assert comp.today_sites == ("Bureau", "Antenne actuelle")
+    d = build_demand(sc, _matrix(sc))
+    today = measure(sc, d, ["office", "old"])
+    assert comp.today["car"] == today
+    a, b, c = comp.variants
     for v in (a, b, c):
-        assert set(v) >= {"id", "title", "model", "p", "minutes", "mode", "sites", "optimal", "gap", "objective",
-                          "solve_s", "population_within", "low_mobility_within", "mean_min", "max_min",
-                          "beyond_20_by_commune", "curve"}
-        pw = v["population_within"]
-        assert pw["10"] <= pw["15"] <= pw["20"] <= 80
-        assert sum(c_["population"] for c_ in v["beyond_20_by_commune"]) == 80 - pw["20"]
-        assert [pt["p"] for pt in v["curve"]] == list(range(len(v["curve"])))
-        cov = [pt["low_mobility_covered"] for pt in v["curve"]]
+        pw = v.kpis.population_within
+        assert pw[10] <= pw[15] <= pw[20] <= 80
+        assert v.kpis.population_beyond == 80 - pw[20]
+        assert [pt.p for pt in v.curve] == list(range(len(v.curve)))
+        cov = [pt.low_mobility_covered for pt in v.curve]
         assert cov == sorted(cov)  # more sites never cover fewer people
-        assert all(s["existing"] or s["new"] or s["id"] == "shop" for s in v["sites"])
-    assert {s["id"] for s in b["sites"]} >= {"office", "shop"} and "old" not in {s["id"] for s in b["sites"]}
-    assert next(s for s in b["sites"] if s["id"] == "shop")["opening"] == "lundi 9 h"
-    assert c["mode"] == "walk" and c["population_unreachable"] > 0
+    # An added site is a new antenne, like a chosen one; the closed one is listed.
+    assert "shop" in {s.id for s in b.new_sites}
+    assert b.n_new == 3 and b.removed == (("old", "Antenne actuelle"),)
+    assert next(s for s in b.sites if s.id == "shop").opening == "lundi 9 h"
+    assert a.n_new == 1 and a.new_sites[0].id in {"c0", "c1", "c2", "c3", "c4", "shop"}
+    assert c.mode == "walk" and c.kpis.population_unreachable > 0
     # the curve at the variant's p equals the MCLP answer itself
-    assert a["curve"][1]["low_mobility_covered"] == a["low_mobility_within"]["10"]
-    # Public outputs: no resident id, name, address or position.
-    from openpyxl import load_workbook
-
-    wb = load_workbook(tmp_path / "comparison.xlsx")
-    xl = " ".join(str(cell.value) for ws in wb for row in ws.iter_rows() for cell in row if cell.value is not None)
+    assert a.curve[1].low_mobility_covered == a.kpis.low_mobility_within[10] == a.covered()
+    assert a.curve[1].new_names == tuple(sc.site(s).name for s in a.curve[1].new_sites)
+    # the summary names the new sites and the recommendation is a car variant
+    assert comp.summary().splitlines()[1].startswith("- Essai : nouvelles antennes : ")
+    assert comp.recommended() in (a, b)
+    # comparison.json reads back to the same object, and holds no resident
+    path = write_comparison_json(comp, tmp_path / "comparison.json")
+    assert read_comparison(path) == comp == read_comparison(tmp_path)
     text = path.read_text(encoding="utf-8")
     for r in sc.residents:
-        for blob in (text, xl):
-            assert r.id not in blob and r.name not in blob and r.address not in blob
-            assert f"{r.lat:.5f}" not in blob
-    assert "Village 0" in xl and "Comparaison" in wb.sheetnames
+        assert r.id not in text and r.name not in text and r.address not in text
+        assert f"{r.lat:.5f}" not in text
+
+
+def test_counts_below_eleven_are_not_public():
+    sc = _scenario()
+    d = build_demand(sc, _matrix(sc, walk=True))
+    k = measure(sc, d, ["office"])
+    assert k.beyond, "the walk matrix leaves people beyond 20 min"
+    for c in k.beyond:
+        assert c.population is None or c.population >= 11
+        assert c.low_mobility is None or c.low_mobility == 0 or c.low_mobility >= 11
 
 
 def test_measure_counts_unreachable_as_beyond():
     sc = _scenario()
     d = build_demand(sc, _matrix(sc, walk=True))
     m = measure(sc, d, ["office"])
-    beyond = sum(c["population"] for c in m["beyond_20_by_commune"])
-    assert beyond == 80 - m["population_within"]["20"] >= m["population_unreachable"]
+    assert m.population_beyond == 80 - m.population_within[20] >= m.population_unreachable
 
 
 def test_clunisois_variant_files_are_valid():
@@ -270,7 +245,6 @@ def test_faults_of_several_variant_files_are_reported_together(tmp_path):
     (tmp_path / "b.yaml").write_text("title: B\ncandidates: [c1, nowhere]\n", encoding="utf-8")  # unknown site
     (tmp_path / "c.yaml").write_text("title: [unclosed\n", encoding="utf-8")  # broken YAML
     with pytest.raises(InputError) as e:
-        compare(sc, {"car": _matrix(sc)}, [tmp_path / n for n in ("a.yaml", "b.yaml", "c.yaml")], tmp_path / "out")
+        compare(sc, {"car": _matrix(sc)}, [tmp_path / n for n in ("a.yaml", "b.yaml", "c.yaml")])
     files = {f.file for f in e.value.faults}
     assert files == {"a.yaml", "b.yaml", "c.yaml"}
-    assert not (tmp_path / "out").exists()

@@ -25,6 +25,16 @@ SOLVER_MODULES = [
     "itinerant.bus.heuristic",
     "itinerant.bus.rota",
     "itinerant.antennes.models",
+    "itinerant.antennes.base",
+    "itinerant.antennes.mclp",
+    "itinerant.antennes.pmedian",
+    "itinerant.antennes.presolve",
+    "itinerant.antennes.pcenter",
+    "itinerant.antennes.lscp",
+    "itinerant.antennes.variant",
+    "itinerant.antennes.demand",
+    "itinerant.antennes.solve",
+    "itinerant.antennes.compare",
 ]
 FORBIDDEN = ("osmnx", "networkx", "pandas", "folium", "geopandas")
 

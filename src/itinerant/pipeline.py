@@ -24,6 +24,9 @@ from itinerant.scenario.places import scenario_places
 if TYPE_CHECKING:  # the matrices module loads scipy: imported when a command needs it
     from itinerant.matrices import ScenarioMatrices
 
+if TYPE_CHECKING:
+    from itinerant.antennes.compare import Comparison
+
 REPO_SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 DEFAULT_SCENARIO = "clunisois"
 
@@ -397,7 +400,7 @@ def run_antennes(
     progress: Progress = QUIET,
 ) -> str:
     """``itinerant antennes``: place ``p`` new antennes among the candidate sites."""
-    from itinerant.antennes.build import variant_from_dict
+    from itinerant.antennes.variant import variant_from_dict
 
     scenario, matrices = _load(folder, osm_file, progress)
     variant = variant_from_dict(
@@ -408,25 +411,27 @@ def run_antennes(
     )
     comparison = _compare(scenario, matrices, [variant], Path(out), progress)
     _render_comparison(scenario, matrices, comparison, Path(out), progress)
-    doc = json.loads(Path(comparison).read_text(encoding="utf-8"))["variants"][0]
-    new = ", ".join(site["name"] for site in doc["sites"] if site.get("new")) or "aucune"
-    status = "optimum prouvé" if doc["optimal"] else f"écart {100 * doc['gap']:.1f} %"
-    within = doc["low_mobility_within"].get(str(minutes), "?")
+    v = comparison.variants[0]
+    new = ", ".join(s.name for s in v.new_sites) or "aucune"
+    status = "optimum prouvé" if v.optimal else f"écart {100 * v.gap:.1f} %"
     return (
-        f"Antennes ({model}, p = {p}) : nouvelles antennes : {new} ; {within} personnes "
+        f"Antennes ({model}, p = {p}) : nouvelles antennes : {new} ; {v.covered()} personnes "
         f"peu mobiles à {minutes} min ou moins ; {status}{_estimated_note(matrices)}. "
         f"Fichiers : {Path(out)}"
     )
 
 
 def _compare(scenario: Scenario, matrices: ScenarioMatrices, variants: list, out: Path,
-             progress: Progress) -> Path:
-    """Solve the variants on the access matrices of their modes; write comparison.json."""
-    from itinerant.antennes.compare import compare
+             progress: Progress) -> Comparison:
+    """Solve the variants on the access matrices of their modes (and today's sites by
+    car); write comparison.json; return the :class:`Comparison`."""
+    from itinerant.antennes.compare import compare, write_comparison_json
 
-    by_mode = {m: matrices.residents_to_sites(m) for m in sorted({v.mode for v in variants})}
+    by_mode = {m: matrices.residents_to_sites(m) for m in sorted({"car", *(v.mode for v in variants)})}
     with progress.step(f"Placement des antennes ({len(variants)} scénario(s))"):
-        return Path(compare(scenario, by_mode, variants, out))
+        comparison = compare(scenario, by_mode, variants)
+        write_comparison_json(comparison, Path(out) / "comparison.json")
+    return comparison
 
 
 def run_compare(
@@ -438,10 +443,11 @@ def run_compare(
     progress: Progress = QUIET,
     loaded: tuple[Scenario, ScenarioMatrices] | None = None,
     render: bool = True,
-) -> Path:
-    """``itinerant antennes compare``: solve each variant, write comparison.json and
-    comparison.xlsx, and render the French HTML report. Returns the report's path."""
-    from itinerant.antennes.build import load_variant
+) -> Any:
+    """``itinerant antennes compare``: solve each variant, write comparison.json, and
+    render the French report (HTML, PDF) and workbook. Returns the report's path, or
+    the :class:`~itinerant.antennes.compare.Comparison` when ``render`` is False."""
+    from itinerant.antennes.variant import load_variant
 
     scenario, matrices = loaded or _load(folder, osm_file, progress)
     faults = []
@@ -455,13 +461,13 @@ def run_compare(
         raise InputError(faults)
     comparison = _compare(scenario, matrices, variants, Path(out), progress)
     if not render:
-        return Path(comparison)
+        return comparison
     return _render_comparison(scenario, matrices, comparison, Path(out), progress)
 
 
-def _render_comparison(scenario: Scenario, matrices: ScenarioMatrices, comparison: Path, out: Path,
+def _render_comparison(scenario: Scenario, matrices: ScenarioMatrices, comparison: Comparison, out: Path,
                        progress: Progress) -> Path:
-    """The French HTML report (and Excel table) of a comparison.json; returns the HTML."""
+    """The French report (HTML, PDF) and Excel table of a comparison; returns the HTML."""
     from itinerant.reports import render_antennes_report
 
     with progress.step("Rapport de comparaison des antennes"):

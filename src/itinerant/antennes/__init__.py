@@ -1,19 +1,24 @@
 """Antenne placement (MCLP, p-median, p-center, LSCP on CP-SAT) and scenario comparison.
 
-- :mod:`itinerant.antennes.models`: the exact models on plain matrices;
-- :mod:`itinerant.antennes.build`: variants (YAML) and scenario + matrix -> model inputs;
-- :mod:`itinerant.antennes.compare`: the comparison tables, comparison.json and .xlsx.
+- :mod:`~itinerant.antennes.models`: the one entry point to the exact models on plain
+  matrices (one model per module: ``mclp``, ``pmedian``, ``pcenter``, ``lscp``; shared
+  builders in ``base``; the p-median ``presolve``);
+- :mod:`~itinerant.antennes.variant`: variant files (``docs/variants.md``) and site roles;
+- :mod:`~itinerant.antennes.demand`: scenario + matrix -> merged demand rows;
+- :mod:`~itinerant.antennes.solve`: one variant solved on a scenario;
+- :mod:`~itinerant.antennes.compare`: the typed :class:`Comparison` (KPIs per variant,
+  today's sites, curve, ``summary()``, ``recommended()``) and comparison.json.
 """
 
-from itinerant.antennes.build import (
-    Variant,
-    build_demand,
-    load_variant,
-    site_roles,
-    solve_variant,
-    variant_from_dict,
+from itinerant.antennes.compare import (
+    Comparison,
+    Kpis,
+    VariantResult,
+    compare,
+    read_comparison,
+    write_comparison_json,
 )
-from itinerant.antennes.compare import compare, comparison_data
+from itinerant.antennes.demand import Demand, build_demand
 from itinerant.antennes.models import (
     MODELS,
     PlacementResult,
@@ -23,16 +28,25 @@ from itinerant.antennes.models import (
     solve_pcenter,
     solve_pmedian,
 )
+from itinerant.antennes.solve import solve_demand, solve_variant
+from itinerant.antennes.variant import PLACEABLE_KINDS, SiteRoles, Variant, load_variant, site_roles, variant_from_dict
 
 __all__ = [
     "MODELS",
+    "PLACEABLE_KINDS",
+    "Comparison",
+    "Demand",
+    "Kpis",
     "PlacementResult",
+    "SiteRoles",
     "Variant",
+    "VariantResult",
     "build_demand",
     "compare",
-    "comparison_data",
     "load_variant",
+    "read_comparison",
     "site_roles",
+    "solve_demand",
     "solve_lscp",
     "solve_mclp",
     "solve_model",
@@ -40,4 +54,5 @@ __all__ = [
     "solve_pmedian",
     "solve_variant",
     "variant_from_dict",
+    "write_comparison_json",
 ]

@@ -1,60 +1,42 @@
-"""Compare placement variants side by side: comparison.json and comparison.xlsx.
+"""Compare placement variants side by side: a typed :class:`Comparison`.
 
 :func:`compare` solves every variant, measures the answer on the whole population
 (within 10/15/20 minutes, mean and worst time, people beyond 20 minutes by commune),
-draws the marginal-gain curve (MCLP coverage at the variant's threshold for
-p = 0..k new sites) and writes both files atomically (temp file + ``os.replace``).
+measures today's sites alone (the « aujourd'hui » column), draws the marginal-gain
+curve (MCLP coverage at the variant's threshold for p = 0..k new sites) and returns a
+:class:`Comparison` that describes itself (:meth:`Comparison.summary`,
+:meth:`Comparison.recommended`). :func:`write_comparison_json` saves it;
+:meth:`Comparison.from_dict` reads it back to re-render saved files. Reports
+(:mod:`itinerant.reports`) render the object; the Excel workbook lives there.
 
-Public outputs: no resident id, name, address or position; people are counted by
-commune and by site only. Helper reports render comparison.json (French HTML, maps,
-chart); the Excel file carries the same tables.
-
-JSON keys (times in minutes, counts in people; ``curve`` starts at p = 0, the fixed
-sites alone)::
-
-    {"scenario", "title", "estimated", "matrix_source", "thresholds_min": [10, 15, 20],
-     ("p" = new sites opened: the LSCP's answer, or the requested p capped at the
-      number of candidates, "p_requested" = the variant's p)
-     "population_total", "low_mobility_total",
-     "variants": [{"id", "title", "description", "model", "model_label", "p", "minutes",
-                   "mode", "weights", "sites": [{"id", "name", "kind", "commune_code",
-                   "lat", "lon", "existing", "new", "opening", "weekly_hours",
-                   "low_mobility_nearest", "population_nearest",
-                   "low_mobility_per_weekly_hour"}],
-                   "removed": [{"id", "name"}], "optimal", "gap", "status", "objective",
-                   "objective_label", "solve_s", "population_within": {"10", "15", "20"},
-                   "low_mobility_within": {...}, "population_unreachable",
-                   "low_mobility_unreachable", "mean_min", "mean_min_population",
-                   "max_min", "beyond_20_by_commune": [{"commune_code", "name",
-                   "population", "low_mobility"}],
-                   "curve": [{"p", "low_mobility_covered", "population_covered",
-                              "objective", "new_sites", "optimal"}]}]}
+Public: no resident id, name, address or position; people are counted by commune and
+by site only, and a count below :data:`PRIVACY_MIN` people is not given (``None``).
+Times in minutes, counts in people; ``curve`` starts at p = 0 (the fixed sites alone).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from itinerant.antennes.build import (
-    Demand,
-    Variant,
-    build_demand,
-    load_variant,
-    site_roles,
-    solve_demand,
-)
+from itinerant.antennes.demand import Demand, build_demand
 from itinerant.antennes.models import PlacementResult
+from itinerant.antennes.solve import solve_demand
+from itinerant.antennes.variant import PLACEABLE_KINDS, SiteRoles, Variant, load_variant, site_roles
 from itinerant.core import atomic
 from itinerant.core.errors import Fault, InputError
 from itinerant.core.places import UNREACHABLE, TravelMatrix
-from itinerant.core.safe import xlsx_append
 from itinerant.scenario.model import Scenario
 
 THRESHOLDS_MIN = (10, 15, 20)
+PRIVACY_MIN = 11
+"""Fewest people a public count may show for one commune or site (INSEE's rule)."""
 MODEL_LABELS = {
     "mclp": "couverture maximale (MCLP)",
     "pmedian": "p-médiane (temps moyen minimal)",
@@ -62,6 +44,250 @@ MODEL_LABELS = {
     "lscp": "couverture totale (LSCP, nombre minimal d'antennes)",
 }
 MODE_LABELS = {"car": "en voiture", "walk": "à pied"}
+
+
+def _public(n: int) -> int | None:
+    """A count fit for a public page: None below :data:`PRIVACY_MIN` (but 0 stays 0)."""
+    return n if n == 0 or n >= PRIVACY_MIN else None
+
+
+# ------------------------------------------------------------------------ results
+
+
+@dataclass(frozen=True)
+class CommuneCount:
+    """People of one commune beyond the farthest threshold (``None`` = fewer than 11)."""
+
+    commune_code: str
+    name: str
+    population: int | None
+    low_mobility: int | None
+
+
+@dataclass(frozen=True)
+class Kpis:
+    """Indicators of a set of open sites, aggregated (minutes, people).
+
+    ``population_within`` / ``low_mobility_within``: people within each threshold
+    (keys: minutes); ``mean_min``: mean time of the low-mobility people who can reach a
+    site; ``max_min``: worst time of a reachable resident; ``beyond``: communes with
+    people beyond the largest threshold, most low-mobility people first.
+    """
+
+    population_within: dict[int, int]
+    low_mobility_within: dict[int, int]
+    population_unreachable: int
+    low_mobility_unreachable: int
+    mean_min: float | None
+    mean_min_population: float | None
+    max_min: float | None
+    beyond: tuple[CommuneCount, ...]
+    population_beyond: int
+    low_mobility_beyond: int
+
+
+@dataclass(frozen=True)
+class SiteLoad:
+    """One open site of a variant, with the people for whom it is the nearest."""
+
+    id: str
+    name: str
+    kind: str
+    commune_code: str
+    commune_name: str
+    lat: float
+    lon: float
+    existing: bool
+    new: bool
+    """Not open today: an added or chosen site counts as a new antenne."""
+    opening: str
+    weekly_hours: float | None
+    low_mobility_nearest: int | None
+    population_nearest: int | None
+    low_mobility_per_weekly_hour: float | None
+
+
+@dataclass(frozen=True)
+class CurvePoint:
+    """MCLP coverage at the variant's threshold with ``p`` new sites."""
+
+    p: int
+    low_mobility_covered: int
+    population_covered: int
+    objective: float
+    new_sites: tuple[str, ...]
+    new_names: tuple[str, ...]
+    optimal: bool
+
+
+@dataclass(frozen=True)
+class VariantResult:
+    """One solved variant: its open sites, KPIs and curve (see the module docstring)."""
+
+    id: str
+    title: str
+    description: str
+    model: str
+    p_requested: int | None
+    minutes: int
+    mode: str
+    weights: str
+    sites: tuple[SiteLoad, ...]
+    removed: tuple[tuple[str, str], ...]
+    """(id, name) of the existing sites this variant closes."""
+    kpis: Kpis
+    curve: tuple[CurvePoint, ...]
+    optimal: bool
+    gap: float
+    status: str
+    objective: float
+    objective_label: str
+    solve_s: float
+    uncovered_population: int
+    uncovered_low_mobility: int
+    low_mobility_covered: int
+    """Low-mobility people within the variant's own threshold and mode."""
+    population_covered: int
+
+    @property
+    def new_sites(self) -> tuple[SiteLoad, ...]:
+        """Sites open in this variant that are not open today."""
+        return tuple(s for s in self.sites if s.new)
+
+    @property
+    def n_new(self) -> int:
+        """Number of new antennes (added sites included)."""
+        return len(self.new_sites)
+
+    @property
+    def model_label(self) -> str:
+        return MODEL_LABELS[self.model]
+
+    @property
+    def mode_label(self) -> str:
+        return MODE_LABELS[self.mode]
+
+    def covered(self, minutes: int | None = None) -> int:
+        """Low-mobility people within ``minutes`` (default: the variant's threshold)."""
+        if minutes is None or minutes == self.minutes:
+            return self.low_mobility_covered
+        return self.kpis.low_mobility_within[minutes]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The antenne comparison: every variant side by side with today's sites.
+
+    Attributes
+    ----------
+    today
+        KPIs of the sites open today, per travel mode used by a variant.
+    today_sites
+        Names of the sites open today.
+    """
+
+    scenario: str
+    title: str
+    estimated: bool
+    matrix_source: str
+    thresholds_min: tuple[int, ...]
+    population_total: int
+    low_mobility_total: int
+    housebound_total: int
+    """Residents who cannot leave home (mobility ``none``), served by home visits."""
+    today: dict[str, Kpis]
+    today_sites: tuple[str, ...]
+    variants: tuple[VariantResult, ...]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def variant(self, variant_id: str) -> VariantResult:
+        """The variant with this id (KeyError if absent)."""
+        for v in self.variants:
+            if v.id == variant_id:
+                return v
+        raise KeyError(variant_id)
+
+    def recommended(self, *, minutes: int = 15, worth: float = 0.01) -> VariantResult | None:
+        """The variant to recommend to the board, or None without a car variant.
+
+        Among the variants measured by car: the most low-mobility people within
+        ``minutes``, where each new antenne must bring at least ``worth`` of the
+        low-mobility total (1 %: an antenne that serves fewer is not worth its cost);
+        that is, the best ``covered - worth * total * new antennes``; ties go to fewer
+        new antennes, then the shorter mean time.
+        """
+        car = [v for v in self.variants if v.mode == "car"]
+        if not car:
+            return None
+        cost = worth * max(self.low_mobility_total, 1)
+        return min(car, key=lambda v: (-(v.covered(minutes) - cost * v.n_new), v.n_new,
+                                       v.kpis.mean_min if v.kpis.mean_min is not None else math.inf, v.id))
+
+    def summary(self) -> str:
+        """A few French lines: each variant's new sites and coverage."""
+        lines = [f"Comparaison des antennes — {self.title or self.scenario} : {len(self.variants)} scénario(s)"]
+        for v in self.variants:
+            names = ", ".join(s.name for s in v.new_sites) or "aucune"
+            lines.append(f"- {v.title} : nouvelles antennes : {names} ; {v.covered()} personnes peu mobiles "
+                         f"sur {self.low_mobility_total} à {v.minutes} min {v.mode_label}")
+        best = self.recommended()
+        if best is not None:
+            lines.append(f"Recommandé : {best.title}")
+        return "\n".join(lines)
+
+    # ---------------------------------------------------------------- JSON
+    def to_dict(self) -> dict[str, Any]:
+        """The comparison.json document (JSON types only)."""
+        return _to_jsonable(dataclasses.asdict(self))
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Comparison:
+        """Read back :meth:`to_dict` (to re-render a saved comparison.json)."""
+        return _comparison_from_dict(d)
+
+
+def _to_jsonable(x: Any) -> Any:
+    if isinstance(x, dict):
+        return {str(k): _to_jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_to_jsonable(v) for v in x]
+    if isinstance(x, np.generic):
+        return x.item()
+    return x
+
+
+def _kpis_from(d: Mapping[str, Any]) -> Kpis:
+    return Kpis(
+        population_within={int(k): int(v) for k, v in d["population_within"].items()},
+        low_mobility_within={int(k): int(v) for k, v in d["low_mobility_within"].items()},
+        population_unreachable=d["population_unreachable"],
+        low_mobility_unreachable=d["low_mobility_unreachable"],
+        mean_min=d["mean_min"], mean_min_population=d["mean_min_population"], max_min=d["max_min"],
+        beyond=tuple(CommuneCount(**c) for c in d["beyond"]),
+        population_beyond=d["population_beyond"], low_mobility_beyond=d["low_mobility_beyond"],
+    )
+
+
+def _comparison_from_dict(d: Mapping[str, Any]) -> Comparison:
+    variants = []
+    for v in d["variants"]:
+        v = dict(v)
+        v["sites"] = tuple(SiteLoad(**s) for s in v["sites"])
+        v["removed"] = tuple(tuple(r) for r in v["removed"])
+        v["kpis"] = _kpis_from(v["kpis"])
+        v["curve"] = tuple(CurvePoint(**{**c, "new_sites": tuple(c["new_sites"]), "new_names": tuple(c["new_names"])})
+                           for c in v["curve"])
+        variants.append(VariantResult(**v))
+    return Comparison(
+        scenario=d["scenario"], title=d["title"], estimated=d["estimated"], matrix_source=d["matrix_source"],
+        thresholds_min=tuple(d["thresholds_min"]), population_total=d["population_total"],
+        low_mobility_total=d["low_mobility_total"], housebound_total=d.get("housebound_total", 0),
+        today={k: _kpis_from(x) for k, x in d["today"].items()}, today_sites=tuple(d["today_sites"]),
+        variants=tuple(variants), extra=dict(d.get("extra") or {}),
+    )
+
+
+# ----------------------------------------------------------------------- measuring
 
 
 def _times(demand: Demand, chosen_ids: Sequence[str]) -> np.ndarray:
@@ -73,154 +299,134 @@ def _times(demand: Demand, chosen_ids: Sequence[str]) -> np.ndarray:
     return demand.cost_s[:, idx].min(axis=1)
 
 
-def measure(scenario: Scenario, demand: Demand, chosen_ids: Sequence[str]) -> dict[str, Any]:
-    """Indicators of a set of open sites, aggregated (no resident-level data).
-
-    Returns
-    -------
-    dict
-        ``population_within``/``low_mobility_within`` by threshold (str minutes),
-        unreachable counts, ``mean_min`` (low-mobility residents who can reach a site),
-        ``mean_min_population``, ``max_min`` (worst time of a reachable resident),
-        ``beyond_20_by_commune`` (sorted by low-mobility people, then population) and the
-        people per site (``nearest``: which open site is nearest).
-    """
-    t = _times(demand, chosen_ids)
+def _beyond(scenario: Scenario, demand: Demand, far: np.ndarray) -> tuple[CommuneCount, ...]:
     pop, low = demand.population, demand.low_mobility
-    reach = t < UNREACHABLE
-    out: dict[str, Any] = {
-        "population_within": {str(m): int(pop[t <= m * 60].sum()) for m in THRESHOLDS_MIN},
-        "low_mobility_within": {str(m): int(low[t <= m * 60].sum()) for m in THRESHOLDS_MIN},
-        "population_unreachable": int(pop[~reach].sum()),
-        "low_mobility_unreachable": int(low[~reach].sum()),
-    }
-    lw = low[reach]
-    pw = pop[reach]
-    tm = t[reach] / 60.0
-    out["mean_min"] = round(float((lw * tm).sum() / lw.sum()), 1) if lw.sum() else None
-    out["mean_min_population"] = round(float((pw * tm).sum() / pw.sum()), 1) if pw.sum() else None
-    out["max_min"] = round(float(tm[pw > 0].max()), 1) if (pw > 0).any() else None
-    far = t > max(THRESHOLDS_MIN) * 60
     by: dict[str, list[int]] = {}
     for code, p_, l_ in zip(np.array(demand.commune_code)[far], pop[far], low[far]):
         acc = by.setdefault(str(code), [0, 0])
         acc[0] += int(p_)
         acc[1] += int(l_)
     names = {c.code: c.name for c in scenario.communes}
-    out["beyond_20_by_commune"] = [
-        {"commune_code": c, "name": names.get(c, c), "population": v[0], "low_mobility": v[1]}
+    return tuple(
+        CommuneCount(commune_code=c, name=names.get(c, c), population=_public(v[0]), low_mobility=_public(v[1]))
         for c, v in sorted(by.items(), key=lambda kv: (-kv[1][1], -kv[1][0], kv[0]))
         if v[0] > 0
-    ]
+    )
+
+
+def measure(scenario: Scenario, demand: Demand, chosen_ids: Sequence[str]) -> Kpis:
+    """Indicators of a set of open sites, aggregated (no resident-level data)."""
+    t = _times(demand, chosen_ids)
+    pop, low = demand.population, demand.low_mobility
+    reach = t < UNREACHABLE
+    lw, pw, tm = low[reach], pop[reach], t[reach] / 60.0
+    far = t > max(THRESHOLDS_MIN) * 60
+    return Kpis(
+        population_within={m: int(pop[t <= m * 60].sum()) for m in THRESHOLDS_MIN},
+        low_mobility_within={m: int(low[t <= m * 60].sum()) for m in THRESHOLDS_MIN},
+        population_unreachable=int(pop[~reach].sum()),
+        low_mobility_unreachable=int(low[~reach].sum()),
+        mean_min=round(float((lw * tm).sum() / lw.sum()), 1) if lw.sum() else None,
+        mean_min_population=round(float((pw * tm).sum() / pw.sum()), 1) if pw.sum() else None,
+        max_min=round(float(tm[pw > 0].max()), 1) if (pw > 0).any() else None,
+        beyond=_beyond(scenario, demand, far),
+        population_beyond=int(pop[far].sum()),
+        low_mobility_beyond=int(low[far].sum()),
+    )
+
+
+def _nearest(demand: Demand, chosen_ids: Sequence[str]) -> dict[str, tuple[int, int]]:
+    """Per open site: (low-mobility people, residents) for whom it is the nearest."""
+    if not chosen_ids:
+        return {}
     col = {s: j for j, s in enumerate(demand.site_ids)}
-    if chosen_ids:
-        idx = np.array([col[s] for s in chosen_ids])
-        nearest = np.argmin(demand.cost_s[:, idx], axis=1)
-        out["nearest"] = {
-            s: (int(low[(nearest == k) & reach].sum()), int(pop[(nearest == k) & reach].sum()))
-            for k, s in enumerate(chosen_ids)
-        }
-    else:
-        out["nearest"] = {}
-    return out
+    idx = np.array([col[s] for s in chosen_ids])
+    sub = demand.cost_s[:, idx]
+    nearest = np.argmin(sub, axis=1)
+    reach = sub.min(axis=1) < UNREACHABLE
+    low, pop = demand.low_mobility, demand.population
+    return {s: (int(low[(nearest == k) & reach].sum()), int(pop[(nearest == k) & reach].sum()))
+            for k, s in enumerate(chosen_ids)}
 
 
 def _objective_label(model: str, res: PlacementResult, demand: Demand, variant: Variant) -> str:
+    """The model's own objective in words (for the annex)."""
     if model == "mclp":
         what = "personnes peu mobiles" if variant.weights == "low_mobility" else "habitants"
         return f"{res.objective:,.0f} {what} à {variant.minutes} min au plus".replace(",", " ")
     if model == "pmedian":
         w = demand.weights(variant).sum()
-        return f"temps moyen {res.objective / max(w, 1) / 60:.1f} min"
+        return f"temps moyen {res.objective / max(w, 1) / 60:.1f} min".replace(".", ",")
     if model == "pcenter":
-        return f"pire temps {res.objective / 60:.1f} min"
-    text = f"{res.objective:.0f} nouvelle(s) antenne(s) pour couvrir à {variant.minutes} min tous ceux qu'un lieu peut couvrir"
+        return f"pire temps {res.objective / 60:.1f} min".replace(".", ",")
+    n = int(res.objective)
+    text = f"{n} nouvelle{'s' if n > 1 else ''} antenne{'s' if n > 1 else ''} pour couvrir à {variant.minutes} min tous ceux qu'un lieu peut couvrir"
     if res.uncovered:
         who = demand.low_mobility if variant.weights == "low_mobility" else demand.population
-        n = int(who[list(res.uncovered)].sum())
-        text += f" ; {n} personne(s) hors de portée de tout lieu possible"
+        k = int(who[list(res.uncovered)].sum())
+        text += f" ; {k} personne{'s' if k > 1 else ''} hors de portée de tout lieu possible"
     return text
 
 
-def variant_summary(scenario: Scenario, demand: Demand, variant: Variant) -> dict[str, Any]:
-    """Solve one variant and build its comparison.json entry (curve included)."""
-    roles = site_roles(scenario, variant)
-    res = solve_demand(demand, roles, variant)
-    m = measure(scenario, demand, res.chosen_ids)
-    nearest = m.pop("nearest")
+def _site_loads(scenario: Scenario, demand: Demand, variant: Variant, chosen_ids: Sequence[str]) -> tuple[SiteLoad, ...]:
+    nearest = _nearest(demand, chosen_ids)
     opening = dict(variant.opening)
-    new = set(res.new_ids)
-    sites = []
-    for sid in res.chosen_ids:
+    names = {c.code: c.name for c in scenario.communes}
+    out = []
+    for sid in chosen_ids:
         s = scenario.site(sid)
         low_n, pop_n = nearest.get(sid, (0, 0))
-        sites.append(
-            {
-                "id": s.id,
-                "name": s.name,
-                "kind": s.kind,
-                "commune_code": s.commune_code,
-                "lat": s.lat,
-                "lon": s.lon,
-                "existing": bool(s.existing),
-                "new": sid in new,
-                "opening": opening.get(sid, s.opening),
-                "weekly_hours": s.weekly_hours,
-                "low_mobility_nearest": low_n,
-                "population_nearest": pop_n,
-                "low_mobility_per_weekly_hour": round(low_n / s.weekly_hours, 1) if s.weekly_hours else None,
-            }
-        )
+        out.append(SiteLoad(
+            id=s.id, name=s.name, kind=s.kind, commune_code=s.commune_code,
+            commune_name=names.get(s.commune_code, s.commune_code), lat=s.lat, lon=s.lon,
+            existing=bool(s.existing), new=not s.existing, opening=opening.get(sid, s.opening),
+            weekly_hours=s.weekly_hours, low_mobility_nearest=_public(low_n), population_nearest=_public(pop_n),
+            low_mobility_per_weekly_hour=round(low_n / s.weekly_hours, 1) if s.weekly_hours else None,
+        ))
+    return tuple(out)
+
+
+def _curve(scenario: Scenario, demand: Demand, roles: SiteRoles, variant: Variant) -> tuple[CurvePoint, ...]:
     curve_k = variant.curve_max_p if variant.curve_max_p is not None else max(variant.p + 2, 4)
     curve_k = min(curve_k, len(roles.candidates))
-    curve = []
+    names = {s.id: s.name for s in scenario.sites}
+    out = []
     for k in range(curve_k + 1):
         r = solve_demand(demand, roles, variant, p=k, model="mclp")
-        t = _times(demand, r.chosen_ids)
-        inside = t <= variant.minutes * 60
-        curve.append(
-            {
-                "p": k,
-                "low_mobility_covered": int(demand.low_mobility[inside].sum()),
-                "population_covered": int(demand.population[inside].sum()),
-                "objective": round(r.objective, 1),
-                "new_sites": list(r.new_ids),
-                "optimal": r.optimal,
-            }
-        )
-    return {
-        "id": variant.id,
-        "title": variant.title,
-        "description": variant.description,
-        "model": variant.model,
-        "model_label": MODEL_LABELS[variant.model],
-        "p": len(res.new_ids),
-        "p_requested": variant.p if variant.model != "lscp" else None,
-        "minutes": variant.minutes,
-        "mode": variant.mode,
-        "mode_label": MODE_LABELS[variant.mode],
-        "weights": variant.weights,
-        "sites": sites,
-        "removed": [{"id": s, "name": scenario.site(s).name} for s in roles.removed],
-        "optimal": res.optimal,
-        "gap": round(res.gap, 6),
-        "status": res.status,
-        "objective": round(res.objective, 3),
-        "objective_label": _objective_label(variant.model, res, demand, variant),
-        "solve_s": round(res.solve_s, 2),
-        "uncovered_population": int(demand.population[list(res.uncovered)].sum()) if res.uncovered else 0,
-        "uncovered_low_mobility": int(demand.low_mobility[list(res.uncovered)].sum()) if res.uncovered else 0,
-        **m,
-        "curve": curve,
-    }
+        inside = _times(demand, r.chosen_ids) <= variant.minutes * 60
+        out.append(CurvePoint(
+            p=k, low_mobility_covered=int(demand.low_mobility[inside].sum()),
+            population_covered=int(demand.population[inside].sum()), objective=round(r.objective, 1),
+            new_sites=tuple(r.new_ids), new_names=tuple(names[s] for s in r.new_ids), optimal=r.optimal,
+        ))
+    return tuple(out)
 
 
-def comparison_data(
-    scenario: Scenario,
-    matrix_by_mode: Mapping[str, TravelMatrix],
-    variants: Sequence[Variant | Path | str],
-) -> dict[str, Any]:
-    """Solve every variant and return the comparison.json document (a dict)."""
+def solve_and_measure(scenario: Scenario, demand: Demand, variant: Variant) -> VariantResult:
+    """Solve one variant and measure it (curve included)."""
+    roles = site_roles(scenario, variant)
+    res = solve_demand(demand, roles, variant)
+    unc = list(res.uncovered)
+    inside = _times(demand, res.chosen_ids) <= variant.minutes * 60
+    return VariantResult(
+        id=variant.id, title=variant.title, description=variant.description, model=variant.model,
+        p_requested=variant.p if variant.model != "lscp" else None, minutes=variant.minutes,
+        mode=variant.mode, weights=variant.weights,
+        sites=_site_loads(scenario, demand, variant, res.chosen_ids),
+        removed=tuple((s, scenario.site(s).name) for s in roles.removed),
+        kpis=measure(scenario, demand, res.chosen_ids), curve=_curve(scenario, demand, roles, variant),
+        optimal=res.optimal, gap=round(res.gap, 6), status=res.status, objective=round(res.objective, 3),
+        objective_label=_objective_label(variant.model, res, demand, variant), solve_s=round(res.solve_s, 2),
+        uncovered_population=int(demand.population[unc].sum()) if unc else 0,
+        uncovered_low_mobility=int(demand.low_mobility[unc].sum()) if unc else 0,
+        low_mobility_covered=int(demand.low_mobility[inside].sum()),
+        population_covered=int(demand.population[inside].sum()),
+    )
+
+
+def _load_all(scenario: Scenario, matrix_by_mode: Mapping[str, TravelMatrix],
+              variants: Sequence[Variant | Path | str]) -> list[Variant]:
+    """Read every variant and check it against the scenario; every fault raised once."""
     vs: list[Variant] = []
     faults: list[Fault] = []
     for v in variants:
@@ -241,142 +447,60 @@ def comparison_data(
             faults.extend(e.faults)
     if faults:
         raise InputError(faults)
-    demands: dict[str, Demand] = {}
-    out_variants = []
-    for v in vs:
-        if v.mode not in demands:
-            demands[v.mode] = build_demand(scenario, matrix_by_mode[v.mode])
-        out_variants.append(variant_summary(scenario, demands[v.mode], v))
-    first = next(iter(demands.values())) if demands else build_demand(scenario, next(iter(matrix_by_mode.values())))
-    return {
-        "scenario": scenario.name,
-        "title": scenario.title,
-        "estimated": any(d.estimated for d in demands.values()) if demands else first.estimated,
-        "matrix_source": "; ".join(sorted({d.source for d in demands.values()})) if demands else first.source,
-        "thresholds_min": list(THRESHOLDS_MIN),
-        "population_total": int(first.population.sum()),
-        "low_mobility_total": int(first.low_mobility.sum()),
-        "variants": out_variants,
-    }
-
-
-def write_json(data: dict[str, Any], path: Path) -> Path:
-    """Write comparison.json atomically (UTF-8, indented)."""
-    atomic.write_json(Path(path), data)
-    return Path(path)
-
-
-def write_excel(data: dict[str, Any], path: Path) -> Path:
-    """Write comparison.xlsx (French sheets: Comparaison, Lieux, Au-delà de 20 min, Courbe)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
-    vs = data["variants"]
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Comparaison"
-    bold = Font(bold=True)
-    head_fill = PatternFill("solid", fgColor="DDE6F0")
-    xlsx_append(ws, [f"Comparaison des scénarios d'antennes — {data.get('title') or data['scenario']}"])
-    ws["A1"].font = Font(bold=True, size=13)
-    if data["estimated"]:
-        xlsx_append(ws, ["Temps de trajet ESTIMÉS (vol d'oiseau × détour), sans réseau routier."])
-    xlsx_append(ws, [f"Population : {data['population_total']} habitants, dont {data['low_mobility_total']} peu ou pas mobiles."])
-    xlsx_append(ws, [])
-    xlsx_append(ws, ["Indicateur", *[v["title"] for v in vs]])
-    hr = ws.max_row
-    for c in ws[hr]:
-        c.font = bold
-        c.fill = head_fill
-        c.alignment = Alignment(wrap_text=True, vertical="top")
-
-    def pct(n: int, total: int) -> str:
-        return f"{n} ({100 * n / total:.0f} %)" if total else str(n)
-
-    rows: list[tuple[str, list[Any]]] = [
-        ("Modèle", [v["model_label"] for v in vs]),
-        ("Trajet", [v["mode_label"] for v in vs]),
-        ("Nouvelles antennes", [v["p"] for v in vs]),
-        ("Seuil de couverture (min)", [v["minutes"] for v in vs]),
-        ("Lieux ouverts", ["\n".join(f"{s['name']}{' (nouveau)' if s['new'] else ''}" for s in v["sites"]) for v in vs]),
-        ("Lieux fermés", ["\n".join(s["name"] for s in v["removed"]) or "—" for v in vs]),
-    ]
-    for m in data["thresholds_min"]:
-        rows.append((f"Habitants à {m} min au plus", [pct(v["population_within"][str(m)], data["population_total"]) for v in vs]))
-    for m in data["thresholds_min"]:
-        rows.append((f"Personnes peu mobiles à {m} min au plus", [pct(v["low_mobility_within"][str(m)], data["low_mobility_total"]) for v in vs]))
-    rows += [
-        ("Hors de portée (à pied : au-delà de la limite de marche)", [f"{v['population_unreachable']} habitants, dont {v['low_mobility_unreachable']} peu mobiles" for v in vs]),
-        ("Temps moyen, personnes peu mobiles (min)", [v["mean_min"] for v in vs]),
-        ("Temps moyen, tous les habitants (min, hors personnes hors de portée)", [v["mean_min_population"] for v in vs]),
-        ("Temps maximal (min, hors personnes hors de portée)", [v["max_min"] for v in vs]),
-        ("Habitants au-delà de 20 min", [sum(c["population"] for c in v["beyond_20_by_commune"]) for v in vs]),
-        ("Peu mobiles au-delà de 20 min", [sum(c["low_mobility"] for c in v["beyond_20_by_commune"]) for v in vs]),
-        ("Objectif du modèle", [v["objective_label"] for v in vs]),
-        ("Optimalité", ["prouvée" if v["optimal"] else f"écart {100 * v['gap']:.2f} %" for v in vs]),
-        ("Temps de calcul (s)", [v["solve_s"] for v in vs]),
-    ]
-    for label, vals in rows:
-        xlsx_append(ws, [label, *vals])
-        ws.cell(ws.max_row, 1).font = bold
-        for c in ws[ws.max_row]:
-            c.alignment = Alignment(wrap_text=True, vertical="top")
-    ws.column_dimensions["A"].width = 42
-    for k in range(len(vs)):
-        ws.column_dimensions[get_column_letter(k + 2)].width = 38
-
-    ws2 = wb.create_sheet("Lieux")
-    xlsx_append(ws2, ["Scénario", "Lieu", "Commune (code INSEE)", "Statut", "Horaires", "Heures par semaine", "Peu mobiles les plus proches", "Habitants les plus proches", "Peu mobiles par heure"])
-    for v in vs:
-        for s in v["sites"]:
-            xlsx_append(ws2, [v["title"], s["name"], s["commune_code"], "nouveau" if s["new"] else ("existant" if s["existing"] else "imposé"), s["opening"], s["weekly_hours"], s["low_mobility_nearest"], s["population_nearest"], s["low_mobility_per_weekly_hour"]])
-    ws3 = wb.create_sheet("Au-delà de 20 min")
-    xlsx_append(ws3, ["Scénario", "Commune", "Code INSEE", "Habitants", "Peu mobiles"])
-    for v in vs:
-        for c in v["beyond_20_by_commune"]:
-            xlsx_append(ws3, [v["title"], c["name"], c["commune_code"], c["population"], c["low_mobility"]])
-    ws4 = wb.create_sheet("Courbe")
-    xlsx_append(ws4, ["Scénario", "Seuil (min)", "Nouvelles antennes", "Peu mobiles couverts", "Habitants couverts", "Lieux ajoutés"])
-    for v in vs:
-        for pt in v["curve"]:
-            xlsx_append(ws4, [v["title"], v["minutes"], pt["p"], pt["low_mobility_covered"], pt["population_covered"], ", ".join(pt["new_sites"])])
-    for sheet in (ws2, ws3, ws4):
-        for c in sheet[1]:
-            c.font = bold
-            c.fill = head_fill
-        for k in range(1, sheet.max_column + 1):
-            sheet.column_dimensions[get_column_letter(k)].width = 24
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    with atomic.atomic_path(Path(path)) as tmp:
-        wb.save(tmp)
-    return Path(path)
+    return vs
 
 
 def compare(
     scenario: Scenario,
     matrix_by_mode: Mapping[str, TravelMatrix],
     variants: Sequence[Variant | Path | str],
-    out_dir: Path | str,
-) -> Path:
-    """Solve and compare variants; write comparison.json and comparison.xlsx in ``out_dir``.
+) -> Comparison:
+    """Solve every variant and measure it beside today's sites.
 
     Parameters
     ----------
     matrix_by_mode
         ``{"car": ..., "walk": ...}`` residents-to-sites matrices (only the modes the
-        variants use are needed).
+        variants use are needed; "car" also measures today's sites).
     variants
         :class:`Variant` objects or paths of variant YAML files.
-
-    Returns
-    -------
-    Path
-        The comparison.json written.
     """
-    out_dir = Path(out_dir)
-    data = comparison_data(scenario, matrix_by_mode, variants)
-    path = write_json(data, out_dir / "comparison.json")
-    write_excel(data, out_dir / "comparison.xlsx")
-    return path
+    vs = _load_all(scenario, matrix_by_mode, variants)
+    demands: dict[str, Demand] = {}
+    for mode in dict.fromkeys([*(v.mode for v in vs), *(["car"] if "car" in matrix_by_mode else [])]):
+        demands[mode] = build_demand(scenario, matrix_by_mode[mode])
+    if not demands:
+        first_mode = next(iter(matrix_by_mode))
+        demands[first_mode] = build_demand(scenario, matrix_by_mode[first_mode])
+    results = tuple(solve_and_measure(scenario, demands[v.mode], v) for v in vs)
+    today_ids = [s.id for s in scenario.sites if s.existing and s.kind in PLACEABLE_KINDS]
+    first = next(iter(demands.values()))
+    return Comparison(
+        scenario=scenario.name, title=scenario.title or "",
+        estimated=any(d.estimated for d in demands.values()),
+        matrix_source="; ".join(sorted({d.source for d in demands.values()})),
+        thresholds_min=THRESHOLDS_MIN, population_total=int(first.population.sum()),
+        low_mobility_total=int(first.low_mobility.sum()), housebound_total=int(first.none.sum()),
+        today={mode: measure(scenario, d, today_ids) for mode, d in demands.items()},
+        today_sites=tuple(scenario.site(s).name for s in today_ids), variants=results,
+    )
+
+
+def write_comparison_json(comparison: Comparison, path: Path | str) -> Path:
+    """Write comparison.json atomically (UTF-8, indented)."""
+    atomic.write_json(Path(path), comparison.to_dict())
+    return Path(path)
+
+
+def read_comparison(source: Comparison | Mapping[str, Any] | Path | str) -> Comparison:
+    """A :class:`Comparison` from itself, its dict, a comparison.json or its folder."""
+    if isinstance(source, Comparison):
+        return source
+    if isinstance(source, Mapping):
+        return Comparison.from_dict(source)
+    import json
+
+    path = Path(source)
+    if path.is_dir():
+        path = path / "comparison.json"
+    return Comparison.from_dict(json.loads(path.read_text(encoding="utf-8")))

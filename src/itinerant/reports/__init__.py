@@ -104,7 +104,7 @@ def render_reports(scenario: Scenario, out_dir: str | os.PathLike[str], *, plan:
     if comparison is not None:
         with step("Rendu : comparaison des antennes"):
             res["antennes"] = render_antennes_report(scenario, comparison, out / "antennes",
-                                                     language=language, estimated=estimated)
+                                                     language=language, estimated=estimated, pdf=pdf)
     with step("Rendu : index"):
         res["index"] = render_index(out, scenario=scenario, language=language, estimated=estimated)
     return res

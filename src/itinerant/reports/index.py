@@ -37,8 +37,8 @@ _LAYOUT: list[tuple[str, list[tuple[str, str, bool]]]] = [
     ("bus", [("bus/rota.html", "bus_rota", True), ("bus/carte_publique.html", "public_map", True),
              ("bus/affiches/*", "posters", True)]),
     ("antennes", [("antennes/comparaison.html", "antennes_report", True),
-                  ("antennes/comparaison.xlsx", "antennes_workbook", True),
-                  ("antennes/comparison.xlsx", "antennes_workbook", True)]),
+                  ("antennes/comparaison.pdf", "antennes_report", True),
+                  ("antennes/comparaison.xlsx", "antennes_workbook", True)]),
 ]
 
 _KIND = {".html": "HTML", ".pdf": "PDF", ".xlsx": "Excel", ".csv": "CSV", ".json": "JSON", ".npz": "NumPy"}

@@ -13,11 +13,13 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from itinerant.antennes.compare import read_comparison
 from itinerant.core import atomic
 from itinerant.core.safe import xlsx_append
 from itinerant.reports import fmt
 from itinerant.reports._common import commune_name
-from itinerant.reports.outputs import load_json, load_plan
+from itinerant.reports.antennes_table import annex_rows, board_rows, columns
+from itinerant.reports.outputs import load_plan
 from itinerant.reports.sheets import week_rows
 from itinerant.scenario.model import Scenario
 
@@ -100,51 +102,45 @@ def write_week_workbook(scenario: Scenario, plan: Any, path: str | os.PathLike[s
     return Path(path)
 
 
-def comparison_table(comparison: dict[str, Any], language: str = "fr") -> tuple[list[str], list[list[Any]]]:
-    """Rows of the side-by-side antenne table: (header, rows) with one column per variant."""
-    T = fmt.STRINGS[fmt.lang(language)]
-    vs = comparison["variants"]
-    pop_t = comparison.get("population_total") or 0
-    low_t = comparison.get("low_mobility_total") or 0
-    header = [""] + [v.get("title") or v["id"] for v in vs]
-    rows: list[list[Any]] = [[T["model"]] + [f"{v.get('model', '')} p={v.get('p', '')}" for v in vs]]
-    for th in comparison.get("thresholds_min", [10, 15, 20]):
-        k = str(th)
-        rows.append([f"{T['population']} {T['within']} {th} {T['minutes']}"]
-                    + [v.get("population_within", {}).get(k) for v in vs])
-        if pop_t:
-            rows.append(["  %"] + [round(100 * (v.get("population_within", {}).get(k) or 0) / pop_t, 1)
-                                    for v in vs])
-    for th in comparison.get("thresholds_min", [10, 15, 20]):
-        k = str(th)
-        rows.append([f"{T['low_mobility']} {T['within']} {th} {T['minutes']}"]
-                    + [v.get("low_mobility_within", {}).get(k) for v in vs])
-        if low_t:
-            rows.append(["  %"] + [round(100 * (v.get("low_mobility_within", {}).get(k) or 0) / low_t, 1)
-                                    for v in vs])
-    rows.append([f"{T['mean_time']} (min)"] + [v.get("mean_min") for v in vs])
-    rows.append([f"{T['max_time']} (min)"] + [v.get("max_min") for v in vs])
-    rows.append([T["sites"]] + ["; ".join(s["name"] for s in v.get("sites", [])) for v in vs])
-    rows.append([T["optimal"]] + [("oui" if fmt.lang(language) == "fr" else "yes") if v.get("optimal")
-                                  else f"{T['gap']} {round(100 * (v.get('gap') or 0), 1)} %" for v in vs])
-    return header, rows
-
-
 def write_comparison_workbook(comparison: Any, path: str | os.PathLike[str], *,
                               language: str = "fr") -> Path:
-    """Excel export of the antenne comparison table (one sheet, + one of sites)."""
-    comparison = load_json(comparison, "comparison.json")
-    T = fmt.STRINGS[fmt.lang(language)]
+    """The antenne comparison workbook (the only one): « Comparaison » (the board's
+    table, « aujourd'hui » first), « Lieux » (open sites and their load), « Au-delà de
+    20 min », « Courbe » (site names, never codes) and « Méthode » (the annex).
+
+    ``comparison``: a :class:`~itinerant.antennes.compare.Comparison`, its dict, a
+    comparison.json or its folder.
+    """
+    comp = read_comparison(comparison)
+    fr = fmt.lang(language) == "fr"
     wb = Workbook()
     ws = wb.active
-    ws.title = sheet_title(T["variant"] + "s", set())
-    header, rows = comparison_table(comparison, language)
-    _write_table(ws, header, rows, {})
-    ws2 = wb.create_sheet(sheet_title(T["sites"], {ws.title.lower()}))
-    data = [[v.get("title") or v["id"], s["name"], s.get("commune_code", ""),
-             T["existing"] if s.get("existing") else (T["new"] if s.get("new") else ""), s.get("opening", "")]
-            for v in comparison["variants"] for s in v.get("sites", [])]
-    _write_table(ws2, [T["variant"], T["name"], T["commune"], "", T["opening"]], data, {})
+    ws.title = "Comparaison" if fr else "Comparison"
+    _write_table(ws, [""] + [c.title for c in columns(comp, language)],
+                 [[label, *cells] for label, cells in board_rows(comp, language, detail=True)], {})
+    for row in ws.iter_rows(min_row=1):
+        for c in row:
+            c.alignment = Alignment(vertical="top", wrap_text=True)
+    used = {ws.title.lower()}
+    ws2 = wb.create_sheet(sheet_title("Lieux" if fr else "Sites", used))
+    _write_table(ws2, ["Scénario", "Lieu", "Commune", "Statut", "Horaires", "Heures par semaine",
+                       "Peu mobiles les plus proches", "Habitants les plus proches"],
+                 [[v.title, s.name, s.commune_name or s.commune_code,
+                   "nouvelle antenne" if s.new else "ouvert aujourd'hui", s.opening, s.weekly_hours,
+                   s.low_mobility_nearest, s.population_nearest] for v in comp.variants for s in v.sites], {})
+    ws3 = wb.create_sheet(sheet_title("Au-delà de 20 min", used))
+    _write_table(ws3, ["Scénario", "Commune", "Code INSEE", "Habitants", "Peu mobiles"],
+                 [[v.title, b.name, b.commune_code, b.population, b.low_mobility]
+                  for v in comp.variants for b in v.kpis.beyond], {})
+    ws4 = wb.create_sheet(sheet_title("Courbe", used))
+    _write_table(ws4, ["Scénario", "Seuil (min)", "Nouvelles antennes", "Peu mobiles couverts",
+                       "Habitants couverts", "Antennes ajoutées"],
+                 [[v.title, v.minutes, pt.p, pt.low_mobility_covered, pt.population_covered,
+                   ", ".join(pt.new_names)] for v in comp.variants for pt in v.curve], {})
+    ws5 = wb.create_sheet(sheet_title("Méthode", used))
+    _write_table(ws5, [""] + [v.title for v in comp.variants],
+                 [[label, *cells] for label, cells in annex_rows(comp, language)], {})
+    wb.properties.creator = "itinerant"
     with atomic.atomic_path(path) as tmp:
         wb.save(tmp)
     return Path(path)

@@ -223,42 +223,34 @@ def main() -> None:
         "churn": 0, "status": "OPTIMAL", "gap": 0.0, "solve_s": 1.2, "estimated": True,
         "baseline": {"coverage_low_mobility": 0.48, "km_cycle": 240.7},
     }, ensure_ascii=False, indent=1), encoding="utf-8")
-    ant = HERE / "antennes"
-    ant.mkdir(exist_ok=True)
+    write_comparison(sc)
 
-    def site(s: Site, new: bool) -> dict:
-        return {"id": s.id, "name": s.name, "commune_code": s.commune_code, "lat": s.lat, "lon": s.lon,
-                "existing": s.existing, "new": new, "opening": s.opening}
 
-    v_a = {"id": "actuel", "title": "Situation actuelle", "model": "mclp", "p": 0, "minutes": 15,
-           "mode": "car", "sites": [site(sc.site("office"), False), site(sc.site("ant_salornay"), False)],
-           "optimal": True, "gap": 0.0, "objective": 38, "solve_s": 0.1,
-           "population_within": {"10": 5100, "15": 5700, "20": 6055},
-           "low_mobility_within": {"10": 36, "15": 41, "20": 50},
-           "mean_min": 9.8, "max_min": 24.5,
-           "beyond_20_by_commune": [{"commune_code": "71243", "name": "Joncy", "population": 0,
-                                     "low_mobility": 0}],
-           "curve": [{"p": 0, "low_mobility_covered": 41, "population_covered": 5700},
-                     {"p": 1, "low_mobility_covered": 47, "population_covered": 5950},
-                     {"p": 2, "low_mobility_covered": 50, "population_covered": 6055}]}
-    v_b = dict(v_a, id="joncy", title="Ajouter Joncy", p=1,
-               sites=v_a["sites"] + [site(sc.site("cand_joncy"), True)],
-               objective=47, population_within={"10": 5500, "15": 5950, "20": 6055},
-               low_mobility_within={"10": 42, "15": 47, "20": 50}, mean_min=7.9, max_min=17.0,
-               beyond_20_by_commune=[], solve_s=0.2,
-               curve=[{"p": 1, "low_mobility_covered": 47, "population_covered": 5950},
-                      {"p": 2, "low_mobility_covered": 49, "population_covered": 6000},
-                      {"p": 3, "low_mobility_covered": 50, "population_covered": 6055}])
-    v_c = dict(v_a, id="deplacer", title="Déplacer Salornay à Joncy", model="pmedian", p=0,
-               sites=[site(sc.site("office"), False), site(sc.site("cand_joncy"), True)],
-               optimal=False, gap=0.03, objective=8.7,
-               population_within={"10": 4900, "15": 5400, "20": 6055},
-               low_mobility_within={"10": 33, "15": 39, "20": 50}, mean_min=10.4, max_min=19.5,
-               beyond_20_by_commune=[], curve=[])
-    (ant / "comparison.json").write_text(json.dumps({
-        "scenario": sc.name, "estimated": True, "thresholds_min": [10, 15, 20],
-        "population_total": 6055, "low_mobility_total": 50, "variants": [v_a, v_b, v_c],
-    }, ensure_ascii=False, indent=1), encoding="utf-8")
+def sample_comparison(sc: Scenario):
+    """A real comparison of three variants on the sample scenario (estimated matrix)."""
+    from itinerant.antennes.compare import compare
+    from itinerant.antennes.variant import variant_from_dict
+    from itinerant.core.places import Place
+    from itinerant.matrices import drive_matrix
+
+    residents = [Place(r.id, r.lat, r.lon) for r in sc.residents]
+    sites = [Place(s.id, s.lat, s.lon) for s in sc.sites if s.kind in ("office", "antenne", "partner", "candidate")]
+    car = drive_matrix(residents, sites, territory=None)
+    variants = [
+        variant_from_dict({"title": "Ajouter Joncy", "p": 0, "add": ["cand_joncy"], "minutes": 15},
+                          variant_id="joncy"),
+        variant_from_dict({"title": "Une antenne de plus", "model": "mclp", "p": 1, "minutes": 10},
+                          variant_id="une"),
+        variant_from_dict({"title": "Déplacer Salornay à Joncy", "model": "pmedian", "p": 0,
+                           "remove": ["ant_salornay"], "add": ["cand_joncy"]}, variant_id="deplacer"),
+    ]
+    return compare(sc, {"car": car}, variants)
+
+
+def write_comparison(sc: Scenario) -> None:
+    from itinerant.antennes.compare import write_comparison_json
+
+    write_comparison_json(sample_comparison(sc), HERE / "antennes" / "comparison.json")
 
 
 if __name__ == "__main__":
