@@ -184,3 +184,24 @@ def test_public_report_shows_no_resident(clunisois):
     for r in scenario.residents[:500]:
         for blob in blobs:
             assert r.id not in blob and f"{r.lat:.5f}" not in blob
+
+
+# ------------------------------------------------------------------ in the browser
+from tests.test_browser import _ink_share, _open, _outside, driver, shots  # noqa: E402,F401  (fixtures)
+
+
+def test_report_in_the_browser_shows_the_recommendation_and_today(clunisois, driver, shots):  # noqa: F811
+    from selenium.webdriver.common.by import By
+
+    _, comp, out = clunisois
+    png, urls = _open(driver, out / "comparaison.html", shots)
+    assert _ink_share(png) > 0.03
+    reco = driver.find_element(By.ID, "recommendation")
+    assert reco.is_displayed() and reco.location["y"] < 400  # seen first, without scrolling
+    assert f"Nous recommandons le scénario « {comp.recommended().title} »" in reco.text
+    head = driver.find_elements(By.CSS_SELECTOR, "#comparison thead th")
+    assert head[1].text.startswith("Aujourd'hui") and head[1].is_displayed()
+    cells = driver.find_elements(By.CSS_SELECTOR, "#comparison tbody tr td.today")
+    assert cells and all(c.is_displayed() and c.text for c in cells)
+    assert "Personnes peu mobiles : les" in driver.find_element(By.ID, "footnote").text
+    assert _outside(urls) == []  # nothing fetched from the network

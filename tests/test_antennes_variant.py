@@ -124,3 +124,41 @@ def test_missing_file_and_folder_are_faults(tmp_path):
         load_variant(tmp_path / "absent.yaml")
     with pytest.raises(InputError, match="dossier"):
         load_variant(tmp_path)
+
+
+def test_compare_command_lists_every_variant_fault_and_exits_1(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    (tmp_path / "cle.yaml").write_text("title: A\nminuts: 15\n", encoding="utf-8")  # misspelt key
+    (tmp_path / "trop.yaml").write_text("title: B\np: 100\ncandidates: [cand-71242, cand-71231]\n", encoding="utf-8")
+    (tmp_path / "windows.yaml").write_bytes("titre: Épicerie à Cluny\np: 1\n".encode("cp1252"))  # fine
+    (tmp_path / "liste.yaml").write_text("- a\n- b\n", encoding="utf-8")  # not keys
+    files = [tmp_path / n for n in ("cle.yaml", "trop.yaml", "windows.yaml", "liste.yaml", "absent.yaml")]
+    res = subprocess.run([sys.executable, "-m", "itinerant", "antennes", "compare", "scenarios/clunisois",
+                          *map(str, files), "--out", str(tmp_path / "out")],
+                         capture_output=True, text=True, cwd=REPO, timeout=300)
+    err = res.stdout + res.stderr
+    assert res.returncode == 1 and "Traceback" not in err
+    assert "cle.yaml" in err and "clé inconnue « minuts »" in err
+    assert "liste.yaml" in err and "absent.yaml" in err and "fichier introuvable" in err
+    assert "trop.yaml" in err and "p = 100" in err  # checked against the scenario in the same run
+    assert "windows.yaml" not in err  # cp1252 reads
+    assert not (tmp_path / "out" / "comparison.json").exists()
+
+
+def test_p_above_candidates_through_the_command(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    f = tmp_path / "trop.yaml"
+    f.write_text("title: B\np: 100\ncandidates: [cand-71242, cand-71231]\n", encoding="utf-8")
+    res = subprocess.run([sys.executable, "-m", "itinerant", "antennes", "compare", "scenarios/clunisois", str(f),
+                          "--out", str(tmp_path / "out")], capture_output=True, text=True, cwd=REPO, timeout=300)
+    err = res.stdout + res.stderr
+    assert res.returncode == 1 and "Traceback" not in err
+    assert "trop.yaml" in err and "p = 100 nouvelles antennes, mais 2 lieu(x) candidat(s) seulement" in err

@@ -446,7 +446,7 @@ def run_compare(
     """``itinerant antennes compare``: solve each variant, write comparison.json, and
     render the French report (HTML, PDF) and workbook. Returns the report's path, or
     the :class:`~itinerant.antennes.compare.Comparison` when ``render`` is False."""
-    from itinerant.antennes.variant import load_variant
+    from itinerant.antennes.variant import check_variant, load_variant
 
     scenario, matrices = loaded or _load(folder, osm_file, progress)
     faults = []
@@ -456,8 +456,8 @@ def run_compare(
             variants.append(load_variant(path))
         except InputError as exc:
             faults.extend(exc.faults)
-    if faults:
-        raise InputError(faults)
+    if faults:  # every file's faults at once, those against the scenario included
+        raise InputError(faults + [f for v in variants for f in check_variant(scenario, v)])
     comparison = _compare(scenario, matrices, variants, Path(out), progress)
     if not render:
         return comparison

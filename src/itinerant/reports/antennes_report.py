@@ -273,6 +273,7 @@ def render_antennes_report(scenario: Scenario, comparison: Any, out_dir: str | o
         estimated=est, times_label=times_label(est, language),
         recommendation=recommendation(comp, language), columns=cols, rows=board_rows(comp, language),
         modes=[mode_words(c.mode, language) for c in cols],
+        best_title=best.title if (best := comp.recommended()) is not None else None,
         annex=annex_rows(comp, language), annex_titles=[v.title for v in comp.variants],
         footnote=low_mobility_footnote(comp, language), charts=[c for c in charts if c["svg"]],
         cards=_cards(scenario, comp, language), xlsx_href=xlsx.name, pdf_href=f"{name}.pdf" if pdf else "",
