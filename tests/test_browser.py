@@ -147,3 +147,118 @@ def test_week_map(driver, site: Path, shots: Path):
     else:
         assert driver.find_elements(By.CSS_SELECTOR, ".leaflet-container")
     assert _outside(urls, MAP_CDN_HOSTS) == []
+
+
+# ------------------------------------------------------------------ offline maps
+OFFLINE_ARGS = ("--host-resolver-rules=MAP * ~NOTFOUND", "--proxy-server=127.0.0.1:9",
+                "--proxy-bypass-list=<-loopback>")
+
+
+@pytest.fixture(scope="module")
+def offline_driver():
+    """Chromium with the network cut: every host name fails, every connection is refused."""
+    profile = tempfile.mkdtemp(prefix="itinerant-chromium-offline-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", "--window-size=1200,900", f"--user-data-dir={profile}",
+                *OFFLINE_ARGS):
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
+    drv = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    drv.set_page_load_timeout(30)
+    try:
+        yield drv
+    finally:
+        drv.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def _script_errors(drv) -> list[str]:
+    """JavaScript errors of the page (failed tile loads are expected offline)."""
+    return [e["message"] for e in drv.get_log("browser")
+            if e["level"] == "SEVERE" and "tile.openstreetmap.org" not in e["message"]]
+
+
+@pytest.fixture(scope="module")
+def offline_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A week solved and a rota planned on the tiny scenario (three Clunisois communes),
+    rendered with the Clunisois commune boundaries as background."""
+    from itinerant import pipeline
+    from itinerant.matrices import matrices_for_scenario
+    from itinerant.reports import read_background, render_bus, render_week
+    from tests.conftest import DATA, REPO
+
+    scenario = pipeline.validate(DATA / "tiny")
+    names = {c.code: c.name for c in scenario.communes}
+    background = read_background(REPO / "scenarios" / "clunisois", names=names)
+    matrices = matrices_for_scenario(scenario, None)
+    week = pipeline.plan_visits(scenario, matrices, time_limit=1)
+    out = tmp_path_factory.mktemp("offline")
+    render_week(scenario, week.doc, out / "visites", background=background, pdf=False)
+    (out / "plan.json").write_text(json.dumps(week.doc), encoding="utf-8")
+    pipeline.run_bus(None, out / "bus", loaded=(scenario, matrices), time_limit=2)
+    render_bus(scenario, out / "bus", out / "bus", pdf=False)
+    from itinerant.reports import render_public_map
+
+    render_public_map(scenario, out / "bus", out / "bus" / "carte_publique.html",
+                      background=background)
+    return out
+
+
+def _commune_labels(drv) -> tuple[list[str], list[str]]:
+    """Commune names drawn on a Leaflet map (not hidden), and those inside the window."""
+    return drv.execute_script("""
+        const w = window.innerWidth, h = window.innerHeight;
+        const drawn = [...document.querySelectorAll('.itn-commune')].filter(e => {
+            const r = e.getBoundingClientRect(), s = getComputedStyle(e);
+            return r.width > 0 && r.height > 0 && s.visibility !== 'hidden'
+                && s.display !== 'none' && parseFloat(s.opacity) > 0.5;
+        });
+        const seen = drawn.filter(e => {
+            const r = e.getBoundingClientRect();
+            return r.left >= 0 && r.top >= 0 && r.right <= w && r.bottom <= h;
+        });
+        return [drawn.map(e => e.textContent.trim()), seen.map(e => e.textContent.trim())];""")
+
+
+@pytest.mark.parametrize("page", ["visites/carte_semaine.html", "bus/carte_publique.html"])
+def test_maps_draw_commune_names_with_the_network_cut(offline_driver, offline_site: Path,
+                                                      shots: Path, page: str):
+    offline_driver.get_log("browser")  # drop what came before
+    png, urls = _open(offline_driver, offline_site / page, shots)
+    # Leaflet is in the page: no library to fetch, only tiles, which fail offline
+    assert offline_driver.execute_script("return typeof L !== 'undefined'")
+    assert _script_errors(offline_driver) == []
+    # the whole map script ran: its last step, the layer control, is on the page
+    assert offline_driver.find_elements(By.CSS_SELECTOR, ".leaflet-control-layers")
+    if page.startswith("visites"):  # every planned stop has its numbered marker
+        plan = json.loads((offline_site / "plan.json").read_text(encoding="utf-8"))
+        numbers = [e.text for e in offline_driver.find_elements(By.CSS_SELECTOR, ".leaflet-marker-icon")
+                   if e.text.strip().isdigit()]
+        assert len(numbers) == sum(len(r["stops"]) for r in plan["routes"]) > 0
+    assert offline_driver.find_elements(By.CSS_SELECTOR, ".leaflet-container")
+    assert _outside(urls, MAP_CDN_HOSTS) == []
+    assert not any("cdn" in u or "jquery" in u or "bootstrap" in u for u in urls)
+    import time
+
+    time.sleep(0.6)  # let Leaflet's fit-to-bounds zoom settle
+    drawn, seen = _commune_labels(offline_driver)
+    assert {"Cluny", "Lournand", "Jalogny"} <= set(drawn), drawn
+    assert len(seen) >= 2 and "Cluny" in seen, seen  # names on screen, not only in the page
+    polygons = offline_driver.find_elements(By.CSS_SELECTOR, "path.leaflet-interactive, path")
+    assert len(polygons) >= 3  # the commune outlines
+    offline_driver.save_screenshot(str(png))
+    assert _ink_share(png) > 0.02
+
+
+def test_sheet_map_draws_commune_names_offline(offline_driver, offline_site: Path, shots: Path):
+    sheet = sorted((offline_site / "visites" / "feuilles").glob("*.html"))[0]
+    png, urls = _open(offline_driver, sheet, shots)
+    assert _outside(urls) == []  # a sheet asks nothing from the network
+    names = [e.text for e in offline_driver.find_elements(By.CSS_SELECTOR, "svg.svgmap .commune-name")]
+    assert "Cluny" in names  # the office's commune is on every tour's map
+    body = offline_driver.find_element(By.TAG_NAME, "body").text
+    assert "Pause déjeuner" in body or "Retour" in body
+    assert _ink_share(png) > 0.03

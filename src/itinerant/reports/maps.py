@@ -2,8 +2,8 @@
 bus stops and antennes, and the territory map. Public maps show residents only
 aggregated (per commune, or a grid of cells >= 200 m), never a name, address or point.
 
-Leaflet (1.9.3, from the npm registry, in ``reports/static/``) is inlined in every page:
-no CDN. Tiles come from OpenStreetMap when a tile server answers; under them, and alone
+Leaflet 1.9.3 and jQuery 3.7.1 (from the npm registry, in ``reports/static/``) are
+inlined in every page: no CDN. Tiles come from OpenStreetMap when a tile server answers; under them, and alone
 offline, the map draws its own background from the scenario: commune boundaries and
 names (and the main roads when a road file was given).
 """
@@ -62,7 +62,7 @@ _PANEL_CSS = """
 .itn-panel table{border-collapse:collapse;font-size:12px}
 .itn-panel td{border-top:1px solid #ddd;padding:2px 4px;vertical-align:top}
 .leaflet-container{background:#f3f1ea}
-.itn-commune{font:italic 12px "DejaVu Sans",Arial,sans-serif;color:#3a3a3a;white-space:nowrap;
+.itn-commune{text-align:center;font:italic 12px "DejaVu Sans",Arial,sans-serif;color:#3a3a3a;white-space:nowrap;
  text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 3px #fff;pointer-events:none}
 </style>
 """
@@ -70,10 +70,14 @@ _PANEL_CSS = """
 
 @functools.lru_cache(maxsize=1)
 def leaflet_inline() -> str:
-    """Leaflet's CSS and JavaScript as inline ``<style>`` and ``<script>`` (vendored)."""
+    """The libraries folium's pages use, vendored from the npm registry and inlined:
+    Leaflet 1.9.3 (CSS and JavaScript) and jQuery 3.7.1 (folium builds popups with it).
+    folium's other defaults (Bootstrap, Font Awesome, awesome-markers) serve icons and
+    controls these maps do not use, and are left out."""
     css = (STATIC / "leaflet.css").read_text(encoding="utf-8")
     js = (STATIC / "leaflet.js").read_text(encoding="utf-8")
-    return f"<style>{css}</style>\n<script>{js}</script>"
+    jq = (STATIC / "jquery.min.js").read_text(encoding="utf-8")
+    return f"<style>{css}</style>\n<script>{js}</script>\n<script>{jq}</script>"
 
 
 def _finish(m: folium.Map, panel_html: str, title: str, path: str | os.PathLike[str]) -> Path:
@@ -96,8 +100,9 @@ def _base_map(pts: list[tuple[float, float]], background: Background | None = No
     m.default_js = []
     m.default_css = []
     if len(pts) > 1:
+        # zoom 12 at most: a few close points still show the communes around them
         m.fit_bounds([[min(p[0] for p in pts), min(p[1] for p in pts)],
-                      [max(p[0] for p in pts), max(p[1] for p in pts)]])
+                      [max(p[0] for p in pts), max(p[1] for p in pts)]], max_zoom=12)
     if background:
         _background_layer(background).add_to(m)
     return m
@@ -211,7 +216,8 @@ def render_week_map(scenario: Scenario, plan: Any, path: str | os.PathLike[str],
                                     popup=folium.Popup(html.escape(f"{label} - {u.get('reason', '')}"),
                                                        max_width=320)).add_to(un_fg)
         un_fg.add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
+    # many layers: the list folds into its button, so it does not hide the map
+    folium.LayerControl(collapsed=len(legend_rows) > 6).add_to(m)
     kp = plan.get("kpis") or {}
     week = plan.get("week_start") or (plan["routes"][0]["day"] if plan["routes"] else "")
     title = T["week_map_of"].format(date=fmt.format_date(week, language, year=True)) if week else T["week_map"]
