@@ -1,6 +1,6 @@
 """Demand rows: residents (or communes) merged, with their travel times to the sites.
 
-The matrix rows are residents (``Matrices.residents_to_sites``) or, when a scenario
+The matrix rows are residents (``ScenarioMatrices.residents_to_sites``) or, when a scenario
 has no residents, communes (row id = commune code, weight = population). Residents
 with the same commune and the *same matrix row* are merged into one demand row
 (exact: they are indistinguishable to every model). Weights:

@@ -45,7 +45,7 @@ def solve_variant(scenario: Scenario, matrix: TravelMatrix, variant: Variant | P
     ----------
     matrix
         Residents (rows) to permanence sites (columns), ``duration_s`` in seconds, for
-        ``variant.mode`` (``Matrices.residents_to_sites(variant.mode)``).
+        ``variant.mode`` (``ScenarioMatrices.residents_to_sites(variant.mode)``).
 
     Returns
     -------
