@@ -1,0 +1,321 @@
+"""A coordinator's session on the desk, in headless Chromium against the real server
+(``python -m itinerant serve`` on loopback, waitress, SQLite in a temporary data folder):
+log in, import the Clunisois tables as Excel files, plan, move a visit, lock a tour, add
+an urgent request, re-plan from now, read the changes, accept, print Tuesday's PDF.
+Every page is checked with axe-core (vendored under tests/desk/vendor): no serious or
+critical violation. Nothing is requested outside the machine. Last, the server is killed
+in the middle of a re-plan and restarted: the plan in force is intact."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from PIL import Image
+from selenium import webdriver
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE = (Path(__file__).parent / "vendor" / "axe-4.14.1.min.js").read_text(encoding="utf-8")
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+PASSWORD = "essai-coordination-2026"
+LOCAL = {"127.0.0.1", "localhost"}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """``itinerant serve`` in a subprocess; restartable on the same data folder."""
+
+    def __init__(self, data: Path):
+        self.data = data
+        self.port = _free_port()
+        self.proc: subprocess.Popen | None = None
+        self.log = data / "serve.log"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        env = {k: v for k, v in os.environ.items() if k != "ITINERANT_DATABASE_URL"}
+        env.update(ITINERANT_DATA_DIR=str(self.data), ITINERANT_FIRST_PASSWORD=PASSWORD,
+                   ITINERANT_PLAN_SECONDS="3", PYTHONPATH=str(ROOT / "src"))
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "itinerant", "serve", "--port", str(self.port)], cwd=ROOT,
+            env=env, stdout=self.log.open("a"), stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return
+            except OSError:
+                assert self.proc.poll() is None, self.log.read_text()
+                time.sleep(0.3)
+        raise AssertionError(f"server did not start: {self.log.read_text()}")
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    srv = Server(tmp_path_factory.mktemp("desk-data"))
+    srv.start()
+    try:
+        yield srv
+    finally:
+        srv.kill()
+
+
+@pytest.fixture(scope="module")
+def driver():
+    for exe in (CHROMIUM, CHROMEDRIVER):
+        if not exe.is_file():
+            pytest.fail(f"{exe} is missing: apt-get install chromium chromium-driver")
+    profile = tempfile.mkdtemp(prefix="itinerant-desk-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-quic", "--disable-default-apps", "--disable-extensions",
+                "--disable-dev-shm-usage", "--window-size=1300,1000", f"--user-data-dir={profile}"):
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
+    drv = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    drv.set_page_load_timeout(60)
+    drv.set_script_timeout(60)
+    try:
+        yield drv
+    finally:
+        drv.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def excel_files(tmp_path_factory) -> list[Path]:
+    """The Clunisois scenario as a coordinator keeps it: scenario.yaml and Excel tables."""
+    import openpyxl
+
+    src = ROOT / "scenarios" / "clunisois"
+    out = tmp_path_factory.mktemp("clunisois-xlsx")
+    shutil.copy(src / "scenario.yaml", out / "scenario.yaml")
+    for f in sorted(src.glob("*.csv")):
+        text = f.read_text(encoding="utf-8-sig")
+        head = text.splitlines()[0]
+        sep = ";" if head.count(";") > head.count(",") else ","
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        for row in csv.reader(io.StringIO(text), delimiter=sep):
+            ws.append([_cell(c, sep) for c in row])
+        wb.save(out / f"{f.stem}.xlsx")
+    return sorted(out.iterdir())
+
+
+def _cell(text: str, sep: str):
+    """Numbers as Excel numbers (a decimal comma in a `;` file), the rest as text."""
+    t = text.replace(",", ".") if sep == ";" else text
+    try:
+        return float(t) if "." in t else int(t)
+    except ValueError:
+        return text
+
+
+class Session:
+    """The browser, the server and what every page must satisfy."""
+
+    def __init__(self, drv, srv: Server, shots: Path):
+        self.drv, self.srv, self.shots = drv, srv, shots
+        self.n = 0
+        self.requested: list[str] = []
+
+    def wait_text(self, text: str, timeout: float = 60) -> None:
+        WebDriverWait(self.drv, timeout, poll_frequency=0.3,
+                      ignored_exceptions=(StaleElementReferenceException, NoSuchElementException)).until(
+            lambda d: text in d.find_element(By.TAG_NAME, "body").text,
+            message=f"« {text} » never shown")
+
+    def check(self, name: str, *texts: str) -> str:
+        """Screenshot (not blank), expected text shown, axe-core: no serious/critical."""
+        for t in texts:
+            self.wait_text(t)
+        self.n += 1
+        png = self.shots / f"{self.n:02d}-{name}.png"
+        self.drv.save_screenshot(str(png))
+        with Image.open(png) as im:
+            colours = im.convert("RGB").resize((200, 150)).getcolors(200 * 150)
+        assert colours is not None and len(colours) > 8, f"{name}: blank screenshot"
+        if os.environ.get("ITINERANT_SCREENSHOTS"):
+            dest = Path(os.environ["ITINERANT_SCREENSHOTS"])
+            dest.mkdir(parents=True, exist_ok=True)
+            shutil.copy(png, dest / png.name)
+        self.drv.execute_script(AXE)
+        violations = self.drv.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "axe.run(document, {resultTypes: ['violations']})"
+            ".then(r => done(r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,"
+            " where: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))))"
+            ".catch(e => done([{id: 'axe-error', impact: 'critical', help: String(e)}]));")
+        bad = [v for v in violations if v["impact"] in ("serious", "critical")]
+        assert not bad, f"{name}: {json.dumps(bad, ensure_ascii=False, indent=1)}"
+        self._collect()
+        return self.drv.find_element(By.TAG_NAME, "body").text
+
+    def _collect(self) -> None:
+        for entry in self.drv.get_log("performance"):
+            msg = json.loads(entry["message"])["message"]
+            if msg["method"] == "Network.requestWillBeSent":
+                self.requested.append(msg["params"]["request"]["url"])
+
+    def go(self, path: str) -> None:
+        self.drv.get(self.srv.url + path)
+
+    def click(self, text: str, tag: str = "button") -> None:
+        self.drv.find_element(By.XPATH, f"//{tag}[contains(normalize-space(.), \"{text}\")]").click()
+
+    def cookie_get(self, path: str) -> bytes:
+        cookies = "; ".join(f"{c['name']}={c['value']}" for c in self.drv.get_cookies())
+        req = urllib.request.Request(self.srv.url + path, headers={"Cookie": cookies})
+        with urllib.request.urlopen(req, timeout=60) as r:  # noqa: S310 - loopback only
+            assert r.headers["Content-Type"] == "application/pdf"
+            return r.read()
+
+
+def test_a_coordinators_session(server, driver, excel_files, tmp_path):
+    s = Session(driver, server, tmp_path)
+    # log in (every page asks for it)
+    s.go("/semaine/")
+    s.check("connexion", "Connexion", "données personnelles")
+    driver.find_element(By.ID, "id_username").send_keys("coordinateur")
+    driver.find_element(By.ID, "id_password").send_keys(PASSWORD)
+    s.click("Se connecter")
+    s.wait_text("La semaine")
+
+    # a bad table first: its faults, per file and row, and nothing replaced
+    s.go("/import/")
+    bad = tmp_path / "visits.csv"
+    bad.write_text("id;duree;fenetres\nv900;45;18:00-09:00\n", encoding="utf-8")
+    driver.find_element(By.ID, "id_files").send_keys(str(bad))
+    s.click("Vérifier et importer")
+    body = s.check("import-refuse", "Import refusé", "18:00-09:00")
+    assert "Aucun scénario en service" in body
+
+    # the Clunisois Excel files
+    driver.find_element(By.ID, "id_files").send_keys("\n".join(str(p) for p in excel_files))
+    s.click("Vérifier et importer")
+    s.check("import-ok", "Scénario importé", "60 demandes de visite")
+    s.click("Planifier la semaine")
+    body = s.check("semaine", "Tournées par jour et par conseiller", "visites planifiées sur 60")
+
+    # move a visit: the first one that fits elsewhere (others are refused with a reason)
+    links = [a.get_attribute("href") for a in driver.find_elements(By.CSS_SELECTOR, "table.board a[href*='/visite/']")]
+    moved = refused = None
+    for href in links[:6]:
+        driver.get(href)
+        select = Select(driver.find_element(By.ID, "id_vehicle"))
+        current = select.first_selected_option.get_attribute("value")
+        for value in [o.get_attribute("value") for o in select.options if o.get_attribute("value") != current]:
+            Select(driver.find_element(By.ID, "id_vehicle")).select_by_value(value)
+            s.click("Déplacer et vérifier")
+            WebDriverWait(driver, 30).until(lambda d: d.find_element(By.ID, "move-result").text.strip())
+            text = driver.find_element(By.ID, "move-result").text
+            if text.startswith("Visite déplacée"):
+                moved = (href, value)
+                break
+            refused = refused or text
+            driver.execute_script("document.getElementById('move-result').textContent = ''")
+        if moved:
+            break
+    assert moved, "no visit could be moved anywhere"
+    s.check("deplacement", "Visite déplacée")
+    if refused:
+        assert refused.startswith("Déplacement refusé : ")
+
+    # lock a tour
+    s.go("/semaine/")
+    s.click("Verrouiller la tournée")
+    s.check("verrou", "verrouillée")
+
+    # an urgent request
+    s.go("/urgence/")
+    s.check("urgence-formulaire", "Ajouter une demande urgente")
+    driver.find_element(By.ID, "id_nom").send_keys("Mme U. (fictif)")
+    Select(driver.find_element(By.ID, "id_commune")).select_by_value("71137")
+    driver.find_element(By.ID, "id_duree").clear()
+    driver.find_element(By.ID, "id_duree").send_keys("30")
+    s.click("Ajouter et placer")
+    s.check("urgence", "Demande urgente", "ajoutée")
+
+    # re-plan from now, read the changes, accept
+    s.click("Re-planifier à partir de maintenant")
+    s.check("replanification", "Re-planification à partir de maintenant", "Avancement")
+    WebDriverWait(driver, 120, poll_frequency=0.5).until(
+        lambda d: d.find_elements(By.PARTIAL_LINK_TEXT, "Voir les changements"))
+    driver.find_element(By.PARTIAL_LINK_TEXT, "Voir les changements").click()
+    s.check("changements", "Changements à prévenir", "Retenir ce plan")
+    s.click("Retenir ce plan")
+    s.check("retenu", "Nouveau plan retenu")
+
+    # print Tuesday
+    s.go("/imprimer/")
+    s.check("imprimer", "Feuilles du mardi 1/12")
+    href = driver.find_element(By.PARTIAL_LINK_TEXT, "Feuilles du mardi 1/12").get_attribute("href")
+    pdf = s.cookie_get(urlparse(href).path)
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(pdf))
+    text = " ".join(p.extract_text() for p in reader.pages)
+    assert "mardi 1er décembre 2026" in text and len(reader.pages) >= 2
+
+    # the other pages: phone view, board, versions, journal
+    driver.set_window_size(400, 850)
+    s.go("/aujourdhui/?conseiller=c-camille&jour=2026-12-01")
+    s.check("telephone", "Itinéraire vers l'arrêt 1")
+    driver.set_window_size(1300, 1000)
+    s.go("/bureau/")
+    body = s.check("bureau", "la semaine en chiffres")
+    assert "(fictif)" not in body  # no resident (nor advisor) name on the board's page
+    s.go("/versions/")
+    s.check("versions", "Versions du plan", "en vigueur")
+    s.go("/journal/")
+    s.check("journal", "Journal des modifications", "déplacement", "urgence")
+
+    outside = [u for u in s.requested if urlparse(u).scheme in ("http", "https")
+               and urlparse(u).hostname not in LOCAL]
+    assert not outside, outside
+
+    # the server dies in the middle of a re-plan: nothing is lost
+    s.go("/versions/")
+    in_force = driver.find_element(By.XPATH, "//td[contains(., '(en vigueur)')]").text
+    s.go("/semaine/")
+    s.click("Re-planifier à partir de maintenant")
+    s.wait_text("en cours")
+    job_url = driver.current_url
+    server.kill()
+    server.start()
+    driver.get(job_url)
+    s.check("interrompu", "interrompu", "le plan en vigueur n'a pas changé")
+    s.go("/versions/")
+    assert driver.find_element(By.XPATH, "//td[contains(., '(en vigueur)')]").text == in_force
