@@ -123,6 +123,12 @@ def test_one_term_and_one_count_for_low_mobility(clunisois):
     assert f"Personnes peu mobiles : les {low:,} habitants".replace(",", "\u202f") in foot
     assert f"{housebound} personnes qui ne quittent pas leur domicile" in foot
     assert "mobilité réduite" not in html
+    # the territory map and the bus pages count the same people under the same words
+    from itinerant.reports import _common, fmt
+
+    assert sum(_common.commune_counts(scenario).values()) == comp.low_mobility_total
+    assert fmt.STRINGS["fr"]["low_mobility"] == "Personnes peu mobiles"
+    assert "mobilité réduite" not in " ".join(fmt.STRINGS["fr"].values())
 
 
 def test_walking_scenario_has_its_own_chart_and_identical_curves_share_a_line(clunisois):

@@ -290,12 +290,17 @@ PRIVACY_MIN = 11
 """Fewest residents a public output shows per unit (square, commune): INSEE's own rule."""
 
 
-def low_mobility(scenario: Scenario, mobility: Iterable[str] = ("none", "low")):
+LOW_MOBILITY = ("low",)
+"""« Personnes peu mobiles »: no car, can walk a short way (the one definition of every
+output; residents who cannot leave home, mobility ``none``, are served by home visits)."""
+
+
+def low_mobility(scenario: Scenario, mobility: Iterable[str] = LOW_MOBILITY):
     keep = set(mobility)
     return [r for r in scenario.residents if r.mobility in keep]
 
 
-def commune_counts(scenario: Scenario, mobility: Iterable[str] = ("none", "low")) -> dict[str, int]:
+def commune_counts(scenario: Scenario, mobility: Iterable[str] = LOW_MOBILITY) -> dict[str, int]:
     """Residents of the given mobility per commune code (aggregated, public-safe)."""
     out: dict[str, int] = {}
     for r in low_mobility(scenario, mobility):
@@ -304,7 +309,7 @@ def commune_counts(scenario: Scenario, mobility: Iterable[str] = ("none", "low")
 
 
 def density_grid(scenario: Scenario, *, cell_m: int = 500, min_count: int = PRIVACY_MIN,
-                 levels: int = 4, mobility: Iterable[str] = ("none", "low")) -> list[dict[str, float]]:
+                 levels: int = 4, mobility: Iterable[str] = LOW_MOBILITY) -> list[dict[str, float]]:
     """Residents counted on nested square grids, every shown square holding at least
     ``min_count`` people (statistical secrecy, as INSEE's grid data).
 

@@ -83,10 +83,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "territory_map": "Carte du territoire",
         "antennes_report": "Comparaison des scénarios d'antennes",
         "antennes_workbook": "Tableau des scénarios (Excel)",
-        "residents_agg": "Personnes à mobilité réduite (agrégées)",
-        "per_commune_note": "Personnes à mobilité réduite comptées par commune (cercle à la mairie) ; "
+        "residents_agg": "Personnes peu mobiles (agrégées)",
+        "per_commune_note": "Personnes peu mobiles (sans voiture, elles marchent un peu) comptées par commune "
+        "(cercle à la mairie) ; "
         "aucune adresse n'est montrée.",
-        "low_mobility": "Personnes à mobilité réduite",
+        "low_mobility": "Personnes peu mobiles",
         "population": "Population",
         "sites": "Lieux",
         "office": "France services",
@@ -112,7 +113,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "hours": "Horaires",
         "km_cycle": "km par cycle",
         "km_year": "km par an",
-        "coverage": "Couverture des personnes à mobilité réduite",
+        "coverage": "Couverture des personnes peu mobiles",
         "presence": "Heures de présence par cycle",
         "bus_days": "Journées du bus",
         "no_slot": "Communes sans passage du bus",
