@@ -53,8 +53,13 @@ def test_values_out_of_range_are_faults(tmp_path: Path, name: str, old: str, new
 def test_missing_week_is_one_fault_not_a_cascade_on_pinned_visits(tmp_path: Path) -> None:
     folder = _tiny(tmp_path)
     _edit(folder, "scenario.yaml", "  week_start: 2026-11-30\n", "")
-    _edit(folder, "visits.csv", "competence,priorite\n", "competence,priorite,date_imposee,conseiller_impose\n")
-    _edit(folder, "visits.csv", "numerique,must\n", "numerique,must,2026-12-01,a1\n")
+    # add two pin columns at the end of the header and fill them on the first 'must' row
+    lines = (folder / "visits.csv").read_text(encoding="utf-8").splitlines()
+    lines[0] += ",date_imposee,conseiller_impose"
+    must = next(i for i, line in enumerate(lines) if ",must," in line or line.endswith(",must"))
+    lines = [line + ("," * 2 if i else "") for i, line in enumerate(lines)]
+    lines[must] = lines[must][:-2] + ",2026-12-01,a1"
+    (folder / "visits.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     assert _faults(folder) == [
         "scenario.yaml, colonne 'calendar.week_start' : semaine à planifier absente "
         "(écrire par exemple  calendar: {week_start: 2026-11-30}  (un lundi))"
