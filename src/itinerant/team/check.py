@@ -1,0 +1,141 @@
+"""Independent checker of a team's week: imports no solver, trusts no vehicle.
+
+:func:`check_week` lists every violation of a :class:`~itinerant.team.problem.TeamPlan`
+against its :class:`~itinerant.team.problem.TeamProblem`; :func:`assert_valid` raises
+:class:`~itinerant.core.errors.SolverError` when there is any.
+
+Rules: the tours pass the home-visit checker (:func:`itinerant.visits.check.check_plan`);
+each visit request is met once at most (at home or in one mairie session, never both);
+every duty holds at most its seats, and the empty seats are exactly those reported
+unstaffed; each advisor on a duty has its skills and works that day; nobody is in two
+places: each advisor's day (duties and tours, in time order) leaves the office no
+earlier than the start of the day, allows the drive between consecutive assignments,
+and is back at the office by the end of the day; the day's work stays within the
+day's limit and the week's within the contract.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from itinerant.core.errors import SolverError
+from itinerant.core.units import hhmm
+from itinerant.visits.check import check_plan
+
+if TYPE_CHECKING:
+    from itinerant.team.problem import TeamPlan, TeamProblem
+
+
+def _t(s: int) -> str:
+    return hhmm(s, with_seconds=True)
+
+
+def check_week(team: TeamProblem, week: TeamPlan) -> list[str]:
+    """Every violation of ``week`` (empty list when valid)."""
+    out = list(check_plan(week.problem, week.plan))
+    D = team.visits.duration_s
+    ids = team.visits.location_ids
+    loc = {pid: k for k, pid in enumerate(ids)}
+    duties = {d.id: d for d in team.duties}
+    members = {m.id: m for m in team.members}
+
+    # Requests met once at most; sessions hold only mairie-accepting residents.
+    original = {t.id for t in team.visits.tasks}
+    met = Counter()
+    served = week.plan.served()
+    session_ids = {s.task_id for s in week.sessions}
+    for s in week.sessions:
+        for vid in s.members:
+            if vid not in original:
+                out.append(f"séance {s.task_id} : visite inconnue {vid}")
+            if vid not in team.mairie_ok:
+                out.append(f"séance {s.task_id} : {vid} n'accepte pas la mairie")
+        if s.task_id in served:
+            met.update(s.members)
+    met.update(t for t in served if t not in session_ids)
+    for vid, n in met.items():
+        if n > 1:
+            out.append(f"demande {vid} satisfaite {n} fois")
+
+    # Duties: seats, unstaffed, skills, availability.
+    seats = Counter(d for d, _ in week.assignments)
+    if len(set(week.assignments)) != len(week.assignments):
+        out.append("une affectation est en double")
+    reported = {u.duty_id: u.missing for u in week.unstaffed}
+    for did, d in duties.items():
+        if seats[did] > d.advisors_needed:
+            out.append(f"{did} : {seats[did]} conseillers pour {d.advisors_needed} places")
+        missing = max(0, d.advisors_needed - seats[did])
+        if missing != reported.get(did, 0):
+            out.append(f"{did} : {missing} place(s) vide(s), {reported.get(did, 0)} signalée(s)")
+    timeline: dict[tuple[str, object], list[tuple[int, int, int, int, str]]] = {}
+    for did, mid in week.assignments:
+        d, mem = duties.get(did), members.get(mid)
+        if d is None or mem is None:
+            out.append(f"affectation inconnue ({did}, {mid})")
+            continue
+        if not d.skills <= mem.skills:
+            out.append(f"{did} : {mid} n'a pas {sorted(d.skills - mem.skills)}")
+        if mem.on(d.date) is None:
+            out.append(f"{did} : {mid} ne travaille pas le {d.date}")
+            continue
+        timeline.setdefault((mid, d.date), []).append((d.start_s, d.end_s, d.location, d.location, did))
+    for r in week.plan.routes:
+        if r.advisor_id not in members:
+            out.append(f"tournée {r.vehicle_id} : conseiller inconnu {r.advisor_id}")
+            continue
+        if members[r.advisor_id].on(r.date) is None:
+            out.append(f"tournée {r.vehicle_id} : {r.advisor_id} ne travaille pas le {r.date}")
+            continue
+        timeline.setdefault((r.advisor_id, r.date), []).append(
+            (r.depart_s, r.return_s, loc[r.start_site], loc[r.end_site], f"tournée {r.vehicle_id}"))
+
+    # Nobody in two places; the drive between assignments; the day and the contract.
+    week_work: Counter = Counter()
+    routes = {(r.advisor_id, r.date, r.depart_s): r for r in week.plan.routes}
+    for (mid, date), items in timeline.items():
+        mem = members[mid]
+        a = mem.on(date)
+        items.sort()
+        at, free_at, what = mem.home, a.start_s, "début de journée"
+        work = 0
+        for start, end, here, leave, label in items:
+            arrive = free_at + int(D[at, here])
+            if arrive > start:
+                out.append(f"{mid} le {date} : {label} commence à {_t(start)}, "
+                           f"arrivée possible à {_t(arrive)} après {what}")
+            at, free_at, what = leave, end, label
+            if label.startswith("tournée"):
+                work += routes[(mid, date, start)].work_s
+            else:
+                work += duties[label].work_s(a.lunch)
+        if free_at + int(D[at, mem.home]) > a.end_s:
+            out.append(f"{mid} le {date} : retour au bureau après {_t(a.end_s)} (après {what})")
+        if work > a.max_work_s:
+            out.append(f"{mid} le {date} : {work / 3600:.2f} h de travail, plus que {a.max_work_s / 3600:.2f} h")
+        week_work[mid] += work
+    for mid, w in week_work.items():
+        c = members[mid].contract_s
+        if c is not None and w > c:
+            out.append(f"{mid} : {w / 3600:.2f} h dans la semaine, contrat {c / 3600:.2f} h")
+    return out
+
+
+def hours_by_member(team: TeamProblem, week: TeamPlan) -> dict[str, int]:
+    """Working seconds of each member in the week: duties plus tours."""
+    duties = {d.id: d for d in team.duties}
+    out = {m.id: 0 for m in team.members}
+    for did, mid in week.assignments:
+        a = team.member(mid).on(duties[did].date)
+        out[mid] += duties[did].work_s(a.lunch if a else None)
+    for r in week.plan.routes:
+        out[r.advisor_id] = out.get(r.advisor_id, 0) + r.work_s
+    return out
+
+
+def assert_valid(team: TeamProblem, week: TeamPlan) -> None:
+    """Raise :class:`SolverError` listing the violations, if any."""
+    bad = check_week(team, week)
+    if bad:
+        raise SolverError("plan de la semaine invalide :\n" + "\n".join(f"  - {b}" for b in bad[:30]))

@@ -1,0 +1,282 @@
+"""Who holds which duty (CP-SAT), with or without an eye on the home visits.
+
+:func:`assign_duties` staffs every duty it can (each seat left empty costs far more
+than anything else), respecting skills, availability (arrive from the office in
+time, be back by the end of the day), travel between two duties of a day, the daily
+working limit and the weekly contract, and preferring the preferred advisor.
+
+- ``strategy="sequential"`` (duties first, with no thought for visits): besides the
+  preferences, duty hours are spread over the team in proportion to the contracts,
+  as a fair rota would.
+- ``strategy="integrated"``: a relaxation of the visit tours rides along: each visit
+  may be put in a free half-day of an advisor who may make it (day, skill, window,
+  required advisor), within the half-day's length less a return drive; the model
+  maximises the visits' worth (must >> should >> could, less the drive out to them).
+  So duties go to the advisors and half-days the visits need least.
+
+The tours themselves are planned afterwards, in the real free blocks
+(:mod:`itinerant.team.solve`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+
+from itinerant.core._ortools import cp_model
+from itinerant.core.units import WEEKDAYS_FR, hhmm
+from itinerant.team.problem import MORNING_END_S, Availability, Duty, Member, TeamProblem, Unstaffed
+from itinerant.visits.problem import Task, VisitProblem
+
+SEAT_COST = 1_000_000
+"""Cost of one empty seat of a duty (dominates everything else)."""
+PREFERENCE = 200
+"""Worth of giving a duty to its preferred advisor."""
+WORTH = {"must": 10_000, "should": 2_000, "could": 500}
+"""Worth of a visit in the relaxation, by priority."""
+
+
+@dataclass(frozen=True)
+class DutyAssignment:
+    """Result of :func:`assign_duties`."""
+
+    pairs: tuple[tuple[str, str], ...]
+    unstaffed: tuple[Unstaffed, ...]
+    status: str
+    relaxed_visits: int = 0
+    """Visits the integrated relaxation expects to fit (0 for ``sequential``)."""
+
+
+def fits(team: TeamProblem, duty: Duty, member: Member) -> str:
+    """Why ``member`` cannot take ``duty`` alone (French), or ``""`` when they can."""
+    a = member.on(duty.date)
+    if a is None:
+        return "absent ce jour-là"
+    missing = sorted(duty.skills - member.skills)
+    if missing:
+        return "sans la compétence « " + ", ".join(missing) + " »"
+    D = team.visits.duration_s
+    if a.start_s + int(D[member.home, duty.location]) > duty.start_s:
+        return f"ne peut pas y être à {hhmm(duty.start_s)} (journée à partir de {hhmm(a.start_s)})"
+    if duty.end_s + int(D[duty.location, member.home]) > a.end_s:
+        return f"finit sa journée à {hhmm(a.end_s)}, avant la fin ({hhmm(duty.end_s)}) et le retour"
+    if duty.work_s(a.lunch) > a.max_work_s:
+        return "durée supérieure à sa journée maximale"
+    if member.contract_s is not None and duty.work_s(a.lunch) > member.contract_s:
+        return "durée supérieure à son contrat"
+    return ""
+
+
+def conflict(team: TeamProblem, d1: Duty, d2: Duty) -> bool:
+    """Whether one advisor cannot hold both duties (same date, overlap or no time to drive)."""
+    if d1.date != d2.date:
+        return False
+    D = team.visits.duration_s
+    return not (
+        d1.end_s + int(D[d1.location, d2.location]) <= d2.start_s
+        or d2.end_s + int(D[d2.location, d1.location]) <= d1.start_s
+    )
+
+
+def halves(a: Availability) -> tuple[tuple[int, int], tuple[int, int]]:
+    """Morning and afternoon of a working day, ``(start_s, end_s)`` each (may be empty)."""
+    return (a.start_s, min(a.end_s, MORNING_END_S)), (max(a.start_s, MORNING_END_S), a.end_s)
+
+
+def may_serve(task: Task, member: Member, date: dt.date, span: tuple[int, int]) -> bool:
+    """Whether ``member`` may make ``task`` on ``date`` within ``span`` (relaxation test)."""
+    if task.days is not None and date.weekday() not in task.days:
+        return False
+    if task.skill is not None and task.skill not in member.skills:
+        return False
+    if task.advisor_id is not None and task.advisor_id != member.id:
+        return False
+    if task.date is not None and task.date != date:
+        return False
+    for o, c in task.windows:
+        end = c if task.end_in_window else c + task.duration_s
+        if min(end, span[1]) - max(o, span[0]) >= task.duration_s:
+            return True
+    return False
+
+
+def _loads(vp: VisitProblem, homes: set[int]) -> list[int]:
+    """Seconds each task takes in a tour: its service plus the drive from its nearest neighbour."""
+    locs = sorted({t.location for t in vp.tasks} | homes)
+    D = vp.duration_s
+    out = []
+    for t in vp.tasks:
+        others = [int(D[j, t.location]) for j in locs if j != t.location]
+        out.append(t.duration_s + (min(others) if others else 0))
+    return out
+
+
+def assign_duties(
+    team: TeamProblem,
+    *,
+    strategy: str = "integrated",
+    visits: VisitProblem | None = None,
+    time_limit_s: float = 10.0,
+    seed: int = 0,
+) -> DutyAssignment:
+    """Staff the duties (see the module docstring).
+
+    Parameters
+    ----------
+    team
+        The week's problem.
+    strategy
+        ``integrated`` or ``sequential``.
+    visits
+        The visit problem whose tasks the relaxation uses (sessions formed); default
+        ``team.visits``.
+    time_limit_s
+        CP-SAT budget, seconds.
+    """
+    if strategy not in ("integrated", "sequential"):
+        raise ValueError(f"strategy must be integrated or sequential, got {strategy!r}")
+    vp = visits or team.visits
+    m = cp_model.CpModel()
+    members, duties = team.members, team.duties
+    x: dict[tuple[int, int], cp_model.IntVar] = {}
+    for i, d in enumerate(duties):
+        for k, mem in enumerate(members):
+            if not fits(team, d, mem):
+                x[i, k] = m.new_bool_var(f"x{i}_{k}")
+    empty = []
+    for i, d in enumerate(duties):
+        u = m.new_int_var(0, d.advisors_needed, f"u{i}")
+        m.add(sum(x[i, k] for k in range(len(members)) if (i, k) in x) + u == d.advisors_needed)
+        empty.append(u)
+    for i1 in range(len(duties)):
+        for i2 in range(i1 + 1, len(duties)):
+            if conflict(team, duties[i1], duties[i2]):
+                for k in range(len(members)):
+                    if (i1, k) in x and (i2, k) in x:
+                        m.add_at_most_one([x[i1, k], x[i2, k]])
+
+    duty_work: dict[int, cp_model.LinearExpr] = {}
+    for k, mem in enumerate(members):
+        terms = []
+        for a in mem.days:
+            day = [(i, duties[i].work_s(a.lunch)) for i in range(len(duties))
+                   if (i, k) in x and duties[i].date == a.date]
+            if day:
+                m.add(sum(x[i, k] * w for i, w in day) <= a.max_work_s)
+                terms += [x[i, k] * w for i, w in day]
+        duty_work[k] = sum(terms) if terms else 0
+        if mem.contract_s is not None and terms:
+            m.add(duty_work[k] <= mem.contract_s)
+
+    objective = [SEAT_COST * u for u in empty]
+    for i, d in enumerate(duties):
+        if d.preferred:
+            for k, mem in enumerate(members):
+                if (i, k) in x and mem.id == d.preferred[0]:
+                    objective.append(-PREFERENCE * x[i, k])
+
+    y: dict[tuple[int, int, int, int], cp_model.IntVar] = {}
+    if strategy == "sequential":
+        total = sum(d.advisors_needed * d.work_s(None) for d in duties)
+        contracts = [mem.contract_s or sum(a.max_work_s for a in mem.days) for mem in members]
+        share = sum(contracts) or 1
+        for k in range(len(members)):
+            target = total * contracts[k] // share
+            dev = m.new_int_var(0, 10**7, f"dev{k}")
+            m.add(dev >= duty_work[k] - target)
+            m.add(dev >= target - duty_work[k])
+            objective.append(dev)  # seconds off the fair share
+    else:
+        homes = {mem.home for mem in members}
+        loads = _loads(vp, homes)
+        D = vp.duration_s
+        for k, mem in enumerate(members):
+            for a in mem.days:
+                for h, span in enumerate(halves(a)):
+                    if span[1] - span[0] <= 0:
+                        continue
+                    lunch = a.lunch.duration_s // 2 if a.lunch is not None else 0
+                    busy = [x[i, k] for i, d in enumerate(duties) if (i, k) in x and d.date == a.date
+                            and min(d.end_s, span[1]) > max(d.start_s, span[0])]
+                    cands = [j for j, t in enumerate(vp.tasks) if may_serve(t, mem, a.date, span)]
+                    if not cands:
+                        continue
+                    out = int(np.median([int(D[mem.home, vp.tasks[j].location]) for j in cands]))
+                    cap = span[1] - span[0] - lunch - out
+                    if cap <= 0:
+                        continue
+                    free = m.new_bool_var(f"f{k}_{a.date}_{h}")
+                    for b in busy:
+                        m.add_implication(b, free.Not())
+                    for j in cands:
+                        if loads[j] <= cap:
+                            y[j, k, a.date.toordinal(), h] = m.new_bool_var(f"y{j}_{k}_{a.date}_{h}")
+                    here = [(j, v) for (j, kk, dd, hh), v in y.items()
+                            if kk == k and dd == a.date.toordinal() and hh == h]
+                    if here:
+                        m.add(sum(v * loads[j] for j, v in here) <= cap * free)
+        by_task: dict[int, list] = {}
+        for (j, k, _, _), v in y.items():
+            by_task.setdefault(j, []).append(v)
+            t = vp.tasks[j]
+            worth = WORTH.get(t.priority, 500) * max(1, t.duration_s // 1800)
+            objective.append(-(worth - int(D[members[k].home, t.location]) // 6) * v)
+        for j, vs in by_task.items():
+            m.add_at_most_one(vs)
+        for k, mem in enumerate(members):
+            if mem.contract_s is not None:
+                visit_load = [v * loads[j] for (j, kk, _, _), v in y.items() if kk == k]
+                if visit_load:
+                    m.add(duty_work[k] + sum(visit_load) <= mem.contract_s)
+
+    m.minimize(sum(objective))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = float(time_limit_s)
+    solver.parameters.num_workers = 2
+    solver.parameters.random_seed = seed
+    status = solver.solve(m)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        # Only the empty rota is sure to exist; this should not happen (u absorbs all).
+        from itinerant.core.errors import SolverError
+
+        raise SolverError(f"affectation des permanences : {solver.status_name(status)}")
+    pairs = tuple(
+        (duties[i].id, members[k].id) for (i, k), v in sorted(x.items()) if solver.value(v)
+    )
+    held = {(d, mm) for d, mm in pairs}
+    unstaffed = tuple(
+        Unstaffed(d.id, int(solver.value(empty[i])), why_unstaffed(team, d, held))
+        for i, d in enumerate(duties)
+        if solver.value(empty[i]) > 0
+    )
+    return DutyAssignment(
+        pairs=pairs,
+        unstaffed=unstaffed,
+        status=solver.status_name(status),
+        relaxed_visits=sum(1 for v in y.values() if solver.value(v)),
+    )
+
+
+def duty_label(d: Duty) -> str:
+    """« Accueil France services, mardi 1/12 09:00-12:30 » (French)."""
+    return f"{d.name}, {WEEKDAYS_FR[d.date.weekday()]} {d.date.day}/{d.date.month} {hhmm(d.start_s)}-{hhmm(d.end_s)}"
+
+
+def why_unstaffed(team: TeamProblem, duty: Duty, held: set[tuple[str, str]]) -> str:
+    """Why a duty lacks advisors: each advisor's obstacle, in French."""
+    parts = []
+    by_id = {d.id: d for d in team.duties}
+    for mem in team.members:
+        if (duty.id, mem.id) in held:
+            continue
+        why = fits(team, duty, mem)
+        if not why:
+            busy = [by_id[d] for d, mm in held if mm == mem.id and conflict(team, by_id[d], duty)]
+            if busy:
+                why = f"déjà à « {busy[0].name} » ({hhmm(busy[0].start_s)}-{hhmm(busy[0].end_s)})"
+            else:
+                why = "heures de la journée ou du contrat déjà prises"
+        parts.append(f"{mem.name} : {why}")
+    return "personne de disponible — " + " ; ".join(parts) if parts else "équipe vide"
