@@ -35,6 +35,11 @@ SOLVER_MODULES = [
     "itinerant.antennes.demand",
     "itinerant.antennes.solve",
     "itinerant.antennes.compare",
+    "itinerant.team.problem",
+    "itinerant.team.duties",
+    "itinerant.team.sessions",
+    "itinerant.team.solve",
+    "itinerant.team.check",
 ]
 FORBIDDEN = ("osmnx", "networkx", "pandas", "folium", "geopandas")
 
@@ -151,6 +156,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("itinerant.roads",),
     ("itinerant.matrices",),
     ("itinerant.visits", "itinerant.bus", "itinerant.antennes"),
+    ("itinerant.team",),
     ("itinerant.reports",),
     ("itinerant.pipeline",),
     ("itinerant.desk",),

@@ -120,16 +120,18 @@ def main(out: Path = HERE) -> None:
     _write(out, "sites.csv", ["id", "nom", "type", "commune", "lat", "lon", "approximatif", "existant", "heures_hebdo", "horaires"], sites)
 
     # -- advisors.csv -----------------------------------------------------------------------------
+    # Contract hours and the 17:30 end of Camille's and Karim's days (the bus runs until 17:30)
+    # are hypotheses, to adjust with the team (hypothèse, à ajuster).
     advisors = [
-        ["c-camille", "Camille (fictif)", "emploi|numerique", "lun|mar|mer|jeu|ven", "08:30", "17:00", "12:00", "14:00", 45, "8h", "fs-cluny", "fs-cluny", "00 00 00 00 01"],
-        ["c-julien", "Julien (fictif)", "mediation|sante", "lun|mar|jeu|ven", "08:30", "16:30", "12:00", "14:00", 45, "7h45", "fs-cluny", "fs-cluny", "00 00 00 00 02"],
-        ["c-sophie", "Sophie (fictif, temps partiel)", "numerique|sante", "mar|mer|jeu", "09:00", "17:00", "12:00", "14:00", 45, "7h15", "fs-cluny", "fs-cluny", "00 00 00 00 03"],
-        ["c-karim", "Karim (fictif)", "emploi|mediation|numerique", "lun|mar|mer|ven", "08:30", "17:00", "12:00", "14:00", 45, "8h", "fs-cluny", "fs-cluny", "00 00 00 00 04"],
+        ["c-camille", "Camille (fictif)", "emploi|numerique", "lun|mar|mer|jeu|ven", "08:30", "17:30", "12:00", "14:00", 45, "8h", "fs-cluny", "fs-cluny", "00 00 00 00 01", 35],
+        ["c-julien", "Julien (fictif)", "mediation|sante", "lun|mar|jeu|ven", "08:30", "16:30", "12:00", "14:00", 45, "7h45", "fs-cluny", "fs-cluny", "00 00 00 00 02", 28],
+        ["c-sophie", "Sophie (fictif, temps partiel)", "numerique|sante", "mar|mer|jeu", "09:00", "17:00", "12:00", "14:00", 45, "7h15", "fs-cluny", "fs-cluny", "00 00 00 00 03", 21],
+        ["c-karim", "Karim (fictif)", "emploi|mediation|numerique", "lun|mar|mer|ven", "08:30", "17:30", "12:00", "14:00", 45, "8h", "fs-cluny", "fs-cluny", "00 00 00 00 04", 30],
     ]
     _write(
         out,
         "advisors.csv",
-        ["id", "nom", "competences", "jours", "debut", "fin", "pause_debut", "pause_fin", "pause_duree", "duree_max", "site_depart", "site_arrivee", "telephone"],
+        ["id", "nom", "competences", "jours", "debut", "fin", "pause_debut", "pause_fin", "pause_duree", "duree_max", "site_depart", "site_arrivee", "telephone", "heures_contrat"],
         advisors,
     )
 
@@ -218,13 +220,15 @@ def main(out: Path = HERE) -> None:
                 vid, rid, lat, lon, code, int(durations[k]), days, win, skill, str(prios[k]),
                 same, pinned, pdate, pstart, name, addr, f"06 00 00 {k // 10:02d} {k % 10:02d} (fictif)",
                 reasons[skill][rng.integers(5)],
+                # Residents who can walk a little may meet the advisor at their town hall.
+                "domicile|mairie" if r[4] == "low" else "domicile",
             ]
         )
     _write(
         out,
         "visits.csv",
         ["id", "habitant", "lat", "lon", "commune", "duree", "jours", "fenetres", "competence", "priorite",
-         "meme_conseiller", "conseiller_impose", "date_imposee", "heure_imposee", "nom", "adresse", "telephone", "motif"],
+         "meme_conseiller", "conseiller_impose", "date_imposee", "heure_imposee", "nom", "adresse", "telephone", "motif", "mode"],
         visits,
         sep=";",
         bom=True,
@@ -237,6 +241,21 @@ def main(out: Path = HERE) -> None:
         "commitments.csv",
         ["id", "bus", "jour", "debut", "fin", "semaines", "site", "note"],
         [["salornay-jeudi", "bus-clunisois", "jeu", "09:30", "12:00", "", "ant-salornay", "permanence hebdomadaire de l'antenne de Salornay-sur-Guye (tenue dans le bus)"]],
+    )
+
+
+    # -- permanences.csv : the duties of the team's week (office hours as in sites.csv) ------------
+    _write(
+        out,
+        "permanences.csv",
+        ["id", "nom", "site", "type", "jours", "debut", "fin", "conseillers", "competences", "semaines", "conseiller_prefere", "hypothese", "note"],
+        [
+            ["accueil-matin", "Accueil France services (matin)", "fs-cluny", "accueil", "lun|mar|mer|jeu|ven", "09:00", "12:30", 1, "", "", "", "oui", "horaires de sites.csv (hypothétiques)"],
+            ["accueil-apres-midi", "Accueil France services (après-midi)", "fs-cluny", "accueil", "lun|mar|mer|jeu|ven", "13:30", "17:00", 1, "", "", "", "oui", "horaires de sites.csv (hypothétiques)"],
+            ["salornay", "Antenne de Salornay-sur-Guye", "ant-salornay", "antenne", "jeu", "09:30", "12:00", 1, "", "", "c-julien", "oui", "tenue dans le bus, un conseiller en plus de l'équipage (hypothèse, à ajuster)"],
+            ["restos", "Restos du Cœur (distribution)", "restos-cluny", "partenaire", "mar", "14:00", "16:30", 1, "mediation", "", "c-julien", "oui", "jour et heures de distribution hypothétiques, à ajuster"],
+            ["atelier-numerique", "Atelier numérique (avec la médiathèque)", "fs-cluny", "atelier", "mer", "09:30", "11:30", 1, "numerique", "", "", "oui", "atelier hypothétique, à ajuster"],
+        ],
     )
 
 

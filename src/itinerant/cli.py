@@ -154,6 +154,34 @@ def visits(
 
 
 @app.command()
+def week(
+    scenario: Path = ScenarioArg,
+    out: Path = typer.Option(..., "--out", help="Dossier de sortie."),
+    strategy: str = typer.Option(
+        "integrated", "--strategy", help="integrated (tout ensemble) ou sequential (permanences puis visites)."
+    ),
+    bus_timetable: Path | None = typer.Option(
+        None, "--bus-timetable", help="timetable.csv du bus : ses jours de la semaine (défaut : jours du bus)."
+    ),
+    time_limit: float = typer.Option(30.0, "--time-limit", help="Secondes de calcul."),
+    osm: Path | None = OsmOpt,
+    quiet: bool = QuietOpt,
+) -> None:
+    """Planifie la semaine de l'équipe : permanences, bus, tournées et séances en mairie."""
+    summary = _run(
+        pipeline.run_week,
+        scenario,
+        out,
+        strategy=strategy,
+        bus_timetable=bus_timetable,
+        time_limit=time_limit,
+        osm_file=osm,
+        quiet=quiet,
+    )
+    out_console.print(summary)
+
+
+@app.command()
 def bus(
     scenario: Path = ScenarioArg,
     out: Path = typer.Option(..., "--out", help="Dossier de sortie."),

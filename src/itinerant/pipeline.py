@@ -477,6 +477,118 @@ def _render_comparison(scenario: Scenario, matrices: ScenarioMatrices, compariso
     return Path(result["html"])
 
 
+# --------------------------------------------------------------------------- team week (issue 14)
+
+
+def _team_matrix(scenario: Scenario, matrices: ScenarioMatrices, progress: Progress) -> Any:
+    """Drive matrix over the sites, the visits and the town halls of mairie sessions."""
+    from itinerant.matrices import drive_matrix
+    from itinerant.scenario.places import scenario_places
+    from itinerant.team.build import mairie_places
+
+    halls = mairie_places(scenario)
+    if not halls:
+        return matrices.drive()
+    with progress.step("Matrice des trajets (avec les mairies)"):
+        return drive_matrix(scenario_places(scenario) + halls, territory=matrices.territory,
+                            max_snap_m=scenario.settings.max_snap_m)
+
+
+def _bus_days_from_timetable(scenario: Scenario, timetable: Path, week_number: int) -> dict[str, tuple[int, ...]]:
+    """Weekdays the bus runs in cycle week ``week_number`` according to a ``timetable.csv``."""
+    from itinerant.bus import read_timetable
+
+    cycle = max((b.cycle_weeks for b in scenario.buses), default=4)
+    days = tuple(sorted({r["weekday"] for r in read_timetable(timetable, cycle_weeks=cycle)
+                         if not r["weeks"] or week_number in r["weeks"]}))
+    return {b.id: days for b in scenario.buses}
+
+
+def _names(scenario: Scenario) -> dict[str, str]:
+    """What people call each location id: sites, visits (commune), town halls."""
+    communes = {c.code: c.name for c in scenario.communes}
+    names = {s.id: s.name for s in scenario.sites}
+    names.update({v.id: communes.get(v.commune_code, v.commune_code) for v in scenario.visits})
+    names.update({f"mairie-{c}": f"mairie de {n}" for c, n in communes.items()})
+    return names
+
+
+def plan_team_week(scenario: Scenario, matrices: ScenarioMatrices, *, strategy: str = "integrated",
+                   time_limit: float = 30.0, bus_timetable: Path | None = None, week_number: int = 1,
+                   progress: Progress = QUIET):
+    """The team problem and its checked week plan: ``(team, week)``."""
+    from itinerant.team import WeekParams, plan_week
+    from itinerant.team.build import team_from_scenario
+
+    if strategy not in ("integrated", "sequential"):
+        raise InputError([_fault("--strategy", f"stratégie inconnue « {strategy} »", "integrated ou sequential")])
+    bus_days = _bus_days_from_timetable(scenario, Path(bus_timetable), week_number) if bus_timetable else None
+    team = team_from_scenario(scenario, _team_matrix(scenario, matrices, progress),
+                              week_number=week_number, bus_days=bus_days)
+    with progress.step(f"Semaine de l'équipe ({len(team.duties)} permanences, {len(team.visits.tasks)} visites)"):
+        week = plan_week(team, WeekParams(strategy=strategy, time_limit_s=time_limit,
+                                          language=scenario.settings.language))
+    return team, week
+
+
+def week_summary(doc: dict[str, Any], note: str = "") -> str:
+    """French summary of a ``week.json``: duties that cannot be staffed come first."""
+    lines = []
+    for u in doc["unstaffed"]:
+        lines.append(f"PERMANENCE NON TENUE : {u['name']} le {u['day']} {u['start']}-{u['end']} "
+                     f"({u['missing']} conseiller(s) manquant(s)) : {u['reason']}")
+    held = sum(1 for d in doc["duties"] if len(d["advisors"]) >= d["needed"])
+    v = doc["visits"]
+    hours = ", ".join(
+        f"{m['name']} {m['hours_h']:.1f} h" + (f"/{m['contract_h']:.0f} h" if m["contract_h"] else "")
+        for m in doc["members"])
+    lines.append(
+        f"Semaine de l'équipe : {held} permanences tenues sur {len(doc['duties'])} ; "
+        f"{v['served']} demandes de visite satisfaites sur {v['total']} ({v['at_home']} à domicile, "
+        f"{v['in_mairie']} en mairie en {v['sessions_held']} séance(s)), {v['must_left_out']} obligatoire(s) "
+        f"non planifiée(s) ; {v['km']:.0f} km{note}. Heures (contrat) : {hours}.")
+    return "\n".join(lines)
+
+
+def run_week(
+    folder: Path | None,
+    out: Path,
+    *,
+    strategy: str = "integrated",
+    time_limit: float = 30.0,
+    bus_timetable: Path | None = None,
+    osm_file: Path | None = None,
+    progress: Progress = QUIET,
+    loaded: tuple[Scenario, ScenarioMatrices] | None = None,
+    render: bool = True,
+) -> str:
+    """``itinerant week``: one plan of the team's week (duties, tours, mairie sessions);
+    writes week.json, board.csv, hours.csv, duties.csv, tournees/ and the page
+    ``semaine_equipe.html`` with its workbook. Returns the French summary."""
+    from itinerant.team.io import write_week
+
+    scenario, matrices = loaded or _load(folder, osm_file, progress)
+    if not scenario.advisors:
+        raise InputError([_fault("advisors", "le scénario ne décrit aucun conseiller", "ajouter une table advisors")])
+    team, week = plan_team_week(scenario, matrices, strategy=strategy, time_limit=time_limit,
+                                bus_timetable=bus_timetable, progress=progress)
+    with progress.step("Écriture de la semaine de l'équipe"):
+        paths = write_week(team, week, Path(out), names=_names(scenario))
+    doc = json.loads(Path(paths["week"]).read_text(encoding="utf-8"))
+    if render:
+        from itinerant.reports import render_week
+        from itinerant.reports.team import render_team_week
+
+        with progress.step("Rendu : feuilles de route des tournées de la semaine"):
+            render_week(scenario, Path(out) / "tournees", Path(out) / "tournees",
+                        language=scenario.settings.language, estimated=matrices.estimated,
+                        geometry=matrices.geometry(), pdf=False)
+        with progress.step("Rendu : tableau de la semaine de l'équipe"):
+            render_team_week(scenario, doc, Path(out), language=scenario.settings.language,
+                             estimated=matrices.estimated)
+    return week_summary(doc, _estimated_note(matrices)) + f" Fichiers : {Path(out)}"
+
+
 def run_demo(
     folder: Path | None,
     out: Path,
@@ -533,4 +645,5 @@ __all__: Sequence[str] = [
     "run_demo",
     "run_visits",
     "validate",
+    "run_week",
 ]

@@ -200,3 +200,42 @@ def _choice(vocab: dict[str, str], expected: str) -> Callable[[str], str]:
 parse_priority = _choice(_PRIORITY, "must, should ou could (obligatoire, souhaitable, facultative)")
 parse_mobility = _choice(_MOBILITY, "none, low ou car (aucune, faible, voiture)")
 parse_kind = _choice(_KINDS, "office, antenne, partner, candidate, bus_stop ou home")
+
+
+_MODES = {
+    "domicile": "domicile", "home": "domicile", "a_domicile": "domicile", "maison": "domicile",
+    "mairie": "mairie", "town_hall": "mairie", "townhall": "mairie", "en_mairie": "mairie",
+    "mairie_d_habitation": "mairie",
+}
+_BOTH = {"les_deux", "both", "deux", "indifferent"}
+_DUTY_KINDS = {
+    "office": "office", "accueil": "office", "bureau": "office", "guichet": "office",
+    "antenne": "antenne", "permanence": "antenne",
+    "partner": "partner", "partenaire": "partner",
+    "workshop": "workshop", "atelier": "workshop",
+}
+parse_duty_kind = _choice(_DUTY_KINDS, "accueil, antenne, partenaire ou atelier")
+
+
+def parse_modes(text: str) -> tuple[str, ...]:
+    """``"domicile|mairie"``, ``"mairie"``, ``"les deux"`` -> ``("domicile", "mairie")``."""
+    if normalize_name(text) in _BOTH:
+        return ("domicile", "mairie")
+    one = _choice(_MODES, "domicile, mairie ou domicile|mairie")
+    found = {one(p) for p in _LIST_SPLIT.split(text.strip()) if p}
+    return tuple(m for m in ("domicile", "mairie") if m in found)
+
+
+def parse_hours(text: str) -> int:
+    """Hours of a contract -> seconds: ``"35"``, ``"24,5"``, ``"28h30"`` -> 126000, 88200, 102600."""
+    t = text.strip().lower().replace(" ", "")
+    if "h" in t and not t.endswith("h"):
+        return parse_duration(t)
+    t = t.rstrip("h").replace(",", ".")
+    try:
+        h = float(t)
+    except ValueError:
+        raise BadValue(f"'{text}' n'est pas un nombre d'heures", "écrire par exemple 35, 24,5 ou 28h30") from None
+    if not math.isfinite(h) or h <= 0 or h > 80:
+        raise BadValue(f"'{text}' heures par semaine : impossible", "écrire un nombre d'heures entre 1 et 80")
+    return int(round(h * 3600))

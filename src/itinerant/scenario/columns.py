@@ -60,6 +60,7 @@ COLUMNS: dict[str, dict[str, Col]] = {
         "site_depart": _c("start_site", "depart"),
         "site_arrivee": _c("end_site", "arrivee", "retour"),
         "telephone": _c("phone", "tel"),
+        "heures_contrat": _c("contract_hours", "contrat", "heures_hebdo", "weekly_hours"),
     },
     "visits": {
         "id": _c("identifiant", "demande", required=True),
@@ -82,6 +83,7 @@ COLUMNS: dict[str, dict[str, Col]] = {
         "telephone": _c("phone", "tel"),
         "motif": _c("reason", "objet"),
         "notes": _c("a_noter", "remarques", "remarque", "commentaire", "observations"),
+        "mode": _c("modes", "lieu_rdv", "lieu_du_rendez_vous"),
     },
     "residents": {
         "id": _c("identifiant", required=True),
@@ -105,6 +107,7 @@ COLUMNS: dict[str, dict[str, Col]] = {
         "rayon_marche_m": _c("walk_radius_m", "rayon_m", "rayon_marche"),
         "cycle_semaines": _c("cycle_weeks", "cycle"),
         "arrets_par_jour": _c("stops_per_day", "haltes_par_jour"),
+        "equipage": _c("crew", "conseillers", "agents"),
     },
     "commitments": {
         "id": _c("identifiant", required=True),
@@ -115,6 +118,22 @@ COLUMNS: dict[str, dict[str, Col]] = {
         "semaines": _c("weeks"),
         "site": _c("site_id", "lieu"),
         "note": _c("motif"),
+    },
+    "permanences": {
+        "id": _c("identifiant", required=True),
+        "nom": _c("name", "libelle"),
+        "site": _c("site_id", "lieu", required=True),
+        "type": _c("kind", "genre"),
+        "jours": _c("weekdays", "days", "jour", "weekday"),
+        "date": _c(),
+        "debut": _c("start", "heure_debut", required=True),
+        "fin": _c("end", "heure_fin", required=True),
+        "conseillers": _c("advisors", "advisors_needed", "nombre", "effectif"),
+        "competences": _c("skills", "competence"),
+        "semaines": _c("weeks"),
+        "conseiller_prefere": _c("preferred_advisor", "preferred", "prefere"),
+        "hypothese": _c("hypothesis", "a_ajuster"),
+        "note": _c("motif", "remarque_publique"),
     },
 }
 """Known columns of each table (canonical French name -> aliases, required)."""
@@ -130,6 +149,7 @@ TABLES: dict[str, tuple[str, ...]] = {
     "residents": ("residents", "habitants"),
     "bus": ("bus",),
     "commitments": ("commitments", "engagements"),
+    "permanences": ("permanences", "duties"),
 }
 """Table -> accepted file stems (English first)."""
 

@@ -21,6 +21,7 @@ from itinerant.scenario.bounds import TERRITORY_BUFFER_M, point_checks, territor
 from itinerant.scenario.cells import DAY_NAMES_FR
 from itinerant.scenario.columns import COLUMNS, REQUIRED_TABLES, TABLES
 from itinerant.scenario.load_bus import load_buses, load_commitments
+from itinerant.scenario.load_permanences import load_permanences
 from itinerant.scenario.load_places import load_communes, load_residents, load_sites
 from itinerant.scenario.load_visits import VisitContext, load_advisors, load_visits
 from itinerant.scenario.meta import (
@@ -168,6 +169,7 @@ def load_scenario(folder: Path | str) -> Scenario:
     visit_ctx = VisitContext.of(communes, residents, resident_ids, staff, calendar, check_point, check_commune, week_known=week_known)
     visits = load_visits(tables["visits"], out, visit_ctx)
     commitments = load_commitments(tables["commitments"], out, buses, bus_ids, check_site)
+    permanences = load_permanences(tables["permanences"], out, site_kinds, advisors, cycle_weeks, check_site)
     settings = load_settings(meta.get("settings"), folder, out)
     finish_points(out)
 
@@ -187,6 +189,7 @@ def load_scenario(folder: Path | str) -> Scenario:
             residents=tuple(residents),
             buses=tuple(buses),
             commitments=tuple(commitments),
+            permanences=tuple(permanences),
             calendar=calendar,
             sources=str(meta.get("sources") or "").strip(),
         )

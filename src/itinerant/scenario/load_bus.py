@@ -101,12 +101,15 @@ def _bus_row(r: Row, bid: str | None, check_site: SiteCheck) -> Bus | None:
     radius = r.get("rayon_marche_m", parse_int, default=800)
     cycle = r.get("cycle_semaines", parse_int, default=4)
     per_day = r.get("arrets_par_jour", parse_int, default=2)
+    crew = r.get("equipage", parse_int, default=1)
     check_site(r, depot, "depot", "dépôt du bus")
     if start is not None and end is not None and end <= start:
         r.fault("fin", f"fin {hhmm(end)} avant le début {hhmm(start)}", "écrire une heure de fin après l'heure de début")
     for canon, v in (("duree_arret", stop), ("rayon_marche_m", radius), ("cycle_semaines", cycle), ("arrets_par_jour", per_day)):
         if v is not None and v <= 0:
             r.fault(canon, "doit être un nombre positif", "écrire un nombre supérieur à zéro")
+    if crew is not None and crew < 0:
+        r.fault("equipage", "équipage négatif", "écrire le nombre de conseillers à bord, par exemple 1")
     if cycle is not None and cycle > 52:
         r.fault("cycle_semaines", f"cycle de {cycle} semaines trop long", "écrire au plus 52")
     if radius is not None and radius > MAX_WALK_RADIUS_M:
@@ -118,7 +121,7 @@ def _bus_row(r: Row, bid: str | None, check_site: SiteCheck) -> Bus | None:
         return None
     return build_model(
         Bus,
-        dict(id=bid, name=name, depot=depot, days=days, start_s=start, end_s=end, stop_duration_s=stop, walk_radius_m=radius, cycle_weeks=cycle, stops_per_day=per_day),
+        dict(id=bid, name=name, depot=depot, days=days, start_s=start, end_s=end, stop_duration_s=stop, walk_radius_m=radius, cycle_weeks=cycle, stops_per_day=per_day, crew=crew),
         r,
     )
 

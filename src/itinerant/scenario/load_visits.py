@@ -19,6 +19,8 @@ from itinerant.scenario.cells import (
     parse_days,
     parse_duration,
     parse_float,
+    parse_hours,
+    parse_modes,
     parse_priority,
     parse_skills,
     parse_windows,
@@ -68,6 +70,7 @@ def load_advisors(t: Rows | None, out: Collector, offices: list[str], check_site
         s0 = r.get("site_depart", default=default_site)
         s1 = r.get("site_arrivee", default=s0)
         phone = r.get("telephone", default="")
+        contract = r.get("heures_contrat", parse_hours)
         if aid is not None:
             ids.append((row, aid))
             staff.setdefault(aid, (skills or (), days or ()))
@@ -87,7 +90,7 @@ def load_advisors(t: Rows | None, out: Collector, offices: list[str], check_site
         if r.ok:
             a = build_model(
                 Advisor,
-                dict(id=aid, name=name, skills=skills, days=days, start_s=start, end_s=end, lunch_start_s=l0, lunch_end_s=l1, lunch_duration_s=ld, max_work_s=maxw, start_site=s0, end_site=s1, phone=phone),
+                dict(id=aid, name=name, skills=skills, days=days, start_s=start, end_s=end, lunch_start_s=l0, lunch_end_s=l1, lunch_duration_s=ld, max_work_s=maxw, start_site=s0, end_site=s1, phone=phone, contract_s=contract),
                 r,
             )
             if a is not None:
@@ -197,6 +200,7 @@ def _visit_row(r: Row, vid: str | None, ctx: VisitContext) -> Visit | None:
     pdate = r.get("date_imposee", parse_date)
     pstart = r.get("heure_imposee", parse_time)
     done = r.get("fait", parse_bool, default=False)
+    modes = r.get("mode", parse_modes, default=("domicile",))
     if dur is not None and dur <= 0:
         r.fault("duree", "durée nulle", "écrire une durée en minutes, par exemple 45")
     elif dur is not None and dur > MAX_VISIT_S:
@@ -227,6 +231,7 @@ def _visit_row(r: Row, vid: str | None, ctx: VisitContext) -> Visit | None:
             name=r.get("nom", default=""), address=r.get("adresse", default=""),
             phone=r.get("telephone", default=""), reason=r.get("motif", default=""),
             notes=r.get("notes", default=""),
+            modes=modes,
         ),
         r,
     )

@@ -26,6 +26,12 @@ Mobility = Literal["none", "low", "car"]
 
 Priority = Literal["must", "should", "could"]
 
+VisitMode = Literal["domicile", "mairie"]
+"""``domicile``: at the resident's home; ``mairie``: at the town hall of their commune."""
+
+DutyKind = Literal["office", "antenne", "partner", "workshop"]
+"""Kinds of permanence: the office desk, an antenne, a partner's premises, a workshop."""
+
 SiteKind = Literal["office", "antenne", "partner", "candidate", "bus_stop", "home"]
 """``office``: the France services centre; ``antenne``: an existing permanence;
 ``partner``: partners' premises (Restos du Cœur, social grocery) that may host one;
@@ -99,6 +105,8 @@ class Advisor(_Frozen):
     start_site: str
     end_site: str
     phone: str = ""
+    contract_s: int | None = None
+    """Weekly contract, seconds of work (duties and tours); None = only the daily limit."""
 
 
 class Absence(_Frozen):
@@ -142,6 +150,8 @@ class Visit(_Frozen):
     """Why the visit: "dossier retraite", shown on the advisor's sheet."""
     notes: str = ""
     """Free notes printed on the sheet: documents to bring, access ("digicode 1234")."""
+    modes: tuple[VisitMode, ...] = ("domicile",)
+    """Where the resident accepts to be seen: at home, at their town hall, or both."""
 
 
 class Resident(_Frozen):
@@ -172,6 +182,8 @@ class Bus(_Frozen):
     walk_radius_m: int
     cycle_weeks: int = 4
     stops_per_day: int = 2
+    crew: int = 1
+    """Advisors aboard on each bus day (the team's week staffs them)."""
 
 
 class FixedCommitment(_Frozen):
@@ -186,6 +198,30 @@ class FixedCommitment(_Frozen):
     """Cycle weeks (1-based); empty = every week."""
     site_id: str | None = None
     """Where the bus is during the slot, or None when it is unavailable."""
+    note: str = ""
+
+
+class Permanence(_Frozen):
+    """A duty at a fixed place: the office desk, an antenne, a partner, a workshop.
+
+    Held on ``weekdays`` of the cycle ``weeks`` (empty = every week), or on ``date``.
+    """
+
+    id: str
+    name: str
+    site_id: str
+    kind: DutyKind
+    weekdays: tuple[int, ...] = ()
+    date: dt.date | None = None
+    start_s: int
+    end_s: int
+    advisors_needed: int = 1
+    skills: tuple[str, ...] = ()
+    weeks: tuple[int, ...] = ()
+    preferred_advisor: str | None = None
+    """The advisor who holds it each week where possible."""
+    hypothesis: bool = False
+    """A guess to check (« hypothèse, à ajuster »)."""
     note: str = ""
 
 
@@ -237,6 +273,7 @@ class Scenario(_Frozen):
     commitments: tuple[FixedCommitment, ...] = ()
     absences: tuple[Absence, ...] = ()
     """Dated absences of the advisors (the home-visit planner removes or shortens their days)."""
+    permanences: tuple[Permanence, ...] = ()
     calendar: Calendar
     sources: str = ""
     """Credits of the data, shown in reports."""

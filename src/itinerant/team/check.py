@@ -34,15 +34,20 @@ def _t(s: int) -> str:
 def check_week(team: TeamProblem, week: TeamPlan) -> list[str]:
     """Every violation of ``week`` (empty list when valid)."""
     out = list(check_plan(week.problem, week.plan))
-    D = team.visits.duration_s
-    ids = team.visits.location_ids
-    loc = {pid: k for k, pid in enumerate(ids)}
-    duties = {d.id: d for d in team.duties}
-    members = {m.id: m for m in team.members}
+    out += _check_requests(team, week)
+    out += _check_seats(team, week)
+    timeline, bad = _timelines(team, week)
+    out += bad
+    out += _check_days(team, week, timeline)
+    return out
 
-    # Requests met once at most; sessions hold only mairie-accepting residents.
-    original = {t.id for t in team.visits.tasks}
-    met = Counter()
+
+def _check_requests(team: TeamProblem, week: TeamPlan) -> list[str]:
+    """Each request met once at most; sessions hold mairie-accepting residents; the
+    advisor of each stop has every skill it asks for (combined session skills too)."""
+    out = []
+    original = {t.id: t for t in team.visits.tasks}
+    met: Counter = Counter()
     served = week.plan.served()
     session_ids = {s.task_id for s in week.sessions}
     for s in week.sessions:
@@ -54,62 +59,95 @@ def check_week(team: TeamProblem, week: TeamPlan) -> list[str]:
         if s.task_id in served:
             met.update(s.members)
     met.update(t for t in served if t not in session_ids)
-    for vid, n in met.items():
-        if n > 1:
-            out.append(f"demande {vid} satisfaite {n} fois")
+    out += [f"demande {vid} satisfaite {n} fois" for vid, n in met.items() if n > 1]
+    members = {m.id: m for m in team.members}
+    tasks = {t.id: t for t in week.problem.tasks}
+    for r in week.plan.routes:
+        mem = members.get(r.advisor_id)
+        for st in r.stops:
+            t = tasks.get(st.task_id)
+            if mem is None or t is None or not t.skill:
+                continue
+            need = set(t.skill.split("+"))
+            if not need <= mem.skills:
+                out.append(f"{st.task_id} : {r.advisor_id} n'a pas {sorted(need - mem.skills)}")
+    return out
 
-    # Duties: seats, unstaffed, skills, availability.
+
+def _check_seats(team: TeamProblem, week: TeamPlan) -> list[str]:
+    """Seats of each duty, the unstaffed report, skills and working days of the holders."""
+    out = []
+    members = {m.id: m for m in team.members}
     seats = Counter(d for d, _ in week.assignments)
     if len(set(week.assignments)) != len(week.assignments):
         out.append("une affectation est en double")
     reported = {u.duty_id: u.missing for u in week.unstaffed}
-    for did, d in duties.items():
-        if seats[did] > d.advisors_needed:
-            out.append(f"{did} : {seats[did]} conseillers pour {d.advisors_needed} places")
-        missing = max(0, d.advisors_needed - seats[did])
-        if missing != reported.get(did, 0):
-            out.append(f"{did} : {missing} place(s) vide(s), {reported.get(did, 0)} signalée(s)")
-    timeline: dict[tuple[str, object], list[tuple[int, int, int, int, str]]] = {}
+    for d in team.duties:
+        if seats[d.id] > d.advisors_needed:
+            out.append(f"{d.id} : {seats[d.id]} conseillers pour {d.advisors_needed} places")
+        missing = max(0, d.advisors_needed - seats[d.id])
+        if missing != reported.get(d.id, 0):
+            out.append(f"{d.id} : {missing} place(s) vide(s), {reported.get(d.id, 0)} signalée(s)")
+    duties = {d.id: d for d in team.duties}
     for did, mid in week.assignments:
         d, mem = duties.get(did), members.get(mid)
         if d is None or mem is None:
             out.append(f"affectation inconnue ({did}, {mid})")
-            continue
-        if not d.skills <= mem.skills:
+        elif not d.skills <= mem.skills:
             out.append(f"{did} : {mid} n'a pas {sorted(d.skills - mem.skills)}")
+    return out
+
+
+Item = tuple[int, int, int, int, str]
+"""(start_s, end_s, location where it starts, location where it ends, label)."""
+
+
+def _timelines(team: TeamProblem, week: TeamPlan) -> tuple[dict[tuple[str, object], list[Item]], list[str]]:
+    """Each advisor's assignments per date (duties and tours), and who works a day off."""
+    out = []
+    loc = {pid: k for k, pid in enumerate(team.visits.location_ids)}
+    duties = {d.id: d for d in team.duties}
+    members = {m.id: m for m in team.members}
+    timeline: dict[tuple[str, object], list[Item]] = {}
+    for did, mid in week.assignments:
+        d, mem = duties.get(did), members.get(mid)
+        if d is None or mem is None:
+            continue
         if mem.on(d.date) is None:
             out.append(f"{did} : {mid} ne travaille pas le {d.date}")
             continue
         timeline.setdefault((mid, d.date), []).append((d.start_s, d.end_s, d.location, d.location, did))
     for r in week.plan.routes:
-        if r.advisor_id not in members:
-            out.append(f"tournée {r.vehicle_id} : conseiller inconnu {r.advisor_id}")
-            continue
-        if members[r.advisor_id].on(r.date) is None:
+        if r.advisor_id not in members or members[r.advisor_id].on(r.date) is None:
             out.append(f"tournée {r.vehicle_id} : {r.advisor_id} ne travaille pas le {r.date}")
             continue
         timeline.setdefault((r.advisor_id, r.date), []).append(
             (r.depart_s, r.return_s, loc[r.start_site], loc[r.end_site], f"tournée {r.vehicle_id}"))
+    return timeline, out
 
-    # Nobody in two places; the drive between assignments; the day and the contract.
-    week_work: Counter = Counter()
+
+def _check_days(team: TeamProblem, week: TeamPlan, timeline: dict[tuple[str, object], list[Item]]) -> list[str]:
+    """Nobody in two places; the drive between assignments; the day and the contract."""
+    out = []
+    D = team.visits.duration_s
+    duties = {d.id: d for d in team.duties}
+    members = {m.id: m for m in team.members}
     routes = {(r.advisor_id, r.date, r.depart_s): r for r in week.plan.routes}
+    week_work: Counter = Counter()
     for (mid, date), items in timeline.items():
         mem = members[mid]
-        a = mem.on(date)
+        a = mem.on(date)  # type: ignore[arg-type]
+        assert a is not None
         items.sort()
-        at, free_at, what = mem.home, a.start_s, "début de journée"
-        work = 0
+        at, free_at, what, work = mem.home, a.start_s, "début de journée", 0
         for start, end, here, leave, label in items:
             arrive = free_at + int(D[at, here])
             if arrive > start:
                 out.append(f"{mid} le {date} : {label} commence à {_t(start)}, "
                            f"arrivée possible à {_t(arrive)} après {what}")
             at, free_at, what = leave, end, label
-            if label.startswith("tournée"):
-                work += routes[(mid, date, start)].work_s
-            else:
-                work += duties[label].work_s(a.lunch)
+            is_tour = label.startswith("tournée")
+            work += routes[(mid, date, start)].work_s if is_tour else duties[label].work_s(a.lunch)
         if free_at + int(D[at, mem.home]) > a.end_s:
             out.append(f"{mid} le {date} : retour au bureau après {_t(a.end_s)} (après {what})")
         if work > a.max_work_s:

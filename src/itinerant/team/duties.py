@@ -89,7 +89,7 @@ def may_serve(task: Task, member: Member, date: dt.date, span: tuple[int, int]) 
     """Whether ``member`` may make ``task`` on ``date`` within ``span`` (relaxation test)."""
     if task.days is not None and date.weekday() not in task.days:
         return False
-    if task.skill is not None and task.skill not in member.skills:
+    if task.skill is not None and not set(task.skill.split("+")) <= member.skills:
         return False
     if task.advisor_id is not None and task.advisor_id != member.id:
         return False
@@ -140,6 +140,52 @@ def assign_duties(
     vp = visits or team.visits
     m = cp_model.CpModel()
     members, duties = team.members, team.duties
+    x, empty, duty_work = _duty_model(m, team)
+    objective = [SEAT_COST * u for u in empty]
+    for i, d in enumerate(duties):
+        if d.preferred:
+            for k, mem in enumerate(members):
+                if (i, k) in x and mem.id == d.preferred[0]:
+                    objective.append(-PREFERENCE * x[i, k])
+
+    y: dict[tuple[int, int, int, int], cp_model.IntVar] = {}
+    if strategy == "sequential":
+        objective += _fair_share(m, team, duty_work)
+    else:
+        objective += _relaxation(m, team, vp, x, duty_work, y)
+
+    m.minimize(sum(objective))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = float(time_limit_s)
+    solver.parameters.num_workers = 2
+    solver.parameters.random_seed = seed
+    status = solver.solve(m)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        # Only the empty rota is sure to exist; this should not happen (u absorbs all).
+        from itinerant.core.errors import SolverError
+
+        raise SolverError(f"affectation des permanences : {solver.status_name(status)}")
+    pairs = tuple(
+        (duties[i].id, members[k].id) for (i, k), v in sorted(x.items()) if solver.value(v)
+    )
+    held = {(d, mm) for d, mm in pairs}
+    unstaffed = tuple(
+        Unstaffed(d.id, int(solver.value(empty[i])), why_unstaffed(team, d, held))
+        for i, d in enumerate(duties)
+        if solver.value(empty[i]) > 0
+    )
+    return DutyAssignment(
+        pairs=pairs,
+        unstaffed=unstaffed,
+        status=solver.status_name(status),
+        relaxed_visits=sum(1 for v in y.values() if solver.value(v)),
+    )
+
+
+def _duty_model(m, team: TeamProblem) -> tuple[dict, list, dict]:
+    """Who may hold which duty (``x[i, k]``), the empty seats, and each member's duty
+    seconds; seats, conflicts, daily limits and contracts as constraints."""
+    members, duties = team.members, team.duties
     x: dict[tuple[int, int], cp_model.IntVar] = {}
     for i, d in enumerate(duties):
         for k, mem in enumerate(members):
@@ -170,93 +216,75 @@ def assign_duties(
         if mem.contract_s is not None and terms:
             m.add(duty_work[k] <= mem.contract_s)
 
-    objective = [SEAT_COST * u for u in empty]
-    for i, d in enumerate(duties):
-        if d.preferred:
-            for k, mem in enumerate(members):
-                if (i, k) in x and mem.id == d.preferred[0]:
-                    objective.append(-PREFERENCE * x[i, k])
+    return x, empty, duty_work
 
-    y: dict[tuple[int, int, int, int], cp_model.IntVar] = {}
-    if strategy == "sequential":
-        total = sum(d.advisors_needed * d.work_s(None) for d in duties)
-        contracts = [mem.contract_s or sum(a.max_work_s for a in mem.days) for mem in members]
-        share = sum(contracts) or 1
-        for k in range(len(members)):
-            target = total * contracts[k] // share
-            dev = m.new_int_var(0, 10**7, f"dev{k}")
-            m.add(dev >= duty_work[k] - target)
-            m.add(dev >= target - duty_work[k])
-            objective.append(dev)  # seconds off the fair share
-    else:
-        homes = {mem.home for mem in members}
-        loads = _loads(vp, homes)
-        D = vp.duration_s
-        for k, mem in enumerate(members):
-            for a in mem.days:
-                for h, span in enumerate(halves(a)):
-                    if span[1] - span[0] <= 0:
-                        continue
-                    lunch = a.lunch.duration_s // 2 if a.lunch is not None else 0
-                    busy = [x[i, k] for i, d in enumerate(duties) if (i, k) in x and d.date == a.date
-                            and min(d.end_s, span[1]) > max(d.start_s, span[0])]
-                    cands = [j for j, t in enumerate(vp.tasks) if may_serve(t, mem, a.date, span)]
-                    if not cands:
-                        continue
-                    out = int(np.median([int(D[mem.home, vp.tasks[j].location]) for j in cands]))
-                    cap = span[1] - span[0] - lunch - out
-                    if cap <= 0:
-                        continue
-                    free = m.new_bool_var(f"f{k}_{a.date}_{h}")
-                    for b in busy:
-                        m.add_implication(b, free.Not())
-                    for j in cands:
-                        if loads[j] <= cap:
-                            y[j, k, a.date.toordinal(), h] = m.new_bool_var(f"y{j}_{k}_{a.date}_{h}")
-                    here = [(j, v) for (j, kk, dd, hh), v in y.items()
-                            if kk == k and dd == a.date.toordinal() and hh == h]
-                    if here:
-                        m.add(sum(v * loads[j] for j, v in here) <= cap * free)
-        by_task: dict[int, list] = {}
-        for (j, k, _, _), v in y.items():
-            by_task.setdefault(j, []).append(v)
-            t = vp.tasks[j]
-            worth = WORTH.get(t.priority, 500) * max(1, t.duration_s // 1800)
-            objective.append(-(worth - int(D[members[k].home, t.location]) // 6) * v)
-        for j, vs in by_task.items():
-            m.add_at_most_one(vs)
-        for k, mem in enumerate(members):
-            if mem.contract_s is not None:
-                visit_load = [v * loads[j] for (j, kk, _, _), v in y.items() if kk == k]
-                if visit_load:
-                    m.add(duty_work[k] + sum(visit_load) <= mem.contract_s)
 
-    m.minimize(sum(objective))
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = float(time_limit_s)
-    solver.parameters.num_workers = 2
-    solver.parameters.random_seed = seed
-    status = solver.solve(m)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        # Only the empty rota is sure to exist; this should not happen (u absorbs all).
-        from itinerant.core.errors import SolverError
+def _fair_share(m, team: TeamProblem, duty_work: dict) -> list:
+    """Seconds each member's duty hours lie off their share of the contracts."""
+    members, duties = team.members, team.duties
+    total = sum(d.advisors_needed * d.work_s(None) for d in duties)
+    contracts = [mem.contract_s or sum(a.max_work_s for a in mem.days) for mem in members]
+    share = sum(contracts) or 1
+    terms = []
+    for k in range(len(members)):
+        target = total * contracts[k] // share
+        dev = m.new_int_var(0, 10**7, f"dev{k}")
+        m.add(dev >= duty_work[k] - target)
+        m.add(dev >= target - duty_work[k])
+        terms.append(dev)
+    return terms
 
-        raise SolverError(f"affectation des permanences : {solver.status_name(status)}")
-    pairs = tuple(
-        (duties[i].id, members[k].id) for (i, k), v in sorted(x.items()) if solver.value(v)
-    )
-    held = {(d, mm) for d, mm in pairs}
-    unstaffed = tuple(
-        Unstaffed(d.id, int(solver.value(empty[i])), why_unstaffed(team, d, held))
-        for i, d in enumerate(duties)
-        if solver.value(empty[i]) > 0
-    )
-    return DutyAssignment(
-        pairs=pairs,
-        unstaffed=unstaffed,
-        status=solver.status_name(status),
-        relaxed_visits=sum(1 for v in y.values() if solver.value(v)),
-    )
+
+def _relaxation(m, team: TeamProblem, vp: VisitProblem, x: dict, duty_work: dict, y: dict) -> list:
+    """The visits' relaxation: ``y[j, k, date, half]`` puts task ``j`` in a free half-day
+    of member ``k``; returns the objective terms (minus the worth of the visits placed)."""
+    members, duties = team.members, team.duties
+    loads = _loads(vp, {mem.home for mem in members})
+    D = vp.duration_s
+    for k, mem in enumerate(members):
+        for a in mem.days:
+            for h, span in enumerate(halves(a)):
+                busy = [x[i, k] for i, d in enumerate(duties) if (i, k) in x and d.date == a.date
+                        and min(d.end_s, span[1]) > max(d.start_s, span[0])]
+                _half_day(m, vp, mem, k, a, h, span, busy, loads, D, y)
+    terms = []
+    by_task: dict[int, list] = {}
+    for (j, k, _, _), v in y.items():
+        by_task.setdefault(j, []).append(v)
+        t = vp.tasks[j]
+        worth = WORTH.get(t.priority, 500) * max(1, t.duration_s // 1800)
+        terms.append(-(worth - int(D[members[k].home, t.location]) // 6) * v)
+    for vs in by_task.values():
+        m.add_at_most_one(vs)
+    for k, mem in enumerate(members):
+        visit_load = [v * loads[j] for (j, kk, _, _), v in y.items() if kk == k]
+        if mem.contract_s is not None and visit_load:
+            m.add(duty_work[k] + sum(visit_load) <= mem.contract_s)
+    return terms
+
+
+def _half_day(m, vp, mem, k, a, h, span, busy, loads, D, y) -> None:
+    """Variables and capacity of one half-day of one member."""
+    if span[1] - span[0] <= 0:
+        return
+    cands = [j for j, t in enumerate(vp.tasks) if may_serve(t, mem, a.date, span)]
+    if not cands:
+        return
+    lunch = a.lunch.duration_s // 2 if a.lunch is not None else 0
+    out = int(np.median([int(D[mem.home, vp.tasks[j].location]) for j in cands]))
+    cap = span[1] - span[0] - lunch - out
+    if cap <= 0:
+        return
+    free = m.new_bool_var(f"f{k}_{a.date}_{h}")
+    for b in busy:
+        m.add_implication(b, free.Not())
+    here = []
+    for j in cands:
+        if loads[j] <= cap:
+            v = y[j, k, a.date.toordinal(), h] = m.new_bool_var(f"y{j}_{k}_{a.date}_{h}")
+            here.append((j, v))
+    if here:
+        m.add(sum(v * loads[j] for j, v in here) <= cap * free)
 
 
 def duty_label(d: Duty) -> str:

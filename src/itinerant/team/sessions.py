@@ -58,6 +58,25 @@ def chain_s(duration: np.ndarray, hub: int, stops: list[int]) -> int:
     return total + int(duration[at, hub])
 
 
+SKILL_JOIN = "+"
+"""A session needing several skills asks for the token ``"numerique+sante"``; vehicles of
+advisors having them all carry the token (see :func:`skill_tokens`)."""
+
+
+def skill_token(skills: set[str]) -> str | None:
+    """The skill a session asks for: None, one skill, or the sorted skills joined by ``+``."""
+    return SKILL_JOIN.join(sorted(skills)) if skills else None
+
+
+def skill_tokens(member_skills: frozenset[str], tasks) -> frozenset[str]:
+    """The member's skills plus the combined tokens of ``tasks`` they fully hold."""
+    extra = {
+        t.skill for t in tasks
+        if t.skill and SKILL_JOIN in t.skill and set(t.skill.split(SKILL_JOIN)) <= member_skills
+    }
+    return member_skills | frozenset(extra)
+
+
 def form_sessions(team: TeamProblem, *, min_saving_s: int = 600) -> tuple[VisitProblem, tuple[Session, ...]]:
     """The visit problem with mairie sessions in place of their members.
 
@@ -74,12 +93,12 @@ def form_sessions(team: TeamProblem, *, min_saving_s: int = 600) -> tuple[VisitP
         code = commune.get(t.id)
         if code is None or code not in hall:
             continue
-        groups.setdefault((code, t.skill, t.advisor_id, t.date), []).append(t)
+        groups.setdefault((code, t.advisor_id, t.date), []).append(t)
 
     sessions: list[Session] = []
     new_tasks: dict[str, Task] = {}
     grouped: set[str] = set()
-    for (code, skill, advisor, date), members in sorted(groups.items(), key=lambda kv: str(kv[0])):
+    for (code, advisor, date), members in sorted(groups.items(), key=lambda kv: str(kv[0])):
         members.sort(key=lambda t: (_RANK.get(t.priority, 3), t.id))
         k = 0
         pool = list(members)
@@ -103,6 +122,7 @@ def form_sessions(team: TeamProblem, *, min_saving_s: int = 600) -> tuple[VisitP
                 continue
             k += 1
             tid = f"mairie-{code}-{k}"
+            skill = skill_token({t.skill for t in chosen if t.skill})
             prio = min((t.priority for t in chosen), key=lambda p: _RANK.get(p, 3))
             pen = [t.penalty for t in chosen]
             new_tasks[tid] = Task(
@@ -154,4 +174,4 @@ def explode(team: TeamProblem, problem: VisitProblem, sessions: tuple[Session, .
     return problem.replace(tasks=tasks), keep
 
 
-__all__ = ["chain_s", "explode", "form_sessions"]
+__all__ = ["chain_s", "explode", "form_sessions", "skill_token", "skill_tokens"]

@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from itinerant.team.check import assert_valid
 from itinerant.team.duties import assign_duties
 from itinerant.team.problem import Availability, Duty, Member, TeamPlan, TeamProblem
-from itinerant.team.sessions import explode, form_sessions
+from itinerant.team.sessions import explode, form_sessions, skill_tokens
 from itinerant.visits.problem import Break, Plan, SolveParams, Vehicle, VisitProblem
 
 
@@ -67,7 +67,7 @@ def free_blocks(
     return [b for b in out if b[1] - b[0] - int(D[b[2], b[3]]) >= team.min_block_s]
 
 
-def block_vehicles(team: TeamProblem, pairs: tuple[tuple[str, str], ...]) -> tuple[Vehicle, ...]:
+def block_vehicles(team: TeamProblem, pairs: tuple[tuple[str, str], ...], tasks=()) -> tuple[Vehicle, ...]:
     """The visit vehicles: one per free block of each advisor's day.
 
     The vehicle's working limit keeps the day (``max_work_s`` less the duties) and the
@@ -112,7 +112,7 @@ def block_vehicles(team: TeamProblem, pairs: tuple[tuple[str, str], ...]) -> tup
                 id=f"{mem.id}@{a.date.isoformat()}#{n + 1}",
                 start=f, end=t, start_s=s, end_s=e, max_work_s=cap,
                 advisor_id=mem.id, advisor_name=mem.name, date=a.date,
-                skills=mem.skills, lunch=lunch,
+                skills=skill_tokens(mem.skills, tasks), lunch=lunch,
             ))
     return tuple(vehicles)
 
@@ -136,7 +136,7 @@ def _one(team: TeamProblem, params: WeekParams, strategy: str, sessions_on: bool
     else:
         vp, sessions = team.visits, ()
     duties = assign_duties(team, strategy=strategy, visits=vp, time_limit_s=max(1.0, limit / 3), seed=params.seed)
-    vehicles = block_vehicles(team, duties.pairs)
+    vehicles = block_vehicles(team, duties.pairs, vp.tasks)
     vp = vp.replace(vehicles=vehicles)
     plan = _tours(vp, params, limit)
     left = {u.task_id for u in plan.unassigned} & {s.task_id for s in sessions}

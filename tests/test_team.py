@@ -1,0 +1,259 @@
+"""The team's week: duties staffed with reasons, tours in the free blocks, mairie sessions,
+the independent checker, and a brute force on a tiny team."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from itinerant.team import (
+    Availability,
+    Duty,
+    Member,
+    TeamProblem,
+    Unstaffed,
+    WeekParams,
+    check_week,
+    form_sessions,
+    hours_by_member,
+    plan_week,
+)
+from itinerant.team.solve import block_vehicles, free_blocks
+from itinerant.visits.problem import PENALTY, Break, Task, VisitProblem
+from itinerant.visits.timing import schedule_route
+
+MON = dt.date(2026, 11, 30)
+H = 3600
+
+# Locations: 0 office, 1 antenne (20 min away), 2..5 homes, 6 town hall of "c1".
+#   homes 2 and 3 are in commune c1 (far apart, 10 min from the town hall each way).
+IDS = ("office", "antenne", "h2", "h3", "h4", "h5", "mairie-c1")
+XY = np.array([[0, 0], [20, 0], [30, 10], [30, -10], [-15, 0], [0, 15], [30, 0]], dtype=float)
+
+
+def _matrix() -> np.ndarray:
+    d = np.abs(XY[:, None, :] - XY[None, :, :]).sum(axis=2) * 60  # minutes of Manhattan -> s
+    return d.astype(np.int64)
+
+
+def _team(tasks, duties, members=None, **kw) -> TeamProblem:
+    D = _matrix()
+    vp = VisitProblem(location_ids=IDS, duration_s=D, distance_m=D * 10, vehicles=(), tasks=tuple(tasks),
+                      week_start=MON)
+    lunch = Break(12 * H, 14 * H, 45 * 60)
+    if members is None:
+        members = (
+            Member("a", "Anne", frozenset({"sante", "numerique"}), 0,
+                   (Availability(MON, 8 * H, 17 * H, 8 * H, lunch),), 35 * H),
+            Member("b", "Bruno", frozenset({"numerique"}), 0,
+                   (Availability(MON, 8 * H, 17 * H, 8 * H, lunch),), 35 * H),
+        )
+    return TeamProblem(visits=vp, members=members, duties=tuple(duties), **kw)
+
+
+def _task(tid, loc, dur_min=45, prio="must", skill=None, windows=((8 * H, 17 * H),)):
+    return Task(id=tid, location=loc, duration_s=dur_min * 60, windows=windows, end_in_window=True,
+                priority=prio, penalty=PENALTY[prio], skill=skill)
+
+
+DESK_AM = Duty("desk-am", "office", "Accueil (matin)", 0, MON, 9 * H, 12 * H + 1800)
+DESK_PM = Duty("desk-pm", "office", "Accueil (après-midi)", 0, MON, 13 * H + 1800, 17 * H)
+ANTENNE = Duty("antenne", "antenne", "Antenne", 1, MON, 9 * H + 1800, 12 * H, skills=frozenset({"sante"}))
+
+
+def test_every_duty_staffed_and_visits_planned_in_the_gaps() -> None:
+    team = _team([_task("v1", 2), _task("v2", 4), _task("v3", 5, skill="sante")], [DESK_AM, DESK_PM, ANTENNE])
+    week = plan_week(team, WeekParams(time_limit_s=2))
+    assert week.unstaffed == ()
+    assert sorted(d for d, _ in week.assignments) == ["antenne", "desk-am", "desk-pm"]
+    assert dict(week.assignments)["antenne"] == "a"  # only Anne has the skill
+    assert check_week(team, week) == []
+    # Anne is at the antenne in the morning: her tours leave from there, or wait for the afternoon.
+    for r in week.plan.routes:
+        if r.advisor_id == "a" and r.depart_s < 12 * H:
+            pytest.fail("Anne toured while holding the antenne")
+    assert week.visits_served() == {"v1", "v2", "v3"}
+
+
+def test_a_duty_nobody_can_hold_is_reported_with_its_reason() -> None:
+    needs_emploi = replace(ANTENNE, skills=frozenset({"emploi"}))
+    team = _team([_task("v1", 2)], [DESK_AM, needs_emploi])
+    week = plan_week(team, WeekParams(time_limit_s=2))
+    (u,) = week.unstaffed
+    assert u.duty_id == "antenne" and u.missing == 1
+    assert "sans la compétence « emploi »" in u.reason and "Anne" in u.reason and "Bruno" in u.reason
+    assert check_week(team, week) == []
+
+
+def test_two_seats_with_one_able_advisor_leave_one_seat_empty() -> None:
+    two = replace(ANTENNE, advisors_needed=2)
+    week = plan_week(_team([], [two]), WeekParams(time_limit_s=1))
+    assert [(u.duty_id, u.missing) for u in week.unstaffed] == [("antenne", 1)]
+    assert "Bruno : sans la compétence « sante »" in week.unstaffed[0].reason
+
+
+def test_free_blocks_start_where_the_last_duty_was() -> None:
+    team = _team([], [ANTENNE, DESK_PM])
+    anne = team.members[0]
+    blocks = free_blocks(team, anne, anne.days[0], [ANTENNE, DESK_PM])
+    # 08:00-09:30 from the office to the antenne; 12:00-13:30 from the antenne back to the
+    # office desk; nothing after 17:00.
+    assert blocks == [(8 * H, 9 * H + 1800, 0, 1), (12 * H, 13 * H + 1800, 1, 0)]
+    v1, v2 = [v for v in block_vehicles(team, (("antenne", "a"), ("desk-pm", "a"))) if v.advisor_id == "a"]
+    assert (v2.start, v2.end, v2.start_s, v2.end_s) == (1, 0, 12 * H, 13 * H + 1800)
+    assert v1.lunch is None and v2.lunch is not None and v2.lunch.earliest_s == 12 * H
+    # Each block lasts 90 min, less the 20 min drive: 70 min of use.
+    assert len(free_blocks(replace(team, min_block_s=70 * 60), anne, anne.days[0], [ANTENNE, DESK_PM])) == 2
+    assert free_blocks(replace(team, min_block_s=71 * 60), anne, anne.days[0], [ANTENNE, DESK_PM]) == []
+
+
+def test_contract_hours_cap_the_tours() -> None:
+    lunch = Break(12 * H, 14 * H, 45 * 60)
+    short = (Member("a", "Anne", frozenset({"sante"}), 0, (Availability(MON, 8 * H, 17 * H, 8 * H, lunch),), 3 * H + 1800),)
+    team = _team([_task(f"v{k}", k, 60) for k in (2, 3, 4, 5)], [DESK_AM], members=short)
+    week = plan_week(team, WeekParams(time_limit_s=2))
+    assert hours_by_member(team, week)["a"] <= 3 * H + 1800
+    assert check_week(team, week) == []
+
+
+# ----------------------------------------------------------------------- the checker
+
+
+def _valid_week():
+    team = _team([_task("v1", 2), _task("v2", 4)], [DESK_AM, ANTENNE])
+    return team, plan_week(team, WeekParams(time_limit_s=2))
+
+
+def test_checker_sees_one_advisor_in_two_places() -> None:
+    team, week = _valid_week()
+    both = replace(week, assignments=(("desk-am", "a"), ("antenne", "a")))
+    bad = check_week(team, both)
+    assert any("antenne" in b and "arrivée possible" in b for b in bad)
+
+
+def test_checker_sees_a_missing_skill_and_an_unreported_empty_seat() -> None:
+    team, week = _valid_week()
+    wrong = replace(week, assignments=(("desk-am", "a"), ("antenne", "b")))
+    assert any("b n'a pas ['sante']" in b for b in check_week(team, wrong))
+    empty = replace(week, assignments=(("desk-am", "b"),))
+    assert any("antenne : 1 place(s) vide(s), 0 signalée(s)" in b for b in check_week(team, empty))
+
+
+def test_checker_sees_a_contract_overrun() -> None:
+    team, week = _valid_week()
+    tight = replace(team, members=tuple(replace(m, contract_s=H) for m in team.members))
+    assert any("contrat" in b for b in check_week(tight, week))
+
+
+def test_checker_sees_a_tour_during_a_duty() -> None:
+    team, week = _valid_week()
+    r = week.plan.routes[0]
+    overlap = Duty("extra", "workshop", "Atelier", 0, MON, r.depart_s + 60, r.depart_s + 1800)
+    bigger = replace(team, duties=team.duties + (overlap,))
+    moved = replace(week, assignments=week.assignments + (("extra", r.advisor_id),))
+    assert check_week(bigger, replace(week, unstaffed=week.unstaffed + (
+        Unstaffed("extra", 1, ""),))) == []
+    assert any("arrivée possible" in b for b in check_week(bigger, moved))
+
+
+# ----------------------------------------------------------------------- mairie sessions
+
+
+def test_mairie_session_groups_residents_of_one_commune_when_it_saves_driving() -> None:
+    tasks = [_task("v1", 2, 30), _task("v2", 3, 30), _task("v3", 4, 30)]
+    team = _team(tasks, [], mairie_ok=frozenset({"v1", "v2"}), domicile_ok=frozenset({"v1", "v2", "v3"}),
+                 mairie_location=(("c1", 6),), visit_commune=(("v1", "c1"), ("v2", "c1"), ("v3", "c2")))
+    vp, sessions = form_sessions(team)
+    (s,) = sessions
+    assert set(s.members) == {"v1", "v2"} and s.location == 6
+    assert s.saved_s == 40 * 60  # town hall -> h2 -> h3 -> town hall: 10 + 20 + 10 min
+    session = next(t for t in vp.tasks if t.id == s.task_id)
+    assert session.duration_s == 60 * 60 and session.location == 6
+    assert {t.id for t in vp.tasks} == {s.task_id, "v3"}
+    team = replace(team, duties=(DESK_AM,))
+    week = plan_week(team, WeekParams(time_limit_s=2))
+    assert week.visits_served() == {"v1", "v2", "v3"} and check_week(team, week) == []
+
+
+def test_no_session_without_a_common_window_nor_for_home_only_residents() -> None:
+    tasks = [_task("v1", 2, 60, windows=((9 * H, 10 * H + 1800),)), _task("v2", 3, 60, windows=((14 * H, 17 * H),))]
+    kw = dict(mairie_location=(("c1", 6),), visit_commune=(("v1", "c1"), ("v2", "c1")))
+    _, sessions = form_sessions(_team(tasks, [], mairie_ok=frozenset({"v1", "v2"}), **kw))
+    assert sessions == ()
+    same = [_task("v1", 2, 30), _task("v2", 3, 30)]
+    _, sessions = form_sessions(_team(same, [], mairie_ok=frozenset(), **kw))
+    assert sessions == ()
+
+
+def test_sessions_needing_two_skills_go_to_an_advisor_having_both() -> None:
+    tasks = [_task("v1", 2, 30, skill="sante"), _task("v2", 3, 30, skill="numerique")]
+    team = _team(tasks, [DESK_AM], mairie_ok=frozenset({"v1", "v2"}), domicile_ok=frozenset({"v1", "v2"}),
+                 mairie_location=(("c1", 6),), visit_commune=(("v1", "c1"), ("v2", "c1")))
+    week = plan_week(team, WeekParams(time_limit_s=2))
+    held = [r for r in week.plan.routes for s in r.stops if s.task_id.startswith("mairie-")]
+    assert held and all(r.advisor_id == "a" for r in held)
+    assert check_week(team, week) == []
+
+
+# ----------------------------------------------------------------------- brute force
+
+
+def _brute_force(team: TeamProblem) -> tuple[int, int, int]:
+    """(empty seats, penalty of the visits left out, driving s) of the best week, by enumeration."""
+    members, duties, tasks = team.members, team.duties, team.visits.tasks
+    best = None
+    for choice in itertools.product([None, *range(len(members))], repeat=len(duties)):
+        pairs = tuple((d.id, members[k].id) for d, k in zip(duties, choice) if k is not None)
+        mine = {m.id: [d for d, k in zip(duties, choice) if k is not None and members[k].id == m.id] for m in members}
+        if any(_clash(team, ds) for ds in mine.values()):
+            continue
+        from itinerant.team.duties import fits
+
+        if any(fits(team, d, members[k]) for d, k in zip(duties, choice) if k is not None):
+            continue
+        empty = sum(k is None for k in choice)
+        vehicles = block_vehicles(team, pairs, tasks)
+        vp = team.visits.replace(vehicles=vehicles)
+        for where in itertools.product([None, *range(len(vehicles))], repeat=len(tasks)):
+            pen = sum(t.penalty for t, w in zip(tasks, where) if w is None)
+            drive = 0
+            ok = True
+            for k, v in enumerate(vehicles):
+                mine_t = [t for t, w in zip(tasks, where) if w == k]
+                if not mine_t:
+                    continue
+                if any(not vp.compatible(t, v) for t in mine_t):
+                    ok = False
+                    break
+                routes = [schedule_route(vp, v, list(p)) for p in itertools.permutations(mine_t)]
+                routes = [r for r in routes if r is not None]
+                if not routes:
+                    ok = False
+                    break
+                drive += min(r.travel_s for r in routes)
+            if ok:
+                key = (empty, pen, drive)
+                best = key if best is None or key < best else best
+    assert best is not None
+    return best
+
+
+def _clash(team: TeamProblem, ds) -> bool:
+    from itinerant.team.duties import conflict
+
+    return any(conflict(team, a, b) for a, b in itertools.combinations(ds, 2))
+
+
+def test_planner_agrees_with_brute_force_on_a_tiny_team() -> None:
+    tasks = [_task("v1", 2, 60, skill="sante"), _task("v2", 4, 60, prio="should"),
+             _task("v3", 5, 90, prio="could", windows=((9 * H, 12 * H),))]
+    team = _team(tasks, [DESK_AM, ANTENNE, DESK_PM])
+    best = _brute_force(team)
+    week = plan_week(team, WeekParams(time_limit_s=3))
+    o = week.plan.objective
+    got = (sum(u.missing for u in week.unstaffed), o["penalty"], o["travel_s"])
+    assert got == best
