@@ -14,6 +14,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from itinerant.core import atomic
+from itinerant.core.safe import xlsx_append
 from itinerant.reports import fmt
 from itinerant.reports._common import render_template, times_label
 from itinerant.reports.outputs import load_json
@@ -68,32 +69,32 @@ def write_team_workbook(doc: dict[str, Any], path: str | os.PathLike[str], *,
     ws = wb.active
     ws.title = "Tableau"
     days, board = board_grid(doc)
-    ws.append(["Conseiller"] + [f"{d['text']} {h}" for d in days for h in ("matin", "après-midi")])
+    xlsx_append(ws, ["Conseiller"] + [f"{d['text']} {h}" for d in days for h in ("matin", "après-midi")])
     for row in board:
-        ws.append([row["name"]] + [c["text"] for c in row["cells"]])
+        xlsx_append(ws, [row["name"]] + [c["text"] for c in row["cells"]])
     for col in ws.iter_cols(min_col=2):
         for c in col:
             c.alignment = Alignment(wrap_text=True, vertical="top")
     hours = wb.create_sheet("Heures")
-    hours.append(["Conseiller", "Contrat (h)", "Permanences (h)", "Tournées (h)", "Total (h)"])
+    xlsx_append(hours, ["Conseiller", "Contrat (h)", "Permanences (h)", "Tournées (h)", "Total (h)"])
     for m in doc["members"]:
-        hours.append([m["name"], m["contract_h"], m["duty_h"], m["visit_h"], m["hours_h"]])
+        xlsx_append(hours, [m["name"], m["contract_h"], m["duty_h"], m["visit_h"], m["hours_h"]])
     duties = wb.create_sheet("Permanences")
-    duties.append(["Jour", "Début", "Fin", "Permanence", "Lieu", "Demandés", "Conseillers", "Hypothèse", "Remarque"])
+    xlsx_append(duties, ["Jour", "Début", "Fin", "Permanence", "Lieu", "Demandés", "Conseillers", "Hypothèse", "Remarque"])
     for d in doc["duties"]:
-        duties.append([d["day"], d["start"], d["end"], d["name"], d["site"], d["needed"],
+        xlsx_append(duties, [d["day"], d["start"], d["end"], d["name"], d["site"], d["needed"],
                        ", ".join(names.get(a, a) for a in d["advisors"]), "oui" if d["hypothesis"] else "non", d["note"]])
     modes = wb.create_sheet("Visites par mode")
     v = doc["visits"]
     for row in (["Mode", "Demandes"], ["à domicile", v["at_home"]], ["en mairie", v["in_mairie"]],
                 ["séances en mairie", v["sessions_held"]], ["non planifiées", v["left_out"]],
                 ["dont obligatoires", v["must_left_out"]]):
-        modes.append(row)
+        xlsx_append(modes, row)
     if doc["unstaffed"]:
         un = wb.create_sheet("Non tenues", 0)
-        un.append(["Permanence", "Jour", "Début", "Fin", "Manque", "Pourquoi"])
+        xlsx_append(un, ["Permanence", "Jour", "Début", "Fin", "Manque", "Pourquoi"])
         for u in doc["unstaffed"]:
-            un.append([u["name"], u["day"], u["start"], u["end"], u["missing"], u["reason"]])
+            xlsx_append(un, [u["name"], u["day"], u["start"], u["end"], u["missing"], u["reason"]])
     for sheet in wb.worksheets:
         for c in sheet[1]:
             c.font = Font(bold=True)

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from itinerant.core import atomic
+from itinerant.core.safe import csv_row
 from itinerant.core.units import WEEKDAYS_FR, hhmm
 from itinerant.team.check import hours_by_member
 from itinerant.team.problem import MORNING_END_S, TeamPlan, TeamProblem
@@ -139,7 +140,7 @@ def _csv(header: list[str], rows: list[list[Any]]) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(header)
-    w.writerows(rows)
+    w.writerows(csv_row(r) for r in rows)
     return buf.getvalue()
 
 
