@@ -514,7 +514,7 @@ def _names(scenario: Scenario) -> dict[str, str]:
 
 
 def plan_team_week(scenario: Scenario, matrices: ScenarioMatrices, *, strategy: str = "integrated",
-                   time_limit: float = 30.0, bus_timetable: Path | None = None, week_number: int = 1,
+                   time_limit: float = 40.0, bus_timetable: Path | None = None, week_number: int = 1,
                    progress: Progress = QUIET):
     """The team problem and its checked week plan: ``(team, week)``."""
     from itinerant.team import WeekParams, plan_week
@@ -555,7 +555,7 @@ def run_week(
     out: Path,
     *,
     strategy: str = "integrated",
-    time_limit: float = 30.0,
+    time_limit: float = 40.0,
     bus_timetable: Path | None = None,
     osm_file: Path | None = None,
     progress: Progress = QUIET,

@@ -102,6 +102,10 @@ def may_serve(task: Task, member: Member, date: dt.date, span: tuple[int, int]) 
     return False
 
 
+TRAVEL_FACTOR = 1.0
+"""Multiplies the nearest-neighbour drive in a task's load (calibration of the relaxation)."""
+
+
 def _loads(vp: VisitProblem, homes: set[int]) -> list[int]:
     """Seconds each task takes in a tour: its service plus the drive from its nearest neighbour."""
     locs = sorted({t.location for t in vp.tasks} | homes)
@@ -109,7 +113,7 @@ def _loads(vp: VisitProblem, homes: set[int]) -> list[int]:
     out = []
     for t in vp.tasks:
         others = [int(D[j, t.location]) for j in locs if j != t.location]
-        out.append(t.duration_s + (min(others) if others else 0))
+        out.append(t.duration_s + int(TRAVEL_FACTOR * (min(others) if others else 0)))
     return out
 
 

@@ -38,7 +38,8 @@ class WeekParams:
         sequential plan kept if better) or ``sequential`` (duties first, visits in
         the gaps, at home only).
     time_limit_s
-        Budget of the visit tours, seconds (the duty model gets a third of it).
+        Whole budget, seconds: ``sequential`` gives it to the tours (and a third more
+        to the duties); ``integrated`` shares it among three candidates.
     sessions
         Form mairie sessions (integrated only).
     seed, language
@@ -46,7 +47,7 @@ class WeekParams:
     """
 
     strategy: str = "integrated"
-    time_limit_s: float = 20.0
+    time_limit_s: float = 40.0
     sessions: bool = True
     seed: int = 0
     language: str = "fr"
@@ -129,13 +130,16 @@ def _tours(vp: VisitProblem, params: WeekParams, limit: float) -> Plan:
     return solve(vp, SolveParams(time_limit_s=limit, seed=params.seed, language=params.language))  # type: ignore[arg-type]
 
 
-def _one(team: TeamProblem, params: WeekParams, strategy: str, sessions_on: bool, limit: float) -> TeamPlan:
+def _one(team: TeamProblem, params: WeekParams, strategy: str, sessions_on: bool, limit: float,
+         duty_limit: float | None = None) -> TeamPlan:
+    """One candidate week: duties by ``strategy``, tours with ``limit`` seconds."""
     t0 = time.perf_counter()
     if sessions_on:
         vp, sessions = form_sessions(team)
     else:
         vp, sessions = team.visits, ()
-    duties = assign_duties(team, strategy=strategy, visits=vp, time_limit_s=max(1.0, limit / 3), seed=params.seed)
+    duty_limit = max(1.0, limit / 3) if duty_limit is None else duty_limit
+    duties = assign_duties(team, strategy=strategy, visits=vp, time_limit_s=duty_limit, seed=params.seed)
     vehicles = block_vehicles(team, duties.pairs, vp.tasks)
     vp = vp.replace(vehicles=vehicles)
     plan = _tours(vp, params, limit)
@@ -156,20 +160,34 @@ def _one(team: TeamProblem, params: WeekParams, strategy: str, sessions_on: bool
     )
 
 
+def _rank(c: TeamPlan) -> tuple[int, int, int, int]:
+    """Smaller is better: empty seats, then musts left out, visits left out, driving."""
+    return (sum(u.missing for u in c.unstaffed), *_key(c.plan))
+
+
 def plan_week(team: TeamProblem, params: WeekParams | None = None) -> TeamPlan:
-    """Plan the team's week (see the module docstring); the result is checked."""
+    """Plan the team's week (see the module docstring); the result is checked.
+
+    ``integrated`` tries three candidates within ``params.time_limit_s`` (each gets a
+    quarter for its tours and a twelfth for its duties): the visit-aware duties with
+    and without mairie sessions, and the visit-blind duties with sessions; the best
+    is kept (empty seats, musts left out, visits left out, driving).
+    """
     params = params or WeekParams()
     t0 = time.perf_counter()
     if params.strategy == "sequential":
         best = _one(team, params, "sequential", False, params.time_limit_s)
     elif params.strategy == "integrated":
-        share = params.time_limit_s / 2
-        cands = [_one(team, params, "integrated", params.sessions, share)]
-        cands.append(_one(team, params, "sequential", params.sessions, share / 2))
-        best = min(cands, key=lambda c: (sum(u.missing for u in c.unstaffed), _key(c.plan)))
-        if best is not cands[0]:
-            best = replace(best, strategy="integrated", notes=best.notes + (
+        tours, duty = params.time_limit_s / 4, max(1.0, params.time_limit_s / 12)
+        cands = [_one(team, params, "integrated", params.sessions, tours, duty)]
+        if params.sessions:
+            cands.append(_one(team, params, "integrated", False, tours, duty))
+        cands.append(_one(team, params, "sequential", params.sessions, tours, duty))
+        best = min(cands, key=_rank)
+        if best is cands[-1] and _rank(best) < _rank(cands[0]):
+            best = replace(best, notes=best.notes + (
                 "les permanences réparties sans tenir compte des visites plaçaient mieux les visites cette semaine",))
+        best = replace(best, strategy="integrated")
     else:
         raise ValueError(f"strategy must be integrated or sequential, got {params.strategy!r}")
     best = replace(best, wall_s=time.perf_counter() - t0)
