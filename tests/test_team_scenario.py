@@ -109,3 +109,28 @@ def test_a_duty_that_cannot_be_staffed_comes_first(tmp_path: Path) -> None:
     first = summary.splitlines()[0]
     assert first.startswith("PERMANENCE NON TENUE : Permanence juridique le 2026-11-30 09:00-11:00")
     assert "sans la compétence « juridique »" in first
+
+
+def test_an_absence_removes_the_day_and_its_duties_go_to_others() -> None:
+    import datetime as dt
+
+    from itinerant.matrices import drive_matrix
+    from itinerant.scenario.model import Absence
+    from itinerant.scenario.places import scenario_places
+    from itinerant.team import assign_duties
+    from itinerant.team.build import mairie_places, team_from_scenario
+
+    s = load_scenario(CLUNISOIS)
+    thursday = dt.date(2026, 12, 3)
+    away = s.model_copy(update={"absences": (Absence(advisor_id="c-julien", date=thursday, reason="formation"),)})
+    m = drive_matrix(scenario_places(s) + mairie_places(s), territory=None)
+    base, team = team_from_scenario(s, m), team_from_scenario(away, m)
+    assert base.member("c-julien").on(thursday) is not None
+    assert team.member("c-julien").on(thursday) is None
+    duties = assign_duties(team, strategy="sequential", time_limit_s=2)
+    # Thursday then has Camille and Sophie for the bus, the desk and Salornay: one seat stays
+    # empty, and the reason names who is where.
+    (u,) = duties.unstaffed
+    assert u.duty_id.endswith("@2026-12-03") and u.missing == 1
+    assert "Julien (fictif) : absent ce jour-là" in u.reason and "Karim (fictif) : absent ce jour-là" in u.reason
+    assert not [d for d, who in duties.pairs if who == "c-julien" and d.endswith(thursday.isoformat())]

@@ -565,7 +565,7 @@ def run_week(
     """``itinerant week``: one plan of the team's week (duties, tours, mairie sessions);
     writes week.json, board.csv, hours.csv, duties.csv, tournees/ and the page
     ``semaine_equipe.html`` with its workbook. Returns the French summary."""
-    from itinerant.team.io import write_week
+    from itinerant.team.io import week_to_dict, write_week
 
     scenario, matrices = loaded or _load(folder, osm_file, progress)
     if not scenario.advisors:
@@ -573,8 +573,8 @@ def run_week(
     team, week = plan_team_week(scenario, matrices, strategy=strategy, time_limit=time_limit,
                                 bus_timetable=bus_timetable, progress=progress)
     with progress.step("Écriture de la semaine de l'équipe"):
-        paths = write_week(team, week, Path(out), names=_names(scenario))
-    doc = json.loads(Path(paths["week"]).read_text(encoding="utf-8"))
+        doc = week_to_dict(team, week, names=_names(scenario))
+        write_week(team, week, Path(out), doc=doc)
     if render:
         from itinerant.reports import render_week
         from itinerant.reports.team import render_team_week

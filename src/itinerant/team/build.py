@@ -1,7 +1,8 @@
 """Build a :class:`TeamProblem` from a validated scenario and its drive matrix.
 
-- members: one per advisor, available on its working dates (public holidays and,
-  through ``availability``, absences removed), weekly contract from ``heures_contrat``;
+- members: one per advisor, available on its working dates as the home-visit planner
+  sees them (public holidays, dated absences and ``now`` applied), weekly contract
+  from ``heures_contrat``;
 - duties: the ``permanences`` rows falling in the planned week (weekdays of the cycle
   week ``week_number``, or their date), and the bus crew (``equipage``) on each bus day
   of that week (``bus_days``, taken from the rota of that week; default: the bus's days);
@@ -35,8 +36,25 @@ def mairie_places(scenario: Scenario) -> list[Place]:
     return [Place(mairie_id(c.code), c.lat, c.lon) for c in scenario.communes if c.code in codes]
 
 
+def availability_from_visits(vp) -> AvailabilityFn:
+    """Availability as the home-visit planner sees it: its vehicle of each advisor's
+    working date, with public holidays, dated absences (all day or cut) and ``--now``
+    (past days closed, today from now) already applied by :mod:`itinerant.visits.build`."""
+    days = {}
+    for v in vp.vehicles:
+        start = v.start_s if v.open_from_s is None else max(v.start_s, v.open_from_s)
+        if start < v.end_s:
+            mw = v.max_work_s if v.max_work_s is not None else v.end_s - v.start_s
+            days[(v.advisor_id, v.date)] = Availability(v.date, start, v.end_s, mw, v.lunch)
+
+    def available(a: Advisor, date: dt.date) -> Availability | None:
+        return days.get((a.id, date))
+
+    return available
+
+
 def default_availability(scenario: Scenario) -> AvailabilityFn:
-    """Working weekdays and hours of ``advisors``, public holidays off."""
+    """Working weekdays and hours of ``advisors``, public holidays off (no absences)."""
     off = {d for d, _ in scenario.calendar.holidays}
 
     def available(a: Advisor, date: dt.date) -> Availability | None:
@@ -104,6 +122,7 @@ def team_from_scenario(
     bus_days: Mapping[str, Sequence[int]] | None = None,
     availability: AvailabilityFn | None = None,
     min_block_s: int = 3600,
+    now: dt.datetime | None = None,
 ) -> TeamProblem:
     """The team's week.
 
@@ -120,15 +139,18 @@ def team_from_scenario(
         Bus id -> weekdays it runs this week (from the rota); default its ``jours``.
     availability
         Advisor, date -> :class:`Availability` or None; default
-        :func:`default_availability` (absences plug in here).
+        :func:`availability_from_visits` (holidays, absences and ``now`` of the
+        home-visit planner).
+    now
+        Re-planning during the week: past days closed, today opens at ``now``.
     min_block_s
         Shortest free block worth a tour, seconds.
     """
     from itinerant.visits import problem_from_scenario
 
-    vp = problem_from_scenario(scenario, matrix)
+    vp = problem_from_scenario(scenario, matrix, now=now)
     index = {pid: k for k, pid in enumerate(matrix.ids)}
-    available = availability or default_availability(scenario)
+    available = availability or availability_from_visits(vp)
     members = []
     for a in scenario.advisors:
         days = tuple(x for x in (available(a, d) for d in week_dates(scenario)) if x is not None)

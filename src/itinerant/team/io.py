@@ -145,12 +145,13 @@ def _csv(header: list[str], rows: list[list[Any]]) -> str:
 
 
 def write_week(team: TeamProblem, week: TeamPlan, out_dir: Path | str, *,
-               names: Mapping[str, str] | None = None) -> dict[str, Path]:
-    """Write ``week.json``, ``board.csv``, ``hours.csv``, ``duties.csv`` and ``tournees/``."""
+               names: Mapping[str, str] | None = None, doc: dict[str, Any] | None = None) -> dict[str, Path]:
+    """Write ``week.json``, ``board.csv``, ``hours.csv``, ``duties.csv`` and ``tournees/``
+    (``doc``: the :func:`week_to_dict` document when already built)."""
     from itinerant.visits.io import write_plan
 
     out = Path(out_dir)
-    doc = week_to_dict(team, week, names=names)
+    doc = doc if doc is not None else week_to_dict(team, week, names=names)
     paths = {"week": out / "week.json", "board": out / "board.csv", "hours": out / "hours.csv",
              "duties": out / "duties.csv"}
     atomic.write_json(paths["week"], doc)
