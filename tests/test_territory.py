@@ -259,3 +259,21 @@ def test_fast_engine_agrees_with_osmnx_simplification(andorra_osm: Path, tiny: T
             # both round each edge to 0.01 s, on differently merged edges
             assert t_fast[v] == pytest.approx(t_slow[v], abs=0.2)
     assert total(tiny.walk) == pytest.approx(total(ref.walk), abs=0.1 * tiny.walk.number_of_edges())
+
+
+def test_built_up_areas_grow_with_the_settlement() -> None:
+    import numpy as np
+
+    from itinerant.roads.speeds import PLACE_RADIUS_M, built_up_mask
+
+    lat0, lon0 = 46.43, 4.66
+    north = np.array([200.0, 500.0, 700.0, 1400.0, 1600.0]) / 111_195.0  # metres north, in degrees
+    lat, lon = lat0 + north, np.full(len(north), lon0)
+    village = built_up_mask(lat, lon, [("village", lat0, lon0)], lat0)
+    town = built_up_mask(lat, lon, [("town", lat0, lon0)], lat0)
+    hamlet = built_up_mask(lat, lon, [("hamlet", lat0, lon0)], lat0)
+    assert PLACE_RADIUS_M["hamlet"] < PLACE_RADIUS_M["village"] < PLACE_RADIUS_M["town"]
+    assert hamlet.tolist() == [True, False, False, False, False]
+    assert village.tolist() == [True, True, False, False, False]
+    assert town.tolist() == [True, True, True, True, False]
+    assert not built_up_mask(lat, lon, [("locality", lat0, lon0)], lat0).any()  # not a settlement
