@@ -214,3 +214,74 @@ def test_an_absence_in_the_afternoon_keeps_the_morning_without_lunch(clunisois) 
     p = problem_from_scenario(sc2, _matrix(sc2))
     (v,) = [v for v in p.vehicles if v.advisor_id == a.id and v.date == fri]
     assert (v.start_s, v.end_s, v.lunch) == (a.start_s, 12 * H + 1800, None)
+
+
+# --------------------------------------------------------------------------- absences and per-day hours, read from tables
+
+
+def _tiny(tmp_path: Path, absences: str | None = None, advisors_extra: str | None = None, visits_extra: str = "") -> Path:
+    import shutil
+
+    folder = tmp_path / "tiny"
+    shutil.copytree(REPO / "tests" / "data" / "tiny", folder)
+    if advisors_extra is not None:
+        lines = (folder / "advisors.csv").read_text(encoding="utf-8").splitlines()
+        lines[0] += ",horaires"
+        lines[1] += f",{advisors_extra}"
+        lines[2] += ","
+        (folder / "advisors.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    if absences is not None:
+        (folder / "absences.csv").write_text("conseiller;date;de;a;motif\n" + absences, encoding="utf-8")
+    if visits_extra:
+        text = (folder / "visits.csv").read_text(encoding="utf-8").rstrip("\n").splitlines()
+        text[0] += ",conseiller_impose,date_imposee,heure_imposee"
+        for k in range(1, len(text)):
+            text[k] += ",,,"
+        text.append(visits_extra)
+        (folder / "visits.csv").write_text("\n".join(text) + "\n", encoding="utf-8")
+    return folder
+
+
+def test_absences_table_removes_and_cuts_days(tmp_path: Path) -> None:
+    from itinerant.scenario import load_scenario
+
+    folder = _tiny(tmp_path, "a1;2026-11-30;;;congé\na2;du 01/12/2026 au 02/12/2026;12:30;17:00;formation\n")
+    sc = load_scenario(folder)
+    assert [(a.advisor_id, a.date.isoformat(), a.start_s, a.reason) for a in sc.absences] == [
+        ("a1", "2026-11-30", None, "congé"),
+        ("a2", "2026-12-01", 12 * H + 1800, "formation"),
+        ("a2", "2026-12-02", 12 * H + 1800, "formation"),
+    ]
+    p = problem_from_scenario(sc, _matrix(sc))
+    days = {(v.advisor_id, v.date.isoformat()): v for v in p.vehicles}
+    assert ("a1", "2026-11-30") not in days  # congé all day
+    a2 = days[("a2", "2026-12-01")]
+    assert (a2.start_s, a2.end_s, a2.lunch) == (9 * H, 12 * H + 1800, None)  # morning only, no lunch
+
+
+def test_a_pinned_visit_inside_an_absence_is_a_fault_naming_both_rows(tmp_path: Path) -> None:
+    from itinerant.core.errors import InputError
+    from itinerant.scenario import load_scenario
+
+    folder = _tiny(tmp_path, "a1;2026-12-01;;;congé\n",
+                   visits_extra="v9,r1,,,,30,,09:00-12:00,numerique,must,Mme Neuf,,,a1,2026-12-01,10:00")
+    with pytest.raises(InputError) as exc:
+        load_scenario(folder)
+    (f,) = [f for f in exc.value.faults if f.file.startswith("visits")]
+    assert f.column == "date_imposee" and f.row == 5  # the 4th visit, below the header
+    assert f.message == "rendez-vous pendant l'absence de 'a1' le 2026-12-01 toute la journée (congé) : absences.csv, ligne 2"
+
+
+def test_per_weekday_hours_give_a_morning_without_lunch(tmp_path: Path) -> None:
+    from itinerant.scenario import load_scenario
+
+    folder = _tiny(tmp_path, advisors_extra="jeu 08:30-12:30")
+    sc = load_scenario(folder)
+    a1 = sc.advisors[0]
+    assert a1.day_hours == ((3, 8 * H + 1800, 12 * H + 1800),)
+    p = problem_from_scenario(sc, _matrix(sc))
+    thu = {v.date.weekday(): v for v in p.vehicles if v.advisor_id == "a1"}
+    assert (thu[3].start_s, thu[3].end_s, thu[3].lunch) == (8 * H + 1800, 12 * H + 1800, None)
+    assert (thu[0].start_s, thu[0].end_s) == (8 * H + 1800, 17 * H) and thu[0].lunch is not None
+    # the same person: one advisor in the KPIs, whatever the day
+    assert {v.advisor_id for v in p.vehicles} == {"a1", "a2"}

@@ -61,6 +61,14 @@ COLUMNS: dict[str, dict[str, Col]] = {
         "site_arrivee": _c("end_site", "arrivee", "retour"),
         "telephone": _c("phone", "tel"),
         "heures_contrat": _c("contract_hours", "contrat", "heures_hebdo", "weekly_hours"),
+        "horaires": _c("hours", "horaires_par_jour", "horaires_jour"),
+    },
+    "absences": {
+        "conseiller": _c("advisor", "advisor_id", "conseillere", "id_conseiller", required=True),
+        "date": _c("dates", "jour", "du", required=True),
+        "de": _c("from", "debut", "heure_debut"),
+        "a": _c("to", "fin", "heure_fin", "jusqua"),
+        "motif": _c("reason", "raison", "type"),
     },
     "visits": {
         "id": _c("identifiant", "demande", required=True),
@@ -84,6 +92,7 @@ COLUMNS: dict[str, dict[str, Col]] = {
         "motif": _c("reason", "objet"),
         "notes": _c("a_noter", "remarques", "remarque", "commentaire", "observations"),
         "mode": _c("modes", "lieu_rdv", "lieu_du_rendez_vous"),
+        "duree_minimale": _c("min_duration", "duree_mini", "duree_min_acceptable"),
     },
     "residents": {
         "id": _c("identifiant", required=True),
@@ -150,6 +159,7 @@ TABLES: dict[str, tuple[str, ...]] = {
     "bus": ("bus",),
     "commitments": ("commitments", "engagements"),
     "permanences": ("permanences", "duties"),
+    "absences": ("absences", "conges"),
 }
 """Table -> accepted file stems (English first)."""
 

@@ -43,6 +43,7 @@ from itinerant.scenario.rows import (
     suggest,
 )
 from itinerant.scenario.tables import TABLE_SUFFIXES, normalize_name, read_table
+from itinerant.scenario.week import load_absences
 
 __all__ = ["COLUMNS", "DAY_NAMES_FR", "TABLES", "TERRITORY_BUFFER_M", "french_holidays", "load_scenario", "read_visits", "validate_scenario"]
 
@@ -166,7 +167,9 @@ def load_scenario(folder: Path | str) -> Scenario:
     cycle_weeks = max([b.cycle_weeks for b in buses], default=1)
     calendar, week_known = load_calendar(meta.get("calendar"), out, cycle_weeks, yaml_read=doc is not None)
     residents, resident_ids = load_residents(tables["residents"], out, check_point, check_commune)
-    visit_ctx = VisitContext.of(communes, residents, resident_ids, staff, calendar, check_point, check_commune, week_known=week_known)
+    absences = [ab for _, ab in load_absences(tables["absences"], out, staff, calendar, week_known=week_known)]
+    visit_ctx = VisitContext.of(communes, residents, resident_ids, staff, calendar, check_point, check_commune,
+                                week_known=week_known, absences=absences)
     visits = load_visits(tables["visits"], out, visit_ctx)
     commitments = load_commitments(tables["commitments"], out, buses, bus_ids, check_site)
     permanences = load_permanences(tables["permanences"], out, site_kinds, advisors, cycle_weeks, check_site)
@@ -190,6 +193,7 @@ def load_scenario(folder: Path | str) -> Scenario:
             buses=tuple(buses),
             commitments=tuple(commitments),
             permanences=tuple(permanences),
+            absences=tuple(absences),
             calendar=calendar,
             sources=str(meta.get("sources") or "").strip(),
         )
@@ -226,7 +230,7 @@ def read_visits(path: Path | str, scenario: Scenario) -> tuple[Visit, ...]:
     staff = {a.id: (a.skills, a.days) for a in scenario.advisors}
     ctx = VisitContext.of(
         scenario.communes, scenario.residents, {r.id for r in scenario.residents}, staff,
-        scenario.calendar, check_point, check_commune,
+        scenario.calendar, check_point, check_commune, absences=scenario.absences,
     )
     visits = load_visits(rows, out, ctx)
     finish_points(out)

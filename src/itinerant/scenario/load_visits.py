@@ -26,6 +26,7 @@ from itinerant.scenario.cells import (
     parse_windows,
 )
 from itinerant.scenario.model import (
+    Absence,
     Advisor,
     Calendar,
     Commune,
@@ -43,6 +44,7 @@ from itinerant.scenario.rows import (
     check_duplicates,
     suggest,
 )
+from itinerant.scenario.week import absence_clash, parse_day_hours
 
 MAX_VISIT_S = 10 * 3600
 """Longest plausible home visit, seconds (a '450' meant as minutes is 7 h 30)."""
@@ -71,11 +73,17 @@ def load_advisors(t: Rows | None, out: Collector, offices: list[str], check_site
         s1 = r.get("site_arrivee", default=s0)
         phone = r.get("telephone", default="")
         contract = r.get("heures_contrat", parse_hours)
+        hours = r.get("horaires", parse_day_hours, default=())
         if aid is not None:
             ids.append((row, aid))
             staff.setdefault(aid, (skills or (), days or ()))
         if skills is not None and not skills:
             r.fault("competences", "aucune compétence", "écrire par exemple numerique|sante")
+        if days is not None and hours:
+            off = [DAY_NAMES_FR[d] for d, _, _ in hours if d not in days]
+            if off:
+                r.fault("horaires", f"horaires donnés pour un jour non travaillé ({', '.join(off)})",
+                        "ajouter ce jour dans 'jours' ou retirer ses horaires")
         _check_day(r, start, end, l0, l1, ld)
         if maxw is None and start is not None and end is not None:
             maxw = max(0, end - start)
@@ -90,7 +98,7 @@ def load_advisors(t: Rows | None, out: Collector, offices: list[str], check_site
         if r.ok:
             a = build_model(
                 Advisor,
-                dict(id=aid, name=name, skills=skills, days=days, start_s=start, end_s=end, lunch_start_s=l0, lunch_end_s=l1, lunch_duration_s=ld, max_work_s=maxw, start_site=s0, end_site=s1, phone=phone, contract_s=contract),
+                dict(id=aid, name=name, skills=skills, days=days, start_s=start, end_s=end, lunch_start_s=l0, lunch_end_s=l1, lunch_duration_s=ld, max_work_s=maxw, start_site=s0, end_site=s1, phone=phone, contract_s=contract, day_hours=hours),
                 r,
             )
             if a is not None:
@@ -135,6 +143,8 @@ class VisitContext:
     check_point: PointCheck
     check_commune: CommuneCheck
     week_known: bool = True
+    absences: tuple[Absence, ...] = ()
+    """The advisors' dated absences (a pinned visit inside one is a fault)."""
 
     @classmethod
     def of(
@@ -148,10 +158,11 @@ class VisitContext:
         check_commune: CommuneCheck,
         *,
         week_known: bool = True,
+        absences: Sequence[Absence] = (),
     ) -> VisitContext:
         return cls(
             {c.code: c for c in communes}, tuple(communes), {x.id: x for x in residents}, frozenset(resident_ids),
-            staff, calendar, check_point, check_commune, week_known,
+            staff, calendar, check_point, check_commune, week_known, tuple(absences),
         )
 
     @property
@@ -201,6 +212,10 @@ def _visit_row(r: Row, vid: str | None, ctx: VisitContext) -> Visit | None:
     pstart = r.get("heure_imposee", parse_time)
     done = r.get("fait", parse_bool, default=False)
     modes = r.get("mode", parse_modes, default=("domicile",))
+    dmin = r.get("duree_minimale", parse_duration)
+    if dmin is not None and dur is not None and not 0 < dmin <= dur:
+        r.fault("duree_minimale", f"durée minimale de {dmin // 60} min hors de (0, {dur // 60} min]",
+                "écrire une durée au plus égale à la durée de la visite, ou laisser vide")
     if dur is not None and dur <= 0:
         r.fault("duree", "durée nulle", "écrire une durée en minutes, par exemple 45")
     elif dur is not None and dur > MAX_VISIT_S:
@@ -230,7 +245,7 @@ def _visit_row(r: Row, vid: str | None, ctx: VisitContext) -> Visit | None:
             pinned_date=pdate, pinned_start_s=pstart, done=done,
             name=r.get("nom", default=""), address=r.get("adresse", default=""),
             phone=r.get("telephone", default=""), reason=r.get("motif", default=""),
-            notes=r.get("notes", default=""),
+            notes=r.get("notes", default=""), min_duration_s=dmin,
             modes=modes,
         ),
         r,
@@ -320,6 +335,12 @@ def _check_pinned(
             r.fault("date_imposee", f"{pdate.isoformat()} est férié ({holidays[pdate]})", "choisir un autre jour")
     if pdate is not None and pinned is None and same is None:
         r.fault("date_imposee", "date imposée sans conseiller imposé", "remplir aussi 'conseiller_impose'")
+    ab = absence_clash(ctx.absences, pinned or same, pdate, pstart, dur)
+    if ab is not None:
+        when = "toute la journée" if ab.start_s is None or ab.end_s is None else f"de {hhmm(ab.start_s)} à {hhmm(ab.end_s)}"
+        r.fault("date_imposee", f"rendez-vous pendant l'absence de '{ab.advisor_id}' le {pdate.isoformat()} "  # type: ignore[union-attr]
+                f"{when}{' (' + ab.reason + ')' if ab.reason else ''} : {ab.source or 'table absences'}",
+                "changer la date ou l'heure du rendez-vous, ou le conseiller")
     if pstart is not None:
         if pdate is None:
             r.fault("heure_imposee", "heure imposée sans date imposée", "remplir aussi 'date_imposee'")

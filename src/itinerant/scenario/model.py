@@ -107,6 +107,15 @@ class Advisor(_Frozen):
     phone: str = ""
     contract_s: int | None = None
     """Weekly contract, seconds of work (duties and tours); None = only the daily limit."""
+    day_hours: tuple[tuple[int, int, int], ...] = ()
+    """Hours that differ by weekday: (weekday, start_s, end_s); other days: start_s-end_s."""
+
+    def hours_on(self, weekday: int) -> tuple[int, int]:
+        """(start_s, end_s) of the advisor's day on this weekday."""
+        for d, a, b in self.day_hours:
+            if d == weekday:
+                return a, b
+        return self.start_s, self.end_s
 
 
 class Absence(_Frozen):
@@ -118,6 +127,8 @@ class Absence(_Frozen):
     """Start of the absence, seconds since midnight; None = all day."""
     end_s: int | None = None
     reason: str = ""
+    source: str = ""
+    """Where it was read ("absences.csv, ligne 3"), to name it in faults."""
 
 
 class Visit(_Frozen):
@@ -148,6 +159,8 @@ class Visit(_Frozen):
     phone: str = ""
     reason: str = ""
     """Why the visit: "dossier retraite", shown on the advisor's sheet."""
+    min_duration_s: int | None = None
+    """Shortest duration the request allows, seconds (None: the visit cannot be shortened)."""
     notes: str = ""
     """Free notes printed on the sheet: documents to bring, access ("digicode 1234")."""
     modes: tuple[VisitMode, ...] = ("domicile",)

@@ -67,14 +67,14 @@ def _vehicles(scenario: Scenario, index: dict[str, int], now: dt.datetime | None
     a day with an absence is removed (all day) or cut (the longer part around it)."""
     out: list[Vehicle] = []
     away: dict[tuple[str, dt.date], list] = {}
-    for ab in getattr(scenario, "absences", ()):
+    for ab in scenario.absences:
         away.setdefault((ab.advisor_id, ab.date), []).append(ab)
     for a in scenario.advisors:
         lunch = None
         if a.lunch_duration_s > 0:
             lunch = Break(a.lunch_start_s, a.lunch_end_s, a.lunch_duration_s)
         for d in scenario.calendar.working_dates(a.days):
-            v = _vehicle(a, d, index, lunch, _open_from(d, now))
+            v = _day_hours(_vehicle(a, d, index, lunch, _open_from(d, now)), a)
             for ab in away.get((a.id, d), ()):
                 v = _cut(v, ab)
                 if v is None:
@@ -82,6 +82,18 @@ def _vehicles(scenario: Scenario, index: dict[str, int], now: dt.datetime | None
             if v is not None:
                 out.append(v)
     return out
+
+
+def _day_hours(v: Vehicle, a: Advisor) -> Vehicle:
+    """The advisor's hours on that weekday (``horaires``); lunch only where the day spans it."""
+    start, end = a.hours_on(v.date.weekday()) if v.date is not None else (v.start_s, v.end_s)
+    if (start, end) == (v.start_s, v.end_s):
+        return v
+    lunch = v.lunch
+    if lunch is not None and not (start <= lunch.earliest_s and lunch.latest_end_s <= end):
+        lunch = None
+    mw = None if v.max_work_s is None else min(v.max_work_s, end - start)
+    return replace(v, start_s=start, end_s=end, lunch=lunch, max_work_s=mw)
 
 
 def _cut(v: Vehicle, ab) -> Vehicle | None:
@@ -147,7 +159,7 @@ def _task(v: Visit, location: int) -> Task:
         pinned=v.pinned_advisor is not None or v.pinned_date is not None,
         done=v.done,
         name=v.name,
-        min_duration_s=getattr(v, "min_duration_s", None),
+        min_duration_s=v.min_duration_s,
     )
     if v.pinned_date is not None:
         t = replace(t, days=None)
