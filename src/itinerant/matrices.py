@@ -20,7 +20,8 @@ Also: :func:`save_npz` / :func:`load_npz`, :func:`read_points_csv` and
 Matrices computed on a road graph are cached as ``.npz`` in
 ``<cache dir>/matrices/<mode>-<key>.npz``, key = sha256 of (territory key, mode,
 ids and coordinates of origins and destinations, snap limit, cut-off, version).
-This module imports numpy and scipy only (solvers may import it).
+This module loads numpy, scipy and itinerant's own plain modules (solvers may import it);
+the road graph modules (networkx) are imported only when a road file is used.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ from scipy.sparse.csgraph import dijkstra
 from itinerant.core import atomic
 from itinerant.core.places import UNREACHABLE, Place, TravelMatrix
 from itinerant.core.units import haversine_m
+from itinerant.roads import estimate
+from itinerant.roads.cache import default_cache_dir
 from itinerant.scenario.model import Scenario
 from itinerant.scenario.places import (
     density_grids,
@@ -98,8 +101,6 @@ def drive_matrix(
     dests = list(origins) if destinations is None else list(destinations)
     origins = list(origins)
     if territory is None:
-        from itinerant.roads import estimate
-
         o_grids = estimate.grids_of(origins, density_grid)
         d_grids = estimate.grids_of(dests, density_grid)
         dur, dist = estimate.drive_estimate(origins, dests, origin_grids=o_grids, dest_grids=d_grids)
@@ -136,8 +137,6 @@ def walk_matrix(
     dests = list(origins) if destinations is None else list(destinations)
     origins = list(origins)
     if territory is None:
-        from itinerant.roads import estimate
-
         dur, dist = estimate.walk_estimate(origins, dests)
         m = _finish(origins, dests, dur, dist, estimated=True, source=estimate.walk_source())
         far = m.distance_m > cutoff_m
@@ -377,8 +376,6 @@ def _same_place(origins: Sequence[Place], dests: Sequence[Place]) -> np.ndarray:
 
 
 def _matrix_cache_path(territory, mode, origins, dests, max_snap_m, cutoff_m, cache_dir) -> Path:
-    from itinerant.roads.territory import default_cache_dir
-
     payload = json.dumps(
         {
             "v": MATRIX_VERSION,
@@ -425,10 +422,8 @@ def _seconds_metres(W: np.ndarray, off_o: np.ndarray, off_d: np.ndarray, *, mode
         t_cs, l_dm = Wi // _K, Wi % _K
         dist = l_dm / 10.0 + off_o[:, None] + off_d[None, :]
         return t_cs / 100.0 + (off_o[:, None] + off_d[None, :]) * (3.6 / OFFROAD_SPEED_KPH), dist
-    from itinerant.roads.estimate import WALK_SPEED_KPH
-
     dist = Wi / 10.0 + off_o[:, None] + off_d[None, :]
-    return dist * 3.6 / WALK_SPEED_KPH, dist
+    return dist * 3.6 / estimate.WALK_SPEED_KPH, dist
 
 
 def _graph_source(territory: Territory, mode: str) -> str:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 import pickle
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ import numpy as np
 from itinerant.core import atomic
 from itinerant.core.errors import TerritoryError
 from itinerant.core.places import Place
+from itinerant.roads.cache import default_cache_dir, file_sha256
 from itinerant.roads.estimate import WALK_SPEED_KPH
 from itinerant.roads.graph import Engine, Mode, build_graph
 from itinerant.roads.network import SNAP_STEP_M, Anchor, Network, anchors, network_from_graph
@@ -118,21 +118,6 @@ def bbox_around(places: Sequence[Place], buffer_m: float = 3000.0) -> BBox:
     mid = math.radians((min(lats) + max(lats)) / 2)
     dlon = buffer_m / (111_195.0 * max(math.cos(mid), 0.01))
     return (min(lats) - dlat, min(lons) - dlon, max(lats) + dlat, max(lons) + dlon)
-
-
-def default_cache_dir() -> Path:
-    """``$ITINERANT_CACHE`` or ``~/.cache/itinerant``."""
-    env = os.environ.get("ITINERANT_CACHE")
-    return Path(env) if env else Path.home() / ".cache" / "itinerant"
-
-
-def file_sha256(path: Path) -> str:
-    """sha256 hex digest of a file's bytes."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _settings_fingerprint() -> dict[str, Any]:
