@@ -77,10 +77,17 @@ def test_home_sends_each_role_to_its_page(coord, advisor, board):
     assert board.get("/")["Location"] == "/bureau/"
 
 
-def test_passwords_are_hashed_with_argon2(db):
+def test_passwords_are_hashed_with_argon2_and_checked_at_login(db):
     from django.contrib.auth import get_user_model
 
+    from tests.desk.conftest import PASSWORD
+
     assert get_user_model().objects.get(username="coord").password.startswith("argon2$")
+    c = Client()
+    r = c.post("/connexion/", {"username": "coord", "password": "pas le bon"})
+    assert "Identifiant ou mot de passe incorrect" in r.content.decode()
+    r = c.post("/connexion/", {"username": "coord", "password": PASSWORD})
+    assert r.status_code == 302 and c.get("/semaine/").status_code == 200
 
 
 def test_expired_session_means_logging_in_again(coord):
@@ -375,3 +382,12 @@ def test_changes_list_who_to_warn():
     kinds = {c["visit_id"]: c["kind"] for c in services.changes_between(old, new)}
     assert kinds == {"v1": "autre jour ou autre conseiller", "v2": "nouvel horaire",
                      "v3": "ajoutée au planning"}
+
+
+def test_the_database_is_the_one_asked_for():
+    import os
+
+    from django.db import connection
+
+    expected = "postgresql" if os.environ.get("ITINERANT_DATABASE_URL") else "sqlite"
+    assert connection.vendor == expected
