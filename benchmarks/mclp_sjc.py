@@ -21,7 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from itinerant.antennes.models import solve_lscp, solve_mclp
+from itinerant.antennes.lscp import solve_lscp
+from itinerant.antennes.mclp import solve_mclp
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "mclp-sjc"
 

@@ -21,7 +21,8 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import shortest_path
 
-from itinerant.antennes.models import PlacementResult, solve_pmedian
+from itinerant.antennes.base import PlacementResult
+from itinerant.antennes.pmedian import solve_pmedian
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "pmed-orlib"
 

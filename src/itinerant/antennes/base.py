@@ -22,7 +22,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -138,7 +138,7 @@ def new_solver(time_limit_s: float, workers: int, seed: int = 0) -> cp_model.CpS
 def finish(
     model_name: str,
     solver: cp_model.CpSolver,
-    status: int,
+    status: Any,
     y: dict[int, cp_model.IntVar],
     fixed: list[int],
     objective: float,
@@ -148,10 +148,10 @@ def finish(
 ) -> PlacementResult:
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         raise SolverError(
-            f"{model_name}: CP-SAT a fini sans solution ({solver.StatusName(status)}); "
+            f"{model_name}: CP-SAT a fini sans solution ({solver.status_name(status)}); "
             "augmentez la limite de temps"
         )
-    new = sorted(j for j, v in y.items() if solver.Value(v))
+    new = sorted(j for j, v in y.items() if solver.value(v))
     optimal = status == cp_model.OPTIMAL
     gap = 0.0 if optimal else abs(objective - bound) / max(abs(objective), 1.0)
     return PlacementResult(
@@ -163,7 +163,7 @@ def finish(
         optimal=optimal,
         gap=float(gap),
         solve_s=time.perf_counter() - t0,
-        status=solver.StatusName(status),
+        status=solver.status_name(status),
         uncovered=uncovered,
     )
 
@@ -188,7 +188,7 @@ def add_hint(model: cp_model.CpModel, y: dict[int, cp_model.IntVar], hint: Seque
         return
     hs = {int(j) for j in hint}
     for j, v in y.items():
-        model.AddHint(v, 1 if j in hs else 0)
+        model.add_hint(v, 1 if j in hs else 0)
 
 
 # ------------------------------------------------------------ coverage (MCLP, LSCP)
@@ -210,8 +210,9 @@ def cover_sets(
         ``fixed_cov`` bool (m,): some fixed site covers the row; ``sets[i]``: sorted
         candidate columns that cover row ``i`` (empty tuple when none).
     """
-    within = cost <= threshold
-    fixed_cov = within[:, list(fixed)].any(axis=1) if len(fixed) else np.zeros(len(cost), bool)
+    within = np.asarray(cost <= threshold, dtype=bool)
+    fixed_cov = within[:, list(fixed)].any(axis=1) if len(fixed) else np.zeros(len(cost), dtype=bool)
+    fixed_cov = np.asarray(fixed_cov, dtype=bool)
     cand_arr = np.array(cand, dtype=int)
     if not len(cand_arr):
         return fixed_cov, [() for _ in range(len(cost))]
@@ -226,9 +227,9 @@ def add_cover(
     enforce: cp_model.IntVar | None = None,
 ) -> None:
     """At least one of ``sites`` open (only when ``enforce`` is true, if given)."""
-    ct = model.AddBoolOr([y[j] for j in sites])
+    ct = model.add_bool_or([y[j] for j in sites])
     if enforce is not None:
-        ct.OnlyEnforceIf(enforce)
+        ct.only_enforce_if(enforce)
 
 
 # ---------------------------------------------------- radius chains (p-median, p-center)
@@ -328,9 +329,9 @@ def chain_vars(model: cp_model.CpModel, nodes, y: dict[int, cp_model.IntVar]) ->
     """One Boolean per trie node with ``z >= z_parent - sum(y of the node's sites)``."""
     z: list[cp_model.IntVar] = []
     for parent, sites in nodes:
-        v = model.NewBoolVar("")
+        v = model.new_bool_var("")
         rhs = 1 if parent < 0 else z[parent]
-        model.Add(v + sum(y[j] for j in sites) >= rhs)
+        model.add(v + sum(y[j] for j in sites) >= rhs)
         z.append(v)
     return z
 

@@ -54,14 +54,14 @@ def solve_lscp(
     if not keys:
         return trivial("lscp", fixed, [], 0, t0, uncovered)
     model = cp_model.CpModel()
-    y = {j: model.NewBoolVar(f"y{j}") for j in cand}
+    y = {j: model.new_bool_var(f"y{j}") for j in cand}
     for key in keys:
         add_cover(model, y, key)
-    model.Minimize(sum(y.values()))
+    model.minimize(sum(y.values()))
     add_hint(model, y, hint)
     solver = new_solver(time_limit_s, workers)
-    status = solver.Solve(model)
+    status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return finish("lscp", solver, status, y, fixed, 0, 0, t0, uncovered)
-    obj, bound = solver.ObjectiveValue(), solver.BestObjectiveBound()
+    obj, bound = solver.objective_value, solver.best_objective_bound
     return finish("lscp", solver, status, y, fixed, obj, bound, t0, uncovered)

@@ -64,22 +64,22 @@ def solve_mclp(
         return trivial("mclp", fixed, cand[:p], base, t0, uncovered)
     wi, scale = int_weights(w)
     model = cp_model.CpModel()
-    y = {j: model.NewBoolVar(f"y{j}") for j in cand}
+    y = {j: model.new_bool_var(f"y{j}") for j in cand}
     groups: dict[tuple[int, ...], int] = {}  # one z per distinct covering set
     for i in open_rows:
         groups[sets[i]] = groups.get(sets[i], 0) + int(wi[i])
     terms = []
     for k, (key, wt) in enumerate(groups.items()):
-        z = model.NewBoolVar(f"z{k}")
+        z = model.new_bool_var(f"z{k}")
         add_cover(model, y, key, enforce=z)
         terms.append((wt, z))
-    model.Add(sum(y.values()) == p)
-    model.Maximize(sum(wt * z for wt, z in terms))
+    model.add(sum(y.values()) == p)
+    model.maximize(sum(wt * z for wt, z in terms))
     add_hint(model, y, hint)
     solver = new_solver(time_limit_s, workers)
-    status = solver.Solve(model)
+    status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return finish("mclp", solver, status, y, fixed, 0, 0, t0, uncovered)
-    obj = base + solver.ObjectiveValue() / scale
-    bnd = base + solver.BestObjectiveBound() / scale
+    obj = base + solver.objective_value / scale
+    bnd = base + solver.best_objective_bound / scale
     return finish("mclp", solver, status, y, fixed, obj, bnd, t0, uncovered)

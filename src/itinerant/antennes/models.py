@@ -54,13 +54,16 @@ def solve_model(
 ) -> PlacementResult:
     """Dispatch to one of the four models by name (``p`` is ignored by LSCP,
     ``threshold`` by p-median and p-center)."""
-    kw = {"fixed": fixed, "candidates": candidates, "time_limit_s": time_limit_s, "workers": workers, "hint": hint}
     if model == "mclp":
-        return solve_mclp(cost, weights, threshold=threshold, p=p, **kw)
+        return solve_mclp(cost, weights, threshold=threshold, p=p, fixed=fixed, candidates=candidates,
+                          time_limit_s=time_limit_s, workers=workers, hint=hint)
     if model == "pmedian":
-        return solve_pmedian(cost, weights, p=p, **kw)
+        return solve_pmedian(cost, weights, p=p, fixed=fixed, candidates=candidates,
+                             time_limit_s=time_limit_s, workers=workers, hint=hint)
     if model == "pcenter":
-        return solve_pcenter(cost, weights, p=p, **kw)
+        return solve_pcenter(cost, weights, p=p, fixed=fixed, candidates=candidates,
+                             time_limit_s=time_limit_s, workers=workers, hint=hint)
     if model == "lscp":
-        return solve_lscp(cost, weights, threshold=threshold, **kw)
+        return solve_lscp(cost, weights, threshold=threshold, fixed=fixed, candidates=candidates,
+                          time_limit_s=time_limit_s, workers=workers, hint=hint)
     raise ValueError(f"unknown model {model!r} (expected one of {', '.join(MODELS)})")

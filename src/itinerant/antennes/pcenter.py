@@ -60,24 +60,24 @@ def solve_pcenter(
         return trivial("pcenter", fixed, new, _worst(cost, rows, [*fixed, *new], big), t0, uncovered)
     _, nodes, _, nxt = trie(rc, None)  # p-center needs the next levels only
     model = cp_model.CpModel()
-    y = {j: model.NewBoolVar(f"y{j}") for j in cand}
-    model.Add(sum(y.values()) == p)
+    y = {j: model.new_bool_var(f"y{j}") for j in cand}
+    model.add(sum(y.values()) == p)
     hi = max(max([cap, *lv]) for _, lv, _, cap in rc)
     lo = max((lv[0] if lv else cap) for _, lv, _, cap in rc)
-    r = model.NewIntVar(int(lo), int(hi), "R")
+    r = model.new_int_var(int(lo), int(hi), "R")
     z = chain_vars(model, nodes, y)
     for v, level in zip(z, nxt):
         if level > lo:  # R >= lo holds anyway
-            model.Add(r >= level).OnlyEnforceIf(v)
-    model.Minimize(r)
+            model.add(r >= level).only_enforce_if(v)
+    model.minimize(r)
     add_hint(model, y, hint)
     solver = new_solver(time_limit_s, workers)
-    status = solver.Solve(model)
+    status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return finish("pcenter", solver, status, y, fixed, 0, 0, t0, uncovered)
-    new = [j for j, v in y.items() if solver.Value(v)]
+    new = [j for j, v in y.items() if solver.value(v)]
     obj = _worst(cost, rows, [*fixed, *new], big)
-    return finish("pcenter", solver, status, y, fixed, obj, solver.BestObjectiveBound(), t0, uncovered)
+    return finish("pcenter", solver, status, y, fixed, obj, solver.best_objective_bound, t0, uncovered)
 
 
 def _worst(cost: np.ndarray, rows: list[int], chosen: list[int], big: int) -> float:

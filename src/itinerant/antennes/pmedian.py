@@ -116,29 +116,29 @@ def _solve_reduced(
     """CP-SAT on the presolved problem, then the best of it and the heuristic."""
     const, nodes, coef, _ = trie(rc, wi)
     model = cp_model.CpModel()
-    y = {j: model.NewBoolVar(f"y{j}") for j in pre.candidates}
-    model.Add(sum(y.values()) == pre.p)
+    y = {j: model.new_bool_var(f"y{j}") for j in pre.candidates}
+    model.add(sum(y.values()) == pre.p)
     z = chain_vars(model, nodes, y)
     objective = const + sum(c_ * v for c_, v in zip(coef, z) if c_)
-    model.Minimize(objective)
+    model.minimize(objective)
     if pre.heuristic is not None:
         # Only strictly better answers are searched (the objective is integral in
         # CP-SAT's units): "infeasible" then proves the heuristic answer optimal.
-        model.Add(objective <= round(pre.heuristic_value) - 1)
+        model.add(objective <= round(pre.heuristic_value) - 1)
     else:
         add_hint(model, y, hint)
     solver = new_solver(max(0.1, time_limit_s - (time.perf_counter() - t0)), workers)
-    status = solver.Solve(model)
+    status = solver.solve(model)
     solved = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     if not solved and pre.heuristic is None:
         return finish("pmedian", solver, status, y, fixed, 0, 0, t0, uncovered)
     proven = status in (cp_model.OPTIMAL, cp_model.INFEASIBLE)
     if solved:
-        new = sorted({*pre.forced_in, *(j for j, v in y.items() if solver.Value(v))})
-        obj = solver.ObjectiveValue() / scale
+        new = sorted({*pre.forced_in, *(j for j, v in y.items() if solver.value(v))})
+        obj = solver.objective_value / scale
     else:
         new, obj = [], math.inf
-    cp_bound = solver.BestObjectiveBound() / scale if solved else (math.inf if proven else -math.inf)
+    cp_bound = solver.best_objective_bound / scale if solved else (math.inf if proven else -math.inf)
     # Every answer better than the heuristic lies in the reduced model, so the optimum
     # is min(heuristic, reduced optimum) and min(heuristic, reduced bound) bounds it.
     bound = max(cp_bound, pre.lagrangian_bound / scale)

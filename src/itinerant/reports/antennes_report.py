@@ -83,8 +83,7 @@ def curve_svg(variants: list[VariantResult], total: int, *, language: str = "fr"
     y1 = max(min(100, 10 * math.ceil(max(ys) / 10)), y0 + 10)
     legend_w = 330 if width >= 800 else 250
     wrap = legend_w // 8
-    lines = [[ln for k, title in enumerate(titles)
-              for ln in textwrap.wrap(title + (" ;" if k < len(titles) - 1 else ""), wrap)] for titles, _ in series]
+    lines = [_legend_lines(titles, wrap) for titles, _ in series]
     L, R, Tp, B = 52, legend_w + 16, 10, 40
     n_lines = sum(len(ls) for ls in lines) + len(series)
     height = max(height, Tp + 14 * n_lines + 10)
@@ -122,6 +121,17 @@ def curve_svg(variants: list[VariantResult], total: int, *, language: str = "fr"
         ly += 6
     out.append("</svg>")
     return Markup("".join(out))
+
+
+def _legend_lines(titles: list[str], wrap: int) -> list[str]:
+    """Legend text of one line of the chart: each title wrapped, « ; » between titles."""
+    out: list[str] = []
+    for k, title in enumerate(titles):
+        parts = textwrap.wrap(title, wrap) or [title]
+        if k < len(titles) - 1:
+            parts[-1] += " ;"
+        out += parts
+    return out
 
 
 def _marker(i: int, x: float, y: float, col: str, title: str) -> str:
@@ -209,7 +219,6 @@ def variant_svg(scenario: Scenario, variant: VariantResult, *, width: int = 480,
 
 
 def _cards(scenario: Scenario, comp: Comparison, language: str) -> list[dict[str, Any]]:
-    S = strings(language)
     out = []
     for v in comp.variants:
         out.append({
@@ -219,14 +228,21 @@ def _cards(scenario: Scenario, comp: Comparison, language: str) -> list[dict[str
                     for s in v.new_sites],
             "removed": [name for _, name in v.removed],
             "beyond_more": max(0, len(v.kpis.beyond) - 5),
-            "beyond": [{"name": b.name,
-                        "population": fmt.format_number(b.population, language) if b.population is not None else S["too_few"],
-                        "low": fmt.format_number(b.low_mobility, language) if b.low_mobility is not None else S["too_few"]}
-                       for b in v.kpis.beyond[:5]],
+            "beyond": [{"name": b.name, "count": _beyond_count(b, language)} for b in v.kpis.beyond[:5]],
             "beyond_short": few_names([b.name for b in v.kpis.beyond], language),
             "n_new": plural(v.n_new, "nouvelle antenne", language) if fmt.lang(language) == "fr" else str(v.n_new),
         })
     return out
+
+
+def _beyond_count(b: Any, language: str) -> str:
+    """« 1 610 (dont 233 peu mobiles) », « moins de 11 »; counts under 11 are not given."""
+    S = strings(language)
+    pop = fmt.format_number(b.population, language) if b.population is not None else S["too_few"]
+    if b.low_mobility == 0:
+        return pop
+    low = fmt.format_number(b.low_mobility, language) if b.low_mobility is not None else S["too_few"]
+    return f"{pop} ({'dont' if fmt.lang(language) == 'fr' else 'of whom'} {low})"
 
 
 def low_mobility_footnote(comp: Comparison, language: str = "fr") -> str:
