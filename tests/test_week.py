@@ -285,3 +285,65 @@ def test_per_weekday_hours_give_a_morning_without_lunch(tmp_path: Path) -> None:
     assert (thu[0].start_s, thu[0].end_s) == (8 * H + 1800, 17 * H) and thu[0].lunch is not None
     # the same person: one advisor in the KPIs, whatever the day
     assert {v.advisor_id for v in p.vehicles} == {"a1", "a2"}
+
+
+# --------------------------------------------------------------------------- bad rows set aside
+
+
+def test_a_bad_visit_row_is_set_aside_and_the_rest_planned(tmp_path: Path) -> None:
+    from itinerant.core.errors import InputError
+    from itinerant.scenario import load_scenario
+    from itinerant.scenario.lenient import load_scenario_lenient
+
+    folder = _tiny(tmp_path)
+    with (folder / "visits.csv").open("a", encoding="utf-8") as f:
+        f.write("v9,r1,,,,30,,09:00-12:00,plomberie,must,Mme Neuf,,\n")
+    with pytest.raises(InputError):
+        load_scenario(folder)  # strict: the week is blocked
+    sc, rejected = load_scenario_lenient(folder)
+    (bad,) = rejected
+    assert (bad.visit_id, bad.row, bad.priority) == ("v9", 5, "must")
+    assert "aucun conseiller n'a la compétence 'plomberie'" in bad.faults[0].message
+    p = problem_from_scenario(sc, _matrix(sc), rejected=rejected)
+    plan = solve(p, SolveParams(time_limit_s=0.5))
+    assert check_plan(p, plan) == []
+    (u,) = [u for u in plan.unassigned if u.task_id == "v9"]
+    assert u.code == "invalid" and u.reason.startswith("ligne 5 de visits.csv écartée : competence : aucun conseiller")
+    assert {t.id for t in p.tasks} == {v.id for v in sc.visits} and "v9" not in {v.id for v in sc.visits}
+    assert "1 ligne(s) de demandes écartée(s)" in plan.summary()
+
+
+def test_faults_outside_the_visits_table_still_block(tmp_path: Path) -> None:
+    from itinerant.core.errors import InputError
+    from itinerant.scenario.lenient import load_scenario_lenient
+
+    folder = _tiny(tmp_path)
+    text = (folder / "advisors.csv").read_text(encoding="utf-8").replace("08:30,17:00", "17:00,08:30", 1)
+    (folder / "advisors.csv").write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        load_scenario_lenient(folder)
+    assert any(f.file == "advisors.csv" for f in exc.value.faults)
+
+
+def test_cli_sets_a_bad_row_aside_strict_blocks_and_a_bad_now_is_a_fault(tmp_path: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    folder = _tiny(tmp_path)
+    with (folder / "visits.csv").open("a", encoding="utf-8") as f:
+        f.write("v9,r1,,,,30,,09:00-12:00,plomberie,must,Mme Neuf,,\n")
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "itinerant", "visits", str(folder), "--no-reports", "-q",
+                               "--time-limit", "1", *args], capture_output=True, text=True, cwd=REPO, timeout=300)
+
+    res = run("--out", str(tmp_path / "a"))
+    assert res.returncode == 0, res.stderr
+    doc = json.loads((tmp_path / "a" / "plan.json").read_text(encoding="utf-8"))
+    assert [u["code"] for u in doc["unassigned"] if u["visit_id"] == "v9"] == ["invalid"]
+    res = run("--out", str(tmp_path / "b"), "--strict")
+    assert res.returncode == 1 and "plomberie" in res.stderr and "Traceback" not in res.stderr
+    res = run("--out", str(tmp_path / "c"), "--now", "mardi soir")
+    assert res.returncode == 1 and "date et heure illisibles « mardi soir »" in res.stderr
+    assert "Traceback" not in res.stderr

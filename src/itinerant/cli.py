@@ -126,6 +126,8 @@ def visits(
         None, "--now", help="Maintenant, AAAA-MM-JJTHH:MM : rien n'est placé avant (défaut avec --replan : l'heure actuelle)."),
     freeze_announced: bool = typer.Option(
         False, "--freeze-announced", help="Re-planification : garder toutes les visites annoncées à leur place."),
+    strict: bool = typer.Option(
+        False, "--strict", help="Une ligne de visite erronée bloque tout (par défaut : écartée et listée)."),
     no_reports: bool = typer.Option(
         False, "--no-reports",
         help="Sans feuilles de route, page de la semaine, classeur ni CSV en français.",
@@ -146,6 +148,7 @@ def visits(
         time_limit=time_limit,
         now=now,
         freeze_announced=freeze_announced,
+        strict=strict,
         reports=not no_reports,
         osm_file=osm,
         quiet=quiet,

@@ -229,6 +229,18 @@ def _load(folder: Path | None, osm_file: Path | None, progress: Progress) -> tup
     return scenario, matrices_for_scenario(scenario, territory, progress=progress)
 
 
+def _load_lenient(folder: Path | None, osm_file: Path | None, progress: Progress):
+    """Like :func:`_load`, bad visit rows set aside: (scenario, matrices, rejected rows)."""
+    from itinerant.matrices import matrices_for_scenario
+    from itinerant.scenario.lenient import load_scenario_lenient
+
+    with progress.step("Lecture du scénario"):
+        scenario, rejected = load_scenario_lenient(resolve_scenario(folder))
+    scenario = _with_osm(scenario, osm_file)
+    territory = territory_of(scenario, progress=progress)
+    return scenario, matrices_for_scenario(scenario, territory, progress=progress), rejected
+
+
 def _estimated_note(matrices: ScenarioMatrices) -> str:
     return " (temps de trajet ESTIMÉS, sans réseau routier)" if matrices.estimated else ""
 
@@ -271,13 +283,15 @@ def plan_visits(
     freeze_announced: bool = False,
     seed: int = 0,
     iterations: int | None = None,
+    rejected: Sequence[Any] = (),
 ) -> VisitsResult:
     """Solve the week of home visits, in memory (nothing written).
 
     ``now``: nothing is placed before it (default: the current time with ``replan``);
     ``time_limit`` None: grows with the number of requests; the same ``seed`` and
     ``iterations`` give the same plan; ``freeze_announced``: a re-plan keeps every
-    announced visit in its slot."""
+    announced visit in its slot; ``rejected``: visit rows set aside by lenient loading,
+    listed unassigned with their faults."""
     from itinerant.visits import SolveParams, problem_from_scenario, solve
     from itinerant.visits.build import load_added_visits, merge_visits
     from itinerant.visits.io import plan_to_dict, read_plan
@@ -295,7 +309,7 @@ def plan_visits(
 
         matrices = matrices_for_scenario(scenario, matrices.territory, progress=progress)
     problem = problem_from_scenario(
-        scenario, matrices.drive(), replan=previous, added_visits=added, now=now
+        scenario, matrices.drive(), replan=previous, added_visits=added, now=now, rejected=rejected
     )
     if engine not in ("auto", "pyvrp", "ortools"):
         raise InputError([_fault("--engine", f"moteur inconnu « {engine} »", "auto, pyvrp ou ortools")])
@@ -346,13 +360,19 @@ def run_visits(
     freeze_announced: bool = False,
     seed: int = 0,
     iterations: int | None = None,
+    strict: bool = False,
 ) -> str:
     """``itinerant visits``: plan the week of home visits and write it into ``out``
     (see :func:`write_visits`). Returns a one-paragraph French summary."""
-    scenario, matrices = _load(folder, osm_file, progress)
+    rejected: Sequence[Any] = ()
+    if strict:
+        scenario, matrices = _load(folder, osm_file, progress)
+    else:
+        scenario, matrices, rejected = _load_lenient(folder, osm_file, progress)
     result = plan_visits(scenario, matrices, replan=replan, add=add, engine=engine,
                          time_limit=time_limit, progress=progress, now=now,
-                         freeze_announced=freeze_announced, seed=seed, iterations=iterations)
+                         freeze_announced=freeze_announced, seed=seed, iterations=iterations,
+                         rejected=rejected)
     write_visits(result, Path(out), reports=reports, progress=progress)
     return f"{result.summary()} Fichiers : {Path(out)}"
 

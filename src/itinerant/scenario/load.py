@@ -12,6 +12,7 @@ once with *every* fault found. The format is described in ``docs/scenario-format
 from __future__ import annotations
 
 import difflib
+from collections.abc import Collection
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -114,7 +115,7 @@ def validate_scenario(folder: Path | str) -> list[Fault]:
     return []
 
 
-def load_scenario(folder: Path | str) -> Scenario:
+def load_scenario(folder: Path | str, *, skip_visit_rows: Collection[int] = ()) -> Scenario:
     """Read, check and return the scenario in ``folder``.
 
     Parameters
@@ -169,7 +170,7 @@ def load_scenario(folder: Path | str) -> Scenario:
     residents, resident_ids = load_residents(tables["residents"], out, check_point, check_commune)
     absences = [ab for _, ab in load_absences(tables["absences"], out, staff, calendar, week_known=week_known)]
     visit_ctx = VisitContext.of(communes, residents, resident_ids, staff, calendar, check_point, check_commune,
-                                week_known=week_known, absences=absences)
+                                week_known=week_known, absences=absences, skip_rows=skip_visit_rows)
     visits = load_visits(tables["visits"], out, visit_ctx)
     commitments = load_commitments(tables["commitments"], out, buses, bus_ids, check_site)
     permanences = load_permanences(tables["permanences"], out, site_kinds, advisors, cycle_weeks, check_site)

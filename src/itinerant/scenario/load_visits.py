@@ -145,6 +145,8 @@ class VisitContext:
     week_known: bool = True
     absences: tuple[Absence, ...] = ()
     """The advisors' dated absences (a pinned visit inside one is a fault)."""
+    skip_rows: frozenset[int] = frozenset()
+    """Rows of the visits table set aside (lenient loading: they had faults)."""
 
     @classmethod
     def of(
@@ -159,10 +161,11 @@ class VisitContext:
         *,
         week_known: bool = True,
         absences: Sequence[Absence] = (),
+        skip_rows: Iterable[int] = (),
     ) -> VisitContext:
         return cls(
             {c.code: c for c in communes}, tuple(communes), {x.id: x for x in residents}, frozenset(resident_ids),
-            staff, calendar, check_point, check_commune, week_known, tuple(absences),
+            staff, calendar, check_point, check_commune, week_known, tuple(absences), frozenset(skip_rows),
         )
 
     @property
@@ -185,6 +188,8 @@ def load_visits(t: Rows | None, out: Collector, ctx: VisitContext) -> list[Visit
     res: list[Visit] = []
     ids: list[tuple[int, str]] = []
     for row, cells in t.rows:
+        if row in ctx.skip_rows:
+            continue
         r = Row(t, row, cells, out)
         vid = r.get("id", required=True)
         if vid is not None:

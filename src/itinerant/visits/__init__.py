@@ -29,14 +29,14 @@ from itinerant.visits.problem import (
 from itinerant.visits.solve import solve
 
 
-def problem_from_scenario(scenario, matrix, *, replan=None, added_visits=(), now=None) -> VisitProblem:
+def problem_from_scenario(scenario, matrix, *, replan=None, added_visits=(), now=None, rejected=()) -> VisitProblem:
     """Build the problem; see :func:`itinerant.visits.build.problem_from_scenario`.
 
     (Imported lazily: the builder reads :mod:`itinerant.matrices`, which loads scipy.)
     """
     from itinerant.visits.build import problem_from_scenario as _build
 
-    return _build(scenario, matrix, replan=replan, added_visits=added_visits, now=now)
+    return _build(scenario, matrix, replan=replan, added_visits=added_visits, now=now, rejected=rejected)
 
 
 __all__ = [

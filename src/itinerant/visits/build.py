@@ -22,7 +22,7 @@ from typing import Any
 from itinerant.core.errors import Fault, InputError
 from itinerant.core.places import TravelMatrix
 from itinerant.scenario.model import Advisor, Scenario, Visit
-from itinerant.visits.problem import HORIZON, PENALTY, Break, Slot, Staff, Task, Vehicle, VisitProblem
+from itinerant.visits.problem import HORIZON, PENALTY, Break, SetAside, Slot, Staff, Task, Vehicle, VisitProblem
 
 DAY_S = 24 * 3600
 
@@ -185,6 +185,7 @@ def problem_from_scenario(
     replan: dict[str, Any] | None = None,
     added_visits: Sequence[Visit] = (),
     now: dt.datetime | None = None,
+    rejected: Sequence[Any] = (),
 ) -> VisitProblem:
     """The week's home-visit problem.
 
@@ -205,6 +206,9 @@ def problem_from_scenario(
         :func:`load_added_visits` and :func:`merge_visits`.
     now
         Nothing new is placed before this moment (naive local time); None = no bound.
+    rejected
+        Visit rows set aside by lenient loading
+        (:class:`itinerant.scenario.lenient.RejectedVisit`): listed unassigned with their faults.
 
     Returns
     -------
@@ -247,7 +251,20 @@ def problem_from_scenario(
         holidays=tuple(cal.holidays),
         site_names=tuple((st.id, st.name) for st in scenario.sites),
         now=now,
+        set_aside=set_aside_rows(rejected, {t.id for t in tasks}),
     )
+
+
+def set_aside_rows(rejected: Sequence[Any], task_ids: set[str]) -> tuple[SetAside, ...]:
+    """Bad visit rows as requests left out, with their faults (an id already planned
+    is named with its row)."""
+    out = []
+    for r in rejected:
+        vid = r.visit_id if r.visit_id not in task_ids else f"{r.visit_id} (ligne {r.row})"
+        texts = tuple(f"{f.column} : {f.message}" + (f" ({f.fix})" if f.fix else "") for f in r.faults)
+        out.append(SetAside(vid, f"ligne {r.row} de {r.file} écartée : " + " ; ".join(texts), "invalid",
+                            r.priority, texts))
+    return tuple(out)
 
 
 @dataclass(frozen=True)

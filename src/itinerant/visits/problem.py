@@ -574,6 +574,10 @@ def plan_summary(plan: Plan, language: str = "fr") -> str:
                 f"({k.must_unassigned} obligatoires) ; {k.travel_m / 1000:.0f} km, "
                 f"{k.travel_s / 3600:.1f} h de route")
     extra = []
+    invalid = sum(u.code == "invalid" for u in plan.unassigned)
+    if invalid:
+        extra.append(f"{invalid} ligne(s) de demandes écartée(s) pour erreurs de saisie (listées avec les "
+                     "non planifiées)")
     if plan.notices:
         extra.append(f"{len(plan.notices)} rendez-vous imposé(s) impossible(s) à tenir, signalé(s) avant "
                      f"la planification")
