@@ -211,3 +211,20 @@ def test_report_in_the_browser_shows_the_recommendation_and_today(clunisois, dri
     assert cells and all(c.is_displayed() and c.text for c in cells)
     assert "Personnes peu mobiles : les" in driver.find_element(By.ID, "footnote").text
     assert _outside(urls) == []  # nothing fetched from the network
+
+
+@pytest.mark.parametrize("low,home,expected", [
+    (1165, 381, ["les 1\u202f165 habitants", "Les 381 personnes qui ne quittent pas leur domicile"]),
+    (1, 1, ["l'habitant (sur", "La personne qui ne quitte pas son domicile n'est pas comptée"]),
+    (2, 0, ["les 2 habitants"]),  # nobody housebound: no sentence about them
+])
+def test_footnote_counts_in_correct_french(low, home, expected):
+    import dataclasses
+
+    from itinerant.reports.antennes_report import low_mobility_footnote
+
+    comp = read_comparison(REPO / "tests" / "data" / "outputs" / "antennes" / "comparison.json")
+    text = low_mobility_footnote(dataclasses.replace(comp, low_mobility_total=low, housebound_total=home))
+    for part in expected:
+        assert part in text
+    assert ("domicile" in text) == (home > 0)

@@ -78,7 +78,7 @@ def test_p_above_the_number_of_candidates_is_a_fault_not_a_cap():
     sc = _scenario()
     v = _variant(p=100, candidates=["c1", "c2"])
     (fault,) = check_variant(sc, v)
-    assert fault.column == "p" and "p = 100" in fault.message and "2 lieu(x) candidat(s)" in fault.message
+    assert fault.column == "p" and fault.message == "p = 100 nouvelles antennes, mais 2 lieux candidats seulement"
     assert "p: 2" in fault.fix
     with pytest.raises(InputError):
         site_roles(sc, v)
@@ -161,4 +161,4 @@ def test_p_above_candidates_through_the_command(tmp_path):
                           "--out", str(tmp_path / "out")], capture_output=True, text=True, cwd=REPO, timeout=300)
     err = res.stdout + res.stderr
     assert res.returncode == 1 and "Traceback" not in err
-    assert "trop.yaml" in err and "p = 100 nouvelles antennes, mais 2 lieu(x) candidat(s) seulement" in err
+    assert "trop.yaml" in err and "p = 100 nouvelles antennes, mais 2 lieux candidats seulement" in err

@@ -202,7 +202,9 @@ def check_variant(scenario: Scenario, variant: Variant) -> list[Fault]:
     if not faults and variant.model != "lscp":
         n = len(_resolve(scenario, variant).candidates)
         if variant.p > n:
-            faults.append(Fault(variant.file, None, "p", f"p = {variant.p} nouvelles antennes, mais {n} lieu(x) candidat(s) seulement",
+            ask = f"{variant.p} nouvelle{'s' if variant.p > 1 else ''} antenne{'s' if variant.p > 1 else ''}"
+            have = "aucun lieu candidat" if n == 0 else f"{n} lieu{'x' if n > 1 else ''} candidat{'s' if n > 1 else ''} seulement"
+            faults.append(Fault(variant.file, None, "p", f"p = {ask}, mais {have}",
                                 f"écrivez p: {n} au plus, ou ajoutez des lieux à candidates"))
     return faults
 

@@ -239,7 +239,7 @@ def _beyond_count(b: Any, language: str) -> str:
     """« 1 610 (dont 233 peu mobiles) », « moins de 11 »; counts under 11 are not given."""
     S = strings(language)
     pop = fmt.format_number(b.population, language) if b.population is not None else S["too_few"]
-    if b.low_mobility == 0:
+    if b.low_mobility == 0 or b.population is None:
         return pop
     low = fmt.format_number(b.low_mobility, language) if b.low_mobility is not None else S["too_few"]
     return f"{pop} ({'dont' if fmt.lang(language) == 'fr' else 'of whom'} {low})"
@@ -253,9 +253,14 @@ def low_mobility_footnote(comp: Comparison, language: str = "fr") -> str:
     if fmt.lang(language) != "fr":
         return (f"Low-mobility residents: the {n} residents (of {tot}) without a car who can walk a short way "
                 f"(mobility « low » in the residents table). The {hb} who cannot leave home are served by home visits.")
-    return (f"Personnes peu mobiles : les {n} habitants (sur {tot}) sans voiture qui peuvent marcher un peu "
-            f"(mobilité « peu mobile » du fichier des habitants). Les {hb} personnes qui ne quittent pas leur "
-            f"domicile ne sont pas comptées ici : elles sont servies par les visites à domicile.")
+    who = (f"les {n} habitants" if comp.low_mobility_total != 1 else "l'habitant")
+    home = ("" if comp.housebound_total == 0 else
+            " La personne qui ne quitte pas son domicile n'est pas comptée ici : elle est servie par les visites "
+            "à domicile." if comp.housebound_total == 1 else
+            f" Les {hb} personnes qui ne quittent pas leur domicile ne sont pas comptées ici : elles sont servies "
+            f"par les visites à domicile.")
+    return (f"Personnes peu mobiles : {who} (sur {tot}) sans voiture qui peuvent marcher un peu "
+            f"(mobilité « peu mobile » du fichier des habitants).{home}")
 
 
 def render_antennes_report(scenario: Scenario, comparison: Any, out_dir: str | os.PathLike[str], *,

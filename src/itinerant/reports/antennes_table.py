@@ -203,8 +203,11 @@ def recommendation(comparison: Comparison, language: str = "fr") -> list[str]:
     if today is not None:
         second += f", contre {share(today.low_mobility_within[m], low_t)} aujourd'hui"
         if today.mean_min is not None and best.kpis.mean_min is not None:
-            second += (f", et leur temps moyen d'accès passerait de {minutes(today.mean_min)} "
-                       f"à {minutes(best.kpis.mean_min)}")
+            if round(today.mean_min, 1) == round(best.kpis.mean_min, 1):
+                second += f", et leur temps moyen d'accès resterait de {minutes(best.kpis.mean_min)}"
+            else:
+                second += (f", et leur temps moyen d'accès passerait de {minutes(today.mean_min)} "
+                           f"à {minutes(best.kpis.mean_min)}")
     return [first, second + ".", _trade_off(comparison, best)]
 
 
