@@ -228,3 +228,19 @@ def test_footnote_counts_in_correct_french(low, home, expected):
     for part in expected:
         assert part in text
     assert ("domicile" in text) == (home > 0)
+
+
+def test_without_chromium_the_pdf_is_a_plain_one_with_the_same_words(tmp_path, monkeypatch):
+    from itinerant.reports import antennes_report
+    from itinerant.scenario.model import Scenario
+
+    monkeypatch.setattr(antennes_report, "chromium", lambda: None)
+    sample = REPO / "tests" / "data" / "outputs"
+    scenario = Scenario.model_validate_json((sample / "scenario.json").read_text(encoding="utf-8"))
+    comp = read_comparison(sample / "antennes" / "comparison.json")
+    res = render_antennes_report(scenario, comp, tmp_path)
+    reader = pypdf.PdfReader(res["pdf"])
+    text = " ".join(p.extract_text() for p in reader.pages)
+    assert 1 <= len(reader.pages) <= 4
+    assert "Nous recommandons le scénario" in re.sub(r"\s+", " ", text)
+    assert "Aujourd'hui" in text and "Annexe" in text

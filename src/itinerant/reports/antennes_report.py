@@ -25,7 +25,7 @@ from markupsafe import Markup
 from itinerant.antennes.compare import Comparison, VariantResult, read_comparison
 from itinerant.core import atomic
 from itinerant.reports import fmt
-from itinerant.reports._common import Frame, SvgMap, commune_name, now_text, render_template, times_label
+from itinerant.reports._common import Frame, Pdf, SvgMap, commune_name, now_text, render_template, times_label
 from itinerant.reports.antennes_table import (
     annex_rows,
     board_rows,
@@ -301,8 +301,56 @@ def render_antennes_report(scenario: Scenario, comparison: Any, out_dir: str | o
         today_sites=", ".join(comp.today_sites), sources=scenario.sources,
     )
     report = atomic.write_text(out / f"{name}.html", html_text)
-    pdf_path = print_pdf(report, out / f"{name}.pdf") if pdf else None
+    pdf_path = None
+    if pdf:  # Chromium prints the page itself; without it, a plain PDF of the same words
+        pdf_path = print_pdf(report, out / f"{name}.pdf") or plain_pdf(comp, out / f"{name}.pdf", language=language)
     return {"report": report, "html": report, "workbook": xlsx, "pdf": pdf_path}
+
+
+def plain_pdf(comp: Comparison, path: Path, *, language: str = "fr") -> Path:
+    """The report's words without Chromium (fpdf2, A4): the recommendation, the table
+    (one row per scenario, « aujourd'hui » first), the footnote and the annex."""
+    T = fmt.STRINGS[fmt.lang(language)]
+    doc = Pdf(header_text=comp.title or comp.scenario, footer_text=T["antennes_report"])
+    doc.alias_nb_pages()
+    doc.add_page()
+    doc.write_line(T["antennes_report"], 16, True, 8)
+    reco = recommendation(comp, language)
+    if reco:
+        doc.ln(2)
+        doc.write_line("Notre recommandation" if fmt.lang(language) == "fr" else "Our recommendation", 12, True, 6)
+        for sentence in reco:
+            doc.write_line(sentence, 10, h=5)
+    doc.ln(3)
+    cols = columns(comp, language)
+    rows = board_rows(comp, language)
+    head = ["Scénario" if fmt.lang(language) == "fr" else "Scenario", *(label for label, _ in rows)]
+    body = [[f"{c.title} ({mode_words(c.mode, language)})", *(cells[k] for _, cells in rows)] for k, c in enumerate(cols)]
+    _pdf_table(doc, head, body, 6.5)
+    doc.ln(2)
+    doc.write_line(low_mobility_footnote(comp, language), 7.5, h=3.6, colour=(70, 70, 70))
+    doc.ln(3)
+    doc.write_line("Annexe : méthode" if fmt.lang(language) == "fr" else "Annex: method", 11, True, 6)
+    annex = annex_rows(comp, language)
+    _pdf_table(doc, ["", *(label for label, _ in annex)],
+               [[v.title, *(cells[k] for _, cells in annex)] for k, v in enumerate(comp.variants)], 6.5)
+    with atomic.atomic_path(path) as tmp:
+        doc.output(str(tmp))
+    return path
+
+
+def _pdf_table(doc: Pdf, head: list[str], body: list[list[str]], size: float) -> None:
+    doc.font(size)
+    with doc.table(text_align="LEFT", line_height=size * 0.5) as table:
+        row = table.row()
+        doc.font(size, True)
+        for h in head:
+            row.cell(doc.clean(h))
+        doc.font(size)
+        for r in body:
+            row = table.row()
+            for cell in r:
+                row.cell(doc.clean(cell))
 
 
 def chromium() -> str | None:
