@@ -309,14 +309,17 @@ def commune_counts(scenario: Scenario, mobility: Iterable[str] = LOW_MOBILITY) -
 
 
 def density_grid(scenario: Scenario, *, cell_m: int = 500, min_count: int = PRIVACY_MIN,
-                 levels: int = 4, mobility: Iterable[str] = LOW_MOBILITY) -> list[dict[str, float]]:
+                 levels: int = 4, keep: float = 0.75,
+                 mobility: Iterable[str] = LOW_MOBILITY) -> list[dict[str, float]]:
     """Residents counted on nested square grids, every shown square holding at least
     ``min_count`` people (statistical secrecy, as INSEE's grid data).
 
-    A quadtree from the top: squares of ``cell_m * 2**(levels-1)`` metres are split into
-    their four quarters while every non-empty quarter holds ``min_count`` or more, down to
-    ``cell_m`` (>= 200 m); a top square with fewer than ``min_count`` people is hidden.
-    Shown squares never overlap. No individual point leaves.
+    A quadtree from the top: a square of ``cell_m * 2**(levels-1)`` metres is split into
+    its four quarters, down to ``cell_m`` (>= 200 m), when the quarters holding
+    ``min_count`` people or more hold at least ``keep`` of its people; the sparser quarters
+    are then hidden. A square that is not split is shown whole when it holds
+    ``min_count`` or more, else hidden. Shown squares never overlap, and no number of the
+    map is the difference of two others. No individual point leaves.
 
     Returns
     -------
@@ -349,8 +352,9 @@ def density_grid(scenario: Scenario, *, cell_m: int = 500, min_count: int = PRIV
         if k > 0:
             quarters = [(2 * i + a, 2 * j + b) for a in (0, 1) for b in (0, 1)
                         if (2 * i + a, 2 * j + b) in counts[k - 1]]
-            if all(counts[k - 1][q] >= min_count for q in quarters):
-                for q in quarters:
+            big = [q for q in quarters if counts[k - 1][q] >= min_count]
+            if big and sum(counts[k - 1][q] for q in big) >= keep * n:
+                for q in big:
                     visit(k - 1, *q)
                 return
         if n >= min_count:

@@ -4,7 +4,8 @@ times are road-based (OpenStreetMap) or estimated, and marks public vs restricte
 Outputs are found by the standard layout written by :func:`itinerant.reports.render_reports`::
 
     territoire/carte.html
-    visites/carte_semaine.html  semaine.html  semaine.xlsx  feuilles/<day>_<advisor>.html|.pdf
+    visites/carte_semaine.html  semaine.html  semaine.xlsx  tournees.csv  non_planifiees.csv
+            feuilles/<day>_<advisor>.html|.pdf  feuilles/<day>.pdf
     bus/rota.html  carte_publique.html  affiches/affiche_<code>_<slug>.html|.pdf
     antennes/comparaison.html  comparaison.xlsx
 
@@ -33,6 +34,8 @@ _LAYOUT: list[tuple[str, list[tuple[str, str, bool]]]] = [
     ("home_visits", [("visites/carte_semaine.html", "week_map", False),
                      ("visites/semaine.html", "week_table", False),
                      ("visites/semaine.xlsx", "week_workbook", False),
+                     ("visites/tournees.csv", "week_csv", False),
+                     ("visites/non_planifiees.csv", "unassigned_csv", False),
                      ("visites/feuilles/*", "sheets", False)]),
     ("bus", [("bus/rota.html", "bus_rota", True), ("bus/carte_publique.html", "public_map", True),
              ("bus/affiches/*", "posters", True)]),
@@ -50,6 +53,9 @@ def _file(out: Path, p: Path, language: str) -> dict[str, str]:
 
 
 def _group_label(stem: str, scenario: Scenario | None, language: str) -> str:
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", stem):  # the day's PDF: every advisor's sheet
+        whole = "toutes les feuilles du jour" if fmt.lang(language) == "fr" else "every sheet of the day"
+        return f"{fmt.format_date(stem, language)} - {whole}"
     m = re.match(r"(\d{4}-\d{2}-\d{2})_(.+)$", stem)
     if m:
         who = m.group(2)
