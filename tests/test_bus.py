@@ -429,3 +429,39 @@ def test_solver_output_never_has_violations(roomy):
     rota = solve(roomy, hint=clash, **FAST)
     assert rota.violations == ()
     assert day_timing_faults(roomy, rota) == []
+
+
+# ------------------------------------------------------------------ days off
+
+
+def friday_bus(n_communes: int, *, seed: int = 11):
+    """One bus, Fridays only, one slot a day, over the cycle from Monday 30 November 2026
+    whose 4th Friday is Christmas."""
+    import datetime as dt
+
+    p = synthetic_problem(n_communes, seed=seed, days=(4,), slots_per_day=1, rule=((0, 1),))
+    return replace(p, week_start=dt.date(2026, 11, 30), holidays=((dt.date(2026, 12, 25), "Noël"),))
+
+
+def test_no_bus_on_a_public_holiday_and_the_passage_is_made_up():
+    # 3 communes, 4 Fridays of which one is Christmas: exactly room for one passage each
+    p = friday_bus(3)
+    assert p.closed(4, 4) and not p.closed(4, 3)
+    rota = solve(p, **FAST)
+    assert rota.violations == ()
+    assert rota.unserved == 0 and all(v == 1 for v in rota.visits_by_commune)
+    assert all(4 not in a.weeks for a in rota.assignments)  # nobody is given Christmas
+    assert not any(r.week == 4 and r.weekday == 4 for r in rota.routes)
+    # a weekly Friday slot is 3 passages, not 4, and Christmas is not driven
+    weekly = evaluate(p, (Assignment(0, 0, 0, 4, 0, (1, 2, 3, 4)),))
+    assert weekly.visits_by_commune[0] == 3
+    assert [r.week for r in weekly.routes] == [1, 2, 3]
+
+
+def test_a_commune_the_holiday_leaves_without_passage_is_named():
+    p = friday_bus(4)
+    rota = solve(p, **FAST)
+    assert rota.unserved == 1
+    (name,) = rota.unserved_names()
+    assert name in [c.name for c, v in zip(p.communes, rota.visits_by_commune) if v == 0]
+    assert f"Sans aucun passage ce cycle : {name}." in rota.summary()

@@ -225,7 +225,11 @@ def test_clunisois_rota_end_to_end(tmp_path):
     # the board's rule: every commune but Cluny (which holds the office) once per cycle
     for c, v in zip(p.communes, rota.visits_by_commune):
         assert v >= 1 or c.name == "Cluny", c.name
-    assert sum(rota.shortfall) == 0
+    # Christmas (Friday of week 4) takes 3 of the 44 slot-weeks the 42 passages needed:
+    # exactly one second passage is missing, never a commune's only one
+    assert p.closed(4, 4)
+    assert sum(rota.shortfall) == 1 and rota.unserved == 0
+    assert not any(r.week == 4 and r.weekday == 4 for r in rota.routes)
     # the Salornay antenne is an event of Thursday: no regular slot overlaps it
     fc = sc.commitments[0]
     bus = p.buses[0]
@@ -235,7 +239,41 @@ def test_clunisois_rota_end_to_end(tmp_path):
             assert st + bus.stop_duration_s <= fc.start_s or fc.end_s < st
     write_outputs(tmp_path, p, rota, base)
     k = json.loads((tmp_path / "kpis.json").read_text(encoding="utf-8"))
+    with open(tmp_path / "days.csv", encoding="utf-8") as f:
+        christmas = [r for r in csv.DictReader(f) if r["date"] == "2026-12-25"]
+    assert len(christmas) == 1 and christmas[0]["stops"] == "" and float(christmas[0]["km"]) == 0
     assert k["estimated"] is True
     assert k["violations"] == [] and isinstance(k["notes"], list)
     assert k["low_mobility_total"] == sum(1 for r in sc.residents if r.mobility == "low")
     assert k["no_mobility_total"] == sum(1 for r in sc.residents if r.mobility == "none")
+
+
+def test_scenario_closures_are_days_off_for_the_bus():
+    from itinerant.scenario.meta import load_calendar
+    from itinerant.scenario.rows import Collector
+
+    out = Collector()
+    cal, known = load_calendar(
+        {"week_start": "2026-12-14", "fermetures": ["2026-12-22 séminaire", {"date": "2026-12-31", "motif": "inventaire"}]},
+        out, 4,
+    )
+    assert known and out.faults == []
+    assert cal.closures == ((dt.date(2026, 12, 22), "séminaire"), (dt.date(2026, 12, 31), "inventaire"))
+    sc = tiny_scenario().model_copy(update={"calendar": cal})
+    p = problem_from_scenario(sc, *tiny_matrices(sc))
+    # Tuesday 22 December is week 2 of the cycle from 14 December; Thursday 31 is week 3
+    assert p.closed(1, 2) and p.closed(3, 3) and not p.closed(1, 1)
+    rota = solve(p, time_limit_s=5)
+    assert not any((r.weekday, r.week) in ((1, 2), (3, 3)) for r in rota.routes)
+    # the Thursday antenne is not held on the closed Thursday: 3 passages, not 4
+    assert rota.visits_by_commune[1] == 3
+
+
+def test_a_bad_closure_date_is_a_fault_naming_it():
+    from itinerant.scenario.meta import load_calendar
+    from itinerant.scenario.rows import Collector
+
+    out = Collector()
+    cal, _ = load_calendar({"week_start": "2026-12-14", "closures": ["2026-12-22", "le 32 décembre"]}, out, 4)
+    assert [f.column for f in out.faults] == ["calendar.closures[2]"]
+    assert cal.closures == ((dt.date(2026, 12, 22), "fermeture"),)

@@ -102,12 +102,15 @@ def main(out: Path = HERE) -> None:
     )
 
     # -- sites.csv ------------------------------------------------------------------------------
-    def site(sid, name, kind, code, existing, hours=None, opening=""):
+    def site(sid, name, kind, code, existing, hours=None, opening="", phone="", address=""):
         c = by_code[code]
-        return [sid, name, kind, code, float(c["lat"]), float(c["lon"]), "oui", "oui" if existing else "non", hours, opening]
+        return [sid, name, kind, code, float(c["lat"]), float(c["lon"]), "oui", "oui" if existing else "non", hours, opening, phone, address]
 
     sites = [
-        site("fs-cluny", "France services du Clunisois (Cluny)", "office", "71137", True, 35, "lun-ven 9 h-12 h 30 et 13 h 30-17 h (horaires hypothétiques)"),
+        # No public contact of the office is in ../shared/data: a placeholder, marked as such
+        # (the posters print it); write the real number and address here.
+        site("fs-cluny", "France services du Clunisois (Cluny)", "office", "71137", True, 35, "lun-ven 9 h-12 h 30 et 13 h 30-17 h (horaires hypothétiques)",
+             "03 85 00 00 00 (numéro fictif, à remplacer)", "adresse à compléter, 71250 Cluny"),
         site("ant-salornay", "Antenne de Salornay-sur-Guye (mairie)", "antenne", "71495", True, 2.5, "jeudi 9 h 30-12 h (jour hypothétique, tenue dans le bus)"),
         site("restos-cluny", "Restos du Cœur, permanence de Cluny", "partner", "71137", True, None, "point hypothétique : mairie de Cluny"),
         site("epicerie-la-guiche", "Épicerie sociale (hypothétique) de La Guiche", "partner", "71231", False, None, "partenaire hypothétique"),
@@ -117,7 +120,7 @@ def main(out: Path = HERE) -> None:
         sites.append(site(f"cand-{code}", f"Mairie de {by_code[code]['name']} (antenne possible)", "candidate", code, False))
     for c in sorted(communes, key=lambda c: c["name"]):
         sites.append(site(f"arret-{c['code_insee']}", f"Place de la mairie, {c['name']}", "bus_stop", c["code_insee"], False))
-    _write(out, "sites.csv", ["id", "nom", "type", "commune", "lat", "lon", "approximatif", "existant", "heures_hebdo", "horaires"], sites)
+    _write(out, "sites.csv", ["id", "nom", "type", "commune", "lat", "lon", "approximatif", "existant", "heures_hebdo", "horaires", "telephone", "adresse"], sites)
 
     # -- advisors.csv -----------------------------------------------------------------------------
     # Contract hours and the 17:30 end of Camille's and Karim's days (the bus runs until 17:30)

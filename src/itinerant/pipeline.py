@@ -377,6 +377,41 @@ def run_visits(
     return f"{result.summary()} Fichiers : {Path(out)}"
 
 
+@dataclass(frozen=True)
+class BusResult:
+    """A solved bus rota and what it was solved from (the reports take it as it is)."""
+
+    scenario: Scenario
+    matrices: ScenarioMatrices
+    problem: Any
+    rota: Any
+    baseline: Any
+
+    def summary(self) -> str:
+        return f"{self.rota.summary(self.baseline)}{_estimated_note(self.matrices)}"
+
+
+def plan_bus(
+    scenario: Scenario,
+    matrices: ScenarioMatrices,
+    *,
+    previous: Path | None = None,
+    time_limit: float = 30.0,
+    progress: Progress = QUIET,
+) -> BusResult:
+    """Solve the bus rota of a loaded scenario (nothing written)."""
+    from itinerant.bus import rota_from_scenario
+
+    if not scenario.buses:
+        raise InputError([_fault("bus", "le scénario ne décrit aucun bus", "ajouter une table bus")])
+    drive, walk = matrices.drive(), matrices.walk_to_stops()
+    with progress.step(f"Tournée du bus ({len(scenario.communes)} communes)"):
+        problem, rota, base = rota_from_scenario(
+            scenario, drive, walk, previous_timetable=previous, time_limit_s=time_limit
+        )
+    return BusResult(scenario, matrices, problem, rota, base)
+
+
 def run_bus(
     folder: Path | None,
     out: Path,
@@ -387,20 +422,15 @@ def run_bus(
     progress: Progress = QUIET,
     loaded: tuple[Scenario, ScenarioMatrices] | None = None,
 ) -> str:
-    """``itinerant bus``: the regular bus rota; write timetable.csv, days.csv, kpis.json."""
-    from itinerant.bus import rota_from_scenario, write_outputs
+    """``itinerant bus``: the regular bus rota; write timetable.csv, days.csv, kpis.json.
+    Returns the rota's French summary."""
+    from itinerant.bus import write_outputs
 
     scenario, matrices = loaded or _load(folder, osm_file, progress)
-    if not scenario.buses:
-        raise InputError([_fault("bus", "le scénario ne décrit aucun bus", "ajouter une table bus")])
-    drive, walk = matrices.drive(), matrices.walk_to_stops()
-    with progress.step(f"Tournée du bus ({len(scenario.communes)} communes)"):
-        problem, rota, base = rota_from_scenario(
-            scenario, drive, walk, previous_timetable=previous, time_limit_s=time_limit
-        )
+    result = plan_bus(scenario, matrices, previous=previous, time_limit=time_limit, progress=progress)
     with progress.step("Écriture de la tournée du bus"):
-        write_outputs(Path(out), problem, rota, base)
-    return f"{rota.summary(base)}{_estimated_note(matrices)}\nFichiers : {Path(out)}"
+        write_outputs(Path(out), result.problem, result.rota, result.baseline)
+    return f"{result.summary()}\nFichiers : {Path(out)}"
 
 
 def _variant_dir(scenario: Scenario) -> Path:
@@ -633,22 +663,25 @@ def run_demo(
     save_npz(matrices.drive(), out / "matrices" / "voiture.npz")
     if scenario.residents and any(s.kind == "bus_stop" for s in scenario.sites):
         save_npz(matrices.walk_to_stops(), out / "matrices" / "pieton_arrets.npz")
-    plan_doc = bus_dir = comparison = None
+    plan_doc = bus_rota = comparison = None
     if scenario.advisors and scenario.visits:
         week = plan_visits(scenario, matrices, progress=progress,
                            **({"time_limit": time_limit} if time_limit else {}))
         write_visits(week, out / "visites", reports=False, progress=progress)
         plan_doc = week.doc
     if scenario.buses and scenario.residents:
-        run_bus(None, out / "bus", loaded=loaded, progress=progress,
-                **({"time_limit": time_limit} if time_limit else {}))
-        bus_dir = out / "bus"
+        from itinerant.bus import write_outputs
+
+        bus = plan_bus(scenario, matrices, progress=progress,
+                       **({"time_limit": time_limit} if time_limit else {}))
+        write_outputs(out / "bus", bus.problem, bus.rota, bus.baseline)
+        bus_rota = bus.rota  # the reports render the object, not the files just written
     variants = sorted(_variant_dir(scenario).glob("*.yaml"))
     if variants and scenario.residents:
         comparison = run_compare(None, variants, out / "antennes", loaded=loaded,
                                  progress=progress, render=False)
     result = render_reports(
-        scenario, out, plan=plan_doc, bus=bus_dir, comparison=comparison,
+        scenario, out, plan=plan_doc, bus=bus_rota, comparison=comparison,
         language=scenario.settings.language, estimated=matrices.estimated,
         geometry=matrices.geometry(), background=background_of(scenario, matrices),
         progress=progress,

@@ -34,6 +34,7 @@ def baseline_assignments(problem: BusProblem) -> tuple[Assignment, ...]:
             continue
         need = min(com.min_visits, P.cycle_weeks)
         size = min((len(p) for p in pats if len(p) >= need), default=P.cycle_weeks)
+        # the rhythm its minimum requires; patterns that lose a passage to a day off last
         cands = [p for p in pats if len(p) == size]
         s = stops[0]
         site = P.stops[s].site
@@ -61,11 +62,13 @@ def _fits(P: BusProblem, taken: dict, b: int, d: int, k: int, weeks: tuple[int, 
 def _first_free(
     P: BusProblem, taken: dict, days: list[tuple[int, int]], turn: int, cands: list, site: int
 ) -> tuple[int, int, int, tuple[int, ...]] | None:
-    """The first free ``(bus, weekday, slot, weeks)`` from day ``turn`` on, in turn."""
+    """The first free ``(bus, weekday, slot, weeks)`` from day ``turn`` on, in turn;
+    on each day, the patterns that keep every passage (no day off) first."""
     for j in range(len(days)):
         b, d = days[(turn + j) % len(days)]
+        on_day = sorted(cands, key=lambda p: len(p) - len(P.open_weeks(d, p)))
         for k in range(len(P.buses[b].slot_starts_s)):
-            for weeks in cands:
+            for weeks in on_day:
                 if any((b, d, k, w) in taken for w in weeks):
                     continue
                 if _fits(P, taken, b, d, k, weeks, site):

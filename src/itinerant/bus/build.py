@@ -304,12 +304,14 @@ def _fixed_slots(scenario: Scenario, buses: list[BusSpec], stops: list[BusStop],
 
 
 def cycle_holidays(scenario: Scenario, cycle_weeks: int) -> tuple[tuple[dt.date, str], ...]:
-    """Public holidays of the cycle's weeks (date, name): the calendar's, completed by
-    :func:`itinerant.scenario.french_holidays` over the whole cycle."""
+    """Days off of the cycle's weeks (date, name): the calendar's public holidays,
+    completed by :func:`itinerant.scenario.french_holidays` over the whole cycle, and
+    the scenario's closures (``calendar.closures``)."""
     from itinerant.scenario import french_holidays
 
     cal = scenario.calendar
     end = cal.week_start + dt.timedelta(days=7 * cycle_weeks)
     hol = {d: n for d, n in cal.holidays if cal.week_start <= d < end}
     hol.update({d: n for d, n in french_holidays(cal.week_start, cycle_weeks) if d not in hol})
+    hol.update({d: n for d, n in cal.closures if cal.week_start <= d < end and d not in hol})
     return tuple(sorted(hol.items()))

@@ -198,9 +198,9 @@ def _add_slot_vars(rm: RotaModel) -> None:
     rm.fixed_visits = [0] * len(P.stops)
     for f in P.fixed:
         if f.stop is not None:
-            rm.fixed_visits[f.stop] += len(f.weeks)
+            rm.fixed_visits[f.stop] += len(P.open_weeks(f.weekday, f.weeks))
     for (s, b, d, k, p), v in rm.x.items():
-        rm.stop_visits[s].append((len(P.patterns[p]), v))
+        rm.stop_visits[s].append((len(P.open_weeks(d, P.patterns[p])), v))
 
 
 def _add_frequency(rm: RotaModel) -> None:
@@ -283,7 +283,9 @@ def _day_nodes(rm: RotaModel, b: int, d: int, w: int, true: Any) -> list[Node]:
             nodes.append(Node(st, st + bus.stop_duration_s, P.stops[s].site, s, y, False, k))
             ys.append(y)
         if len(ys) > 1:
-            m.AddAtMostOne(ys)
+            m.AddAtMostOne(ys)  # also on a day off: the published slot is one stop's
+    if P.closed(d, w):
+        return []  # a day off: no place, no drive
     for e in P.fixed_events(b, d, w):
         if e.site is not None:
             nodes.append(Node(e.start_s, e.end_s, e.site, None, true, True, None))
@@ -391,10 +393,10 @@ def hint_values(rm: RotaModel, hint: tuple[Assignment, ...], start: Rota) -> dic
         _hint_day(g, held, hv)
     vis_stop = [0] * len(P.stops)
     for a in hint:
-        vis_stop[a.stop] += len(a.weeks)
+        vis_stop[a.stop] += len(P.open_weeks(a.weekday, a.weeks))
     for f in P.fixed:
         if f.stop is not None:
-            vis_stop[f.stop] += len(f.weeks)
+            vis_stop[f.stop] += len(P.open_weeks(f.weekday, f.weeks))
     for c in range(len(P.communes)):
         if rm.short_of[c] is not None:
             hv[rm.short_of[c].Index()] = start.shortfall[c]

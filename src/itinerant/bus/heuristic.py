@@ -30,7 +30,7 @@ class _State:
         self.stop_visits = [0] * len(P.stops)
         for f in P.fixed:
             if f.stop is not None:
-                self.stop_visits[f.stop] += len(f.weeks)
+                self.stop_visits[f.stop] += len(P.open_weeks(f.weekday, f.weeks))
         self.place: dict[int, tuple[int, int, int, int, tuple[int, ...]]] = {}
         self.coefs = _coverage_coefs(P)
         self.groups_of_stop: list[list[int]] = [[] for _ in P.stops]
@@ -99,13 +99,61 @@ class _State:
             s, b, d, k, weeks = old
             for w in weeks:
                 del self.cells[(b, d, k, w)]
-            self.stop_visits[s] -= len(weeks)
+            self.stop_visits[s] -= len(self.P.open_weeks(d, weeks))
         if pl is not None:
             s, b, d, k, weeks = pl
             for w in weeks:
                 self.cells[(b, d, k, w)] = (self.P.stops[s].site, s)
-            self.stop_visits[s] += len(weeks)
+            self.stop_visits[s] += len(self.P.open_weeks(d, weeks))
             self.place[c] = pl
+
+    def multi_key(self, communes: list[int], days: set, groups: set) -> tuple[int, int, int] | None:
+        """(-missing visits, -moved, points - metres) over the given communes, days and
+        groups (None when a day is late)."""
+        short = moved = 0
+        for c in communes:
+            sh, mv = self.commune_terms(c)
+            short += sh
+            moved += mv
+        metres = 0
+        for b, d, w in days:
+            m, ok = self.day_m(b, d, w)
+            if not ok:
+                return None
+            metres += m
+        return (-short, -moved, sum(self.group_points(g) for g in groups) - metres)
+
+    def try_make_room(self, c: int) -> bool:
+        """Give unvisited commune ``c`` a passage by thinning another commune's rhythm
+        (e.g. fortnightly -> every 4 weeks, same slot) and placing ``c`` in the freed
+        cell, when the lexicographic key improves."""
+        cur = self.place.get(c)
+        for c2, old in sorted(self.place.items()):
+            if c2 == c:
+                continue
+            s2, b2, d2, k2, weeks2 = old
+            for sub in self.P.patterns:
+                if len(sub) >= len(weeks2) or not set(sub) <= set(weeks2):
+                    continue
+                self.set(c2, (s2, b2, d2, k2, tuple(sub)))
+                pl, _, _ = self.best_move(c, allow_none=False)
+                self.set(c2, old)
+                if pl is None:
+                    continue
+                days = {(b2, d2, w) for w in weeks2} | {(pl[1], pl[2], w) for w in pl[4]}
+                groups = set(self.groups_of_stop[s2]) | set(self.groups_of_stop[pl[0]])
+                if cur is not None:
+                    days |= {(cur[1], cur[2], w) for w in cur[4]}
+                    groups |= set(self.groups_of_stop[cur[0]])
+                before = self.multi_key([c, c2], days, groups)
+                self.set(c2, (s2, b2, d2, k2, tuple(sub)))
+                self.set(c, pl)
+                after = self.multi_key([c, c2], days, groups)
+                if after is not None and (before is None or after > before):
+                    return True
+                self.set(c, cur)
+                self.set(c2, old)
+        return False
 
     def try_swap(self, c1: int, c2: int) -> bool:
         """Exchange the slots of c1 and c2 (each keeps its stop) if the key improves;
@@ -180,6 +228,42 @@ def _swap_key(st: _State, c1: int, c2: int, days: set, groups: set):
     return (k1[0] - s2, k1[1] - m2, k1[2])
 
 
+def _keep_previous(st: _State) -> None:
+    """Place each commune of the previous timetable at its published slot when that slot
+    is still free and every day stays on time (re-planning moves as few as it can)."""
+    P = st.P
+    for pv in P.previous:
+        c = pv.commune
+        if c in st.fixed_communes or c in st.place:
+            continue
+        for pl in st.placements(pv.commune):
+            s, b, d, k, weeks = pl
+            if (P.stops[s].id, d, P.buses[b].slot_starts_s[k], weeks) != (pv.stop_id, pv.weekday, pv.start_s, tuple(pv.weeks)):
+                continue
+            st.set(c, pl)
+            if not all(st.day_m(b, d, w)[1] for w in weeks):
+                st.set(c, None)
+            break
+
+
+def _swaps(st: _State, order: list[int]) -> bool:
+    """Swaps: two communes exchange their (bus, weekday, slot, weeks); True if any."""
+    improved = False
+    for i, c1 in enumerate(order):
+        for c2 in order[i + 1 :]:
+            a, b = c1, c2
+            p1, p2 = st.place.get(a), st.place.get(b)
+            if p1 is None and p2 is None:
+                continue
+            if p1 is None:
+                a, b, p1, p2 = b, a, p2, p1
+            if p2 is not None and p1[1:4] == p2[1:4]:
+                continue
+            if st.try_swap(a, b):
+                improved = True
+    return improved
+
+
 def greedy_assignments(problem: BusProblem, *, rounds: int = 4) -> tuple[Assignment, ...]:
     """Cheapest-insertion rota improved by relocation moves (``rounds`` passes)."""
     P = problem
@@ -189,7 +273,10 @@ def greedy_assignments(problem: BusProblem, *, rounds: int = 4) -> tuple[Assignm
         key=lambda c: (-P.communes[c].min_visits, -P.communes[c].low_mobility, P.communes[c].code),
     )
     sizes = sorted({len(w) for w in P.patterns})
+    _keep_previous(st)
     for c in order:
+        if c in st.place:
+            continue  # kept at its published slot
         # construction: the smallest rhythm that meets the minimum, so that the
         # capacity goes round; relocation moves may then give more visits
         need = P.communes[c].min_visits
@@ -205,19 +292,12 @@ def greedy_assignments(problem: BusProblem, *, rounds: int = 4) -> tuple[Assignm
             if pl != cur:
                 st.set(c, pl)
                 improved = True
-        # swaps: two communes exchange their (bus, weekday, slot, weeks)
-        for i, c1 in enumerate(order):
-            for c2 in order[i + 1 :]:
-                a, b = c1, c2
-                p1, p2 = st.place.get(a), st.place.get(b)
-                if p1 is None and p2 is None:
-                    continue
-                if p1 is None:
-                    a, b, p1, p2 = b, a, p2, p1
-                if p2 is not None and p1[1:4] == p2[1:4]:
-                    continue
-                if st.try_swap(a, b):
-                    improved = True
+        improved |= _swaps(st, order)
+        for c in order:
+            if P.communes[c].min_visits > 0 and not any(
+                st.stop_visits[s] for s in st.stops_of[c]
+            ) and st.try_make_room(c):
+                improved = True
         if not improved:
             break
     return tuple(

@@ -195,7 +195,9 @@ class BusProblem:
     fixed, previous
         Fixed commitments mapped to slots; previous timetable for churn.
     week_start, holidays
-        Monday of cycle week 1 and public holidays (date, name) for the reports.
+        Monday of cycle week 1 and the days off of the cycle (date, name): public
+        holidays and the scenario's closures. No bus runs on a day off: a slot falling
+        on one is not held that week (and is no visit).
     walk_radius_m
         Walking radius that defined the cover groups (reporting).
     """
@@ -284,8 +286,29 @@ class BusProblem:
         """Low-mobility residents in the territory (covered or not)."""
         return sum(c.low_mobility for c in self.communes) or sum(g.count for g in self.groups)
 
+    def closed(self, weekday: int, week: int) -> bool:
+        """True when ``weekday`` of cycle ``week`` is a day off (public holiday or
+        closure): no bus runs, no commitment is held."""
+        days = self.__dict__.get("_closed")
+        if days is None:
+            days = set()
+            if self.week_start is not None:
+                for d, _ in self.holidays:
+                    off = (d - self.week_start).days
+                    if 0 <= off < 7 * self.cycle_weeks:
+                        days.add((off % 7, off // 7 + 1))
+            self.__dict__["_closed"] = days
+        return (weekday, week) in days
+
+    def open_weeks(self, weekday: int, weeks: tuple[int, ...]) -> tuple[int, ...]:
+        """The weeks of ``weeks`` whose ``weekday`` is not a day off."""
+        return tuple(w for w in weeks if not self.closed(weekday, w))
+
     def fixed_events(self, bus: int, weekday: int, week: int) -> tuple[FixedEvent, ...]:
-        """The commitments of one bus day (one cycle week), sorted by start."""
+        """The commitments of one bus day (one cycle week), sorted by start; none on a
+        day off."""
+        if self.closed(weekday, week):
+            return ()
         cache = self.__dict__.setdefault("_events", {})
         hit = cache.get((bus, weekday, week))
         if hit is None:

@@ -165,6 +165,8 @@ def check_day(
     *violation*.
     """
     P = problem
+    if P.closed(weekday, week):
+        return [], [], []  # a day off: the bus stays at the depot
     b = P.buses[bus]
     day = f"{WEEKDAYS_FR[weekday]} semaine {week}"
     violations: list[str] = []
@@ -308,10 +310,10 @@ def _stop_visits(P: BusProblem, assignments: tuple[Assignment, ...]) -> list[int
     """Visits per cycle of each stop (regular slots and commitments)."""
     stop_visits = [0] * len(P.stops)
     for a in assignments:
-        stop_visits[a.stop] += len(a.weeks)
+        stop_visits[a.stop] += len(P.open_weeks(a.weekday, a.weeks))
     for f in P.fixed:
         if f.stop is not None:
-            stop_visits[f.stop] += len(f.weeks)
+            stop_visits[f.stop] += len(P.open_weeks(f.weekday, f.weeks))
     return stop_visits
 
 
@@ -394,12 +396,12 @@ def rota_kpis(problem: BusProblem, rota: Rota) -> dict[str, Any]:
     P = problem
     hours = {c.code: 0.0 for c in P.communes}
     for a in rota.assignments:
-        hours[P.communes[a.commune].code] += len(a.weeks) * P.buses[a.bus].stop_duration_s / 3600
+        hours[P.communes[a.commune].code] += len(P.open_weeks(a.weekday, a.weeks)) * P.buses[a.bus].stop_duration_s / 3600
     for f in P.fixed:
         if f.stop is not None:
             bus = P.buses[f.bus]
             dur = (f.end_s - f.start_s) if f.start_s is not None and f.end_s is not None else bus.stop_duration_s
-            hours[P.communes[P.stops[f.stop].commune].code] += len(f.weeks) * dur / 3600
+            hours[P.communes[P.stops[f.stop].commune].code] += len(P.open_weeks(f.weekday, f.weeks)) * dur / 3600
     # worst served: fewest hours, then most low-mobility residents, then largest population
     # among the communes the bus is meant to serve (a minimum, or a stop): not Cluny,
     # which holds the office and asks for no visit

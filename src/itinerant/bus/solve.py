@@ -46,6 +46,8 @@ class _Run:
     lp_bounds: bool
     start: Rota | None
     notes: list[str] = field(default_factory=list)
+    start_kept: bool = True
+    """The starting rota still meets the levels the earlier stages fixed."""
 
     @property
     def left_s(self) -> float:
@@ -125,12 +127,17 @@ def solve(
 def _warm_start(
     P: BusProblem, hint: tuple[Assignment, ...] | list[Assignment] | None, floor: int | None
 ) -> tuple[Assignment, ...] | list[Assignment] | None:
-    """The greedy rota when it keeps the coverage floor and beats ``hint``."""
+    """The greedy rota when it beats ``hint``: on the earlier stages (communes never
+    visited, missing visits, churn), or at an equal level while keeping the floor."""
     greedy = greedy_assignments(P)
     g = evaluate(P, greedy)
-    if floor is None or g.coverage_points >= floor:
-        if hint is None or g.key > evaluate(P, tuple(hint)).key:
-            return greedy
+    if hint is None:
+        return greedy if floor is None or g.coverage_points >= floor else None
+    h = evaluate(P, tuple(hint))
+    if g.key[:3] > h.key[:3]:
+        return greedy
+    if (floor is None or g.coverage_points >= floor) and g.key > h.key:
+        return greedy
     return hint
 
 
@@ -166,6 +173,10 @@ def _lexicographic_stages(r: _Run) -> None:
             m.Add(expr <= 0)
             r.notes.append(f"{name}: 0 (OPTIMAL, starting rota)")
             continue
+        if name == "frequency" and hinted is not None and hinted <= _missing_at_least(rm.problem):
+            m.Add(expr <= hinted)
+            r.notes.append(f"{name}: {hinted} (OPTIMAL by capacity, starting rota)")
+            continue
         if hinted is not None and r.lp_bounds:
             # the starting rota may already be optimal for this stage: prove it by LP
             low = lp_bound(m, time_limit_s=lp_time)
@@ -184,7 +195,29 @@ def _lexicographic_stages(r: _Run) -> None:
             m.Add(expr <= best)
             if hinted is None or hinted > best:
                 _rehint(m, solver)  # the starting rota no longer qualifies
+                r.start_kept = False
             r.notes.append(f"{name}: {best} ({proof}, {time.perf_counter() - t1:.1f} s)")
+        elif hinted is not None:
+            # no answer in time: keep the starting rota's level (it reaches it)
+            m.Add(expr <= hinted)
+            r.notes.append(f"{name}: {hinted} (starting rota, not proven, {time.perf_counter() - t1:.1f} s)")
+
+
+def _missing_at_least(P: BusProblem) -> int:
+    """Visits that must be missing whatever the rota: the minimums left after the
+    commitments, less the regular slot-weeks free (not blocked, not on a day off)."""
+    free = 0
+    for b, bus in enumerate(P.buses):
+        for d in bus.days:
+            for w in range(1, P.cycle_weeks + 1):
+                if not P.closed(d, w):
+                    free += len(bus.slot_starts_s) - len(P.blocked_slots(b, d, w))
+    fixed = [0] * len(P.communes)
+    for f in P.fixed:
+        if f.stop is not None:
+            fixed[P.stops[f.stop].commune] += len(P.open_weeks(f.weekday, f.weeks))
+    need = sum(max(0, c.min_visits - v) for c, v in zip(P.communes, fixed))
+    return max(0, need - free)
 
 
 def _last_stage(
@@ -194,6 +227,11 @@ def _last_stage(
     rm, m, P = r.rm, r.rm.m, r.rm.problem
     m.Maximize(rm.cov_expr - rm.km_expr)
     final = m
+    if floor is not None and not (r.start is not None and r.start_kept and r.start.coverage_points >= floor):
+        # only a floor some known rota keeps at the levels fixed before (else the floor's
+        # source, e.g. the baseline, serves fewer communes: frequency comes first)
+        r.notes.append(f"coverage floor {int(floor)} not kept: no rota known to reach it at these levels")
+        floor = None
     if floor is not None:
         final = m.Clone()
         final.Add(sum(c * final.GetBoolVarFromProtoIndex(u.Index()) for c, u in rm.cov_pairs) >= int(floor))

@@ -77,6 +77,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "stop": "Arrêt",
         "next_dates": "Prochains passages",
         "contact": "Renseignements",
+        "no_bus_on": "Pas de bus le",
+        "day_off": "pas de bus",
+        "communes_served": "Communes desservies",
+        "low_mobility_near": "Personnes peu mobiles à moins de {radius} m à pied d'un arrêt",
+        "dates_this_cycle": "Dates du cycle",
         "poster_pitch": "Vos démarches administratives près de chez vous : impôts, retraite, "
         "santé, famille, emploi, carte grise... Gratuit, sans rendez-vous.",
         "bus_rota": "Tournée du bus France services",
@@ -203,6 +208,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "stop": "Stop",
         "next_dates": "Next visits",
         "contact": "Information",
+        "no_bus_on": "No bus on",
+        "day_off": "no bus",
+        "communes_served": "Communes served",
+        "low_mobility_near": "Low-mobility residents within {radius} m walk of a stop",
+        "dates_this_cycle": "Dates in the cycle",
         "poster_pitch": "Help with your paperwork near you: taxes, pension, health, family, "
         "jobs, vehicle registration... Free, no appointment needed.",
         "bus_rota": "France services bus rota",

@@ -1,15 +1,21 @@
 """Public bus outputs: a printable poster per commune (HTML + PDF) and the rota page.
 
-Public documents: they name communes, stops, weekdays and times, never a resident.
+Public documents: they name communes, stops, weekdays, real dates and times, never a
+resident, and no solver word (status, gap, baseline). Both render a :class:`~itinerant.bus.Rota`
+(the planner's object) or, to re-render saved files, a folder with ``timetable.csv``
+(+ ``days.csv``, ``kpis.json``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from itinerant.bus.io import day_rows
+from itinerant.bus.rota import Rota
 from itinerant.core import atomic
 from itinerant.reports import fmt
 from itinerant.reports._common import (
@@ -20,7 +26,166 @@ from itinerant.reports._common import (
     times_label,
 )
 from itinerant.reports.outputs import load_days, load_json, load_timetable
-from itinerant.scenario.model import Scenario
+from itinerant.scenario.model import Scenario, Site
+
+HORIZON_WEEKS = 13
+"""Posters list the passages of the next quarter (13 weeks) from the cycle's start."""
+
+MAX_DATES = 9
+"""At most this many dates per slot on a poster (then "…")."""
+
+LOW_MOBILITY_NOTE = (
+    "Personnes peu mobiles : les {n} habitants (sur {tot}) sans voiture qui peuvent marcher un peu "
+    "(mobilité « peu mobile » du fichier des habitants). Les {hb} personnes qui ne quittent pas leur "
+    "domicile ne sont pas comptées ici : elles sont servies par les visites à domicile."
+)
+"""The one definition of « personnes peu mobiles », printed as a footnote: the same
+words as the antenne report's (:func:`itinerant.reports.antennes_report.low_mobility_footnote`)."""
+
+
+# ----------------------------------------------------------------------------- inputs
+
+
+@dataclass
+class BusView:
+    """What the public bus pages show, from a Rota or from saved files."""
+
+    rows: list[dict[str, Any]]
+    """Timetable rows: commune_code, stop_id, weekday, start_s, end_s, weeks."""
+    days: list[dict[str, Any]] = field(default_factory=list)
+    kpis: dict[str, Any] = field(default_factory=dict)
+    cycle_weeks: int = 4
+    unserved: list[str] = field(default_factory=list)
+    """Communes that ask for the bus and get no passage in the cycle (by name)."""
+
+
+def bus_view(scenario: Scenario, bus: Any, baseline: Rota | None = None) -> BusView:
+    """A :class:`BusView` of a Rota (``bus``), or of a folder / ``timetable.csv`` path /
+    parsed rows (saved files, re-rendered)."""
+    if isinstance(bus, Rota) and bus.problem is not None:
+        P = bus.problem
+        rows = [
+            {"commune_code": s.commune_code, "stop_id": s.stop_id, "weekday": s.weekday,
+             "start_s": s.start_s, "end_s": s.end_s, "weeks": s.weeks}
+            for s in bus.slots()
+        ]
+        return BusView(rows, load_days(day_rows(P, bus)), bus.kpis(baseline), P.cycle_weeks,
+                       list(bus.unserved_names()))
+    rows = load_timetable(bus)
+    days: list[dict[str, Any]] = []
+    kpis: dict[str, Any] = {}
+    if isinstance(bus, (str, os.PathLike)):
+        p = Path(bus)
+        folder = p if p.is_dir() else p.parent
+        if (folder / "days.csv").is_file():
+            days = load_days(folder)
+        if (folder / "kpis.json").is_file():
+            kpis = load_json(folder, "kpis.json")
+    cycle = int(kpis.get("cycle_weeks") or (scenario.buses[0].cycle_weeks if scenario.buses else 4))
+    served = {r["commune_code"] for r in rows}
+    visits = kpis.get("visits_by_commune") or {}
+    unserved = [c.name for c in scenario.communes
+                if c.code not in served and (not visits or visits.get(c.code, 1) == 0)
+                and c.min_bus_visits != 0]
+    return BusView(rows, days, kpis, cycle, unserved)
+
+
+# ----------------------------------------------------------------------------- dates
+
+
+def days_off(scenario: Scenario, start: dt.date, weeks: int) -> dict[dt.date, str]:
+    """Public holidays and the scenario's closures from ``start`` over ``weeks`` weeks."""
+    from itinerant.scenario import french_holidays
+
+    end = start + dt.timedelta(days=7 * weeks)
+    off = {d: n for d, n in french_holidays(start, weeks)}
+    off.update({d: n for d, n in scenario.calendar.days_off if start <= d < end})
+    return off
+
+
+def slot_dates(weekday: int, weeks: tuple[int, ...], *, cycle_start: dt.date, cycle_weeks: int,
+               horizon_weeks: int = HORIZON_WEEKS, off: dict[dt.date, str] | None = None
+               ) -> tuple[list[dt.date], list[tuple[dt.date, str]]]:
+    """The dates of a slot over ``horizon_weeks`` from the cycle's start (week 1), and the
+    dates it skips because they are days off ``(date, name)``.
+
+    ``weeks`` are the cycle weeks (1-based) it is held, empty for every week.
+    """
+    off = off or {}
+    monday = cycle_start - dt.timedelta(days=cycle_start.weekday())
+    dates, skipped = [], []
+    for k in range(horizon_weeks):
+        if weeks and (k % cycle_weeks) + 1 not in weeks:
+            continue
+        d = monday + dt.timedelta(days=7 * k + weekday)
+        if d < cycle_start:
+            continue
+        if d in off:
+            skipped.append((d, off[d]))
+        else:
+            dates.append(d)
+    return dates, skipped
+
+
+def next_dates(scenario: Scenario, weekday: int, weeks: tuple[int, ...], *, cycle_start: dt.date,
+               cycle_weeks: int, count: int = 4, skip: frozenset[dt.date] = frozenset()) -> list[dt.date]:
+    """The next ``count`` dates of a slot from ``cycle_start`` (week 1 of the cycle),
+    public holidays, the scenario's closures and ``skip`` dates left out."""
+    off = days_off(scenario, cycle_start, 3 * cycle_weeks)
+    off.update({d: "" for d in skip})
+    dates, _ = slot_dates(weekday, weeks, cycle_start=cycle_start, cycle_weeks=cycle_weeks,
+                          horizon_weeks=3 * cycle_weeks, off=off)
+    return dates[:count]
+
+
+def _day_number(d: dt.date, language: str) -> str:
+    return "1er" if fmt.lang(language) == "fr" and d.day == 1 else str(d.day)
+
+
+def dates_in_words(dates: list[dt.date], language: str = "fr") -> list[str]:
+    """Dates of one weekday grouped by month, each group one unbreakable string:
+    ``["mardis 1er et 29 décembre", "26 janvier"]``; the weekday opens the first group
+    (plural when several dates)."""
+    if not dates:
+        return []
+    lg = fmt.lang(language)
+    nb = "\u00a0"
+    groups: list[list[dt.date]] = []
+    for d in sorted(dates):
+        if groups and (groups[-1][0].year, groups[-1][0].month) == (d.year, d.month):
+            groups[-1].append(d)
+        else:
+            groups.append([d])
+    out = []
+    for g in groups:
+        days = [_day_number(d, lg) for d in g]
+        joined = days[0] if len(days) == 1 else ", ".join(days[:-1]) + (" et " if lg == "fr" else " and ") + days[-1]
+        out.append(f"{joined} {fmt.MONTHS[lg][g[0].month - 1]}".replace(" ", nb))
+    day = fmt.weekday_name(dates[0].weekday(), lg)
+    plural = "s" if len(dates) > 1 else ""
+    out[0] = f"{day}{plural}{nb}{out[0]}"
+    return out
+
+
+def rhythm_words(weekday: int, weeks: tuple[int, ...], cycle_weeks: int, language: str = "fr") -> str:
+    """How often, in residents' words: "Chaque mardi", "Un mardi sur deux",
+    "Un mardi toutes les 4 semaines" (never "le 2e mardi du cycle")."""
+    day = fmt.weekday_name(weekday, language)
+    n = len(weeks) if weeks else cycle_weeks
+    if fmt.lang(language) != "fr":
+        if n >= cycle_weeks:
+            return f"Every {day}"
+        return f"{n} {day}s every {cycle_weeks} weeks" if n > 1 else f"One {day} every {cycle_weeks} weeks"
+    if n >= cycle_weeks:
+        return f"Chaque {day}"
+    if 2 * n == cycle_weeks and len({b - a for a, b in zip(weeks, weeks[1:])}) <= 1:
+        return f"Un {day} sur deux"
+    if n == 1:
+        return f"Un {day} toutes les {cycle_weeks} semaines"
+    return f"{n} {day}s toutes les {cycle_weeks} semaines"
+
+
+# ----------------------------------------------------------------------------- posters
 
 
 def poster_stem(scenario: Scenario, code: str) -> str:
@@ -28,143 +193,140 @@ def poster_stem(scenario: Scenario, code: str) -> str:
     return f"affiche_{code}_{fmt.slug(commune_name(scenario, code))}"
 
 
+def office(scenario: Scenario) -> Site | None:
+    """The France services office (first site of kind ``office``), or None."""
+    return next((s for s in scenario.sites if s.kind == "office"), None)
+
+
 def default_contact(scenario: Scenario, language: str = "fr") -> str:
-    """Contact line of the office: its name, commune and opening hours."""
-    offices = [s for s in scenario.sites if s.kind == "office"]
-    if not offices:
+    """Contact line of the office: name, address, phone and opening hours."""
+    o = office(scenario)
+    if o is None:
         return fmt.t("office", language)
-    o = offices[0]
-    parts = [o.name, commune_name(scenario, o.commune_code)]
-    if o.opening:
-        parts.append(o.opening)
+    parts = [o.name, o.address or commune_name(scenario, o.commune_code), o.phone and f"tél. {o.phone}", o.opening]
     return " - ".join(p for p in parts if p)
 
 
-def next_dates(scenario: Scenario, weekday: int, weeks: tuple[int, ...], *, cycle_start: dt.date,
-               cycle_weeks: int, count: int = 4, skip: frozenset[dt.date] = frozenset()) -> list[dt.date]:
-    """The next ``count`` dates of a slot from ``cycle_start`` (week 1 of the cycle),
-    public holidays of the scenario's calendar and ``skip`` dates left out."""
-    off = {d for d, _ in scenario.calendar.holidays} | set(skip)
-    monday = cycle_start - dt.timedelta(days=cycle_start.weekday())
-    out = []
-    for k in range(cycle_weeks * 3):
-        if weeks and (k % cycle_weeks) + 1 not in weeks:
-            continue
-        d = monday + dt.timedelta(days=7 * k + weekday)
-        if d < cycle_start or d in off:
-            continue
-        out.append(d)
-        if len(out) >= count:
-            break
-    return out
-
-
-def _slots(scenario: Scenario, rows: list[dict[str, Any]], language: str, cycle: int | None) -> list[dict[str, str]]:
+def _poster_slots(scenario: Scenario, rows: list[dict[str, Any]], language: str, cycle: int,
+                  start: dt.date, off: dict[dt.date, str]) -> list[dict[str, Any]]:
     out = []
     for r in rows:
-        words = fmt.weeks_in_words(r["weeks"], r["weekday"], language, cycle_weeks=cycle)
         a, b = fmt.format_time(r["start_s"], language), fmt.format_time(r["end_s"], language)
-        hours = f"de {a} à {b}" if fmt.lang(language) == "fr" else f"{a} - {b}"
-        out.append({"when": f"{words[0].upper()}{words[1:]}, {hours}", "words": words, "hours": hours,
-                    "title": f"{words[0].upper()}{words[1:]}",
-                    "stop": site_name(scenario, r["stop_id"])})
+        dates, skipped = slot_dates(r["weekday"], tuple(r["weeks"]), cycle_start=start, cycle_weeks=cycle, off=off)
+        out.append({
+            "rhythm": rhythm_words(r["weekday"], tuple(r["weeks"]), cycle, language),
+            "hours": (f"de {a} à {b}" if fmt.lang(language) == "fr" else f"{a} - {b}").replace(" ", "\u00a0"),
+            "stop": site_name(scenario, r["stop_id"]),
+            "date_groups": dates_in_words(dates[:MAX_DATES], language),
+            "more": len(dates) > MAX_DATES,
+            "skipped": [f"{fmt.format_date(d, language)} ({n})".replace(" ", "\u00a0") for d, n in skipped],
+        })
     return out
 
 
-def poster_pdf(commune: str, slots: list[dict[str, str]], dates: list[str], contact: str, *,
-               language: str = "fr") -> bytes:
-    """A poster as PDF bytes: A4, very large type."""
+def poster_pdf(commune: str, slots: list[dict[str, Any]], contact: list[str], *, language: str = "fr") -> bytes:
+    """A poster as PDF bytes: one A4, very large type, dates never split over two lines."""
     T = fmt.STRINGS[fmt.lang(language)]
     pdf = Pdf(footer_text=T["bus"])
     pdf.set_title(pdf.clean(f"{T['bus_passes']} {commune}"))
     pdf.alias_nb_pages()
+    pdf.set_auto_page_break(False)
     pdf.add_page()
     pdf.set_fill_color(0, 85, 140)
-    pdf.rect(0, 0, pdf.w, 10, style="F")
-    pdf.ln(8)
+    pdf.rect(0, 0, pdf.w, 14, style="F")
+    pdf.ln(12)
     pdf.set_text_color(0, 85, 140)
-    pdf.font(30, True)
-    pdf.multi_cell(0, 14, pdf.clean(f"{T['bus_passes']} {commune}"), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.font(32, True)
+    pdf.multi_cell(0, 15, pdf.clean(f"{T['bus_passes']} {commune}"), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_text_color(0, 0, 0)
-    pdf.ln(8)
+    big = len(slots) <= 1
     for s in slots:
-        pdf.font(22, True)
-        pdf.multi_cell(0, 11, pdf.clean(s["title"]), align="C", new_x="LMARGIN", new_y="NEXT")
-        pdf.multi_cell(0, 11, pdf.clean(s["hours"]), align="C", new_x="LMARGIN", new_y="NEXT")
-        pdf.font(16)
-        pdf.multi_cell(0, 9, pdf.clean(f"{T['stop']} : {s['stop']}"), align="C", new_x="LMARGIN", new_y="NEXT")
-        pdf.ln(5)
-    if dates:
-        pdf.ln(4)
-        pdf.font(15, True)
-        pdf.multi_cell(0, 8, pdf.clean(T["next_dates"]), align="C", new_x="LMARGIN", new_y="NEXT")
-        pdf.font(15)
-        pdf.multi_cell(0, 8, pdf.clean(" - ".join(dates)), align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(10)
-    pdf.font(14)
-    pdf.multi_cell(0, 7, pdf.clean(T["poster_pitch"]), align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(10)
-    pdf.font(13, True)
-    pdf.multi_cell(0, 7, pdf.clean(f"{T['contact']} : {contact}"), align="C", new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(8 if big else 4)
+        pdf.font(30 if big else 24, True)
+        pdf.multi_cell(0, 14 if big else 11, pdf.clean(s["rhythm"]), align="C", new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 14 if big else 11, pdf.clean(s["hours"]), align="C", new_x="LMARGIN", new_y="NEXT")
+        pdf.font(18)
+        pdf.multi_cell(0, 10, pdf.clean(f"{T['stop']} : {s['stop']}"), align="C", new_x="LMARGIN", new_y="NEXT")
+        if s["date_groups"]:
+            pdf.ln(3)
+            pdf.font(17, True)
+            pdf.multi_cell(0, 9, pdf.clean(T["next_dates"]), align="C", new_x="LMARGIN", new_y="NEXT")
+            pdf.font(17)
+            text = ", ".join(s["date_groups"]) + ("…" if s["more"] else "")
+            pdf.multi_cell(0, 9, pdf.clean(text), align="C", new_x="LMARGIN", new_y="NEXT")
+        if s["skipped"]:
+            pdf.font(13)
+            pdf.multi_cell(0, 7, pdf.clean(f"{T['no_bus_on']} {', '.join(s['skipped'])}"), align="C",
+                           new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(8)
+    pdf.font(15)
+    pdf.multi_cell(0, 8, pdf.clean(T["poster_pitch"]), align="C", new_x="LMARGIN", new_y="NEXT")
+    # the contact block sits at the foot of the page
+    y = pdf.h - 22 - 8 * len(contact)
+    pdf.set_y(max(pdf.get_y() + 6, y))
+    pdf.set_draw_color(0, 85, 140)
+    pdf.line(30, pdf.get_y(), pdf.w - 30, pdf.get_y())
+    pdf.ln(3)
+    for i, line in enumerate(contact):
+        pdf.font(16 if i == 0 else 15, i == 0)
+        pdf.multi_cell(0, 8, pdf.clean(line), align="C", new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
 
 
-def _bus_kpis(timetable: Any) -> dict[str, Any]:
-    """kpis.json beside a timetable given as a folder or a file path, else {}."""
-    if isinstance(timetable, (str, os.PathLike)):
-        p = Path(timetable)
-        folder = p if p.is_dir() else p.parent
-        if (folder / "kpis.json").is_file():
-            return load_json(folder, "kpis.json")
-    return {}
+def _contact_lines(scenario: Scenario, contact: str | None, language: str) -> list[str]:
+    if contact:
+        return [f"{fmt.t('contact', language)} : {contact}"]
+    o = office(scenario)
+    if o is None:
+        return [fmt.t("office", language)]
+    lines = [f"{fmt.t('contact', language)} : {o.name}"]
+    lines.append(o.address or commune_name(scenario, o.commune_code))
+    if o.phone:
+        lines.append(f"{fmt.t('phone', language)} : {o.phone.replace(' ', chr(0xA0))}")
+    if o.opening:
+        lines.append(o.opening)
+    return lines
 
 
 def render_posters(scenario: Scenario, timetable: Any, out_dir: str | os.PathLike[str], *,
                    language: str = "fr", contact: str | None = None,
-                   cycle_start: dt.date | None = None, pdf: bool = True) -> list[Path]:
+                   cycle_start: dt.date | None = None, pdf: bool = True,
+                   baseline: Rota | None = None) -> list[Path]:
     """Write a poster per served commune: ``affiche_<code>_<slug>.html`` (+ ``.pdf``).
 
     Parameters
     ----------
     timetable
-        ``timetable.csv`` path, its folder, or parsed rows.
+        The :class:`~itinerant.bus.Rota`, or a saved ``timetable.csv`` path, its folder,
+        or parsed rows.
     contact
-        Contact line printed at the bottom; default: the office's name and hours.
+        Contact line printed at the bottom; default: the office's name, address, phone
+        and hours (``sites`` table).
     cycle_start
-        First day of cycle week 1, for the "next dates" line; default the scenario's
+        First day of cycle week 1, for the real dates; default the scenario's
         ``calendar.week_start``.
     """
-    rows = load_timetable(timetable)
-    kpis = _bus_kpis(timetable)
-    cycle = int(kpis.get("cycle_weeks") or (scenario.buses[0].cycle_weeks if scenario.buses else 4))
+    view = bus_view(scenario, timetable, baseline)
+    cycle = view.cycle_weeks
     start = cycle_start or scenario.calendar.week_start
-    skip = frozenset(dt.date.fromisoformat(h["date"]) for h in kpis.get("holidays") or [] if h.get("date"))
-    contact = contact or default_contact(scenario, language)
+    off = days_off(scenario, start, HORIZON_WEEKS)
+    lines = _contact_lines(scenario, contact, language)
     out = Path(out_dir)
     written = []
-    for code in sorted({r["commune_code"] for r in rows}):
-        mine = [r for r in rows if r["commune_code"] == code]
-        slots = _slots(scenario, mine, language, cycle)
-        dates = [fmt.format_date(d, language) for d in sorted(
-            {d for r in mine for d in next_dates(scenario, r["weekday"], r["weeks"], cycle_start=start,
-                                                   cycle_weeks=cycle, count=6, skip=skip)})[:6]]
+    for code in sorted({r["commune_code"] for r in view.rows}):
+        mine = [r for r in view.rows if r["commune_code"] == code]
+        slots = _poster_slots(scenario, mine, language, cycle, start, off)
         name = commune_name(scenario, code)
         stem = poster_stem(scenario, code)
         html = render_template("poster.html", language, title=f"{fmt.t('bus_passes', language)} {name}",
-                               commune=name, slots=slots, next_dates=dates, contact=contact)
+                               commune=name, slots=slots, contact_lines=lines)
         written.append(atomic.write_text(out / f"{stem}.html", html))
         if pdf:
-            written.append(atomic.write_bytes(out / f"{stem}.pdf",
-                                              poster_pdf(name, slots, dates, contact, language=language)))
+            written.append(atomic.write_bytes(out / f"{stem}.pdf", poster_pdf(name, slots, lines, language=language)))
     return sorted(written)
 
 
-_STATUS = {
-    "fr": {"OPTIMAL": "optimum prouvé", "FEASIBLE": "solution réalisable, optimum non prouvé",
-           "INFEASIBLE": "aucune solution", "UNKNOWN": "non résolu"},
-    "en": {"OPTIMAL": "proven optimal", "FEASIBLE": "feasible, optimum not proven",
-           "INFEASIBLE": "no solution", "UNKNOWN": "not solved"},
-}
+# ----------------------------------------------------------------------------- rota page
 
 
 def _hours(h: Any, language: str) -> str:
@@ -174,75 +336,86 @@ def _hours(h: Any, language: str) -> str:
     return f"{fmt.format_number(h, language, decimals=0 if h.is_integer() else 1)} h"
 
 
-def render_bus_rota(scenario: Scenario, bus_dir: Any, path: str | os.PathLike[str], *,
-                    language: str = "fr", estimated: bool | None = None,
-                    posters_href: str | None = "affiches") -> Path:
-    """The rota page: slots per commune in words, KPIs against the baseline, the driven days.
+def _low_mobility_note(scenario: Scenario, language: str) -> tuple[int, str]:
+    """The count of « personnes peu mobiles » (mobility ``low``, as in the antenne report)
+    and its footnote."""
+    walk = sum(1 for r in scenario.residents if r.mobility == "low")
+    home = sum(1 for r in scenario.residents if r.mobility == "none")
+    pop = len(scenario.residents) or sum(c.population for c in scenario.communes)  # as the antenne report
+    n = lambda x: fmt.format_number(x, language)  # noqa: E731
+    return walk, LOW_MOBILITY_NOTE.format(n=n(walk), tot=n(pop), hb=n(home))
 
-    ``bus_dir`` holds ``timetable.csv``, and optionally ``days.csv`` and ``kpis.json``.
+
+def render_bus_rota(scenario: Scenario, bus: Any, path: str | os.PathLike[str], *,
+                    language: str = "fr", estimated: bool | None = None,
+                    posters_href: str | None = "affiches", baseline: Rota | None = None) -> Path:
+    """The public rota page: slots per commune with their real dates, the driven days,
+    the days off, the communes left without a passage. No solver word.
+
+    ``bus`` is the :class:`~itinerant.bus.Rota` or a folder with ``timetable.csv``
+    (+ ``days.csv``, ``kpis.json``).
     """
-    bus_dir = Path(bus_dir)
-    rows = load_timetable(bus_dir)
-    days = load_days(bus_dir) if (bus_dir / "days.csv").is_file() else []
-    kpis = load_json(bus_dir, "kpis.json") if (bus_dir / "kpis.json").is_file() else {}
+    view = bus_view(scenario, bus, baseline)
+    kpis = view.kpis
     est = bool(kpis.get("estimated", True)) if estimated is None else estimated
-    kpis = dict(kpis)
-    for key in ("coverage_low_mobility",):  # a share in [0, 1]; accept a percentage too
-        if isinstance(kpis.get(key), (int, float)) and kpis[key] > 1:
-            kpis[key] = kpis[key] / 100
-    if isinstance(kpis.get("baseline"), dict):
-        base = dict(kpis["baseline"])
-        if isinstance(base.get("coverage_low_mobility"), (int, float)) and base["coverage_low_mobility"] > 1:
-            base["coverage_low_mobility"] /= 100
-        kpis["baseline"] = base
-    cycle = int(kpis.get("cycle_weeks") or (scenario.buses[0].cycle_weeks if scenario.buses else 4))
-    holidays = [f"{fmt.format_date(h['date'], language)} ({h.get('name', '')})"
-                for h in kpis.get("holidays") or [] if h.get("date")]
+    cycle = view.cycle_weeks
+    start = scenario.calendar.week_start
+    off = days_off(scenario, start, HORIZON_WEEKS)
     presence = kpis.get("presence_hours_by_commune") or {}
     table = []
-    for r in sorted(rows, key=lambda r: (commune_name(scenario, r["commune_code"]), r["weekday"], r["start_s"])):
-        s = _slots(scenario, [r], language, cycle)[0]
+    for r in sorted(view.rows, key=lambda r: (commune_name(scenario, r["commune_code"]), r["weekday"], r["start_s"])):
+        s = _poster_slots(scenario, [r], language, cycle, start, off)[0]
+        dates, _ = slot_dates(r["weekday"], tuple(r["weeks"]), cycle_start=start, cycle_weeks=cycle,
+                              horizon_weeks=cycle, off=off)
         stem = poster_stem(scenario, r["commune_code"])
-        table.append({"commune": commune_name(scenario, r["commune_code"]), "when": s["words"],
-                      "hours": s["hours"], "stop": s["stop"],
+        table.append({"commune": commune_name(scenario, r["commune_code"]), "when": s["rhythm"],
+                      "dates": dates_in_words(dates, language), "hours": s["hours"], "stop": s["stop"],
                       "presence": _hours(presence.get(r["commune_code"]), language),
                       "poster": f"{posters_href}/{stem}.html" if posters_href else None,
                       "poster_pdf": f"{posters_href}/{stem}.pdf" if posters_href else None})
-    day_rows = [{"week": d["week"],
-                 "date_text": fmt.format_date(d["date"], language) if d["date"] else fmt.weekday_name(d["weekday"], language),
-                 "stops_text": " → ".join(site_name(scenario, s) for s in d["stops"]) or "-",
-                 "km": d["km"], "drive_min": d["drive_min"]} for d in days]
-    served = {r["commune_code"] for r in rows}
-    unserved = [c.name for c in scenario.communes if c.code not in served]
-    status = ""
-    if kpis.get("status"):
-        status = _STATUS.get(fmt.lang(language), {}).get(str(kpis["status"]).upper(), str(kpis["status"]))
-        if kpis.get("gap") and str(kpis["status"]).upper() != "OPTIMAL":
-            status += f" ({fmt.t('gap', language)} {fmt.format_percent(kpis['gap'], language, decimals=1)})"
+    day_rows_ = []
+    for d in view.days:
+        date = dt.date.fromisoformat(d["date"]) if d["date"] else None
+        closed = off.get(date) if date else None
+        stops = " → ".join(site_name(scenario, s) for s in d["stops"])
+        day_rows_.append({
+            "week": d["week"],
+            "date_text": fmt.format_date(date, language) if date else fmt.weekday_name(d["weekday"], language),
+            "stops_text": f"{fmt.t('day_off', language)} ({closed})" if closed else (stops or "-"),
+            "closed": bool(closed), "km": d["km"], "drive_min": d["drive_min"],
+        })
+    end = start + dt.timedelta(days=7 * cycle)
+    bus_days = {d for b in scenario.buses for d in b.days}
+    holidays = [f"{fmt.format_date(d, language)} ({n})" for d, n in sorted(off.items())
+                if d < end and d.weekday() in bus_days]
+    low_total, low_note = _low_mobility_note(scenario, language)
     html = render_template("rota.html", language, title=fmt.t("bus_rota", language),
-                           scenario_title=scenario.title or scenario.name, rows=table, days=day_rows,
-                           kpis=kpis or None, baseline=kpis.get("baseline") or None, status=status,
-                           estimated=est, times_label=times_label(est, language), unserved=unserved,
-                           holidays=holidays, holidays_note=kpis.get("holidays_note", ""))
+                           scenario_title=scenario.title or scenario.name, rows=table, days=day_rows_,
+                           kpis=kpis or None, estimated=est, times_label=times_label(est, language),
+                           unserved=view.unserved, holidays=holidays, low_total=low_total,
+                           low_note=low_note, cycle_weeks=cycle,
+                           served=len({r["commune_code"] for r in view.rows}))
     return atomic.write_text(path, html)
 
 
-def render_bus(scenario: Scenario, bus_dir: Any, out_dir: str | os.PathLike[str], *,
+def render_bus(scenario: Scenario, bus: Any, out_dir: str | os.PathLike[str], *,
                language: str = "fr", estimated: bool | None = None, contact: str | None = None,
-               pdf: bool = True) -> dict[str, Any]:
+               pdf: bool = True, baseline: Rota | None = None) -> dict[str, Any]:
     """Everything public of the bus in ``out_dir``: ``rota.html``, ``carte_publique.html``
-    and ``affiches/``. Returns ``{"rota", "map", "posters"}``."""
+    and ``affiches/``. ``bus`` is the Rota or a folder of saved files. Returns
+    ``{"rota", "map", "posters"}``."""
     from itinerant.reports.maps import render_public_map
 
     out = Path(out_dir)
-    kpis_path = Path(bus_dir) / "kpis.json"
+    view = bus_view(scenario, bus, baseline)
     est = estimated
     if est is None:
-        est = bool(load_json(kpis_path, "kpis.json").get("estimated", True)) if kpis_path.is_file() else True
+        est = bool(view.kpis.get("estimated", True))
     return {
-        "rota": render_bus_rota(scenario, bus_dir, out / "rota.html", language=language, estimated=est),
-        "map": render_public_map(scenario, bus_dir, out / "carte_publique.html", language=language,
+        "rota": render_bus_rota(scenario, bus, out / "rota.html", language=language, estimated=est,
+                                baseline=baseline),
+        "map": render_public_map(scenario, view.rows, out / "carte_publique.html", language=language,
                                  estimated=est),
-        "posters": render_posters(scenario, bus_dir, out / "affiches", language=language, contact=contact,
-                                  pdf=pdf),
+        "posters": render_posters(scenario, bus, out / "affiches", language=language, contact=contact,
+                                  pdf=pdf, baseline=baseline),
     }

@@ -45,6 +45,8 @@ COLUMNS: dict[str, dict[str, Col]] = {
         "existant": _c("existing", "existe"),
         "heures_hebdo": _c("weekly_hours", "heures_semaine", "heures_par_semaine"),
         "horaires": _c("opening", "ouverture", "heures_ouverture"),
+        "telephone": _c("phone", "tel", "téléphone"),
+        "adresse": _c("address", "adresse_postale"),
     },
     "advisors": {
         "id": _c("identifiant", required=True),

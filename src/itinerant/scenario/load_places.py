@@ -91,6 +91,8 @@ def load_sites(t: Rows | None, out: Collector, by_code: dict[str, Commune], chec
         existing = r.get("existant", parse_bool, default=False)
         hours = r.get("heures_hebdo", parse_float)
         opening = r.get("horaires", default="")
+        phone = r.get("telephone", default="")
+        address = r.get("adresse", default="")
         if sid is not None:
             ids.append((row, sid))
             kinds.setdefault(sid, kind)
@@ -108,7 +110,7 @@ def load_sites(t: Rows | None, out: Collector, by_code: dict[str, Commune], chec
         if r.ok and lat is not None:
             s = build_model(
                 Site,
-                dict(id=sid, name=name, kind=kind, commune_code=code, lat=lat, lon=lon, approximate=approx, existing=existing, weekly_hours=hours, opening=opening),
+                dict(id=sid, name=name, kind=kind, commune_code=code, lat=lat, lon=lon, approximate=approx, existing=existing, weekly_hours=hours, opening=opening, phone=phone, address=address),
                 r,
             )
             if s is not None:

@@ -26,8 +26,8 @@ _YAML_KEYS = ("name", "title", "sources", "settings", "calendar", "bus", "descri
 _YAML_ALIASES = {"nom": "name", "titre": "title", "parametres": "settings", "calendrier": "calendar"}
 _SETTINGS_KEYS = ("language", "osm_file", "max_snap_m", "walk_cutoff_m", "bbox_buffer_m")
 _SETTINGS_ALIASES = {"langue": "language", "fichier_osm": "osm_file"}
-_CALENDAR_KEYS = ("week_start",)
-_CALENDAR_ALIASES = {"semaine": "week_start", "debut_semaine": "week_start", "lundi": "week_start"}
+_CALENDAR_KEYS = ("week_start", "closures")
+_CALENDAR_ALIASES = {"semaine": "week_start", "debut_semaine": "week_start", "lundi": "week_start", "fermetures": "closures"}
 
 
 def _keys(d: dict, allowed: tuple[str, ...], aliases: dict[str, str], where: str, out: Collector) -> dict:
@@ -141,7 +141,39 @@ def load_calendar(d: dict | None, out: Collector, cycle_weeks: int, *, yaml_read
     known = week_start is not None
     if week_start is None:
         week_start = dt.date(2000, 1, 3)
-    return Calendar(week_start=week_start, holidays=french_holidays(week_start, max(1, cycle_weeks))), known
+    closures = load_closures(d.get("closures"), out)
+    return Calendar(week_start=week_start, holidays=french_holidays(week_start, max(1, cycle_weeks)),
+                    closures=closures), known
+
+
+def load_closures(items: Any, out: Collector) -> tuple[tuple[dt.date, str], ...]:
+    """``calendar.closures``: the centre's own days off, a list of dates, each
+    optionally followed by its reason (``2026-12-24 pont de Noël``) or as
+    ``{date: 2026-12-24, motif: pont de Noël}``. Faults are collected."""
+    if items is None or items == "":
+        return ()
+    if not isinstance(items, list):
+        items = [items]
+    found: dict[dt.date, str] = {}
+    for n, item in enumerate(items, start=1):
+        reason = "fermeture"
+        value: Any = item
+        if isinstance(item, dict):
+            value = item.get("date")
+            reason = str(item.get("motif") or item.get("reason") or reason)
+        elif isinstance(item, str) and len(item.strip()) > 10:
+            value, reason = item.strip()[:10], item.strip()[10:].strip(" :-–") or reason
+        if isinstance(value, dt.datetime):
+            value = value.date()
+        if not isinstance(value, dt.date):
+            try:
+                value = parse_date(str(value))
+            except BadValue as bad:
+                out.add("scenario.yaml", None, f"calendar.closures[{n}]", bad.message,
+                        "écrire une date par ligne, par exemple  - 2026-12-24 pont de Noël")
+                continue
+        found[value] = reason
+    return tuple(sorted(found.items()))
 
 
 def french_holidays(week_start: dt.date, weeks: int = 1) -> tuple[tuple[dt.date, str], ...]:

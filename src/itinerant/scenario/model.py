@@ -83,6 +83,10 @@ class Site(_Frozen):
     """Weekly capacity of a permanence, hours; None = not limited."""
     opening: str = ""
     """Opening hours as text for reports ("mardi 9 h - 12 h")."""
+    phone: str = ""
+    """Public phone number of the place, as written ("03 85 00 00 00")."""
+    address: str = ""
+    """Postal address of the place, one line."""
 
 
 class Advisor(_Frozen):
@@ -245,10 +249,18 @@ class Calendar(_Frozen):
     """The Monday of the planned week."""
     holidays: tuple[tuple[dt.date, str], ...] = ()
     """French public holidays falling in the planned week or cycle (date, name)."""
+    closures: tuple[tuple[dt.date, str], ...] = ()
+    """The centre's own days off (``calendar.closures`` / ``fermetures``): date, reason."""
+
+    @property
+    def days_off(self) -> tuple[tuple[dt.date, str], ...]:
+        """Public holidays and closures (date, name), by date."""
+        return tuple(sorted({**dict(self.holidays), **dict(self.closures)}.items()))
 
     def working_dates(self, weekdays: tuple[int, ...]) -> tuple[dt.date, ...]:
-        """Dates of the planned week on the given weekdays, public holidays excluded."""
-        off = {d for d, _ in self.holidays}
+        """Dates of the planned week on the given weekdays, public holidays and
+        closures excluded."""
+        off = {d for d, _ in self.days_off}
         return tuple(
             self.week_start + dt.timedelta(days=w)
             for w in sorted(set(weekdays))
