@@ -14,8 +14,11 @@ USERS = {"coord": (COORDINATOR, ""), "camille": (ADVISOR, "c-camille"), "elu": (
 
 @pytest.fixture(autouse=True)
 def _desk_settings(settings):
+    from django.core.cache import cache
+
     settings.DESK_PLAN_SECONDS = 1.0
     settings.DESK_JOBS_SYNC = True
+    cache.clear()  # cached pages name version ids, which a rolled-back test may reuse
 
 
 @pytest.fixture(scope="session")

@@ -147,6 +147,7 @@ class Loaded:
 
     scenario: Scenario
     matrices: Any
+    state_key: str = ""
 
 
 def loaded(folder: Path, state: dict[str, Any]) -> Loaded:
@@ -158,7 +159,7 @@ def loaded(folder: Path, state: dict[str, Any]) -> Loaded:
 
         m = matrices_for_scenario(sc, pipeline.territory_of(sc))
         m.drive()
-        return Loaded(sc, m)
+        return Loaded(sc, m, _state_key(state))
 
     return _cached(("loaded", str(folder), _state_key(state)), make)
 
@@ -195,10 +196,20 @@ def freeze_before(doc: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
     return out
 
 
+def _fingerprint(doc: dict[str, Any]) -> tuple:
+    """What of a plan the problem depends on (its stops, locks, times and done marks)."""
+    return (doc.get("week_start"),
+            tuple((r["vehicle_id"], s["visit_id"], bool(s.get("pinned")), bool(s.get("time_pinned")),
+                   bool(s.get("done")), s.get("start_s")) for r in doc["routes"] for s in r["stops"]))
+
+
 def _problem(ld: Loaded, doc: dict[str, Any]):
+    """The library's problem for a plan, its locks and done stops kept (cached by the
+    plan's content: moving several visits on one version builds it once)."""
     from itinerant.visits import problem_from_scenario
 
-    return problem_from_scenario(ld.scenario, ld.matrices.drive(), replan=doc)
+    key = ("problem", str(ld.scenario.folder), ld.state_key, hash(_fingerprint(doc)))
+    return _cached(key, lambda: problem_from_scenario(ld.scenario, ld.matrices.drive(), replan=doc))
 
 
 def _seqs(problem, doc: dict[str, Any]) -> list[list[int]]:

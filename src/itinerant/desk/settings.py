@@ -74,6 +74,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "itinerant.desk.accounts.middleware.TouchSession",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -139,7 +140,7 @@ LOGOUT_REDIRECT_URL = "login"
 
 # Sessions expire: after ITINERANT_SESSION_MINUTES idle, and when the browser closes.
 SESSION_COOKIE_AGE = 60 * int(os.environ.get("ITINERANT_SESSION_MINUTES", "60"))
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False  # accounts.middleware.TouchSession refreshes it every 5 min
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

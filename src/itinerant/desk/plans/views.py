@@ -7,12 +7,16 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from itinerant.core.errors import InputError
@@ -210,24 +214,61 @@ def _week_rows(sc, doc, scope: str | None, show_names: bool):
     return [{"day": d, "text": _day_text(d)} for d in days], rows
 
 
+CSRF_PLACEHOLDER = "__CSRF__"
+
+
+def _board_html(request, ver_id: int, stamp: str, scope: str | None) -> str:
+    """The board and the left-out list of a version, rendered once per version and
+    role (the plan of a version never changes), with a CSRF placeholder."""
+    key = f"board:{ver_id}:{stamp}:{role_of(request.user)}:{scope}"
+    html = cache.get(key)
+    if html is None:
+        ver = PlanVersion.objects.select_related("scenario").get(pk=ver_id)
+        sc = services.loaded(ver.scenario.folder(), ver.state).scenario
+        days, rows = _week_rows(sc, ver.doc, scope, show_names=True)
+        visits = {v.id: v for v in sc.visits}
+        unassigned = []
+        if scope is None:
+            unassigned = [{**u, "name": visits[u["visit_id"]].name if u["visit_id"] in visits else ""}
+                          for u in ver.doc["unassigned"]]
+        html = render_to_string("plans/_week_board.html", {
+            "ver": ver, "days": days, "rows": rows, "unassigned": unassigned,
+            "kpis": ver.doc["kpis"], "estimated": ver.doc.get("estimated", True)}, request=request)
+        cache.set(key, html, 3600)
+    return html
+
+
+STATE_KEY = "desk:state"
+
+
+def _desk_state() -> dict | None:
+    """Ids of the active import, the plan in force and the latest proposal; cached for
+    2 s and dropped on every new import or version (see ``plans.signals``)."""
+    state = cache.get(STATE_KEY)
+    if state is None:
+        imp = active_import()
+        ver = (imp.versions.filter(decision=PlanVersion.ACCEPTED).order_by("-id")
+               .values("id", "created_at").first() if imp is not None else None)
+        proposed = (imp.versions.filter(decision=PlanVersion.PROPOSED).order_by("-id")
+                    .values_list("id", flat=True).first() if imp is not None else None)
+        state = {"imp": imp.pk if imp else None, "ver": ver and ver["id"],
+                 "stamp": ver and ver["created_at"].isoformat(), "proposed": proposed}
+        cache.set(STATE_KEY, state, 2)
+    return state
+
+
 @role_required(COORDINATOR, ADVISOR)
 def week(request):
-    imp, ver, sc = _context(request)
-    if ver is None:
-        return render(request, "plans/week.html", {"imp": imp, "ver": None})
-    scope = advisor_scope(request)
-    days, rows = _week_rows(sc, ver.doc, scope, show_names=True)
-    visits = {v.id: v for v in sc.visits}
-    unassigned = []
-    if scope is None:
-        unassigned = [{**u, "name": visits[u["visit_id"]].name if u["visit_id"] in visits else ""}
-                      for u in ver.doc["unassigned"]]
-    job = Job.objects.filter(active=True).first()
-    proposed = imp.versions.filter(decision=PlanVersion.PROPOSED).order_by("-id").first()
+    state = _desk_state()
+    if state["ver"] is None:
+        return render(request, "plans/week.html", {"imp": state["imp"], "ver": None})
+    board = _board_html(request, state["ver"], state["stamp"], advisor_scope(request))
+    job = None
+    if role_of(request.user) == COORDINATOR:
+        job = Job.objects.filter(active=True).only("id", "progress").first()
     return render(request, "plans/week.html", {
-        "imp": imp, "ver": ver, "sc": sc, "days": days, "rows": rows, "unassigned": unassigned,
-        "kpis": ver.doc["kpis"], "job": job, "proposed": proposed,
-        "estimated": ver.doc.get("estimated", True)})
+        "ver": state["ver"], "job": job, "proposed": state["proposed"],
+        "board": mark_safe(board.replace(CSRF_PLACEHOLDER, get_token(request)))})  # noqa: S308
 
 
 def _vehicle_choices(sc, doc):
