@@ -160,3 +160,60 @@ def test_comparison_report_names_the_sites_each_variant_opens(tmp_path: Path) ->
 
     for name in new:  # the board report drops the « (antenne possible) » remark
         assert short_name(name) in text
+
+
+def test_to_call_page_lists_each_moved_visit_with_phone_old_and_new(tmp_path: Path) -> None:
+    from itinerant.reports.changes import render_changes
+
+    scenario = pipeline.validate(DATA / "tiny")
+    plan = {"week_start": "2026-11-30", "now": "2026-12-01T18:00", "routes": [], "unassigned": [],
+            "changes": [
+                {"visit_id": "v1", "name": "Mme Tiny Un (fictif)", "old_advisor_id": "a1",
+                 "old_day": "2026-12-01", "old_start": "09:00", "new_advisor_id": "a2",
+                 "new_day": "2026-12-02", "new_start": "10:30", "why": "conseiller absent"},
+                {"visit_id": "v2", "name": "M. Tiny Deux (fictif)", "old_advisor_id": "a1",
+                 "old_day": "2026-12-01", "old_start": "14:00", "new_advisor_id": None,
+                 "new_day": None, "new_start": None, "why": "plus de place"},
+            ]}
+    res = render_changes(scenario, plan, tmp_path)
+    text = _text(res["page"].read_text(encoding="utf-8"))
+    assert "À prévenir" in text and "2 personne(s) à rappeler" in text
+    assert ("Mme Tiny Un (fictif) Lournand 06 00 00 00 01 mardi 1er décembre, 09 h 00 "
+            "Conseiller A (fictif) mercredi 2 décembre, 10 h 30 Conseillère B (fictif)") in text
+    assert "non replanifiée" in text
+    rows = list(csv.reader(io.StringIO(res["csv"].read_bytes().decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][:4] == ["Nom", "Téléphone", "Commune", "Ancien jour"]
+    assert rows[1] == ["Mme Tiny Un (fictif)", "06 00 00 00 01", "Lournand", "mardi 1er décembre",
+                       "09 h 00", "Conseiller A (fictif)", "mercredi 2 décembre", "10 h 30",
+                       "Conseillère B (fictif)", "conseiller absent"]
+    assert rows[2][6] == "non replanifiée"
+
+
+def test_a_replan_writes_the_to_call_page_with_the_plans_changes(week, tmp_path: Path) -> None:
+    import json
+    import shutil
+
+    result, out = week
+    assert "Personne à prévenir" in _text((out / "a_prevenir.html").read_text(encoding="utf-8"))
+    assert (out / "changes.csv").read_bytes().decode("utf-8-sig").count("\n") == 1  # header only
+    # the advisor of the first route falls ill: a re-plan the evening before moves her visits
+    first = next(r for r in result.doc["routes"] if r["stops"])
+    folder = tmp_path / "scenario"
+    shutil.copytree(DATA / "tiny", folder)
+    (folder / "absences.csv").write_text(
+        f"conseiller,date,motif\n{first['advisor_id']},{first['day']},maladie\n", encoding="utf-8")
+    replanned = tmp_path / "replan"
+    pipeline.run_visits(folder, replanned, replan=out / "plan.json",
+                        now="2026-11-29T18:00", time_limit=1)
+    doc = json.loads((replanned / "plan.json").read_text(encoding="utf-8"))
+    moved = {s["visit_id"] for s in first["stops"]}
+    assert {c["visit_id"] for c in doc["changes"]} == moved
+    lines = (replanned / "changes.csv").read_bytes().decode("utf-8-sig").strip().splitlines()
+    assert len(lines) - 1 == len(doc["changes"]) == doc["kpis"]["changes"]
+    page = _text((replanned / "a_prevenir.html").read_text(encoding="utf-8"))
+    old_day = fmt.format_date(first["day"])
+    for c in doc["changes"]:
+        assert c["name"] in page
+        assert f"{old_day}, {fmt.format_time(c['old_start'])}" in page
+    week_page = (replanned / "semaine.html").read_text(encoding="utf-8")
+    assert f'href="a_prevenir.html" id="to-call">À prévenir ({len(moved)})' in week_page

@@ -36,6 +36,8 @@ _LAYOUT: list[tuple[str, list[tuple[str, str, bool]]]] = [
                      ("visites/semaine.xlsx", "week_workbook", False),
                      ("visites/tournees.csv", "week_csv", False),
                      ("visites/non_planifiees.csv", "unassigned_csv", False),
+                     ("visites/a_prevenir.html", "to_call_page", False),
+                     ("visites/changes.csv", "changes_csv", False),
                      ("visites/feuilles/*", "sheets", False)]),
     ("bus", [("bus/rota.html", "bus_rota", True), ("bus/carte_publique.html", "public_map", True),
              ("bus/affiches/*", "posters", True)]),

@@ -17,6 +17,7 @@ from itinerant.reports._common import (
     times_label,
 )
 from itinerant.reports.background import Background
+from itinerant.reports.changes import render_changes
 from itinerant.reports.csv_fr import write_week_csvs
 from itinerant.reports.maps import render_week_map
 from itinerant.reports.outputs import load_plan
@@ -62,7 +63,8 @@ def render_week_table(scenario: Scenario, plan: Any, path: str | os.PathLike[str
         "week.html", language, title=title, scenario_title=scenario.title or scenario.name,
         routes=routes, rows=week_rows(scenario, plan, language), unassigned=unassigned,
         kpis=plan.get("kpis") or None, estimated=est, times_label=times_label(est, language),
-        map_href=map_href, xlsx_href=xlsx_href,
+        map_href=map_href, xlsx_href=xlsx_href, summary=plan.get("summary") or "",
+        capacity=plan.get("capacity") or [], changes_n=len(plan.get("changes") or []),
     )
     return atomic.write_text(path, html)
 
@@ -76,7 +78,8 @@ def render_week(scenario: Scenario, plan: Any, out_dir: str | os.PathLike[str], 
     Writes ``carte_semaine.html`` (folium), ``semaine.html`` (table), ``semaine.xlsx``,
     ``tournees.csv`` and ``non_planifiees.csv`` (French Excel CSVs) and
     ``feuilles/<day>_<advisor>.html|.pdf`` + ``feuilles/<day>.pdf`` (the whole day).
-    Returns ``{"map", "table", "workbook", "csv", "sheets"}``.
+    ``a_prevenir.html`` and ``changes.csv`` list the residents whose announced visit a
+    re-plan moved. Returns ``{"map", "table", "workbook", "csv", "changes", "sheets"}``.
     """
     plan = load_plan(plan)
     out = Path(out_dir)
@@ -88,6 +91,7 @@ def render_week(scenario: Scenario, plan: Any, out_dir: str | os.PathLike[str], 
                                    estimated=estimated),
         "workbook": write_week_workbook(scenario, plan, out / "semaine.xlsx", language=language),
         "csv": write_week_csvs(scenario, plan, out),
+        "changes": render_changes(scenario, plan, out, language=language),
         "sheets": render_day_sheets(scenario, plan, out / "feuilles", language=language,
                                     estimated=estimated, geometry=geometry, pdf=pdf,
                                     background=background),
