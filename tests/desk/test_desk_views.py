@@ -341,14 +341,25 @@ def test_second_replan_is_refused_clearly(coord):
     assert Job.objects.filter(active=True).count() == 1
 
 
-def test_stops_before_now_are_kept_on_a_replan():
-    doc = current().doc
-    tuesday_noon = dt.datetime(2026, 12, 1, 12, 0)
-    frozen = services.freeze_before(doc, tuesday_noon)
-    for r in frozen["routes"]:
-        for s in r["stops"]:
-            past = r["day"] < "2026-12-01" or (r["day"] == "2026-12-01" and s["start_s"] <= 12 * 3600)
-            assert s["pinned"] == past and s["time_pinned"] == past
+def test_replan_from_now_keeps_what_is_past(coord):
+    """Re-planning on Tuesday at noon keeps Monday's and Tuesday morning's stops as they were."""
+    from django.contrib.auth import get_user_model
+
+    base = current()
+    noon = dt.datetime(2026, 12, 1, 12, 0)
+    job = jobs.start_replan(get_user_model().objects.get(username="coord"), base, now=noon)
+    job.refresh_from_db()
+    assert job.status == Job.DONE, job.error
+    new = job.result.doc
+
+    def past(doc):
+        return {(r["advisor_id"], r["day"], s["visit_id"], s["start"]) for r in doc["routes"] for s in r["stops"]
+                if r["day"] < "2026-12-01" or (r["day"] == "2026-12-01" and s["start_s"] < 12 * 3600)}
+
+    assert past(base.doc) and past(base.doc) <= past(new) | {
+        (c["old_advisor_id"], c["old_day"], c["visit_id"], c["old_start"]) for c in new.get("changes", [])}
+    assert all(s["start_s"] >= 12 * 3600 for r in new["routes"] if r["day"] == "2026-12-01"
+               for s in r["stops"] if (r["advisor_id"], r["day"], s["visit_id"], s["start"]) not in past(base.doc))
 
 
 def test_interrupted_job_is_marked_and_loses_nothing(coord):

@@ -168,32 +168,21 @@ def loaded(folder: Path, state: dict[str, Any]) -> Loaded:
 
 
 def plan_week(folder: Path, state: dict[str, Any], *, time_limit: float,
-              replan_doc: dict[str, Any] | None = None, progress: Any = None) -> dict[str, Any]:
+              replan_doc: dict[str, Any] | None = None, now: dt.datetime | None = None,
+              progress: Any = None) -> dict[str, Any]:
     """Plan the week with ``pipeline.plan_visits`` (as ``itinerant visits``); the
-    ``plan.json`` document. With ``replan_doc`` its pinned and done stops stay
-    (``--replan``)."""
+    ``plan.json`` document. With ``replan_doc`` and ``now``, a re-plan from now
+    (``--replan plan.json --now``): what was made or is under way stays, nothing is
+    placed before ``now``, and the document lists the changes to announce."""
     ld = loaded(folder, state)
     with tempfile.TemporaryDirectory(prefix="itinerant-plan-") as tmp:
         replan = None
         if replan_doc is not None:
             replan = Path(tmp) / "plan.json"
             replan.write_text(json.dumps(replan_doc), encoding="utf-8")
-        result = pipeline.plan_visits(ld.scenario, ld.matrices, replan=replan,
+        result = pipeline.plan_visits(ld.scenario, ld.matrices, replan=replan, now=now,
                                       time_limit=time_limit, progress=progress or pipeline.QUIET)
     return result.doc
-
-
-def freeze_before(doc: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
-    """A copy of ``doc`` whose stops started before ``now`` are pinned at their time
-    (they happened or are under way: a re-plan from now keeps them)."""
-    out = copy.deepcopy(doc)
-    today, now_s = now.date().isoformat(), now.hour * 3600 + now.minute * 60 + now.second
-    for r in out["routes"]:
-        for s in r["stops"]:
-            if r["day"] < today or (r["day"] == today and s["start_s"] <= now_s):
-                s["pinned"] = True
-                s["time_pinned"] = True
-    return out
 
 
 def _fingerprint(doc: dict[str, Any]) -> tuple:

@@ -93,9 +93,8 @@ def run_job(job_id: int) -> None:
     progress = JobProgress(job_id, limit + 3, ticker=not settings.DESK_JOBS_SYNC)
     try:
         folder = base.scenario.folder()
-        frozen = services.freeze_before(base.doc, now)
-        doc = services.plan_week(folder, base.state, time_limit=limit, replan_doc=frozen,
-                                 progress=progress)
+        doc = services.plan_week(folder, base.state, time_limit=limit, replan_doc=base.doc,
+                                 now=now.replace(tzinfo=None), progress=progress)
         result = PlanVersion.objects.create(
             scenario=base.scenario, parent=base, created_by=job.created_by, kind="replan",
             note=f"re-planification à partir du {now:%d/%m/%Y à %H:%M}", doc=doc,

@@ -429,12 +429,23 @@ def changes(request, version_id: int):
     visits = {x.id: x for x in sc.visits}
     names = {a.id: a.name for a in sc.advisors}
     rows = []
+    fmt = lambda w: f"{names.get(w[0], w[0])}, {_day_text(w[1])} à {w[2]}" if w else "—"  # noqa: E731
     for c in services.changes_between(base.doc if base else {"routes": []}, v.doc):
         x = visits.get(c["visit_id"])
         fmt = lambda w: f"{names.get(w[0], w[0])}, {_day_text(w[1])} à {w[2]}" if w else "—"
         rows.append({**c, "name": x.name if x else "", "phone": x.phone if x else "",
                      "before_text": fmt(c["before"]), "after_text": fmt(c["after"])})
+    announced = []
+    for c in v.doc.get("changes", []):
+        x = visits.get(c["visit_id"])
+        old = (c.get("old_advisor_id"), c.get("old_day"), c.get("old_start"))
+        new = (c.get("new_advisor_id"), c.get("new_day"), c.get("new_start"))
+        announced.append({**c, "phone": x.phone if x else "",
+                          "before_text": fmt(old) if old[1] else "—",
+                          "after_text": fmt(new) if new[1] else "plus planifiée"})
     return render(request, "plans/changes.html", {"v": v, "base": base, "rows": rows,
+                                                  "announced": announced,
+                                                  "summary": v.doc.get("summary", ""),
                                                   "kpis": v.doc["kpis"],
                                                   "base_kpis": base.doc["kpis"] if base else None})
 
