@@ -244,3 +244,9 @@ def test_without_chromium_the_pdf_is_a_plain_one_with_the_same_words(tmp_path, m
     assert 1 <= len(reader.pages) <= 4
     assert "Nous recommandons le scénario" in re.sub(r"\s+", " ", text)
     assert "Aujourd'hui" in text and "Annexe" in text
+
+
+def test_english_recommendation_has_three_sentences_too():
+    comp = read_comparison(REPO / "tests" / "data" / "outputs" / "antennes" / "comparison.json")
+    en = recommendation(comp, "en")
+    assert len(en) == 3 and en[0].startswith(f"We recommend the scenario « {comp.recommended().title} »")

@@ -238,7 +238,21 @@ def _trade_off(comparison: Comparison, best: VariantResult) -> str:
 
 
 def _recommendation_en(comparison: Comparison, best: VariantResult) -> list[str]:
-    m = BOARD_MINUTES
-    names = ", ".join(s.name for s in best.new_sites) or "no new site"
-    return [f"We recommend « {best.title} » ({names}): {share(best.covered(m), comparison.low_mobility_total, 'en')} "
-            f"low-mobility residents within {m} minutes by car."]
+    m, low_t = BOARD_MINUTES, comparison.low_mobility_total
+    names = join_and([short_name(s.name) for s in best.new_sites], "en")
+    what = (f"open {plural(best.n_new, 'new antenne', 'en')} ({names})" if best.n_new else "open no new antenne")
+    first = f"We recommend the scenario « {best.title} »: {what}."
+    second = (f"With it, {fmt.format_number(best.covered(m), 'en')} of the {fmt.format_number(low_t, 'en')} "
+              f"low-mobility residents ({fmt.format_percent(best.covered(m) / max(low_t, 1), 'en')}) would have a "
+              f"place within {m} minutes by car")
+    today = comparison.today.get("car")
+    if today is not None:
+        second += f", against {share(today.low_mobility_within[m], low_t, 'en')} today"
+    car = [v for v in comparison.variants if v.mode == "car" and v.id != best.id and v.covered(m) > best.covered(m)]
+    if car:
+        o = max(car, key=lambda v: (v.covered(m), -v.n_new))
+        third = (f"Going further is costly: « {o.title} » would reach {o.covered(m) - best.covered(m)} more, "
+                 f"with {plural(o.n_new, 'new antenne', 'en')} instead of {best.n_new}.")
+    else:
+        third = "No other scenario studied does better on these points."
+    return [first, second + ".", third]
