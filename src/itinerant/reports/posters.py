@@ -34,15 +34,6 @@ HORIZON_WEEKS = 13
 MAX_DATES = 9
 """At most this many dates per slot on a poster (then "…")."""
 
-LOW_MOBILITY_NOTE = (
-    "Personnes peu mobiles : les {n} habitants (sur {tot}) sans voiture qui peuvent marcher un peu "
-    "(mobilité « peu mobile » du fichier des habitants). Les {hb} personnes qui ne quittent pas leur "
-    "domicile ne sont pas comptées ici : elles sont servies par les visites à domicile."
-)
-"""The one definition of « personnes peu mobiles », printed as a footnote: the same
-words as the antenne report's (:func:`itinerant.reports.antennes_report.low_mobility_footnote`)."""
-
-
 # ----------------------------------------------------------------------------- inputs
 
 
@@ -337,13 +328,17 @@ def _hours(h: Any, language: str) -> str:
 
 
 def _low_mobility_note(scenario: Scenario, language: str) -> tuple[int, str]:
-    """The count of « personnes peu mobiles » (mobility ``low``, as in the antenne report)
-    and its footnote."""
+    """The count of « personnes peu mobiles » (mobility ``low``) and its footnote, in the
+    antenne report's own words (one term, one count across outputs)."""
+    from types import SimpleNamespace
+
+    from itinerant.reports.antennes_report import low_mobility_footnote
+
     walk = sum(1 for r in scenario.residents if r.mobility == "low")
     home = sum(1 for r in scenario.residents if r.mobility == "none")
     pop = len(scenario.residents) or sum(c.population for c in scenario.communes)  # as the antenne report
-    n = lambda x: fmt.format_number(x, language)  # noqa: E731
-    return walk, LOW_MOBILITY_NOTE.format(n=n(walk), tot=n(pop), hb=n(home))
+    counts = SimpleNamespace(low_mobility_total=walk, population_total=pop, housebound_total=home)
+    return walk, low_mobility_footnote(counts, language)  # type: ignore[arg-type]
 
 
 def render_bus_rota(scenario: Scenario, bus: Any, path: str | os.PathLike[str], *,
