@@ -95,7 +95,9 @@ def test_antennes_without_subcommand_solves_one_model(tmp_path: Path) -> None:
 
 def test_unknown_engine_is_a_clear_error(tmp_path: Path) -> None:
     res = itinerant("visits", str(DATA / "tiny"), "--out", str(tmp_path), "--engine", "vroom")
-    assert res.returncode == 1 and "vroom" in res.stderr and "Traceback" not in res.stderr
+    assert res.returncode == 2 and "Traceback" not in res.stderr  # a bad option, caught before anything is read
+    assert res.stderr.splitlines() == [
+        "Option invalide :", "  - --engine « vroom » : moteur inconnu (écrire auto, pyvrp, ortools)"]
 
 
 def test_replan_keeps_pinned_visits_and_inserts_urgent_ones(tmp_path: Path) -> None:

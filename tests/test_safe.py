@@ -159,11 +159,15 @@ def test_every_csv_and_xlsx_writer_goes_through_the_neutraliser() -> None:
     for path in SRC.rglob("*.py"):
         if path.name == "safe.py":
             continue
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+        source = path.read_text(encoding="utf-8")
+        lines = source.splitlines()
+        tree = ast.parse(source)
         for call in _calls(tree):
             f = call.func
             if not isinstance(f, ast.Attribute):
                 continue
+            if "# internal CSV" in lines[call.lineno - 1]:
+                continue  # a file itinerant reads back itself, never a spreadsheet export
             if f.attr == "writerow" and call.args:
                 arg = ast.unparse(call.args[0])
                 header = arg.isupper() or arg.endswith("_COLUMNS")

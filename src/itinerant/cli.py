@@ -6,6 +6,8 @@ errors are printed as a list of faults, exit code 1, never a traceback.
 
 from __future__ import annotations
 
+import math
+import sys
 from pathlib import Path
 
 import typer
@@ -47,10 +49,64 @@ QuietOpt = typer.Option(False, "--quiet", "-q", help="Sans barre de progression.
 OsmOpt = typer.Option(
     None, "--osm", help="Fichier OpenStreetMap local (.osm, .osm.bz2, .osm.pbf)."
 )
+SeedOpt = typer.Option(0, "--seed", help="Graine du hasard des solveurs (entier positif ou nul).")
+IterationsOpt = typer.Option(
+    None, "--iterations",
+    help="Arrêt déterministe après N itérations (même graine et même N : même résultat) "
+         "au lieu du temps de calcul.",
+)
+
+ENGINES = ("auto", "pyvrp", "ortools")
+MODELS = ("mclp", "pmedian", "pcenter", "lscp")
+MAX_TIME_LIMIT_S = 24 * 3600
+MAX_ITERATIONS = 10_000_000
 
 
-def _run(func, *args, quiet: bool = False, **kwargs):
-    """Call a pipeline function with a progress display; print faults, no traceback."""
+class _BadOptions(Exception):
+    def __init__(self, faults: list[str]):
+        self.faults = faults
+
+
+def _check_options(
+    *,
+    time_limit: float | None = None,
+    seed: int | None = None,
+    iterations: int | None = None,
+    engine: str | None = None,
+    model: str | None = None,
+    p: int | None = None,
+    minutes: int | None = None,
+) -> None:
+    """Every bad option value, in French, before anything is read or solved (exit 2)."""
+    faults = []
+    if time_limit is not None and not (math.isfinite(time_limit) and 0 < time_limit <= MAX_TIME_LIMIT_S):
+        faults.append(f"--time-limit {time_limit:g} : écrire un nombre de secondes entre 0 et {MAX_TIME_LIMIT_S}, par exemple 15")
+    if seed is not None and not 0 <= seed < 2**31:
+        faults.append(f"--seed {seed} : écrire un entier positif ou nul, par exemple 0")
+    if iterations is not None and not 0 < iterations <= MAX_ITERATIONS:
+        faults.append(f"--iterations {iterations} : écrire un entier entre 1 et {MAX_ITERATIONS}, par exemple 2000")
+    if engine is not None and engine not in ENGINES:
+        faults.append(f"--engine « {engine} » : moteur inconnu (écrire {', '.join(ENGINES)})")
+    if model is not None and model not in MODELS:
+        faults.append(f"--model « {model} » : modèle inconnu (écrire {', '.join(MODELS)})")
+    if p is not None and not 0 <= p <= 1000:
+        faults.append(f"--p {p} : écrire un nombre d'antennes entre 0 et 1000")
+    if minutes is not None and not 0 < minutes <= 600:
+        faults.append(f"--minutes {minutes} : écrire un seuil en minutes entre 1 et 600")
+    if faults:
+        raise _BadOptions(faults)
+
+
+def _run(func, *args, quiet: bool = False, options: dict | None = None, **kwargs):
+    """Check ``options`` (exit 2), then call a pipeline function with a progress display;
+    print faults (exit 1), never a traceback."""
+    try:
+        _check_options(**(options or {}))
+    except _BadOptions as exc:
+        err.print(f"[bold red]Option{'s' if len(exc.faults) > 1 else ''} invalide{'s' if len(exc.faults) > 1 else ''} :[/]")
+        for fault in exc.faults:
+            err.print(f"  - {fault}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
     try:
         with pipeline.progress_display(quiet=quiet) as progress:
             return func(*args, progress=progress, **kwargs)
@@ -128,6 +184,8 @@ def visits(
         False, "--freeze-announced", help="Re-planification : garder toutes les visites annoncées à leur place."),
     strict: bool = typer.Option(
         False, "--strict", help="Une ligne de visite erronée bloque tout (par défaut : écartée et listée)."),
+    seed: int = SeedOpt,
+    iterations: int | None = IterationsOpt,
     no_reports: bool = typer.Option(
         False, "--no-reports",
         help="Sans feuilles de route, page de la semaine, classeur ni CSV en français.",
@@ -149,9 +207,12 @@ def visits(
         now=now,
         freeze_announced=freeze_announced,
         strict=strict,
+        seed=seed,
+        iterations=iterations,
         reports=not no_reports,
         osm_file=osm,
         quiet=quiet,
+        options={"engine": engine, "time_limit": time_limit, "seed": seed, "iterations": iterations},
     )
     out_console.print(summary)
 
@@ -192,6 +253,8 @@ def bus(
         None, "--previous", help="timetable.csv publié, pour limiter les changements."
     ),
     time_limit: float = typer.Option(30.0, "--time-limit", help="Secondes de calcul."),
+    seed: int = SeedOpt,
+    iterations: int | None = IterationsOpt,
     osm: Path | None = OsmOpt,
     quiet: bool = QuietOpt,
 ) -> None:
@@ -202,8 +265,11 @@ def bus(
         out,
         previous=previous,
         time_limit=time_limit,
+        seed=seed,
+        iterations=iterations,
         osm_file=osm,
         quiet=quiet,
+        options={"time_limit": time_limit, "seed": seed, "iterations": iterations},
     )
     out_console.print(summary)
 
@@ -228,6 +294,7 @@ def antennes_solve(
         minutes=minutes,
         osm_file=osm,
         quiet=quiet,
+        options={"model": model, "p": p, "minutes": minutes},
     )
     out_console.print(summary)
 
@@ -268,6 +335,55 @@ def serve(
         raise typer.Exit(1) from None
 
 
-def main() -> None:
-    """The ``itinerant`` console script and ``python -m itinerant``."""
-    app()
+_UsageError = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
+
+
+def _usage_fr(exc: Exception) -> str:
+    """A French sentence for a command-line usage error of the argument parser."""
+    name = type(exc).__name__
+    param = getattr(exc, "param", None)
+    opt = "/".join(getattr(param, "opts", []) or []) or (getattr(param, "name", "") or "")
+    if getattr(param, "param_type_name", "") == "argument":
+        opt = opt.upper()
+    text = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+    if name == "NoSuchOption":
+        near = getattr(exc, "possibilities", None)
+        hint = f" (options proches : {', '.join(sorted(near))})" if near else ""
+        return f"option inconnue : {getattr(exc, 'option_name', '')}{hint}"
+    if name == "MissingParameter":
+        kind = getattr(param, "param_type_name", "option")
+        return f"{'argument obligatoire absent' if kind == 'argument' else 'option obligatoire absente'} : {opt}"
+    if "requires an argument" in text:
+        return f"l'option {getattr(exc, 'option_name', '') or text.split(chr(39))[1]} demande une valeur"
+    if name == "BadParameter":
+        low = text.lower()
+        want = "un nombre entier" if "integer" in low else "un nombre" if "number" in low or "float" in low else "une valeur valide"
+        return f"valeur invalide pour {opt} : écrire {want}"
+    if text.startswith("No such command"):
+        return f"commande inconnue : {text.split(chr(39))[1] if chr(39) in text else text}"
+    if text.startswith("Got unexpected extra argument"):
+        return f"argument en trop : {text.rsplit('(', 1)[-1].rstrip(')')}"
+    return f"utilisation incorrecte ({text})"
+
+
+def main(argv: list[str] | None = None) -> None:
+    """The ``itinerant`` console script and ``python -m itinerant``.
+
+    Exit codes: 0 done, 1 bad data (every fault listed), 2 bad option or usage, 3 an
+    internal error (a bug: reported in one line, without traceback)."""
+    try:
+        code = app(argv, standalone_mode=False)
+    except _UsageError as exc:
+        err.print(f"[bold red]Utilisation incorrecte :[/] {_usage_fr(exc)}", highlight=False, soft_wrap=True)
+        err.print("  (voir itinerant --help, ou itinerant COMMANDE --help)", highlight=False)
+        sys.exit(2)
+    except (KeyboardInterrupt, EOFError):
+        err.print("Interrompu.")
+        sys.exit(130)
+    except typer.Abort:
+        err.print("Interrompu.")
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - last resort: a bug, never a traceback for users
+        err.print(f"[bold red]Erreur interne (à signaler) :[/] {type(exc).__name__}: {exc}", highlight=False, soft_wrap=True)
+        sys.exit(3)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -284,6 +284,7 @@ def load_npz(path: Path | str) -> TravelMatrix:
 def read_points_csv(points_csv: Path | str) -> list[Place]:
     """Places of a CSV with columns ``id,lat,lon``; InputError listing every bad row."""
     import csv
+    import io
 
     from itinerant.core.errors import Fault, InputError
 
@@ -291,7 +292,9 @@ def read_points_csv(points_csv: Path | str) -> list[Place]:
     faults: list[Fault] = []
     places: list[Place] = []
     seen: set[str] = set()
-    with open(path, newline="", encoding="utf-8-sig") as f:
+    from itinerant.core.safe import decode_text
+
+    with io.StringIO(decode_text(path.read_bytes()), newline="") as f:  # UTF-8 or cp1252
         reader = csv.DictReader(f)
         missing = [c for c in ("id", "lat", "lon") if c not in (reader.fieldnames or [])]
         if missing:

@@ -126,6 +126,39 @@ def _fault(column: str, message: str, fix: str = "") -> Fault:
     return Fault(file="", row=None, column=column, message=message, fix=fix)
 
 
+@contextlib.contextmanager
+def output_folder(out: Path) -> Iterator[Path]:
+    """A temporary folder beside ``out`` that replaces it as a whole at the end (see
+    :func:`itinerant.core.atomic.staged_dir`): a killed run never leaves a mix of files.
+    ``out`` is checked on entry, before any long step."""
+    try:
+        with atomic.staged_dir(out) as tmp:
+            yield tmp
+    except atomic.OutputFolderError as exc:
+        raise InputError([_fault("--out", str(exc), "choisir un dossier nouveau ou vide, ou le dossier d'une sortie précédente")]) from None
+
+
+def check_input_files(**files: Path | Sequence[Path] | None) -> None:
+    """Every given input file exists and is a file (``--replan``, ``--add``, ``--previous``,
+    ``--points``, variants): one fault per option, before anything long starts."""
+    faults = []
+    for option, value in files.items():
+        paths = [] if value is None else [value] if isinstance(value, (str, Path)) else list(value)
+        for path in map(Path, paths):
+            flag = "variante" if option == "variants" else "--" + option.replace("_", "-")
+            if path.is_dir():
+                faults.append(_fault(flag, f"{path} est un dossier, pas un fichier", "indiquer le chemin d'un fichier"))
+            elif not path.is_file():
+                faults.append(_fault(flag, f"fichier introuvable : {path}", "vérifier le chemin"))
+    if faults:
+        raise InputError(faults)
+
+
+def _moved(path: Path, tmp: Path, out: Path) -> Path:
+    """Where ``path``, written under ``tmp``, lies once ``tmp`` became ``out``."""
+    return Path(out) / Path(path).relative_to(tmp)
+
+
 # --------------------------------------------------------------------------- territory
 
 
@@ -176,12 +209,20 @@ def points_matrix(
         save_npz,
     )
 
+    check_input_files(points=points_csv)
+    out = Path(out)
+    if out.is_dir() or (out.exists() and not out.is_file()):
+        raise InputError([_fault("--out", f"{out} est un dossier", "donner le nom du fichier .npz à écrire, par exemple matrice.npz")])
+    if out.parent.exists() and not out.parent.is_dir():
+        raise InputError([_fault("--out", f"{out.parent} est un fichier, pas un dossier", "donner un chemin dans un dossier")])
+    if osm_file is not None:
+        osm_file = _local_osm(osm_file)
     with progress.step("Matrice des trajets"):
         if osm_file is not None:
-            matrix_from_points_file(_local_osm(osm_file), Path(points_csv), Path(out))
+            matrix_from_points_file(osm_file, Path(points_csv), out)
         else:
-            save_npz(drive_matrix(read_points_csv(Path(points_csv)), territory=None), Path(out))
-    return Path(out)
+            save_npz(drive_matrix(read_points_csv(Path(points_csv)), territory=None), out)
+    return out
 
 
 # --------------------------------------------------------------------------- helpers
@@ -292,8 +333,9 @@ def plan_visits(
     ``iterations`` give the same plan; ``freeze_announced``: a re-plan keeps every
     announced visit in its slot; ``rejected``: visit rows set aside by lenient loading,
     listed unassigned with their faults."""
+    from itinerant.scenario import read_visits
     from itinerant.visits import SolveParams, problem_from_scenario, solve
-    from itinerant.visits.build import load_added_visits, merge_visits
+    from itinerant.visits.build import merge_visits
     from itinerant.visits.io import plan_to_dict, read_plan
 
     if isinstance(now, str):
@@ -301,8 +343,18 @@ def plan_visits(
     if replan is not None and now is None:
         now = dt.datetime.now().replace(second=0, microsecond=0)
 
-    previous = read_plan(replan) if replan is not None else None
-    added = load_added_visits(scenario, add) if add is not None else ()
+    faults: list[Fault] = []
+    previous, added = None, ()
+    try:
+        previous = read_plan(replan) if replan is not None else None
+    except InputError as exc:
+        faults += exc.faults
+    try:
+        added = read_visits(add, scenario) if add is not None else ()  # an id already used is a fault
+    except InputError as exc:
+        faults += exc.faults
+    if faults:
+        raise InputError(faults)
     if added:
         scenario = merge_visits(scenario, added)
         from itinerant.matrices import matrices_for_scenario
@@ -364,16 +416,18 @@ def run_visits(
 ) -> str:
     """``itinerant visits``: plan the week of home visits and write it into ``out``
     (see :func:`write_visits`). Returns a one-paragraph French summary."""
-    rejected: Sequence[Any] = ()
-    if strict:
-        scenario, matrices = _load(folder, osm_file, progress)
-    else:
-        scenario, matrices, rejected = _load_lenient(folder, osm_file, progress)
-    result = plan_visits(scenario, matrices, replan=replan, add=add, engine=engine,
-                         time_limit=time_limit, progress=progress, now=now,
-                         freeze_announced=freeze_announced, seed=seed, iterations=iterations,
-                         rejected=rejected)
-    write_visits(result, Path(out), reports=reports, progress=progress)
+    check_input_files(replan=replan, add=add)
+    with output_folder(out) as tmp:
+        rejected: Sequence[Any] = ()
+        if strict:
+            scenario, matrices = _load(folder, osm_file, progress)
+        else:
+            scenario, matrices, rejected = _load_lenient(folder, osm_file, progress)
+        result = plan_visits(scenario, matrices, replan=replan, add=add, engine=engine,
+                             time_limit=time_limit, progress=progress, now=now,
+                             freeze_announced=freeze_announced, seed=seed, iterations=iterations,
+                             rejected=rejected)
+        write_visits(result, tmp, reports=reports, progress=progress)
     return f"{result.summary()} Fichiers : {Path(out)}"
 
 
@@ -397,9 +451,13 @@ def plan_bus(
     *,
     previous: Path | None = None,
     time_limit: float = 30.0,
+    seed: int = 0,
+    iterations: int | None = None,
     progress: Progress = QUIET,
 ) -> BusResult:
-    """Solve the bus rota of a loaded scenario (nothing written)."""
+    """Solve the bus rota of a loaded scenario (nothing written). With ``iterations``
+    the search is deterministic: one CP-SAT worker, ``iterations / 1000`` deterministic
+    seconds per stage (same seed, same rota)."""
     from itinerant.bus import rota_from_scenario
 
     if not scenario.buses:
@@ -407,7 +465,8 @@ def plan_bus(
     drive, walk = matrices.drive(), matrices.walk_to_stops()
     with progress.step(f"Tournée du bus ({len(scenario.communes)} communes)"):
         problem, rota, base = rota_from_scenario(
-            scenario, drive, walk, previous_timetable=previous, time_limit_s=time_limit
+            scenario, drive, walk, previous_timetable=previous, time_limit_s=time_limit,
+            seed=seed, deterministic_s=None if iterations is None else iterations / 1000,
         )
     return BusResult(scenario, matrices, problem, rota, base)
 
@@ -418,6 +477,8 @@ def run_bus(
     *,
     previous: Path | None = None,
     time_limit: float = 30.0,
+    seed: int = 0,
+    iterations: int | None = None,
     osm_file: Path | None = None,
     progress: Progress = QUIET,
     loaded: tuple[Scenario, ScenarioMatrices] | None = None,
@@ -426,10 +487,13 @@ def run_bus(
     Returns the rota's French summary."""
     from itinerant.bus import write_outputs
 
-    scenario, matrices = loaded or _load(folder, osm_file, progress)
-    result = plan_bus(scenario, matrices, previous=previous, time_limit=time_limit, progress=progress)
-    with progress.step("Écriture de la tournée du bus"):
-        write_outputs(Path(out), result.problem, result.rota, result.baseline)
+    check_input_files(previous=previous)
+    with output_folder(out) as tmp:
+        scenario, matrices = loaded or _load(folder, osm_file, progress)
+        result = plan_bus(scenario, matrices, previous=previous, time_limit=time_limit,
+                          seed=seed, iterations=iterations, progress=progress)
+        with progress.step("Écriture de la tournée du bus"):
+            write_outputs(tmp, result.problem, result.rota, result.baseline)
     return f"{result.summary()}\nFichiers : {Path(out)}"
 
 
@@ -451,15 +515,16 @@ def run_antennes(
     """``itinerant antennes``: place ``p`` new antennes among the candidate sites."""
     from itinerant.antennes.variant import variant_from_dict
 
-    scenario, matrices = _load(folder, osm_file, progress)
-    variant = variant_from_dict(
-        {"title": f"{model}, p = {p}, {minutes} min", "model": model, "p": p,
-         "minutes": minutes, "mode": mode},
-        variant_id=f"{model}-p{p}-{minutes}min",
-        file="ligne de commande",
-    )
-    comparison = _compare(scenario, matrices, [variant], Path(out), progress)
-    _render_comparison(scenario, matrices, comparison, Path(out), progress)
+    with output_folder(out) as tmp:
+        scenario, matrices = _load(folder, osm_file, progress)
+        variant = variant_from_dict(
+            {"title": f"{model}, p = {p}, {minutes} min", "model": model, "p": p,
+             "minutes": minutes, "mode": mode},
+            variant_id=f"{model}-p{p}-{minutes}min",
+            file="ligne de commande",
+        )
+        comparison = _compare(scenario, matrices, [variant], tmp, progress)
+        _render_comparison(scenario, matrices, comparison, tmp, progress)
     v = comparison.variants[0]
     new = ", ".join(s.name for s in v.new_sites) or "aucune"
     status = "optimum prouvé" if v.optimal else f"écart {100 * v.gap:.1f} %"
@@ -498,20 +563,22 @@ def run_compare(
     the :class:`~itinerant.antennes.compare.Comparison` when ``render`` is False."""
     from itinerant.antennes.variant import check_variant, load_variant
 
-    scenario, matrices = loaded or _load(folder, osm_file, progress)
-    faults = []
-    variants = []
-    for path in variant_files:
-        try:
-            variants.append(load_variant(path))
-        except InputError as exc:
-            faults.extend(exc.faults)
-    if faults:  # every file's faults at once, those against the scenario included
-        raise InputError(faults + [f for v in variants for f in check_variant(scenario, v)])
-    comparison = _compare(scenario, matrices, variants, Path(out), progress)
-    if not render:
-        return comparison
-    return _render_comparison(scenario, matrices, comparison, Path(out), progress)
+    with output_folder(out) as tmp:
+        scenario, matrices = loaded or _load(folder, osm_file, progress)
+        faults = []
+        variants = []
+        for path in variant_files:
+            try:
+                variants.append(load_variant(path))
+            except InputError as exc:
+                faults.extend(exc.faults)
+        if faults:  # every file's faults at once, those against the scenario included
+            raise InputError(faults + [f for v in variants for f in check_variant(scenario, v)])
+        comparison = _compare(scenario, matrices, variants, tmp, progress)
+        if not render:
+            return comparison
+        report = _render_comparison(scenario, matrices, comparison, tmp, progress)
+    return _moved(report, tmp, out)
 
 
 def _render_comparison(scenario: Scenario, matrices: ScenarioMatrices, comparison: Comparison, out: Path,
@@ -653,10 +720,17 @@ def run_demo(
     ``matrices/`` (.npz), ``visites/``, ``bus/``, ``antennes/``, ``territoire/`` and
     ``index.html`` linking them all.
     """
+
+    with output_folder(out) as tmp:
+        index = _demo(folder, tmp, osm_file=osm_file, time_limit=time_limit, progress=progress)
+    return _moved(index, tmp, out)
+
+
+def _demo(folder: Path | None, out: Path, *, osm_file: Path | None, time_limit: float | None,
+          progress: Progress) -> Path:
     from itinerant.matrices import save_npz
     from itinerant.reports import render_reports
 
-    out = Path(out)
     scenario, matrices = _load(folder, osm_file, progress)
     loaded = (scenario, matrices)
     atomic.write_json(out / "scenario" / "scenario.json", scenario.model_dump(mode="json"))

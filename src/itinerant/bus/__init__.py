@@ -38,6 +38,7 @@ def rota_from_scenario(
     workers: int = 2,
     seed: int = 0,
     keep_baseline_coverage: bool = True,
+    deterministic_s: float | None = None,
 ) -> tuple[BusProblem, Rota, Rota]:
     """Build the problem, the baseline and the CP-SAT rota of a scenario.
 
@@ -52,6 +53,7 @@ def rota_from_scenario(
         time_limit_s=time_limit_s,
         workers=workers,
         seed=seed,
+        deterministic_s=deterministic_s,
         hint=base.assignments,
         min_coverage_points=base.coverage_points if keep_baseline_coverage else None,
     )

@@ -16,7 +16,7 @@ from itinerant.bus.problem import BusProblem, weeks_label
 from itinerant.bus.rota import Rota, kpis, rota_kpis, rota_slots
 from itinerant.core import atomic
 from itinerant.core.errors import Fault, InputError
-from itinerant.core.safe import csv_cell, uncell_row
+from itinerant.core.safe import csv_cell, decode_text, uncell_row
 from itinerant.core.units import WEEKDAYS_FR, hhmm, parse_time
 
 TIMETABLE_COLUMNS = ("commune_code", "stop_id", "weekday", "start", "end", "weeks")
@@ -47,7 +47,7 @@ def read_timetable(path: Path | str, *, cycle_weeks: int | None = 4) -> list[dic
     faults: list[Fault] = []
     rows: list[dict] = []
     name = path.name
-    with open(path, encoding="utf-8-sig", newline="") as f:
+    with io.StringIO(decode_text(path.read_bytes()), newline="") as f:  # UTF-8 or cp1252
         reader = csv.DictReader(f)
         missing = [c for c in TIMETABLE_COLUMNS if c not in (reader.fieldnames or ())]
         if missing:

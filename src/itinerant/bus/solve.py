@@ -48,6 +48,7 @@ class _Run:
     notes: list[str] = field(default_factory=list)
     start_kept: bool = True
     """The starting rota still meets the levels the earlier stages fixed."""
+    deterministic_s: float | None = None
 
     @property
     def left_s(self) -> float:
@@ -62,6 +63,11 @@ class _Run:
         prm.max_time_in_seconds = max(0.5, float(limit_s))
         prm.num_workers = int(self.workers)
         prm.random_seed = int(self.seed)
+        if self.deterministic_s is not None:
+            # same seed, same budget, same rota: one worker, deterministic time only
+            prm.max_deterministic_time = float(self.deterministic_s)
+            prm.max_time_in_seconds = 3600.0
+            prm.num_workers = 1
         return solver, solver.Solve(model)
 
 
@@ -76,6 +82,7 @@ def solve(
     lp_bounds: bool = True,
     warm_start: bool = True,
     min_coverage_points: int | None = None,
+    deterministic_s: float | None = None,
 ) -> Rota:
     """Build and solve the CP-SAT rota model; return the best rota, scored exactly.
 
@@ -98,6 +105,10 @@ def solve(
     warm_start
         Also build a rota by cheapest insertion + local search
         (:mod:`itinerant.bus.heuristic`) and start from it when it beats ``hint``.
+    deterministic_s
+        Deterministic stop: each CP-SAT stage gets this many deterministic seconds on
+        one worker, and the LP bounds run to their end; same seed, same rota whatever the
+        machine's load. None: wall-clock bound (``time_limit_s``).
     min_coverage_points
         Keep coverage points at least this high (e.g. the baseline's
         ``coverage_points``: the rota then only trades km, never coverage). Ignored
@@ -115,7 +126,7 @@ def solve(
         hint = _warm_start(P, hint, min_coverage_points)
     rm = build_model(P, max_partners=max_partners)
     start = evaluate(P, tuple(hint)) if hint is not None else None
-    r = _Run(rm, t0, time_limit_s, workers, seed, lp_bounds, start)
+    r = _Run(rm, t0, time_limit_s, workers, seed, lp_bounds, start, deterministic_s=deterministic_s)
     if hint:
         for i, val in hint_values(rm, tuple(hint), start).items():
             rm.m.AddHint(rm.m.GetIntVarFromProtoIndex(i), val)
@@ -157,7 +168,7 @@ def _lexicographic_stages(r: _Run) -> None:
         stages.append(("frequency", rm.short_expr))
     if rm.churn_terms:
         stages.append(("churn", rm.churn_expr))
-    lp_time = max(1.0, 0.15 * r.time_limit_s)
+    lp_time = max(1.0, 0.15 * r.time_limit_s) if r.deterministic_s is None else 3600.0
     for name, expr in stages:
         left = r.left_s
         m.Minimize(expr)
@@ -240,7 +251,7 @@ def _last_stage(
         # CP-SAT's own bound stays weak with 2 workers: the LP relaxation of the last
         # stage is much tighter; solved first, within a share of the time
         t1 = time.perf_counter()
-        lp = lp_bound(final, time_limit_s=max(1.0, 0.25 * r.time_limit_s))
+        lp = lp_bound(final, time_limit_s=max(1.0, 0.25 * r.time_limit_s) if r.deterministic_s is None else 3600.0)
         r.notes.append(f"LP relaxation: {'none' if lp is None else f'{lp:.0f}'} ({time.perf_counter() - t1:.1f} s)")
     lp_floor = lp  # bounds any rota that keeps the floor, the hint included
     t_last = time.perf_counter()

@@ -137,7 +137,11 @@ def load_yaml(text: str) -> Any:
 
 
 def decode_text(raw: bytes) -> str:
-    """Text of a small file written by hand: UTF-8 (with or without BOM), else cp1252."""
+    """Text of a small file written by hand: UTF-8 (with or without BOM), UTF-16 with a
+    BOM, else cp1252 (French Windows). NUL characters are dropped."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16", errors="replace").replace("\x00", "")
+    raw = raw.replace(b"\x00", b"")
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     try:

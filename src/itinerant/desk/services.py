@@ -100,9 +100,9 @@ def added_rows_csv(rows: list[dict[str, str]]) -> str:
     lines = [",".join(cols)]
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(cols)
+    w.writerow(cols)  # internal CSV: read back by read_visits, never opened in a spreadsheet
     for r in rows:
-        w.writerow([r.get(c, "") for c in cols])
+        w.writerow([r.get(c, "") for c in cols])  # internal CSV (see above)
     return buf.getvalue() if rows else "\n".join(lines)
 
 

@@ -216,6 +216,8 @@ def read_visits(path: Path | str, scenario: Scenario) -> tuple[Visit, ...]:
     """
     path = Path(path)
     out = Collector()
+    if path.is_dir():
+        raise InputError([Fault(path.name, None, "", "c'est un dossier, pas un tableau de visites", "donner un fichier .csv ou .xlsx au format de visits")])
     if not path.is_file():
         raise InputError([Fault(path.name, None, "", "fichier introuvable", f"vérifier le chemin {path}")])
     rows = None

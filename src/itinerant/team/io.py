@@ -139,7 +139,7 @@ def board_rows(team: TeamProblem, week: TeamPlan, names: Mapping[str, str]) -> l
 def _csv(header: list[str], rows: list[list[Any]]) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(header)
+    w.writerow(csv_row(header))
     w.writerows(csv_row(r) for r in rows)
     return buf.getvalue()
 

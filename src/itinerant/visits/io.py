@@ -155,16 +155,118 @@ def write_plan(plan: Plan, problem: VisitProblem, out_dir: Path | str) -> dict[s
 
 
 def read_plan(path: Path | str) -> dict[str, Any]:
-    """Read a ``plan.json`` written by :func:`write_plan` (for re-planning)."""
+    """Read a ``plan.json`` written by :func:`write_plan` (for re-planning).
+
+    Raises
+    ------
+    InputError
+        The file is missing, a folder, not JSON, or not shaped like a plan (every fault
+        names the route and stop).
+    """
     from itinerant.core.errors import Fault, InputError
 
     path = Path(path)
+    if path.is_dir():
+        raise InputError([Fault(str(path), None, "", "c'est un dossier, pas un plan.json", f"indiquer le fichier {path / 'plan.json'}")])
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise InputError([Fault(str(path), None, "", "fichier introuvable", "indiquer le plan.json d'une planification précédente")]) from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError([Fault(path.name, None, "", f"fichier illisible ({getattr(e, 'strerror', None) or 'pas du texte UTF-8'})", "reprendre le plan.json écrit par itinerant")]) from None
     except json.JSONDecodeError as e:
         raise InputError([Fault(path.name, e.lineno, "", f"JSON illisible : {e.msg}", "reprendre le plan.json écrit par itinerant")]) from None
+    except RecursionError:
+        raise InputError([Fault(path.name, None, "", "JSON trop imbriqué", "reprendre le plan.json écrit par itinerant")]) from None
     if not isinstance(doc, dict) or "routes" not in doc:
         raise InputError([Fault(path.name, None, "routes", "pas un plan de visites (clé 'routes' absente)", "indiquer le plan.json écrit par 'itinerant visits'")])
+    faults = plan_doc_faults(doc, path.name)
+    if faults:
+        raise InputError(faults)
     return doc
+
+
+_MAX_PLAN_FAULTS = 50
+
+
+def plan_doc_faults(doc: dict[str, Any], file: str = "plan.json") -> list[Any]:
+    """Every fault in the shape of a plan document (what re-planning reads), capped."""
+    from itinerant.core.errors import Fault
+
+    fix = "reprendre le plan.json écrit par 'itinerant visits' (ou corriger cette valeur)"
+    faults: list[Fault] = []
+
+    def bad(where: str, message: str) -> None:
+        faults.append(Fault(file, None, where, message, fix))
+
+    if doc.get("week_start") is not None and not _is_date(doc.get("week_start")):
+        bad("week_start", f"date illisible {doc.get('week_start')!r}")
+    routes = doc.get("routes")
+    if not isinstance(routes, list):
+        bad("routes", f"doit être une liste de tournées, pas {_kind(routes)}")
+        return faults
+    for i, r in enumerate(routes):
+        where = f"routes[{i}]"
+        if not isinstance(r, dict):
+            bad(where, f"doit être une tournée (clés advisor_id, day, stops), pas {_kind(r)}")
+            continue
+        if not isinstance(r.get("advisor_id"), str) or not r.get("advisor_id"):
+            bad(f"{where}.advisor_id", f"identifiant de conseiller attendu, pas {_kind(r.get('advisor_id'))}")
+        if not _is_date(r.get("day")):
+            bad(f"{where}.day", f"date AAAA-MM-JJ attendue, pas {r.get('day')!r}")
+        stops = r.get("stops", [])
+        if not isinstance(stops, list):
+            bad(f"{where}.stops", f"doit être une liste d'arrêts, pas {_kind(stops)}")
+            continue
+        for j, s in enumerate(stops):
+            _check_stop(s, f"{where}.stops[{j}]", bad)
+    unassigned = doc.get("unassigned", [])
+    if not isinstance(unassigned, list):
+        bad("unassigned", f"doit être une liste, pas {_kind(unassigned)}")
+    if len(faults) > _MAX_PLAN_FAULTS:
+        more = len(faults) - _MAX_PLAN_FAULTS
+        faults = faults[:_MAX_PLAN_FAULTS] + [Fault(file, None, "", f"… et {more} autres erreurs dans ce plan", fix)]
+    return faults
+
+
+def _check_stop(s: Any, where: str, bad: Any) -> None:
+    if not isinstance(s, dict):
+        bad(where, f"doit être un arrêt (clés visit_id, start ...), pas {_kind(s)}")
+        return
+    if not isinstance(s.get("visit_id"), str) or not s.get("visit_id"):
+        bad(f"{where}.visit_id", f"identifiant de visite attendu, pas {_kind(s.get('visit_id'))}")
+    for key in ("pinned", "done", "time_pinned"):
+        if s.get(key) is not None and not isinstance(s.get(key), bool):
+            bad(f"{where}.{key}", f"true ou false attendu, pas {s.get(key)!r}")
+    start_s = s.get("start_s")
+    if start_s is not None and (isinstance(start_s, bool) or not isinstance(start_s, int) or not 0 <= start_s <= 86400):
+        bad(f"{where}.start_s", f"secondes depuis minuit attendues (0 à 86400), pas {start_s!r}")
+    start = s.get("start")
+    if start is not None and start_s is None and not _is_hhmm(start):
+        bad(f"{where}.start", f"heure HH:MM attendue, pas {start!r}")
+
+
+def _kind(value: Any) -> str:
+    names = {str: "un texte", int: "un nombre", float: "un nombre", bool: "un booléen", list: "une liste", dict: "un objet"}
+    if value is None:
+        return "null"
+    return names.get(type(value), type(value).__name__) + (f" ({value!r})" if isinstance(value, (str, int, float)) and len(repr(value)) < 40 else "")
+
+
+def _is_date(value: Any) -> bool:
+    import datetime as dt
+
+    if not isinstance(value, str):
+        return False
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_hhmm(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    parts = value.split(":")
+    return len(parts) >= 2 and all(p.isdigit() for p in parts[:3]) and int(parts[0]) <= 24 and int(parts[1]) < 60
