@@ -171,6 +171,11 @@ def test_workbook_names_sites_never_codes(clunisois):
     added = [row[5].value for row in curve.iter_rows(min_row=2) if row[5].value]
     assert added and all("Mairie" in a or "picerie" in a for a in added)
     assert len(list(comp.variants)) == len(wb["Méthode"][1]) - 1
+    # privacy: a count for one commune or site is at least 11, else « moins de 11 »
+    for name in ("Lieux", "Au-delà de 20 min"):
+        for row in wb[name].iter_rows(min_row=2):
+            for cell in row[-2:]:
+                assert cell.value == "moins de 11" or cell.value is None or cell.value == 0 or cell.value >= 11
 
 
 def test_pdf_has_at_most_four_pages_and_none_blank(clunisois):

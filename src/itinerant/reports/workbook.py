@@ -127,10 +127,10 @@ def write_comparison_workbook(comparison: Any, path: str | os.PathLike[str], *,
                        "Peu mobiles les plus proches", "Habitants les plus proches"],
                  [[v.title, s.name, s.commune_name or s.commune_code,
                    "nouvelle antenne" if s.new else "ouvert aujourd'hui", s.opening, s.weekly_hours,
-                   s.low_mobility_nearest, s.population_nearest] for v in comp.variants for s in v.sites], {})
+                   _count(s.low_mobility_nearest), _count(s.population_nearest)] for v in comp.variants for s in v.sites], {})
     ws3 = wb.create_sheet(sheet_title("Au-delà de 20 min", used))
     _write_table(ws3, ["Scénario", "Commune", "Code INSEE", "Habitants", "Peu mobiles"],
-                 [[v.title, b.name, b.commune_code, b.population, b.low_mobility]
+                 [[v.title, b.name, b.commune_code, _count(b.population), _count(b.low_mobility)]
                   for v in comp.variants for b in v.kpis.beyond], {})
     ws4 = wb.create_sheet(sheet_title("Courbe", used))
     _write_table(ws4, ["Scénario", "Seuil (min)", "Nouvelles antennes", "Peu mobiles couverts",
@@ -144,3 +144,8 @@ def write_comparison_workbook(comparison: Any, path: str | os.PathLike[str], *,
     with atomic.atomic_path(path) as tmp:
         wb.save(tmp)
     return Path(path)
+
+
+def _count(n: int | None) -> int | str:
+    """A public count, or « moins de 11 » where it is not given (privacy)."""
+    return "moins de 11" if n is None else n
