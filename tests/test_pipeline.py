@@ -90,3 +90,21 @@ def test_demo_on_real_roads_says_so_and_draws_road_geometry(andorra_demo: Path) 
     longest = max(len(re.findall(r"\[\s*4[0-9]\.\d+,\s*1\.\d+\]", poly))
                   for poly in re.findall(r"L\.polyline\(\s*(\[\[.*?\]\])", week_map, re.S))
     assert longest > 10
+
+
+def test_maps_draw_the_main_roads_when_a_road_file_is_given(andorra_demo: Path) -> None:
+    # the background under the tiles (and alone offline): the main roads of the OSM file
+    week_map = (andorra_demo / "visites" / "carte_semaine.html").read_text(encoding="utf-8")
+    roads = re.findall(r'L\.polyline\(\s*\[\[.*?\]\],\s*\{[^}]*"color": "#c9b27c"', week_map, re.S)
+    assert len(roads) > 20  # Andorra's trunk, primary, secondary and tertiary roads
+    territory = (andorra_demo / "territoire" / "carte.html").read_text(encoding="utf-8")
+    assert territory.count('"color": "#c9b27c"') == len(roads)
+    sheet = next((andorra_demo / "visites" / "feuilles").glob("*_*.html")).read_text(encoding="utf-8")
+    assert 'stroke="#c9b27c"' in sheet  # the sheet's printed map too
+
+
+def test_maps_without_a_road_file_draw_no_road(tiny_demo: Path) -> None:
+    week_map = (tiny_demo / "visites" / "carte_semaine.html").read_text(encoding="utf-8")
+    assert '"color": "#c9b27c"' not in week_map
+    sheet = next((tiny_demo / "visites" / "feuilles").glob("*_*.html")).read_text(encoding="utf-8")
+    assert 'stroke="#c9b27c"' not in sheet
