@@ -190,3 +190,20 @@ def test_replan_folder_and_bad_add_are_both_reported(tmp_path: Path, files: dict
     err = capsys.readouterr().err
     assert exc.value.code == 1
     assert "2 erreurs dans les données" in err and "routes-str.json" in err and "clash.csv" in err
+
+
+def test_a_long_fault_list_is_capped_with_a_count_and_validate_lists_all(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    scenario = tmp_path / "sc"
+    shutil.copytree(TINY, scenario)
+    with open(scenario / "residents.csv", "a", encoding="utf-8") as f:
+        f.writelines(f"x{i},71137,46.4372,4.6601,velo,oui\n" for i in range(150))  # 150 bad mobilities
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["bus", str(scenario), "--out", str(tmp_path / "o"), "-q"])
+    err = capsys.readouterr().err
+    assert exc.value.code == 1
+    assert sum(line.startswith("  - ") for line in err.splitlines()) == 100
+    assert "150 erreurs dans les données" in err and "… et 50 autres (itinerant validate les liste toutes" in err
+    with pytest.raises(SystemExit):
+        cli.main(["validate", str(scenario)])
+    err = capsys.readouterr().err
+    assert sum(line.startswith("  - ") for line in err.splitlines()) == 150 and "autres" not in err

@@ -60,6 +60,8 @@ ENGINES = ("auto", "pyvrp", "ortools")
 MODELS = ("mclp", "pmedian", "pcenter", "lscp")
 MAX_TIME_LIMIT_S = 24 * 3600
 MAX_ITERATIONS = 10_000_000
+MAX_FAULTS_SHOWN = 100
+"""Faults printed by a solving command (``validate`` prints them all)."""
 
 
 class _BadOptions(Exception):
@@ -97,7 +99,7 @@ def _check_options(
         raise _BadOptions(faults)
 
 
-def _run(func, *args, quiet: bool = False, options: dict | None = None, **kwargs):
+def _run(func, *args, quiet: bool = False, options: dict | None = None, show_all: bool = False, **kwargs):
     """Check ``options`` (exit 2), then call a pipeline function with a progress display;
     print faults (exit 1), never a traceback."""
     try:
@@ -112,8 +114,13 @@ def _run(func, *args, quiet: bool = False, options: dict | None = None, **kwargs
             return func(*args, progress=progress, **kwargs)
     except InputError as exc:
         err.print(f"[bold red]{exc.args[0].splitlines()[0]}[/]")
-        for fault in exc.faults:
+        shown = exc.faults if show_all else exc.faults[:MAX_FAULTS_SHOWN]
+        for fault in shown:
             err.print(f"  - {fault}", markup=False, highlight=False, soft_wrap=True)
+        if len(exc.faults) > len(shown):
+            rest = len(exc.faults) - MAX_FAULTS_SHOWN
+            err.print(f"  … et {rest} autre{'s' if rest > 1 else ''} (itinerant validate les liste toutes dans le même ordre ; corriger d'abord celles-ci)",
+                      highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
     except ItinerantError as exc:
         err.print(f"[bold red]Erreur :[/] {exc}", highlight=False, soft_wrap=True)
@@ -126,11 +133,14 @@ def demo(
         None, help="Dossier du scénario (défaut : scenarios/clunisois)."
     ),
     out: Path = typer.Option(Path("out/demo"), "--out", help="Dossier de sortie."),
+    seed: int = SeedOpt,
+    iterations: int | None = IterationsOpt,
     osm: Path | None = OsmOpt,
     quiet: bool = QuietOpt,
 ) -> None:
     """Tout le parcours sur le scénario par défaut : matrices, tournées, bus, antennes, pages."""
-    index = _run(pipeline.run_demo, scenario, out, osm_file=osm, quiet=quiet)
+    index = _run(pipeline.run_demo, scenario, out, osm_file=osm, quiet=quiet, seed=seed, iterations=iterations,
+                 options={"seed": seed, "iterations": iterations})
     if not quiet:
         out_console.print(f"Ouvrir [bold]{index}[/]")
 
@@ -138,7 +148,7 @@ def demo(
 @app.command()
 def validate(scenario: Path = ScenarioArg) -> None:
     """Vérifie un scénario et liste toutes ses erreurs (code de sortie 1 s'il y en a)."""
-    loaded = _run(pipeline.validate, scenario, quiet=True)
+    loaded = _run(pipeline.validate, scenario, quiet=True, show_all=True)
     out_console.print(
         f"Scénario « {loaded.name} » valide : {len(loaded.communes)} communes, "
         f"{len(loaded.sites)} lieux, {len(loaded.advisors)} conseillers, "

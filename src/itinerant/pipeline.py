@@ -712,6 +712,8 @@ def run_demo(
     *,
     osm_file: Path | None = None,
     time_limit: float | None = None,
+    seed: int = 0,
+    iterations: int | None = None,
     progress: Progress = QUIET,
 ) -> Path:
     """``itinerant demo``: the whole chain on a scenario; returns ``index.html``.
@@ -722,12 +724,13 @@ def run_demo(
     """
 
     with output_folder(out) as tmp:
-        index = _demo(folder, tmp, osm_file=osm_file, time_limit=time_limit, progress=progress)
+        index = _demo(folder, tmp, osm_file=osm_file, time_limit=time_limit, progress=progress,
+                      seed=seed, iterations=iterations)
     return _moved(index, tmp, out)
 
 
 def _demo(folder: Path | None, out: Path, *, osm_file: Path | None, time_limit: float | None,
-          progress: Progress) -> Path:
+          progress: Progress, seed: int = 0, iterations: int | None = None) -> Path:
     from itinerant.matrices import save_npz
     from itinerant.reports import render_reports
 
@@ -739,14 +742,14 @@ def _demo(folder: Path | None, out: Path, *, osm_file: Path | None, time_limit: 
         save_npz(matrices.walk_to_stops(), out / "matrices" / "pieton_arrets.npz")
     plan_doc = bus_rota = comparison = None
     if scenario.advisors and scenario.visits:
-        week = plan_visits(scenario, matrices, progress=progress,
+        week = plan_visits(scenario, matrices, progress=progress, seed=seed, iterations=iterations,
                            **({"time_limit": time_limit} if time_limit else {}))
         write_visits(week, out / "visites", reports=False, progress=progress)
         plan_doc = week.doc
     if scenario.buses and scenario.residents:
         from itinerant.bus import write_outputs
 
-        bus = plan_bus(scenario, matrices, progress=progress,
+        bus = plan_bus(scenario, matrices, progress=progress, seed=seed, iterations=iterations,
                        **({"time_limit": time_limit} if time_limit else {}))
         write_outputs(out / "bus", bus.problem, bus.rota, bus.baseline)
         bus_rota = bus.rota  # the reports render the object, not the files just written
