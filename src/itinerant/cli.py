@@ -237,7 +237,7 @@ def week(
     bus_timetable: Path | None = typer.Option(
         None, "--bus-timetable", help="timetable.csv du bus : ses jours de la semaine (défaut : jours du bus)."
     ),
-    time_limit: float = typer.Option(40.0, "--time-limit", help="Secondes de calcul."),
+    time_limit: float = typer.Option(32.0, "--time-limit", help="Secondes de calcul."),
     osm: Path | None = OsmOpt,
     quiet: bool = QuietOpt,
 ) -> None:

@@ -631,7 +631,7 @@ def _names(scenario: Scenario) -> dict[str, str]:
 
 
 def plan_team_week(scenario: Scenario, matrices: ScenarioMatrices, *, strategy: str = "integrated",
-                   time_limit: float = 40.0, bus_timetable: Path | None = None, week_number: int = 1,
+                   time_limit: float = 32.0, bus_timetable: Path | None = None, week_number: int = 1,
                    progress: Progress = QUIET):
     """The team problem and its checked week plan: ``(team, week)``."""
     from itinerant.team import WeekParams, plan_week
@@ -672,7 +672,7 @@ def run_week(
     out: Path,
     *,
     strategy: str = "integrated",
-    time_limit: float = 40.0,
+    time_limit: float = 32.0,
     bus_timetable: Path | None = None,
     osm_file: Path | None = None,
     progress: Progress = QUIET,
@@ -719,8 +719,9 @@ def run_demo(
     """``itinerant demo``: the whole chain on a scenario; returns ``index.html``.
 
     Writes into ``out``: ``scenario/`` (the validated scenario as JSON),
-    ``matrices/`` (.npz), ``visites/``, ``bus/``, ``antennes/``, ``territoire/`` and
-    ``index.html`` linking them all.
+    ``matrices/`` (.npz), ``visites/``, ``bus/``, ``equipe/`` (the team's week, its bus
+    days from the rota just made), ``antennes/``, ``territoire/`` and ``index.html``
+    linking them all.
     """
 
     with output_folder(out) as tmp:
@@ -753,6 +754,11 @@ def _demo(folder: Path | None, out: Path, *, osm_file: Path | None, time_limit: 
                        **({"time_limit": time_limit} if time_limit else {}))
         write_outputs(out / "bus", bus.problem, bus.rota, bus.baseline)
         bus_rota = bus.rota  # the reports render the object, not the files just written
+    if scenario.advisors and (scenario.permanences or scenario.buses):
+        timetable = out / "bus" / "timetable.csv"
+        run_week(None, out / "equipe", loaded=loaded, progress=progress,
+                 bus_timetable=timetable if timetable.is_file() else None,
+                 **({"time_limit": time_limit} if time_limit else {}))
     variants = sorted(_variant_dir(scenario).glob("*.yaml"))
     if variants and scenario.residents:
         comparison = run_compare(None, variants, out / "antennes", loaded=loaded,

@@ -8,6 +8,7 @@ Outputs are found by the standard layout written by :func:`itinerant.reports.ren
             feuilles/<day>_<advisor>.html|.pdf  feuilles/<day>.pdf
     bus/rota.html  carte_publique.html  affiches/affiche_<code>_<slug>.html|.pdf
     antennes/comparaison.html  comparaison.xlsx
+    equipe/semaine_equipe.html  semaine_equipe.xlsx  tournees/semaine.html
 
 Any other file under ``out_dir`` (plan.json, routes.csv, ...) is listed under "données".
 """
@@ -39,6 +40,9 @@ _LAYOUT: list[tuple[str, list[tuple[str, str, bool]]]] = [
                      ("visites/a_prevenir.html", "to_call_page", False),
                      ("visites/changes.csv", "changes_csv", False),
                      ("visites/feuilles/*", "sheets", False)]),
+    ("team_week", [("equipe/semaine_equipe.html", "team_board", False),
+                   ("equipe/semaine_equipe.xlsx", "team_workbook", False),
+                   ("equipe/tournees/semaine.html", "team_tours", False)]),
     ("bus", [("bus/rota.html", "bus_rota", True), ("bus/carte_publique.html", "public_map", True),
              ("bus/affiches/*", "posters", True)]),
     ("antennes", [("antennes/comparaison.html", "antennes_report", True),

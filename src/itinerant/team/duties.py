@@ -21,6 +21,7 @@ The tours themselves are planned afterwards, in the real free blocks
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,6 +37,8 @@ PREFERENCE = 200
 """Worth of giving a duty to its preferred advisor."""
 WORTH = {"must": 10_000, "should": 2_000, "could": 500}
 """Worth of a visit in the relaxation, by priority."""
+KEEP = 3
+"""Worth factor of the visits to keep (the musts the sequential plan places)."""
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,7 @@ def assign_duties(
     visits: VisitProblem | None = None,
     time_limit_s: float = 10.0,
     seed: int = 0,
+    keep: frozenset[str] = frozenset(),
 ) -> DutyAssignment:
     """Staff the duties (see the module docstring).
 
@@ -138,10 +142,45 @@ def assign_duties(
         ``team.visits``.
     time_limit_s
         CP-SAT budget, seconds.
+    keep
+        Task ids worth ``KEEP`` times more in the relaxation (the musts a reference
+        plan places).
     """
     if strategy not in ("integrated", "sequential"):
         raise ValueError(f"strategy must be integrated or sequential, got {strategy!r}")
     vp = visits or team.visits
+    members, duties = team.members, team.duties
+    t0 = time.perf_counter()
+    # Stage 1: as few empty seats as possible (and the preferences; the fair share
+    # for the sequential rota). The integrated stage 2 keeps that many empty seats at
+    # most, starts from stage 1's rota, and adds the visits' relaxation.
+    first = _solve_stage(team, strategy, vp, None, None, time_limit_s / 3 if strategy == "integrated" else time_limit_s, seed)
+    if first is None:
+        from itinerant.core.errors import SolverError
+
+        raise SolverError("affectation des permanences : aucune solution (ne devrait pas arriver)")
+    best = first
+    if strategy == "integrated":
+        left = max(0.5, time_limit_s - (time.perf_counter() - t0))
+        second = _solve_stage(team, strategy, vp, sum(first[1]), first[0], left, seed, keep)
+        if second is not None:
+            best = second
+    on, seats_left, status, relaxed = best
+    pairs = tuple((duties[i].id, members[k].id) for i, k in sorted(on))
+    held = set(pairs)
+    unstaffed = tuple(
+        Unstaffed(d.id, seats_left[i], why_unstaffed(team, d, held))
+        for i, d in enumerate(duties)
+        if seats_left[i] > 0
+    )
+    return DutyAssignment(pairs=pairs, unstaffed=unstaffed, status=status, relaxed_visits=relaxed)
+
+
+def _solve_stage(team: TeamProblem, strategy: str, vp: VisitProblem, max_empty: int | None,
+                 hint: set[tuple[int, int]] | None, time_limit_s: float, seed: int,
+                 keep: frozenset[str] = frozenset()):
+    """One CP-SAT solve: ``(held (i, k) pairs, empty seats per duty, status, relaxed
+    visits)``, or None when no solution came in time. ``max_empty`` set = stage 2."""
     m = cp_model.CpModel()
     members, duties = team.members, team.duties
     x, empty, duty_work = _duty_model(m, team)
@@ -151,13 +190,15 @@ def assign_duties(
             for k, mem in enumerate(members):
                 if (i, k) in x and mem.id == d.preferred[0]:
                     objective.append(-PREFERENCE * x[i, k])
-
     y: dict[tuple[int, int, int, int], cp_model.IntVar] = {}
     if strategy == "sequential":
         objective += _fair_share(m, team, duty_work)
-    else:
-        objective += _relaxation(m, team, vp, x, duty_work, y)
-
+    elif max_empty is not None:
+        m.add(sum(empty) <= max_empty)
+        objective += _relaxation(m, team, vp, x, duty_work, y, keep)
+    if hint is not None:
+        for key, v in x.items():
+            m.add_hint(v, key in hint)
     m.minimize(sum(objective))
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = float(time_limit_s)
@@ -165,25 +206,10 @@ def assign_duties(
     solver.parameters.random_seed = seed
     status = solver.solve(m)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        # Only the empty rota is sure to exist; this should not happen (u absorbs all).
-        from itinerant.core.errors import SolverError
-
-        raise SolverError(f"affectation des permanences : {solver.status_name(status)}")
-    pairs = tuple(
-        (duties[i].id, members[k].id) for (i, k), v in sorted(x.items()) if solver.value(v)
-    )
-    held = {(d, mm) for d, mm in pairs}
-    unstaffed = tuple(
-        Unstaffed(d.id, int(solver.value(empty[i])), why_unstaffed(team, d, held))
-        for i, d in enumerate(duties)
-        if solver.value(empty[i]) > 0
-    )
-    return DutyAssignment(
-        pairs=pairs,
-        unstaffed=unstaffed,
-        status=solver.status_name(status),
-        relaxed_visits=sum(1 for v in y.values() if solver.value(v)),
-    )
+        return None
+    on = {key for key, v in x.items() if solver.value(v)}
+    return on, [int(solver.value(u)) for u in empty], solver.status_name(status), sum(
+        1 for v in y.values() if solver.value(v))
 
 
 def _duty_model(m, team: TeamProblem) -> tuple[dict, list, dict]:
@@ -239,7 +265,8 @@ def _fair_share(m, team: TeamProblem, duty_work: dict) -> list:
     return terms
 
 
-def _relaxation(m, team: TeamProblem, vp: VisitProblem, x: dict, duty_work: dict, y: dict) -> list:
+def _relaxation(m, team: TeamProblem, vp: VisitProblem, x: dict, duty_work: dict, y: dict,
+                keep: frozenset[str] = frozenset()) -> list:
     """The visits' relaxation: ``y[j, k, date, half]`` puts task ``j`` in a free half-day
     of member ``k``; returns the objective terms (minus the worth of the visits placed)."""
     members, duties = team.members, team.duties
@@ -256,7 +283,7 @@ def _relaxation(m, team: TeamProblem, vp: VisitProblem, x: dict, duty_work: dict
     for (j, k, _, _), v in y.items():
         by_task.setdefault(j, []).append(v)
         t = vp.tasks[j]
-        worth = WORTH.get(t.priority, 500) * max(1, t.duration_s // 1800)
+        worth = WORTH.get(t.priority, 500) * max(1, t.duration_s // 1800) * (KEEP if t.id in keep else 1)
         terms.append(-(worth - int(D[members[k].home, t.location]) // 6) * v)
     for vs in by_task.values():
         m.add_at_most_one(vs)

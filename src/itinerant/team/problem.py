@@ -245,6 +245,10 @@ class TeamPlan:
     strategy: str = "integrated"
     wall_s: float = 0.0
     notes: tuple[str, ...] = field(default=())
+    label: str = ""
+    """How this candidate was made: ``sequential``, ``integrated``, ``integrated + mairie``."""
+    candidates: tuple[TeamPlan, ...] = field(default=())
+    """The plans compared in the same run (the sequential one first), when integrated."""
 
     def duties_of(self, member_id: str) -> tuple[str, ...]:
         """Duty ids held by a member."""

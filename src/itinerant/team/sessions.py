@@ -77,13 +77,14 @@ def skill_tokens(member_skills: frozenset[str], tasks) -> frozenset[str]:
     return member_skills | frozenset(extra)
 
 
-def form_sessions(team: TeamProblem, *, min_saving_s: int = 600) -> tuple[VisitProblem, tuple[Session, ...]]:
+def form_sessions(team: TeamProblem, *, min_saving_s: int = 300) -> tuple[VisitProblem, tuple[Session, ...]]:
     """The visit problem with mairie sessions in place of their members.
 
     Returns the new problem (sessions are tasks ``mairie-{code}-{k}`` at the town
     hall; residents accepting only the mairie are moved there) and the sessions.
     """
     vp = team.visits
+    staff_skills = [m.skills for m in team.members]
     commune = dict(team.visit_commune)
     hall = dict(team.mairie_location)
     groups: dict[tuple, list[Task]] = {}
@@ -108,6 +109,9 @@ def form_sessions(team: TeamProblem, *, min_saving_s: int = 600) -> tuple[VisitP
             for t in pool[1:]:
                 w2, d2 = _intersect(wins, _presence(t)), _days(days, t.days)
                 need = sum(x.duration_s for x in chosen) + t.duration_s
+                skills = {x.skill for x in chosen + [t] if x.skill}
+                if not any(skills <= sk for sk in staff_skills):
+                    continue  # nobody could hold a session needing all these skills
                 if (d2 is None or d2) and any(c - o >= need for o, c in w2):
                     chosen.append(t)
                     wins, days = w2, d2

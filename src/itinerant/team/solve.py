@@ -47,7 +47,7 @@ class WeekParams:
     """
 
     strategy: str = "integrated"
-    time_limit_s: float = 40.0
+    time_limit_s: float = 32.0
     sessions: bool = True
     seed: int = 0
     language: str = "fr"
@@ -130,22 +130,43 @@ def _tours(vp: VisitProblem, params: WeekParams, limit: float) -> Plan:
     return solve(vp, SolveParams(time_limit_s=limit, seed=params.seed, language=params.language))  # type: ignore[arg-type]
 
 
+BOOST = 1.2
+"""Penalty factor of the musts a reference plan places (see :func:`plan_week`)."""
+
+
+def _boosted(vp: VisitProblem, sessions, boost: frozenset[str]) -> VisitProblem:
+    """Musts in ``boost`` (or sessions holding one) cost ``BOOST`` times more to leave out:
+    among plans placing as many musts, the one keeping these wins."""
+    if not boost:
+        return vp
+    inside = {s.task_id for s in sessions if boost & set(s.members)}
+    return vp.replace(tasks=tuple(
+        replace(t, penalty=int(t.penalty * BOOST))
+        if t.penalty is not None and t.priority == "must" and (t.id in boost or t.id in inside) else t
+        for t in vp.tasks))
+
+
 def _one(team: TeamProblem, params: WeekParams, strategy: str, sessions_on: bool, limit: float,
-         duty_limit: float | None = None) -> TeamPlan:
-    """One candidate week: duties by ``strategy``, tours with ``limit`` seconds."""
+         duty_limit: float | None = None, boost: frozenset[str] = frozenset()) -> TeamPlan:
+    """One candidate week: duties by ``strategy``, tours with ``limit`` seconds; the musts
+    in ``boost`` are kept in preference to other musts."""
     t0 = time.perf_counter()
     if sessions_on:
         vp, sessions = form_sessions(team)
     else:
         vp, sessions = team.visits, ()
+    vp = _boosted(vp, sessions, boost)
+    keep = boost | {s.task_id for s in sessions if boost & set(s.members)}
     duty_limit = max(1.0, limit / 3) if duty_limit is None else duty_limit
-    duties = assign_duties(team, strategy=strategy, visits=vp, time_limit_s=duty_limit, seed=params.seed)
+    duties = assign_duties(team, strategy=strategy, visits=vp, time_limit_s=duty_limit, seed=params.seed,
+                           keep=frozenset(keep))
     vehicles = block_vehicles(team, duties.pairs, vp.tasks)
     vp = vp.replace(vehicles=vehicles)
     plan = _tours(vp, params, limit)
     left = {u.task_id for u in plan.unassigned} & {s.task_id for s in sessions}
     if left:
         vp2, sessions2 = explode(team, vp, sessions, left)
+        vp2 = _boosted(vp2, sessions2, boost)
         plan2 = _tours(vp2, params, max(1.0, limit / 2))
         if _key(plan2) < _key(plan):
             vp, sessions, plan = vp2, sessions2, plan2
@@ -157,21 +178,27 @@ def _one(team: TeamProblem, params: WeekParams, strategy: str, sessions_on: bool
         sessions=sessions,
         strategy=strategy,
         wall_s=time.perf_counter() - t0,
+        label=strategy + (" + mairie" if sessions_on else ""),
     )
 
 
-def _rank(c: TeamPlan) -> tuple[int, int, int, int]:
-    """Smaller is better: empty seats, then musts left out, visits left out, driving."""
-    return (sum(u.missing for u in c.unstaffed), *_key(c.plan))
+def _rank(team: TeamProblem, c: TeamPlan, kept: frozenset[str] = frozenset()) -> tuple[int, ...]:
+    """Smaller is better: empty seats, musts left out, musts of ``kept`` left out, penalty
+    of the requests left out (scenario priorities), driving seconds."""
+    met = c.visits_served()
+    out = [t for t in team.visits.tasks if t.id not in met]
+    return (sum(u.missing for u in c.unstaffed), sum(t.priority == "must" for t in out), len(kept - met),
+            sum(t.penalty or 0 for t in out), c.plan.travel_s)
 
 
 def plan_week(team: TeamProblem, params: WeekParams | None = None) -> TeamPlan:
     """Plan the team's week (see the module docstring); the result is checked.
 
-    ``integrated`` tries three candidates within ``params.time_limit_s`` (each gets a
-    quarter for its tours and a twelfth for its duties): the visit-aware duties with
-    and without mairie sessions, and the visit-blind duties with sessions; the best
-    is kept (empty seats, musts left out, visits left out, driving).
+    ``integrated`` compares candidates within ``params.time_limit_s`` (each gets a quarter
+    for its tours and a twelfth for its duties): the sequential plan first (the
+    reference), then the visit-aware duties with and without mairie sessions, in which
+    the musts the sequential plan places are kept in preference to other musts. The best is kept: empty seats, musts
+    left out, musts of the sequential plan lost, requests left out, driving.
     """
     params = params or WeekParams()
     t0 = time.perf_counter()
@@ -179,15 +206,18 @@ def plan_week(team: TeamProblem, params: WeekParams | None = None) -> TeamPlan:
         best = _one(team, params, "sequential", False, params.time_limit_s)
     elif params.strategy == "integrated":
         tours, duty = params.time_limit_s / 4, max(1.0, params.time_limit_s / 12)
-        cands = [_one(team, params, "integrated", params.sessions, tours, duty)]
+        ref = _one(team, params, "sequential", False, tours, duty)
+        placed = frozenset(t.id for t in team.visits.tasks if t.priority == "must") & ref.visits_served()
+        cands = [_one(team, params, "integrated", params.sessions, tours, duty, placed)]
         if params.sessions:
-            cands.append(_one(team, params, "integrated", False, tours, duty))
-        cands.append(_one(team, params, "sequential", params.sessions, tours, duty))
-        best = min(cands, key=_rank)
-        if best is cands[-1] and _rank(best) < _rank(cands[0]):
+            cands.append(_one(team, params, "integrated", False, tours, duty, placed))
+        cands.append(ref)
+        best = min(cands, key=lambda c: _rank(team, c, placed))
+        if best is ref:
             best = replace(best, notes=best.notes + (
-                "les permanences réparties sans tenir compte des visites plaçaient mieux les visites cette semaine",))
-        best = replace(best, strategy="integrated")
+                "les permanences réparties sans tenir compte des visites plaçaient au moins aussi bien "
+                "les visites cette semaine : ce plan est gardé",))
+        best = replace(best, strategy="integrated", candidates=(ref, *cands[:-1]))
     else:
         raise ValueError(f"strategy must be integrated or sequential, got {params.strategy!r}")
     best = replace(best, wall_s=time.perf_counter() - t0)
