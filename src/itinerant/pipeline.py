@@ -667,6 +667,29 @@ def week_summary(doc: dict[str, Any], note: str = "") -> str:
     return "\n".join(lines)
 
 
+def _with_session_visits(scenario: Scenario, week: Any) -> Scenario:
+    """The scenario with one pseudo-visit per mairie session (at the town hall), so the
+    route sheets of the week show the session as a stop with its residents."""
+    from itinerant.scenario.model import Visit
+
+    visits = {v.id: v for v in scenario.visits}
+    tasks = {t.id: t for t in week.problem.tasks}
+    extra = []
+    for ses in week.sessions:
+        c = scenario.commune(ses.commune_code)
+        who = [visits[m] for m in ses.members if m in visits]
+        t = tasks.get(ses.task_id)
+        extra.append(Visit(
+            id=ses.task_id, resident_id="", lat=c.lat, lon=c.lon, commune_code=c.code, location_is_commune=True,
+            duration_s=sum(v.duration_s for v in who), days=tuple(range(7)),
+            windows=tuple(t.windows) if t is not None else ((0, 24 * 3600),),
+            priority=min((v.priority for v in who), key=("must", "should", "could").index, default="must"),
+            name=f"Séance en mairie : {len(who)} rendez-vous (" + ", ".join(v.name or v.id for v in who) + ")",
+            address=f"mairie de {c.name}", reason=" ; ".join(v.reason for v in who if v.reason),
+        ))
+    return scenario.model_copy(update={"visits": scenario.visits + tuple(extra)}) if extra else scenario
+
+
 def run_week(
     folder: Path | None,
     out: Path,
@@ -697,7 +720,7 @@ def run_week(
         from itinerant.reports.team import render_team_week
 
         with progress.step("Rendu : feuilles de route des tournées de la semaine"):
-            render_week(scenario, Path(out) / "tournees", Path(out) / "tournees",
+            render_week(_with_session_visits(scenario, week), Path(out) / "tournees", Path(out) / "tournees",
                         language=scenario.settings.language, estimated=matrices.estimated,
                         geometry=matrices.geometry(), pdf=False)
         with progress.step("Rendu : tableau de la semaine de l'équipe"):
