@@ -13,7 +13,7 @@ import openpyxl
 import pypdf
 import pytest
 
-from itinerant.antennes.compare import Comparison, read_comparison
+from itinerant.antennes.results import Comparison, read_comparison
 from itinerant.reports.antennes_report import curve_svg, place_labels, render_antennes_report
 from itinerant.reports.antennes_table import board_rows, columns, few_names, plural, recommendation, short_name
 from itinerant.scenario.model import Scenario

@@ -35,6 +35,7 @@ SOLVER_MODULES = [
     "itinerant.antennes.demand",
     "itinerant.antennes.solve",
     "itinerant.antennes.compare",
+    "itinerant.antennes.results",
     "itinerant.team.problem",
     "itinerant.team.duties",
     "itinerant.team.sessions",

@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # the matrices module loads scipy: imported when a command ne
     from itinerant.matrices import ScenarioMatrices
 
 if TYPE_CHECKING:
-    from itinerant.antennes.compare import Comparison
+    from itinerant.antennes.results import Comparison
 
 REPO_SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 DEFAULT_SCENARIO = "clunisois"

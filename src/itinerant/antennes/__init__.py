@@ -6,18 +6,12 @@
 - :mod:`~itinerant.antennes.variant`: variant files (``docs/variants.md``) and site roles;
 - :mod:`~itinerant.antennes.demand`: scenario + matrix -> merged demand rows;
 - :mod:`~itinerant.antennes.solve`: one variant solved on a scenario;
-- :mod:`~itinerant.antennes.compare`: the typed :class:`Comparison` (KPIs per variant,
+- :mod:`~itinerant.antennes.compare`: every variant solved and measured beside today's sites;
+- :mod:`~itinerant.antennes.results`: the typed :class:`Comparison` (KPIs per variant,
   today's sites, curve, ``summary()``, ``recommended()``) and comparison.json.
 """
 
-from itinerant.antennes.compare import (
-    Comparison,
-    Kpis,
-    VariantResult,
-    compare,
-    read_comparison,
-    write_comparison_json,
-)
+from itinerant.antennes.compare import compare, measure
 from itinerant.antennes.demand import Demand, build_demand
 from itinerant.antennes.models import (
     MODELS,
@@ -28,6 +22,7 @@ from itinerant.antennes.models import (
     solve_pcenter,
     solve_pmedian,
 )
+from itinerant.antennes.results import Comparison, Kpis, VariantResult, read_comparison, write_comparison_json
 from itinerant.antennes.solve import solve_demand, solve_variant
 from itinerant.antennes.variant import PLACEABLE_KINDS, SiteRoles, Variant, load_variant, site_roles, variant_from_dict
 
@@ -44,6 +39,7 @@ __all__ = [
     "build_demand",
     "compare",
     "load_variant",
+    "measure",
     "read_comparison",
     "site_roles",
     "solve_demand",

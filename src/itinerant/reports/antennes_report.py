@@ -22,7 +22,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from itinerant.antennes.compare import Comparison, VariantResult, read_comparison
+from itinerant.antennes.results import Comparison, VariantResult, read_comparison
 from itinerant.core import atomic
 from itinerant.reports import fmt
 from itinerant.reports._common import Frame, Pdf, SvgMap, commune_name, now_text, render_template, times_label

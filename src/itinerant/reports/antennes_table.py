@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from itinerant.antennes.compare import Comparison, Kpis, VariantResult
+from itinerant.antennes.results import Comparison, Kpis, VariantResult
 from itinerant.reports import fmt
 
 BOARD_MINUTES = 15

@@ -13,7 +13,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from itinerant.antennes.compare import read_comparison
+from itinerant.antennes.results import read_comparison
 from itinerant.core import atomic
 from itinerant.core.safe import xlsx_append
 from itinerant.reports import fmt
