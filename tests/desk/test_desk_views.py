@@ -402,3 +402,38 @@ def test_the_database_is_the_one_asked_for():
 
     expected = "postgresql" if os.environ.get("ITINERANT_DATABASE_URL") else "sqlite"
     assert connection.vendor == expected
+
+
+# --------------------------------------------------------------------------- bus, antennes
+
+
+def test_bus_rota_and_posters_for_the_coordinator_and_the_board(coord, board, advisor):
+    r = coord.post("/bus-antennes/", {"kind": "bus"})
+    job = Job.objects.latest("id")
+    assert r["Location"] == f"/travail/{job.pk}/" and job.status == Job.DONE, job.error
+    html = board.get("/bus-antennes/").content.decode()
+    posters = [p for p in job_files(job) if p.startswith("affiches/") and p.endswith(".pdf")]
+    assert posters and f"/sorties/{job.pk}/{posters[0]}" in html
+    assert "Calculer la tournée" not in html  # the board reads, the coordinator runs
+    r = board.get(f"/sorties/{job.pk}/{posters[0]}")
+    assert r["Content-Type"] == "application/pdf" and r.content.startswith(b"%PDF")
+    assert board.post("/bus-antennes/", {"kind": "bus"}).status_code == 403
+    assert advisor.get("/bus-antennes/").status_code == 403
+    assert board.get(f"/sorties/{job.pk}/../../desk.sqlite3").status_code == 404
+
+
+def test_board_report_for_chosen_variants(coord):
+    r = coord.post("/bus-antennes/", {"kind": "antennes", "variants": ["temps-moyen"]})
+    job = Job.objects.latest("id")
+    assert job.status == Job.DONE, job.error
+    files = job_files(job)
+    assert any(f.endswith(".html") for f in files) and any(f.endswith(".xlsx") for f in files)
+    assert "temps-moyen" in coord.get("/bus-antennes/").content.decode()
+    assert r.status_code == 302
+
+
+def job_files(job) -> list[str]:
+    from pathlib import Path
+
+    root = Path(job.output)
+    return [p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()]

@@ -48,10 +48,11 @@ def prepare(*, say: Callable[[str], None] = print) -> None:
 def import_folder(folder: Path, *, say: Callable[[str], None] = print) -> None:
     """Import a scenario folder unless the active import has the same files."""
     from itinerant.desk.plans.models import ScenarioFile, ScenarioImport
-    from itinerant.desk.services import fault_dicts, validate_files
+    from itinerant.desk.services import VARIANT_PREFIX, fault_dicts, validate_files, variant_files
 
     files = {p.name: p.read_bytes() for p in sorted(Path(folder).iterdir())
              if p.is_file() and p.suffix.lower() in (".csv", ".xlsx", ".yaml", ".yml")}
+    files.update({VARIANT_PREFIX + p.name: p.read_bytes() for p in variant_files(Path(folder))})
     digest = hashlib.sha256(repr(sorted((n, hashlib.sha256(b).hexdigest()) for n, b in files.items())).encode()).hexdigest()
     active = ScenarioImport.objects.filter(valid=True).order_by("-id").first()
     if active is not None:

@@ -61,11 +61,21 @@ def clear_cache() -> None:
 # --------------------------------------------------------------------------- scenario
 
 
+VARIANT_PREFIX = "antennes__"
+"""Antenne variant files are stored as ``antennes__<name>.yaml`` and written into the
+scenario's ``antennes/`` folder, where ``itinerant demo`` looks for them."""
+
+
 def write_files(folder: Path, files: dict[str, bytes]) -> None:
-    """Write the scenario's files (names are plain file names) into ``folder``."""
+    """Write the scenario's files (plain file names; variants into ``antennes/``)."""
     folder.mkdir(parents=True, exist_ok=True)
     for name, data in files.items():
-        (folder / Path(name).name).write_bytes(data)
+        name = Path(name).name
+        if name.startswith(VARIANT_PREFIX):
+            (folder / "antennes").mkdir(exist_ok=True)
+            (folder / "antennes" / name[len(VARIANT_PREFIX):]).write_bytes(data)
+        else:
+            (folder / name).write_bytes(data)
 
 
 def validate_files(files: dict[str, bytes]) -> tuple[Scenario | None, list[Fault]]:
@@ -409,3 +419,38 @@ def sheets_pdf(folder: Path, state: dict[str, Any], doc: dict[str, Any], *,
     routes.sort(key=lambda r: (r["day"], r["advisor_id"]))
     return day_pdf(ld.scenario, routes, language=ld.scenario.settings.language,
                    estimated=bool(doc.get("estimated", True)), geometry=ld.matrices.geometry())
+
+
+# --------------------------------------------------------------------------- bus, antennes
+
+
+def bus_outputs(folder: Path, state: dict[str, Any], out: Path, *, time_limit: float,
+                progress: Any = None) -> str:
+    """The bus rota (``pipeline.plan_bus``), its files, public page and posters
+    (``reports.render_bus``) in ``out``; the rota's French summary."""
+    from itinerant.bus import write_outputs
+    from itinerant.reports import render_bus
+
+    ld = loaded(folder, state)
+    result = pipeline.plan_bus(ld.scenario, ld.matrices, time_limit=time_limit,
+                               progress=progress or pipeline.QUIET)
+    write_outputs(out, result.problem, result.rota, result.baseline)
+    render_bus(ld.scenario, result.rota, out, language=ld.scenario.settings.language,
+               estimated=ld.matrices.estimated, baseline=result.baseline)
+    return result.summary()
+
+
+def variant_files(folder: Path) -> list[Path]:
+    """The scenario's antenne variants (``antennes/*.yaml``)."""
+    return sorted((Path(folder) / "antennes").glob("*.y*ml"))
+
+
+def board_report(folder: Path, state: dict[str, Any], out: Path, variants: list[str], *,
+                 progress: Any = None) -> Path:
+    """The board's antenne report (``pipeline.run_compare``) for the chosen variants."""
+    ld = loaded(folder, state)
+    paths = [p for p in variant_files(folder) if p.stem in set(variants)]
+    if not paths:
+        raise InputError([Fault("", None, "", "aucune variante choisie", "cocher au moins une variante")])
+    return pipeline.run_compare(None, paths, out, loaded=(ld.scenario, ld.matrices),
+                                progress=progress or pipeline.QUIET)

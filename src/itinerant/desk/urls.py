@@ -40,6 +40,8 @@ urlpatterns = [
     path("aujourdhui/", views.today, name="today"),
     path("bureau/", views.board, name="board"),
     path("journal/", views.journal, name="journal"),
+    path("bus-antennes/", views.outputs, name="outputs"),
+    path("sorties/<int:job_id>/<path:path>", views.output_file, name="output_file"),
     path("admin/", admin.site.urls),
     # Vendored assets (htmx, CSS) straight from the package: no CDN, no collectstatic.
     re_path(r"^static/(?P<path>.*)$", login_not_required(serve),

@@ -75,6 +75,42 @@ def start_replan(user, base: PlanVersion, *, now: dt.datetime | None = None,
     return job
 
 
+KIND_FR = {"replan": "re-planification", "bus": "tournée du bus et affiches",
+           "antennes": "rapport du bureau sur les antennes"}
+
+
+def start_output(user, kind: str, scenario, state: dict, *, params: dict | None = None) -> Job:
+    """Queue a bus rota or an antenne report of ``scenario`` and start it (:class:`Busy`)."""
+    try:
+        with transaction.atomic():
+            job = Job.objects.create(kind=kind, created_by=user if user.is_authenticated else None,
+                                     scenario=scenario, params={"state": state, **(params or {})})
+    except IntegrityError:
+        raise Busy(f"Un calcul « {KIND_FR[kind]} » est déjà en cours : attendez qu'il finisse.") from None
+    if settings.DESK_JOBS_SYNC:
+        run_job(job.pk)
+    else:
+        threading.Thread(target=_thread, args=(job.pk,), daemon=True, name=f"{kind}-{job.pk}").start()
+    return job
+
+
+def _run_output(job: Job, progress: JobProgress) -> None:
+    from pathlib import Path
+
+    out = Path(settings.DESK_DATA_DIR) / "sorties" / f"{job.kind}-{job.pk}"
+    folder = job.scenario.folder()
+    state = job.params.get("state", {})
+    if job.kind == "bus":
+        summary = services.bus_outputs(folder, state, out, progress=progress,
+                                       time_limit=float(job.params.get("time_limit", 30)))
+    else:
+        report = services.board_report(folder, state, out, job.params.get("variants", []),
+                                       progress=progress)
+        summary = f"Rapport : {Path(report).name}"
+    Job.objects.filter(pk=job.pk).update(status=Job.DONE, progress=100, step="Terminé", output=str(out),
+                                         summary=summary[:2000], finished_at=timezone.now(), active=None)
+
+
 def _thread(job_id: int) -> None:
     close_old_connections()
     try:
@@ -85,8 +121,20 @@ def _thread(job_id: int) -> None:
 
 def run_job(job_id: int) -> None:
     """Run a queued job to its end; the result is a *proposed* version."""
-    job = Job.objects.select_related("base__scenario").get(pk=job_id)
+    job = Job.objects.select_related("base__scenario", "scenario").get(pk=job_id)
     Job.objects.filter(pk=job_id).update(status=Job.RUNNING, progress=5, step="Préparation")
+    if job.kind != "replan":
+        progress = JobProgress(job_id, float(job.params.get("time_limit", 30)) + 20,
+                               ticker=not settings.DESK_JOBS_SYNC)
+        try:
+            _run_output(job, progress)
+        except (InputError, ItinerantError) as exc:
+            _fail(job_id, str(exc))
+        except Exception as exc:  # noqa: BLE001 - shown to the coordinator, never a traceback
+            _fail(job_id, f"erreur inattendue ({type(exc).__name__})")
+        finally:
+            progress.close()
+        return
     base = job.base
     now = dt.datetime.fromisoformat(job.params["now"])
     limit = float(job.params.get("time_limit", settings.DESK_PLAN_SECONDS))

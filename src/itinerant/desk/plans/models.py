@@ -96,7 +96,12 @@ class Job(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
     finished_at = models.DateTimeField(null=True, blank=True)
-    base = models.ForeignKey(PlanVersion, on_delete=models.PROTECT, related_name="jobs")
+    base = models.ForeignKey(PlanVersion, null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="jobs")
+    scenario = models.ForeignKey(ScenarioImport, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="jobs")
+    output = models.CharField("dossier des sorties", max_length=500, blank=True)
+    summary = models.TextField("résumé", blank=True)
     result = models.ForeignKey(PlanVersion, null=True, blank=True, on_delete=models.PROTECT,
                                related_name="made_by")
     params = models.JSONField(default=dict)

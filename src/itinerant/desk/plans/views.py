@@ -105,8 +105,10 @@ def _example_files() -> dict[str, bytes]:
     from itinerant.pipeline import resolve_scenario
 
     folder = resolve_scenario(None)
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())
-            if p.is_file() and p.suffix.lower() in (".csv", ".xlsx", ".yaml", ".yml")}
+    files = {p.name: p.read_bytes() for p in sorted(folder.iterdir())
+             if p.is_file() and p.suffix.lower() in (".csv", ".xlsx", ".yaml", ".yml")}
+    files.update({services.VARIANT_PREFIX + p.name: p.read_bytes() for p in services.variant_files(folder)})
+    return files
 
 
 @role_required(COORDINATOR)
@@ -120,7 +122,12 @@ def import_page(request):
         else:
             form = ImportForm(request.POST, request.FILES)
             if form.is_valid():
-                files = {Path(f.name).name: f.read() for f in form.cleaned_data["files"]}
+                files = {}
+                for f in form.cleaned_data["files"]:
+                    name = Path(f.name).name
+                    if name.lower().endswith((".yaml", ".yml")) and not name.lower().startswith("scenario."):
+                        name = services.VARIANT_PREFIX + name  # an antenne variant
+                    files[name] = f.read()
                 result = _import(request, files, replace_all=any(
                     n.lower().startswith("scenario.") for n in files))
         if result is not None and result.valid:
@@ -592,3 +599,60 @@ def board(request):
 @role_required(COORDINATOR)
 def journal(request):
     return render(request, "plans/journal.html", {"events": AuditEvent.objects.select_related("user")[:200]})
+
+
+# --------------------------------------------------------------------------- bus, antennes
+
+OUTPUT_SUFFIXES = {".pdf": "application/pdf", ".html": "text/html; charset=utf-8",
+                   ".csv": "text/csv; charset=utf-8",
+                   ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def _outputs(job: Job | None) -> list[dict[str, str]]:
+    if job is None or not job.output:
+        return []
+    root = Path(job.output)
+    return [{"path": p.relative_to(root).as_posix(), "name": p.name}
+            for p in sorted(root.rglob("*")) if p.is_file() and p.suffix in OUTPUT_SUFFIXES]
+
+
+@role_required(COORDINATOR, BOARD)
+def outputs(request):
+    """The bus rota with its posters, and the board's antenne report (public outputs)."""
+    imp, ver, sc = _context(request)
+    variants = [p.stem for p in services.variant_files(imp.folder())] if imp else []
+    if request.method == "POST":
+        if role_of(request.user) != COORDINATOR:
+            raise PermissionDenied("Seule la coordination lance les calculs.")
+        kind = request.POST.get("kind")
+        if kind not in ("bus", "antennes") or imp is None:
+            raise Http404("calcul inconnu")
+        chosen = [v for v in request.POST.getlist("variants") if v in variants]
+        try:
+            job = jobs.start_output(request.user, kind, imp, ver.state if ver else {},
+                                    params={"variants": chosen} if kind == "antennes" else
+                                    {"time_limit": settings.DESK_PLAN_SECONDS * 2})
+        except jobs.Busy as exc:
+            messages.error(request, str(exc))
+            return redirect("outputs")
+        audit(request.user, jobs.KIND_FR[kind], f"travail {job.pk}", ", ".join(chosen))
+        return redirect("job", job_id=job.pk)
+    last = {k: Job.objects.filter(kind=k, status=Job.DONE, scenario=imp).order_by("-id").first()
+            for k in ("bus", "antennes")} if imp else {"bus": None, "antennes": None}
+    running = Job.objects.filter(active=True, kind__in=("bus", "antennes")).first()
+    return render(request, "plans/outputs.html", {
+        "imp": imp, "variants": variants, "bus": last["bus"], "antennes": last["antennes"],
+        "bus_files": _outputs(last["bus"]), "report_files": _outputs(last["antennes"]),
+        "running": running})
+
+
+@role_required(COORDINATOR, BOARD)
+def output_file(request, job_id: int, path: str):
+    job = get_object_or_404(Job, pk=job_id, status=Job.DONE, kind__in=("bus", "antennes"))
+    root = Path(job.output).resolve()
+    target = (root / path).resolve()
+    if root not in target.parents or not target.is_file() or target.suffix not in OUTPUT_SUFFIXES:
+        raise Http404("fichier introuvable")
+    resp = HttpResponse(target.read_bytes(), content_type=OUTPUT_SUFFIXES[target.suffix])
+    resp["Content-Disposition"] = f'inline; filename="{target.name}"'
+    return resp
