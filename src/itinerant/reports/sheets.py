@@ -383,7 +383,7 @@ def add_sheet_pages(pdf: Pdf, scenario: Scenario, route: dict[str, Any], *, lang
             _pdf_stop(pdf, it, T, language)
     room = pdf.page_break_trigger - pdf.get_y() - 14
     map_h = min(120.0, room)
-    if map_h < 80:  # too little room left on this page: the map gets its own
+    if map_h < 65:  # too little room left on this page: the map gets its own
         pdf.add_page()
         map_h = 150.0
     pdf.ln(3)
