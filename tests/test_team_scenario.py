@@ -134,3 +134,24 @@ def test_an_absence_removes_the_day_and_its_duties_go_to_others() -> None:
     assert u.duty_id.endswith("@2026-12-03") and u.missing == 1
     assert "Julien (fictif) : absent ce jour-là" in u.reason and "Karim (fictif) : absent ce jour-là" in u.reason
     assert not [d for d, who in duties.pairs if who == "c-julien" and d.endswith(thursday.isoformat())]
+
+
+def test_week_command_on_the_tiny_scenario(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    def itinerant(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "itinerant", *args], capture_output=True, text=True,
+                              cwd=REPO, timeout=300)
+
+    tiny = REPO / "tests" / "data" / "tiny"
+    res = itinerant("week", str(tiny), "--out", str(tmp_path / "w"), "--time-limit", "4", "--quiet")
+    assert res.returncode == 0, res.stderr
+    # The tiny bus (Tuesday, Thursday, crew 1 by default) is staffed by A on Thursday and by
+    # A or B on Tuesday: no permanence table, every seat held.
+    assert res.stdout.startswith("Semaine de l'équipe : 2 permanences tenues sur 2")
+    doc = json.loads((tmp_path / "w" / "week.json").read_text(encoding="utf-8"))
+    assert [d["id"].split("@")[0] for d in doc["duties"]] == ["bus1", "bus1"]
+    bad = itinerant("week", str(tiny), "--out", str(tmp_path / "x"), "--strategy", "greedy", "--quiet")
+    assert bad.returncode == 1 and "Traceback" not in bad.stderr + bad.stdout
+    assert "stratégie inconnue « greedy »" in bad.stderr

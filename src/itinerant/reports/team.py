@@ -86,10 +86,10 @@ def write_team_workbook(doc: dict[str, Any], path: str | os.PathLike[str], *,
                        ", ".join(names.get(a, a) for a in d["advisors"]), "oui" if d["hypothesis"] else "non", d["note"]])
     modes = wb.create_sheet("Visites par mode")
     v = doc["visits"]
-    for row in (["Mode", "Demandes"], ["à domicile", v["at_home"]], ["en mairie", v["in_mairie"]],
+    for mode_row in (["Mode", "Demandes"], ["à domicile", v["at_home"]], ["en mairie", v["in_mairie"]],
                 ["séances en mairie", v["sessions_held"]], ["non planifiées", v["left_out"]],
                 ["dont obligatoires", v["must_left_out"]]):
-        xlsx_append(modes, row)
+        xlsx_append(modes, mode_row)
     if doc["unstaffed"]:
         un = wb.create_sheet("Non tenues", 0)
         xlsx_append(un, ["Permanence", "Jour", "Début", "Fin", "Manque", "Pourquoi"])

@@ -17,7 +17,7 @@ day's limit and the week's within the contract.
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from itinerant.core.errors import SolverError
 from itinerant.core.units import hhmm
@@ -88,13 +88,13 @@ def _check_seats(team: TeamProblem, week: TeamPlan) -> list[str]:
         missing = max(0, d.advisors_needed - seats[d.id])
         if missing != reported.get(d.id, 0):
             out.append(f"{d.id} : {missing} place(s) vide(s), {reported.get(d.id, 0)} signalée(s)")
-    duties = {d.id: d for d in team.duties}
+    by_id = {d.id: d for d in team.duties}
     for did, mid in week.assignments:
-        d, mem = duties.get(did), members.get(mid)
-        if d is None or mem is None:
+        held, mem = by_id.get(did), members.get(mid)
+        if held is None or mem is None:
             out.append(f"affectation inconnue ({did}, {mid})")
-        elif not d.skills <= mem.skills:
-            out.append(f"{did} : {mid} n'a pas {sorted(d.skills - mem.skills)}")
+        elif not held.skills <= mem.skills:
+            out.append(f"{did} : {mid} n'a pas {sorted(held.skills - mem.skills)}")
     return out
 
 
@@ -118,7 +118,7 @@ def _timelines(team: TeamProblem, week: TeamPlan) -> tuple[dict[tuple[str, objec
             continue
         timeline.setdefault((mid, d.date), []).append((d.start_s, d.end_s, d.location, d.location, did))
     for r in week.plan.routes:
-        if r.advisor_id not in members or members[r.advisor_id].on(r.date) is None:
+        if r.advisor_id not in members or r.date is None or members[r.advisor_id].on(r.date) is None:
             out.append(f"tournée {r.vehicle_id} : {r.advisor_id} ne travaille pas le {r.date}")
             continue
         timeline.setdefault((r.advisor_id, r.date), []).append(
@@ -132,7 +132,7 @@ def _check_days(team: TeamProblem, week: TeamPlan, timeline: dict[tuple[str, obj
     D = team.visits.duration_s
     duties = {d.id: d for d in team.duties}
     members = {m.id: m for m in team.members}
-    routes = {(r.advisor_id, r.date, r.depart_s): r for r in week.plan.routes}
+    routes: dict[tuple[str, object, int], Any] = {(r.advisor_id, r.date, r.depart_s): r for r in week.plan.routes}
     week_work: Counter = Counter()
     for (mid, date), items in timeline.items():
         mem = members[mid]

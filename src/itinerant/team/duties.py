@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -233,7 +234,7 @@ def _duty_model(m, team: TeamProblem) -> tuple[dict, list, dict]:
                     if (i1, k) in x and (i2, k) in x:
                         m.add_at_most_one([x[i1, k], x[i2, k]])
 
-    duty_work: dict[int, cp_model.LinearExpr] = {}
+    duty_work: dict[int, Any] = {}
     for k, mem in enumerate(members):
         terms = []
         for a in mem.days:
