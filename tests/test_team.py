@@ -257,3 +257,38 @@ def test_planner_agrees_with_brute_force_on_a_tiny_team() -> None:
     o = week.plan.objective
     got = (sum(u.missing for u in week.unstaffed), o["penalty"], o["travel_s"])
     assert got == best
+
+
+# ----------------------------------------------------------------------- outputs
+
+
+def test_board_hours_and_page_say_what_the_plan_does(tmp_path) -> None:
+    from openpyxl import load_workbook
+
+    from itinerant.reports.team import render_team_week
+    from itinerant.scenario import load_scenario
+    from itinerant.team.io import week_to_dict
+    from tests.conftest import DATA
+
+    needs_emploi = Duty("atelier", "workshop", "Atelier emploi", 0, MON, 14 * H, 16 * H, skills=frozenset({"emploi"}))
+    team = _team([_task("v1", 2), _task("v2", 4)], [DESK_AM, ANTENNE, needs_emploi])
+    week = plan_week(team, WeekParams(time_limit_s=2))
+    doc = week_to_dict(team, week, names={"office": "Bureau", "antenne": "Antenne du bourg"})
+    board = {(r["advisor_id"], r["half"]): r["text"] for r in doc["board"]}
+    assert "Antenne (Antenne du bourg) 09:30-12:00" in board[("a", "matin")]  # only Anne has « sante »
+    assert "Accueil (matin) (Bureau) 09:00-12:30" in board[("b", "matin")]
+    for r in week.plan.routes:
+        assert "tournée" in board[(r.advisor_id, "matin" if r.depart_s < 13 * H else "après-midi")]
+    hours = {m["id"]: m for m in doc["members"]}
+    assert hours["a"]["duty_h"] == 2.5 and hours["b"]["duty_h"] == 3.5
+    assert hours["a"]["hours_h"] == round(hours_by_member(team, week)["a"] / H, 2)
+    assert [u["duty_id"] for u in doc["unstaffed"]] == ["atelier"]
+    assert doc["visits"]["served"] == len(week.visits_served())
+
+    pages = render_team_week(load_scenario(DATA / "tiny"), doc, tmp_path)
+    html = pages["html"].read_text(encoding="utf-8")
+    assert html.index("Permanences non tenues") < html.index("Tableau de la semaine")
+    assert "sans la compétence « emploi »" in html
+    wb = load_workbook(pages["xlsx"])
+    assert wb.sheetnames == ["Non tenues", "Tableau", "Heures", "Permanences", "Visites par mode"]
+    assert wb["Non tenues"]["A2"].value == "Atelier emploi"
