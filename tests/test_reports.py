@@ -424,3 +424,22 @@ def test_road_geometry_asked_once_per_leg_and_failures_drawn_straight(scenario: 
     sheet = (tmp_path / "feuilles" / "2026-12-01_mylene.html").read_text(encoding="utf-8")
     assert "tracé estimé" in sheet  # the failed leg is drawn straight and labelled
     assert res["map"].is_file()
+
+
+def test_commune_names_on_static_maps_never_overlap(tmp_path: Path):
+    from itinerant.reports._common import Frame, svg_background
+    from itinerant.reports.background import read_background
+    from tests.conftest import REPO
+
+    bg = read_background(REPO / "scenarios" / "clunisois")
+    assert len(bg.areas) == 41
+    pts = [a.label for a in bg.areas]
+    svg = svg_background(bg, Frame(pts, 400, 260, margin=10), 400, 260)  # a small map: crowded
+    names = re.findall(r'<text class="commune-name" x="([\d.]+)" y="([\d.]+)"[^>]*>([^<]+)</text>', svg)
+    assert 8 <= len(names) < 41  # some names dropped rather than printed over others
+    boxes = [(float(x) - 3.6 * len(t) - 2, float(y) - 11.5, float(x) + 3.6 * len(t) + 2, float(y) + 3.5)
+             for x, y, t in names]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (a, b)
+    assert svg.count("<polygon") == 41  # every outline is drawn

@@ -18,7 +18,7 @@ from fpdf import FPDF
 from markupsafe import Markup
 
 from itinerant.reports import fmt
-from itinerant.reports.background import Background
+from itinerant.reports.background import Background, place_labels
 from itinerant.scenario.model import Scenario
 
 Geometry = Callable[[str, str], Sequence[tuple[float, float]]]
@@ -275,11 +275,15 @@ def svg_background(bg: Background, fr: Frame, width: float, height: float) -> st
     for road in bg.roads:
         d = " ".join(f"{x:.1f},{y:.1f}" for x, y in (fr(*p) for p in road))
         out.append(f'<polyline points="{d}" fill="none" stroke="#c9b27c" stroke-width="1.6"/>')
-    for a in bg.areas:
+    candidates = []
+    for a in sorted(bg.areas, key=lambda a: -a.size()):
         x, y = fr(*a.label)
-        if 0 <= x <= width and 0 <= y <= height:
-            out.append(f'<text class="commune-name" x="{x:.1f}" y="{y:.1f}" font-size="12" '
-                       f'text-anchor="middle" fill="#4a4a4a" font-style="italic">{e(a.name)}</text>')
+        w = 0.6 * 12 * len(a.name)
+        if w / 2 <= x <= width - w / 2 and 8 <= y <= height - 8:
+            candidates.append((x, y, w + 4, 15.0, a.name))
+    for x, y, name in place_labels(candidates):  # names never printed over each other
+        out.append(f'<text class="commune-name" x="{x:.1f}" y="{y + 4:.1f}" font-size="12" '
+                   f'text-anchor="middle" fill="#4a4a4a" font-style="italic">{e(name)}</text>')
     out.append("</g>")
     return "".join(out)
 

@@ -30,6 +30,11 @@ class Area:
     rings: tuple[tuple[LatLon, ...], ...]
     label: LatLon
 
+    def size(self) -> float:
+        """Area of the bounding box, square degrees (to name the larger communes first)."""
+        s, w, n, e = self.bbox()
+        return (n - s) * (e - w)
+
     def bbox(self) -> tuple[float, float, float, float]:
         """(south, west, north, east) in degrees."""
         lats = [p[0] for r in self.rings for p in r]
@@ -51,6 +56,21 @@ class Background:
         """A copy with ``roads`` as its road lines."""
         return Background(self.areas, tuple(tuple((float(a), float(b)) for a, b in r)
                                             for r in roads if len(r) >= 2))
+
+
+def place_labels(candidates: Iterable[tuple[float, float, float, float, str]]
+                 ) -> list[tuple[float, float, str]]:
+    """Greedy label placement: ``(x, y, width, height, text)`` boxes centred on (x, y),
+    kept in the given order when they overlap no kept box. Returns ``(x, y, text)``."""
+    kept: list[tuple[float, float, float, float]] = []
+    out = []
+    for x, y, w, h, text in candidates:
+        box = (x - w / 2, y - h / 2, x + w / 2, y + h / 2)
+        if any(box[0] < k[2] and k[0] < box[2] and box[1] < k[3] and k[1] < box[3] for k in kept):
+            continue
+        kept.append(box)
+        out.append((x, y, text))
+    return out
 
 
 def _rings(geometry: dict) -> list[list[LatLon]]:

@@ -37,7 +37,7 @@ from itinerant.reports._common import (
     site_name,
     times_label,
 )
-from itinerant.reports.background import Background, scenario_background
+from itinerant.reports.background import Background, place_labels, scenario_background
 from itinerant.reports.outputs import load_plan
 from itinerant.scenario.model import Scenario
 
@@ -216,12 +216,16 @@ def _pdf_background(pdf: Pdf, fr: Frame, bg: Background, x: float, y: float, w: 
             pdf.polyline([fr(*p) for p in road])
         pdf.set_text_color(80, 80, 80)
         pdf.font(8)
-        for a in bg.areas:
+        candidates = []
+        for a in sorted(bg.areas, key=lambda a: -a.size()):
             px, py = fr(*a.label)
-            if x + 8 <= px <= x + w - 8 and y + 3 <= py <= y + h - 3:
-                tw = pdf.get_string_width(pdf.clean(a.name))
-                pdf.set_xy(px - tw / 2, py - 2)
-                pdf.cell(tw, 4, pdf.clean(a.name))
+            tw = pdf.get_string_width(pdf.clean(a.name))
+            if x + tw / 2 + 1 <= px <= x + w - tw / 2 - 1 and y + 3 <= py <= y + h - 3:
+                candidates.append((px, py, tw + 1.5, 4.0, a.name))
+        for px, py, name in place_labels(candidates):  # names never printed over each other
+            tw = pdf.get_string_width(pdf.clean(name))
+            pdf.set_xy(px - tw / 2, py - 2)
+            pdf.cell(tw, 4, pdf.clean(name))
         pdf.set_text_color(0, 0, 0)
 
 
