@@ -262,3 +262,17 @@ def test_sheet_map_draws_commune_names_offline(offline_driver, offline_site: Pat
     body = offline_driver.find_element(By.TAG_NAME, "body").text
     assert "Pause déjeuner" in body or "Retour" in body
     assert _ink_share(png) > 0.03
+
+
+def test_week_page_and_to_call_page(offline_driver, offline_site: Path, shots: Path):
+    plan = json.loads((offline_site / "plan.json").read_text(encoding="utf-8"))
+    png, urls = _open(offline_driver, offline_site / "visites" / "semaine.html", shots)
+    assert _outside(urls) == [] and _ink_share(png) > 0.02
+    body = offline_driver.find_element(By.TAG_NAME, "body").text
+    assert "Tableau de la semaine" in body and "CONFIDENTIEL" in body
+    assert f"{plan['kpis']['served']} / {plan['kpis']['visits_total']} visites planifiées" in body
+    link = offline_driver.find_element(By.ID, "to-call")
+    assert link.is_displayed() and link.text == "À prévenir (0)"
+    png, urls = _open(offline_driver, offline_site / "visites" / "a_prevenir.html", shots)
+    assert _outside(urls) == []
+    assert offline_driver.find_element(By.ID, "count").text.startswith("Personne à prévenir")
