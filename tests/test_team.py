@@ -292,3 +292,19 @@ def test_board_hours_and_page_say_what_the_plan_does(tmp_path) -> None:
     wb = load_workbook(pages["xlsx"])
     assert wb.sheetnames == ["Non tenues", "Tableau", "Heures", "Permanences", "Visites par mode"]
     assert wb["Non tenues"]["A2"].value == "Atelier emploi"
+
+
+def test_last_weeks_holder_keeps_the_antenne_where_possible() -> None:
+    from itinerant.team import assign_duties
+    from itinerant.team.build import _preferred, previous_holders
+
+    open_antenne = replace(ANTENNE, skills=frozenset())
+    both = _team([], [open_antenne])
+    for who in ("a", "b"):
+        again = replace(both, duties=(replace(open_antenne, preferred=(who,)),))
+        assert assign_duties(again, strategy="sequential", time_limit_s=2).pairs == (("antenne", who),)
+    doc = {"duties": [{"id": "salornay@2026-11-26", "advisors": ["c-sophie"]},
+                      {"id": "bus-clunisois@2026-11-24", "advisors": ["c-karim"]}]}
+    held = previous_holders(doc)
+    assert held == {"salornay": ("c-sophie",), "bus-clunisois": ("c-karim",)}
+    assert _preferred("c-julien", held["salornay"]) == ("c-julien", "c-sophie")

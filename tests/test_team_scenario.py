@@ -155,3 +155,11 @@ def test_week_command_on_the_tiny_scenario(tmp_path: Path) -> None:
     bad = itinerant("week", str(tiny), "--out", str(tmp_path / "x"), "--strategy", "greedy", "--quiet")
     assert bad.returncode == 1 and "Traceback" not in bad.stderr + bad.stdout
     assert "stratégie inconnue « greedy »" in bad.stderr
+    junk = tmp_path / "junk.json"
+    junk.write_text("{pas du json", encoding="utf-8")
+    bad = itinerant("week", str(tiny), "--out", str(tmp_path / "y"), "--previous", str(junk), "--quiet")
+    assert bad.returncode == 1 and "Traceback" not in bad.stderr + bad.stdout
+    assert "semaine précédente illisible" in bad.stderr
+    again = itinerant("week", str(tiny), "--out", str(tmp_path / "z"), "--time-limit", "4", "--quiet",
+                      "--previous", str(tmp_path / "w" / "week.json"))
+    assert again.returncode == 0, again.stderr

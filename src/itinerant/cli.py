@@ -237,6 +237,9 @@ def week(
     bus_timetable: Path | None = typer.Option(
         None, "--bus-timetable", help="timetable.csv du bus : ses jours de la semaine (défaut : jours du bus)."
     ),
+    previous: Path | None = typer.Option(
+        None, "--previous", help="week.json de la semaine précédente : mêmes conseillers aux mêmes permanences."
+    ),
     time_limit: float = typer.Option(32.0, "--time-limit", help="Secondes de calcul."),
     osm: Path | None = OsmOpt,
     quiet: bool = QuietOpt,
@@ -248,6 +251,7 @@ def week(
         out,
         strategy=strategy,
         bus_timetable=bus_timetable,
+        previous=previous,
         time_limit=time_limit,
         osm_file=osm,
         quiet=quiet,

@@ -632,20 +632,37 @@ def _names(scenario: Scenario) -> dict[str, str]:
 
 def plan_team_week(scenario: Scenario, matrices: ScenarioMatrices, *, strategy: str = "integrated",
                    time_limit: float = 32.0, bus_timetable: Path | None = None, week_number: int = 1,
-                   progress: Progress = QUIET):
-    """The team problem and its checked week plan: ``(team, week)``."""
+                   previous: Path | None = None, progress: Progress = QUIET):
+    """The team problem and its checked week plan: ``(team, week)``; ``previous``: last
+    week's ``week.json`` (its holders are preferred on the same duties)."""
     from itinerant.team import WeekParams, plan_week
-    from itinerant.team.build import team_from_scenario
+    from itinerant.team.build import previous_holders, team_from_scenario
 
     if strategy not in ("integrated", "sequential"):
         raise InputError([_fault("--strategy", f"stratégie inconnue « {strategy} »", "integrated ou sequential")])
     bus_days = _bus_days_from_timetable(scenario, Path(bus_timetable), week_number) if bus_timetable else None
+    held = previous_holders(_read_week_json(Path(previous))) if previous is not None else None
     team = team_from_scenario(scenario, _team_matrix(scenario, matrices, progress),
-                              week_number=week_number, bus_days=bus_days)
+                              week_number=week_number, bus_days=bus_days, previous=held)
     with progress.step(f"Semaine de l'équipe ({len(team.duties)} permanences, {len(team.visits.tasks)} visites)"):
         week = plan_week(team, WeekParams(strategy=strategy, time_limit_s=time_limit,
                                           language=scenario.settings.language))
     return team, week
+
+
+def _read_week_json(path: Path) -> dict[str, Any]:
+    """A previous ``week.json`` (faults, not tracebacks, when it cannot be read)."""
+    import json
+
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError([_fault("--previous", f"semaine précédente illisible : {path} ({exc.__class__.__name__})",
+                                 "donner le week.json écrit par itinerant week")]) from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("duties"), list):
+        raise InputError([_fault("--previous", f"{path} n'est pas un week.json d'itinerant week",
+                                 "donner le week.json écrit par itinerant week")])
+    return doc
 
 
 def week_summary(doc: dict[str, Any], note: str = "") -> str:
@@ -697,6 +714,7 @@ def run_week(
     strategy: str = "integrated",
     time_limit: float = 32.0,
     bus_timetable: Path | None = None,
+    previous: Path | None = None,
     osm_file: Path | None = None,
     progress: Progress = QUIET,
     loaded: tuple[Scenario, ScenarioMatrices] | None = None,
@@ -711,7 +729,7 @@ def run_week(
     if not scenario.advisors:
         raise InputError([_fault("advisors", "le scénario ne décrit aucun conseiller", "ajouter une table advisors")])
     team, week = plan_team_week(scenario, matrices, strategy=strategy, time_limit=time_limit,
-                                bus_timetable=bus_timetable, progress=progress)
+                                bus_timetable=bus_timetable, previous=previous, progress=progress)
     with progress.step("Écriture de la semaine de l'équipe"):
         doc = week_to_dict(team, week, names=_names(scenario))
         write_week(team, week, Path(out), doc=doc)

@@ -77,8 +77,11 @@ def duties_of_week(
     *,
     week_number: int = 1,
     bus_days: Mapping[str, Sequence[int]] | None = None,
+    previous: Mapping[str, Sequence[str]] | None = None,
 ) -> list[Duty]:
-    """Duties falling in the planned week (see the module docstring)."""
+    """Duties falling in the planned week (see the module docstring); ``previous`` maps a
+    permanence or bus id to the advisors who held it the week before (preferred next)."""
+    previous = previous or {}
     dates = week_dates(scenario)
     off = {d for d, _ in scenario.calendar.holidays}
     kinds = {s.id: s.kind for s in scenario.sites}
@@ -97,7 +100,7 @@ def duties_of_week(
                 id=f"{p.id}@{d.isoformat()}", kind=p.kind, name=p.name, location=index[p.site_id],
                 date=d, start_s=p.start_s, end_s=p.end_s, advisors_needed=p.advisors_needed,
                 skills=frozenset(p.skills),
-                preferred=(p.preferred_advisor,) if p.preferred_advisor else (),
+                preferred=_preferred(p.preferred_advisor, previous.get(p.id, ())),
                 hypothesis=p.hypothesis, note=p.note or ("" if kinds.get(p.site_id) else ""),
             ))
     for b in scenario.buses:
@@ -109,9 +112,23 @@ def duties_of_week(
             out.append(Duty(
                 id=f"{b.id}@{d.isoformat()}", kind="bus", name=f"Équipage du bus ({b.name})",
                 location=index[b.depot], date=d, start_s=b.start_s, end_s=b.end_s,
-                advisors_needed=b.crew,
+                advisors_needed=b.crew, preferred=_preferred(None, previous.get(b.id, ())),
             ))
     return out
+
+
+def _preferred(explicit: str | None, last_week: Sequence[str]) -> tuple[str, ...]:
+    """The preferred advisors of a duty: the scenario's, then last week's holders."""
+    out = [explicit] if explicit else []
+    return tuple(out + [a for a in dict.fromkeys(last_week) if a not in out])
+
+
+def previous_holders(week_doc: Mapping) -> dict[str, tuple[str, ...]]:
+    """Permanence or bus id -> advisors who held it, from a previous ``week.json``."""
+    out: dict[str, list[str]] = {}
+    for d in week_doc.get("duties", []):
+        out.setdefault(str(d["id"]).split("@")[0], []).extend(d.get("advisors", []))
+    return {k: tuple(dict.fromkeys(v)) for k, v in out.items()}
 
 
 def team_from_scenario(
@@ -123,6 +140,7 @@ def team_from_scenario(
     availability: AvailabilityFn | None = None,
     min_block_s: int = 3600,
     now: dt.datetime | None = None,
+    previous: Mapping[str, Sequence[str]] | None = None,
 ) -> TeamProblem:
     """The team's week.
 
@@ -143,6 +161,9 @@ def team_from_scenario(
         home-visit planner).
     now
         Re-planning during the week: past days closed, today opens at ``now``.
+    previous
+        Permanence or bus id -> last week's holders (:func:`previous_holders`): the same
+        advisor at the same antenne each week where possible.
     min_block_s
         Shortest free block worth a tour, seconds.
     """
@@ -155,7 +176,7 @@ def team_from_scenario(
     for a in scenario.advisors:
         days = tuple(x for x in (available(a, d) for d in week_dates(scenario)) if x is not None)
         members.append(Member(a.id, a.name, frozenset(a.skills), index[a.start_site], days, a.contract_s))
-    duties = duties_of_week(scenario, index, week_number=week_number, bus_days=bus_days)
+    duties = duties_of_week(scenario, index, week_number=week_number, bus_days=bus_days, previous=previous)
     halls = {v.commune_code for v in scenario.visits if "mairie" in v.modes and mairie_id(v.commune_code) in index}
     return TeamProblem(
         visits=vp,

@@ -187,10 +187,10 @@ def _solve_stage(team: TeamProblem, strategy: str, vp: VisitProblem, max_empty: 
     x, empty, duty_work = _duty_model(m, team)
     objective = [SEAT_COST * u for u in empty]
     for i, d in enumerate(duties):
-        if d.preferred:
+        for rank, who in enumerate(d.preferred):
             for k, mem in enumerate(members):
-                if (i, k) in x and mem.id == d.preferred[0]:
-                    objective.append(-PREFERENCE * x[i, k])
+                if (i, k) in x and mem.id == who:
+                    objective.append(-(PREFERENCE if rank == 0 else PREFERENCE // 2) * x[i, k])
     y: dict[tuple[int, int, int, int], cp_model.IntVar] = {}
     if strategy == "sequential":
         objective += _fair_share(m, team, duty_work)
