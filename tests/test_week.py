@@ -43,7 +43,7 @@ def overloaded(n_tasks: int = 250, n_adv: int = 8, seed: int = 11) -> VisitProbl
                           days=tuple(sorted(rng.choice(5, 2, replace=False).tolist())),
                           skill="santé" if i % 5 == 0 else None))
     # v041: the confirmed Tuesday 10:00 appointment with advisor a1
-    tasks[41] = replace(tasks[41], advisor_id="a1", date=TUE, days=None, pinned_start_s=10 * H, pinned=True,
+    tasks[41 % n_tasks] = replace(tasks[41 % n_tasks], advisor_id="a1", date=TUE, days=None, pinned_start_s=10 * H, pinned=True,
                         priority="must", penalty=PENALTY["must"])
     ids = ("office",) + tuple(t.id for t in tasks)
     return VisitProblem(ids, dur, dist, vehicles, tuple(tasks), name="surcharge", week_start=MON)
@@ -347,3 +347,54 @@ def test_cli_sets_a_bad_row_aside_strict_blocks_and_a_bad_now_is_a_fault(tmp_pat
     res = run("--out", str(tmp_path / "c"), "--now", "mardi soir")
     assert res.returncode == 1 and "date et heure illisibles « mardi soir »" in res.stderr
     assert "Traceback" not in res.stderr
+
+
+# --------------------------------------------------------------------------- reasons that add up
+
+
+def test_suggestions_never_point_to_the_past() -> None:
+    from itinerant.visits.reasons import explain_one
+
+    p = _line()
+    vehicles = tuple(Vehicle(f"ana@{MON + dt.timedelta(days=d)}", 0, 0, 9 * H, 11 * H + 1800, None, "ana", "Ana",
+                             MON + dt.timedelta(days=d), open_from_s=(10**9 if d == 0 else None)) for d in range(3))
+    monday_only = replace(p.tasks[0], days=(0,))
+    p = p.replace(vehicles=vehicles, tasks=(monday_only,), now=dt.datetime(2026, 12, 1, 8, 0))
+    assert p.allowed_vehicles(0) == ()  # Monday is past: closed to new visits
+    code, text = explain_one(p, [[], [], []], 0)
+    assert (code, text) == ("past", "ses jours autorisés sont passés (lundi 30/11) : autoriser un jour à venir")
+
+
+def test_visits_competing_for_one_route_are_grouped() -> None:
+    p = _line()
+    extra = Task("could2", 2, 3000, ((9 * H, 11 * H),), True, priority="could", penalty=PENALTY["could"])
+    p = p.replace(tasks=p.tasks + (extra,))
+    plan = solve(p, SolveParams(time_limit_s=0.3))
+    left = {u.task_id for u in plan.unassigned}
+    assert left == {"could1", "could2"}
+    (g,) = plan.groups
+    assert set(g.task_ids) == left and g.vehicle_id == "ana@mon"
+    assert g.text.startswith("2 visites se disputent la tournée de Ana le lundi 30/11")
+
+
+def test_the_summary_says_when_the_search_had_not_settled() -> None:
+    from itinerant.visits.search import SearchLog, default_time_limit
+
+    assert default_time_limit(60) == 15 and default_time_limit(300) == 37.5 and default_time_limit(600) == 75
+    log = SearchLog()
+    log.runs.append((0.5, 10.0))
+    assert log.settled()
+    log.runs.append((0.9, 10.0))  # still improving in the last quarter
+    assert not log.settled()
+    plan = solve(_line(), SolveParams(time_limit_s=0.3))
+    tired = replace(plan, kpis=replace(plan.kpis, settled=False, time_limit_s=15.0))
+    assert "la recherche s'est arrêtée avant de se stabiliser (15 s)" in tired.summary()
+    assert "stabiliser" not in replace(plan, kpis=replace(plan.kpis, settled=True)).summary()
+
+
+def test_same_seed_and_iterations_give_the_same_plan_with_lunch_breaks() -> None:
+    p = overloaded(40, 2, seed=3)  # lunch breaks and a pinned time: PyVRP warm start, then OR-Tools
+    a = solve(p, SolveParams(iterations=30, seed=3, reasons=False))
+    b = solve(p, SolveParams(iterations=30, seed=3, reasons=False))
+    assert a.engine == "pyvrp+ortools"
+    assert plan_to_dict(a)["routes"] == plan_to_dict(b)["routes"]

@@ -24,6 +24,8 @@ from itinerant.visits.search import SearchLog
 _SCALE = 10
 """Arc cost = 10 x cost, so the balance term (1 per second) stays a tie-breaker."""
 _HARD_PENALTY = 10**11
+ORTOOLS_SOLUTIONS_PER = 10
+"""With ``iterations``: OR-Tools stops after iterations / 10 solutions."""
 
 
 def _usable(problem: VisitProblem):
@@ -172,7 +174,9 @@ def _search_parameters(limit_s: float, iterations: int | None):
     sp.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
     sp.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
     if iterations is not None:
-        sp.solution_limit = int(iterations)  # deterministic: no time limit
+        # Deterministic: no time limit. A routing "solution" costs far more than a PyVRP
+        # iteration (each is an improving local-search move over the whole model).
+        sp.solution_limit = max(1, int(iterations) // ORTOOLS_SOLUTIONS_PER)
     else:
         sp.time_limit.FromMilliseconds(max(50, int(limit_s * 1000)))
     return sp
@@ -188,8 +192,8 @@ def solve_ortools(
 ) -> list[list[int]]:
     """Solve with OR-Tools; return, per vehicle, the visited task indices in order.
 
-    Stops after ``time_limit_s`` seconds, or after ``params.iterations`` solutions when
-    set (single-threaded routing is then deterministic).
+    Stops after ``time_limit_s`` seconds, or after ``params.iterations / 10`` solutions
+    when set (single-threaded routing is then deterministic).
     """
     n_veh = len(problem.vehicles)
     if not n_veh:

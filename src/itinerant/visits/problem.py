@@ -533,8 +533,8 @@ class SolveParams:
     seed
         Random seed.
     iterations
-        Stop the engines after this many iterations (PyVRP) or solutions (OR-Tools)
-        instead of on time: two runs with the same seed and iterations give the same
+        Stop the engines after this many iterations (PyVRP; OR-Tools: a tenth as many
+        solutions) instead of on time: two runs with the same seed and iterations give the same
         plan. None = stop on time only.
     freeze_announced
         Re-planning: keep every announced visit on its day, advisor and time (never

@@ -192,8 +192,9 @@ def _explain(problem: VisitProblem, seqs, i: int, *, language: str, deep: bool) 
     far = _too_far(problem, task, allowed, language)
     if far is not None:
         return far
+    only = allowed[0] if len(allowed) == 1 else None  # the one route it competes for
     if not deep:
-        return "full", _full_text(problem, task, allowed, language), None
+        return "full", _full_text(problem, task, allowed, language), only
     routes = {k: [problem.tasks[j] for j in seqs[k]] if k < len(seqs) else [] for k in allowed}
     found = _window_changes(problem, task, allowed, routes, language)
     for probe in (_duration_cut, _longer_day):
@@ -207,7 +208,7 @@ def _explain(problem: VisitProblem, seqs, i: int, *, language: str, deep: bool) 
     swap = _swap(problem, task, allowed, routes, language)
     if swap is not None:
         return swap
-    return "full", _full_text(problem, task, allowed, language), None
+    return "full", _full_text(problem, task, allowed, language), only
 
 
 def _too_far(problem: VisitProblem, task: Task, allowed: Sequence[int], language: str) -> Reason | None:
