@@ -84,8 +84,28 @@ def test_unbalanced_quote_is_named_instead_of_swallowing_rows(tmp_path: Path) ->
     folder = _tiny(tmp_path)
     _edit(folder, "visits.csv", "v2,r2,,,,60,", 'v2,r2,,,,"60,')
     assert _faults(folder) == [
+        "visits.csv, ligne 3 : guillemet (\") ouvert et jamais fermé : la suite du fichier depuis la ligne 3 se lit comme une seule cellule "
+        "(supprimer ce guillemet ou le doubler (\"\"), ou fermer la cellule par un guillemet)"
+    ]
+
+
+def test_a_quote_closed_rows_later_names_the_swallowed_lines(tmp_path: Path) -> None:
+    folder = _tiny(tmp_path)
+    _edit(folder, "visits.csv", "v2,r2,,,,60,", 'v2,r2,,,,"60,')
+    _edit(folder, "visits.csv", "v3,,,,71240,30,mar,", 'v3,,,,71240,30",mar,')
+    assert _faults(folder) == [
         "visits.csv, ligne 3 : guillemet (\") ouvert et jamais fermé : les lignes 3 à 4 se lisent comme une seule cellule "
         "(supprimer ce guillemet ou le doubler (\"\"), ou fermer la cellule par un guillemet)"
+    ]
+
+
+def test_a_quote_closed_inside_a_cell_is_a_fault(tmp_path: Path) -> None:
+    # "c-sophie,"Sophie..." would silently read as the id 'c-sophie,Sophie (fictif'
+    folder = _tiny(tmp_path)
+    _edit(folder, "advisors.csv", "a2,Conseillère B (fictif)", '"a2,"Conseillère B (fictif)')
+    assert _faults(folder) == [
+        "advisors.csv, ligne 3 : guillemet mal placé : une cellule entre guillemets continue après son guillemet fermant "
+        "(mettre toute la cellule entre guillemets en doublant ceux de l'intérieur (\"\"), ou supprimer ce guillemet)"
     ]
 
 

@@ -200,10 +200,16 @@ def _read_csv(name: str, raw: bytes) -> tuple[Table | None, list[Fault]]:
                     "enregistrer en CSV séparé par ';' (Excel « CSV (séparateur : point-virgule) ») ou par ','",
                 )
             ]
+    fix = "supprimer ce guillemet ou le doubler (\"\"), ou fermer la cellule par un guillemet"
+    open_line = _quote_open_at_end(text, sep)
+    if open_line is not None:
+        return None, enc_faults + [Fault(name, open_line, "", f"guillemet (\") ouvert et jamais fermé : la suite du fichier depuis la ligne {open_line} se lit comme une seule cellule", fix)]
     try:
         records, spans = _csv_records(text, sep)
-    except csv.Error as exc:  # pragma: no cover - csv is lenient by default
-        return None, [Fault(name, None, "", f"fichier CSV illisible ({exc})", "réenregistrer le fichier depuis le tableur")]
+    except csv.Error as exc:
+        line = exc.args[1] if len(exc.args) > 1 else None
+        return None, enc_faults + [Fault(name, line, "", "guillemet mal placé : une cellule entre guillemets continue après son guillemet fermant",
+                                         "mettre toute la cellule entre guillemets en doublant ceux de l'intérieur (\"\"), ou supprimer ce guillemet")]
     quote_faults = _unbalanced_quotes(name, records, spans, sep)
     if quote_faults:
         return None, enc_faults + quote_faults
@@ -213,14 +219,17 @@ def _read_csv(name: str, raw: bytes) -> tuple[Table | None, list[Fault]]:
 
 def _csv_records(text: str, sep: str) -> tuple[list[list[str]], list[int]]:
     """Records and the physical line each starts on (1-based)."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, quotechar='"')
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, quotechar='"', strict=True)
     records: list[list[str]] = []
     spans: list[int] = []
     start = 1
-    for rec in reader:
-        records.append(rec)
-        spans.append(start)
-        start = reader.line_num + 1
+    try:
+        for rec in reader:
+            records.append(rec)
+            spans.append(start)
+            start = reader.line_num + 1
+    except csv.Error as exc:  # malformed quoting: raised with the line it was found on
+        raise csv.Error(str(exc), reader.line_num) from None
     return records, spans
 
 
@@ -236,6 +245,32 @@ def _unbalanced_quotes(name: str, records: list[list[str]], spans: list[int], se
                     return [Fault(name, line, "", f"guillemet (\") ouvert et jamais fermé : les lignes {line} à {end} se lisent comme une seule cellule",
                                   "supprimer ce guillemet ou le doubler (\"\"), ou fermer la cellule par un guillemet")]
     return []
+
+
+def _quote_open_at_end(text: str, sep: str) -> int | None:
+    """Line (1-based) of a cell's opening ``"`` that is still open at the end of the file
+    (the rest of the file was read into that cell), or None. Quotes inside an unquoted
+    cell are plain characters, as for the csv module."""
+    if text.count('"') % 2 == 0:
+        return None
+    quoted, start, line, opened, i, n = False, True, 1, None, 0, len(text)
+    while i < n:
+        c = text[i]
+        if quoted:
+            if c == '"':
+                if i + 1 < n and text[i + 1] == '"':
+                    i += 1
+                else:
+                    quoted = False
+            elif c == "\n":
+                line += 1
+        elif c == '"' and start:
+            quoted, opened = True, line
+        elif c == "\n":
+            line += 1
+        start = c in (sep, "\n", "\r") and not quoted
+        i += 1
+    return opened if quoted else None
 
 
 def _to_table(name: str, records: list[list[str]], sep: str | None, spans: list[int] | None = None) -> tuple[Table | None, list[Fault]]:
