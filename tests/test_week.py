@@ -398,3 +398,47 @@ def test_same_seed_and_iterations_give_the_same_plan_with_lunch_breaks() -> None
     b = solve(p, SolveParams(iterations=30, seed=3, reasons=False))
     assert a.engine == "pyvrp+ortools"
     assert plan_to_dict(a)["routes"] == plan_to_dict(b)["routes"]
+
+
+# --------------------------------------------------------------------------- stability
+
+
+def _announced_week(**must_changes) -> VisitProblem:
+    """should1 was announced Monday 09:10 at home 1; a new must1 (home 1) needs 09:10-10:00."""
+    from itinerant.visits import Slot
+
+    p = _line()
+    should1 = replace(p.tasks[1], windows=((9 * H, 11 * H + 1800),), announced=Slot("ana", MON, 9 * H + 600))
+    must1 = replace(p.tasks[0], windows=((9 * H, 10 * H),), **must_changes)
+    return p.replace(tasks=(must1, should1))
+
+
+def test_a_replan_keeps_announced_visits_when_nothing_forces_a_move() -> None:
+    from itinerant.visits import Slot
+
+    p = _line()
+    first = solve(p, SolveParams(time_limit_s=0.3))
+    slots = {s.task_id: Slot(r.advisor_id, r.date, s.start_s) for r in first.routes for s in r.stops}
+    again = p.replace(tasks=tuple(replace(t, announced=slots.get(t.id)) for t in p.tasks))
+    second = solve(again, SolveParams(time_limit_s=0.3))
+    assert second.changes == ()
+    assert {s.task_id: (r.advisor_id, r.date, s.start_s) for r in second.routes for s in r.stops} == {
+        k: (v.advisor_id, v.date, v.start_s) for k, v in slots.items()}
+
+
+def test_a_higher_priority_request_takes_an_announced_slot_and_the_change_is_listed() -> None:
+    p = _announced_week()
+    plan = solve(p, SolveParams(time_limit_s=0.3))
+    where = {s.task_id: s.start_s for r in plan.routes for s in r.stops}
+    assert where == {"must1": 9 * H + 600, "should1": 10 * H}
+    (c,) = plan.changes
+    assert (c.task_id, c.old_start_s, c.new_start_s) == ("should1", 9 * H + 600, 10 * H)
+    assert c.why == "créneau donné à la visite must1, de priorité plus haute"
+
+
+def test_freeze_announced_keeps_every_announced_visit() -> None:
+    p = _announced_week()
+    plan = solve(p, SolveParams(time_limit_s=0.3, freeze_announced=True))
+    assert {s.task_id: s.start_s for r in plan.routes for s in r.stops} == {"should1": 9 * H + 600}
+    assert [u.task_id for u in plan.unassigned] == ["must1"] and plan.changes == ()
+    assert check_plan(p, plan) == []

@@ -74,11 +74,9 @@ def _vehicles(scenario: Scenario, index: dict[str, int], now: dt.datetime | None
         if a.lunch_duration_s > 0:
             lunch = Break(a.lunch_start_s, a.lunch_end_s, a.lunch_duration_s)
         for d in scenario.calendar.working_dates(a.days):
-            v = _day_hours(_vehicle(a, d, index, lunch, _open_from(d, now)), a)
+            v: Vehicle | None = _day_hours(_vehicle(a, d, index, lunch, _open_from(d, now)), a)
             for ab in away.get((a.id, d), ()):
-                v = _cut(v, ab)
-                if v is None:
-                    break
+                v = _cut(v, ab) if v is not None else None
             if v is not None:
                 out.append(v)
     return out

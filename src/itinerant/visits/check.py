@@ -275,7 +275,8 @@ def _check_stop(problem: VisitProblem, v, r: Route, st, t, prev_loc: int, inside
         out.append(f"{who}: {name}: début {_hm(st.start_s)} avant l'ouverture {_hm(v.open_from_s)} (maintenant)")
     if t.pinned_start_s is not None and st.start_s != t.pinned_start_s:
         out.append(f"{who}: {name}: début {_hm(st.start_s)} au lieu de l'heure fixée {_hm(t.pinned_start_s)}")
-    if inside and r.break_start_s < st.end_s and r.break_end_s > st.start_s:  # type: ignore[operator]
+    bs, be = r.break_start_s, r.break_end_s
+    if inside and bs is not None and be is not None and bs < st.end_s and be > st.start_s:
         out.append(f"{who}: {name}: pause pendant la visite")
     return out
 

@@ -367,7 +367,7 @@ def _who(problem: VisitProblem, k: int, language: str) -> str:
 
 
 def _full_text(problem: VisitProblem, task: Task, allowed: Sequence[int], language: str) -> str:
-    days = sorted({problem.vehicles[k].date for k in allowed if problem.vehicles[k].date})
+    days = sorted({d for k in allowed if (d := problem.vehicles[k].date) is not None})
     short = [_day(d, language) for d in days]
     names = [problem.vehicles[k].advisor_name or problem.vehicles[k].advisor_id for k in allowed]
     who = _or(list(dict.fromkeys(names)), language)

@@ -28,7 +28,7 @@ from dataclasses import replace
 
 from itinerant.visits.check import assert_valid
 from itinerant.visits.keep import Prepared, is_pin, prepare
-from itinerant.visits.priority import Work, enforce_pins, fix_inversions
+from itinerant.visits.priority import RANK, Work, enforce_pins, fix_inversions
 from itinerant.visits.problem import (
     Change,
     Plan,
@@ -214,7 +214,9 @@ def _changes(work: Work, prep: Prepared, routes: list[Route], unassigned: list[U
         if i in prep.released:
             why = prep.released[i]
         elif i in work.bumped:
-            why = f"créneau donné à la visite {work.free.tasks[work.bumped[i]].id}, de priorité plus haute"
+            taker = work.free.tasks[work.bumped[i]]
+            higher = RANK[taker.priority] < RANK[t.priority]
+            why = f"créneau donné à la visite {taker.id}" + (", de priorité plus haute" if higher else "")
         else:
             why = "déplacée pour placer les nouvelles demandes"
         if new is None:
@@ -358,6 +360,22 @@ def _deadline(deterministic: bool, budget_s: float) -> float:
     return float("inf") if deterministic else time.perf_counter() + budget_s
 
 
+def _note_taker(work: Work, i: int) -> None:
+    """Which visit now holds the announced slot of ``i`` (for the change's why)."""
+    slot = work.free.tasks[i].announced
+    if slot is None:
+        return
+    end = slot.start_s + work.free.tasks[i].duration_s
+    for k, v in enumerate(work.problem.vehicles):
+        if (v.advisor_id, v.date) != (slot.advisor_id, slot.date) or not work.seqs[k]:
+            continue
+        r = work.route(k)
+        for st, j in zip(r.stops if r else (), work.seqs[k]):
+            if st.start_s < end and st.end_s > slot.start_s:
+                work.bumped[i] = j
+                return
+
+
 def _strict(work: Work, prep: Prepared, cost) -> None:
     """Pins kept, announced visits left out released, no priority inversion (see priority)."""
 
@@ -373,6 +391,7 @@ def _strict(work: Work, prep: Prepared, cost) -> None:
     served = work.served()
     for i in sorted(work.held):
         if i not in served:
+            _note_taker(work, i)
             work.release(i)
     insert(work)
     fix_inversions(work, insert)

@@ -64,9 +64,8 @@ def capacity_lines(problem: VisitProblem, unassigned: Sequence[Unassigned]) -> t
     lines = [CapacityLine(None, None, demand, avail, missing,
                           f"demande {hours(demand)} de visites (trajets en plus) pour {hours(avail)} "
                           f"de travail disponibles ; {hours(missing)} de visites non planifiées")]
-    allowed_dates = [
-        tuple(sorted({problem.vehicles[k].date for k in problem.allowed_vehicles(i)  # type: ignore[type-var]
-                      if problem.vehicles[k].date is not None}))
+    allowed_dates: list[tuple[dt.date, ...]] = [
+        tuple(sorted({d for k in problem.allowed_vehicles(i) if (d := problem.vehicles[k].date) is not None}))
         for i in range(len(problem.tasks))
     ]
     groups: dict[tuple[str | None, tuple[dt.date, ...]], list[int]] = defaultdict(list)
