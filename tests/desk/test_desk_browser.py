@@ -301,6 +301,8 @@ def test_a_coordinators_session(server, driver, excel_files, tmp_path):
     s.check("versions", "Versions du plan", "en vigueur")
     s.go("/journal/")
     s.check("journal", "Journal des modifications", "déplacement", "urgence")
+    s.go("/bus-antennes/")
+    s.check("bus-antennes", "Tournée du bus et affiches", "Rapport du bureau")
 
     outside = [u for u in s.requested if urlparse(u).scheme in ("http", "https")
                and urlparse(u).hostname not in LOCAL]
@@ -319,3 +321,8 @@ def test_a_coordinators_session(server, driver, excel_files, tmp_path):
     s.check("interrompu", "interrompu", "le plan en vigueur n'a pas changé")
     s.go("/versions/")
     assert driver.find_element(By.XPATH, "//td[contains(., '(en vigueur)')]").text == in_force
+
+    # no personal data in the server's log (names, phones, addresses of the residents)
+    log = server.log.read_text(encoding="utf-8")
+    assert "(fictif)" not in log and "06 00 00" not in log and "adresse fictive" not in log
+    assert "Bureau ouvert sur http://127.0.0.1" in log

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 
 import pytest
 from django.test import Client
@@ -137,6 +138,10 @@ def test_today_has_a_navigation_link_per_stop(coord):
     r = current().doc["routes"][0]
     html = coord.get(f"/aujourdhui/?conseiller={r['advisor_id']}&jour={r['day']}").content.decode()
     assert html.count('href="geo:') == len(r["stops"])
+    points = json.loads(html.split('<script id="points" type="application/json">')[1].split("</script>")[0])
+    assert [p["label"] for p in points] == ["départ"] + [str(s["seq"]) for s in r["stops"]]
+    js = Client().get("/static/leaflet/leaflet.js")  # vendored Leaflet, no login, no CDN
+    assert js.status_code == 200 and b"Leaflet" in b"".join(js.streaming_content)[:200]
 
 
 def test_advisor_cannot_print_another_advisors_week(advisor):
@@ -437,3 +442,9 @@ def job_files(job) -> list[str]:
 
     root = Path(job.output)
     return [p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()]
+
+
+def test_deploy_checks_are_clean():
+    from django.core.management import call_command
+
+    call_command("check", "--deploy", "--fail-level", "WARNING")

@@ -149,8 +149,18 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 # Served on loopback or the team's network over plain HTTP (no TLS terminator here).
-SESSION_COOKIE_SECURE = os.environ.get("ITINERANT_HTTPS") == "1"
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# With ITINERANT_HTTPS=1 (behind a TLS reverse proxy that sets X-Forwarded-Proto) cookies are
+# secure-only, HTTP is redirected and HSTS is sent. Without it, those deploy checks do not
+# apply (plain HTTP on loopback or the team's network) and are silenced by name.
+HTTPS = os.environ.get("ITINERANT_HTTPS") == "1"
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_SSL_REDIRECT = HTTPS
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = False
+    SILENCED_SYSTEM_CHECKS = ["security.W005", "security.W021"]
+else:
+    SILENCED_SYSTEM_CHECKS = ["security.W004", "security.W008", "security.W012", "security.W016"]
 
 # Uploads are bounded: see plans.forms for the per-file size and type checks.
 DESK_MAX_FILE_BYTES = 8 * 1024 * 1024

@@ -1,5 +1,8 @@
 """URLs of the desk (French paths)."""
 
+import importlib.util
+from pathlib import Path
+
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
@@ -8,6 +11,9 @@ from django.views.static import serve
 
 from itinerant.desk.plans import views
 from itinerant.desk.settings import BASE_DIR
+
+# The reports' folder found without importing it (it loads folium): Leaflet lives there.
+REPORTS_STATIC = Path(importlib.util.find_spec("itinerant.reports").submodule_search_locations[0]) / "static"
 
 admin.site.site_header = "itinerant — administration du bureau"
 admin.site.site_title = "itinerant"
@@ -44,6 +50,9 @@ urlpatterns = [
     path("sorties/<int:job_id>/<path:path>", views.output_file, name="output_file"),
     path("admin/", admin.site.urls),
     # Vendored assets (htmx, CSS) straight from the package: no CDN, no collectstatic.
+    # Leaflet, as vendored by the reports (one copy in the project).
+    re_path(r"^static/leaflet/(?P<path>leaflet\.(js|css))$", login_not_required(serve),
+            {"document_root": REPORTS_STATIC}),
     re_path(r"^static/(?P<path>.*)$", login_not_required(serve),
             {"document_root": BASE_DIR / "static"}),
 ]

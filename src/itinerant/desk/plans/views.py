@@ -563,13 +563,20 @@ def today(request):
                           "commune": communes.get(v.commune_code, "") if v else "",
                           "lat": v.lat if v else None, "lon": v.lon if v else None})
     advisor = next((a for a in sc.advisors if a.id == who), None) if sc else None
+    points = []
+    if route is not None:
+        sites = {x.id: (x.lat, x.lon, x.name) for x in sc.sites}
+        start = sites.get(route["start_site"])
+        points = ([{"lat": start[0], "lon": start[1], "label": "départ"}] if start else []) + [
+            {"lat": x["lat"], "lon": x["lon"], "label": str(x["seq"])} for x in stops if x["lat"] is not None]
     try:
         day_text = _day_text(day)
     except ValueError:
         raise Http404("date illisible") from None
     return render(request, "plans/today.html", {
         "ver": ver, "route": route, "stops": stops, "advisor": advisor, "day": day,
-        "day_text": day_text, "advisors": sc.advisors if sc and scope is None else []})
+        "day_text": day_text, "advisors": sc.advisors if sc and scope is None else [],
+        "points": points})
 
 
 @role_required(COORDINATOR, BOARD)
