@@ -97,8 +97,9 @@ def test_maps_draw_the_main_roads_when_a_road_file_is_given(andorra_demo: Path) 
     week_map = (andorra_demo / "visites" / "carte_semaine.html").read_text(encoding="utf-8")
     roads = re.findall(r'L\.polyline\(\s*\[\[.*?\]\],\s*\{[^}]*"color": "#c9b27c"', week_map, re.S)
     assert len(roads) > 20  # Andorra's trunk, primary, secondary and tertiary roads
-    territory = (andorra_demo / "territoire" / "carte.html").read_text(encoding="utf-8")
-    assert territory.count('"color": "#c9b27c"') == len(roads)
+    for page in ("territoire/carte.html", "bus/carte_publique.html"):
+        other = (andorra_demo / page).read_text(encoding="utf-8")
+        assert other.count('"color": "#c9b27c"') == len(roads), page
     sheet = next((andorra_demo / "visites" / "feuilles").glob("*_*.html")).read_text(encoding="utf-8")
     assert 'stroke="#c9b27c"' in sheet  # the sheet's printed map too
 

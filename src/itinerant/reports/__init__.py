@@ -100,7 +100,8 @@ def render_reports(scenario: Scenario, out_dir: str | os.PathLike[str], *, plan:
     if bus is not None:
         with step("Rendu : tournée du bus et affiches"):
             res["bus"] = render_bus(scenario, bus, out / "bus", language=language,
-                                    estimated=estimated, contact=contact, pdf=pdf)
+                                    estimated=estimated, contact=contact, pdf=pdf,
+                                    background=background)
     if comparison is not None:
         with step("Rendu : comparaison des antennes"):
             res["antennes"] = render_antennes_report(scenario, comparison, out / "antennes",

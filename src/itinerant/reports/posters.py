@@ -395,10 +395,11 @@ def render_bus_rota(scenario: Scenario, bus: Any, path: str | os.PathLike[str], 
 
 def render_bus(scenario: Scenario, bus: Any, out_dir: str | os.PathLike[str], *,
                language: str = "fr", estimated: bool | None = None, contact: str | None = None,
-               pdf: bool = True, baseline: Rota | None = None) -> dict[str, Any]:
+               pdf: bool = True, baseline: Rota | None = None,
+               background: Any = None) -> dict[str, Any]:
     """Everything public of the bus in ``out_dir``: ``rota.html``, ``carte_publique.html``
-    and ``affiches/``. ``bus`` is the Rota or a folder of saved files. Returns
-    ``{"rota", "map", "posters"}``."""
+    and ``affiches/``. ``bus`` is the Rota or a folder of saved files; ``background``
+    (communes, roads) is drawn under the public map. Returns ``{"rota", "map", "posters"}``."""
     from itinerant.reports.maps import render_public_map
 
     out = Path(out_dir)
@@ -410,7 +411,7 @@ def render_bus(scenario: Scenario, bus: Any, out_dir: str | os.PathLike[str], *,
         "rota": render_bus_rota(scenario, bus, out / "rota.html", language=language, estimated=est,
                                 baseline=baseline),
         "map": render_public_map(scenario, view.rows, out / "carte_publique.html", language=language,
-                                 estimated=est),
+                                 estimated=est, background=background),
         "posters": render_posters(scenario, bus, out / "affiches", language=language, contact=contact,
                                   pdf=pdf, baseline=baseline),
     }
