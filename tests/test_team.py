@@ -276,7 +276,7 @@ def test_board_hours_and_page_say_what_the_plan_does(tmp_path) -> None:
     doc = week_to_dict(team, week, names={"office": "Bureau", "antenne": "Antenne du bourg"})
     board = {(r["advisor_id"], r["half"]): r["text"] for r in doc["board"]}
     assert "Antenne (Antenne du bourg) 09:30-12:00" in board[("a", "matin")]  # only Anne has « sante »
-    assert "Accueil (matin) (Bureau) 09:00-12:30" in board[("b", "matin")]
+    assert "Accueil (matin) 09:00-12:30" in board[("b", "matin")]
     for r in week.plan.routes:
         assert "tournée" in board[(r.advisor_id, "matin" if r.depart_s < 13 * H else "après-midi")]
     hours = {m["id"]: m for m in doc["members"]}

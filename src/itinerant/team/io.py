@@ -113,7 +113,8 @@ def board_rows(team: TeamProblem, week: TeamPlan, names: Mapping[str, str]) -> l
                     d = by_id[did]
                     if mid == m.id and d.date == date and min(d.end_s, hi) > max(d.start_s, lo):
                         where = names.get(ids[d.location], ids[d.location])
-                        items.append((d.start_s, KIND_FR[d.kind], f"{d.name} ({where}) {hhmm(d.start_s)}-{hhmm(d.end_s)}"))
+                        at = "" if d.kind in ("office", "bus") else f" ({where})"
+                        items.append((d.start_s, KIND_FR[d.kind], f"{d.name}{at} {hhmm(d.start_s)}-{hhmm(d.end_s)}"))
                 for r in week.plan.routes:
                     if r.advisor_id == m.id and r.date == date and min(r.return_s, hi) > max(r.depart_s, lo):
                         stops = [s for s in r.stops if min(s.end_s, hi) > max(s.start_s, lo)] or list(r.stops)
@@ -129,7 +130,7 @@ def board_rows(team: TeamProblem, week: TeamPlan, names: Mapping[str, str]) -> l
                         items.append((r.depart_s, kind, f"tournée {hhmm(r.depart_s)}-{hhmm(r.return_s)} : "
                                       f"{len(stops)} rendez-vous ({', '.join(places)})"))
                 items.sort()
-                text = " ; ".join(t for _, _, t in items) or ("absent(e)" if a is None else "libre (bureau)")
+                text = " ; ".join(t for _, _, t in items) or ("non travaillé" if a is None else "libre (bureau)")
                 rows.append({"advisor_id": m.id, "advisor": m.name, "day": date.isoformat(),
                              "day_text": _day(date), "half": half, "text": text,
                              "kinds": [k for _, k, _ in items] or (["absent"] if a is None else ["libre"])})

@@ -77,11 +77,14 @@ def skill_tokens(member_skills: frozenset[str], tasks) -> frozenset[str]:
     return member_skills | frozenset(extra)
 
 
-def form_sessions(team: TeamProblem, *, min_saving_s: int = 300) -> tuple[VisitProblem, tuple[Session, ...]]:
+def form_sessions(team: TeamProblem, *, min_saving_s: int = 300, slack_s: int = 1800,
+                  max_size: int = 4) -> tuple[VisitProblem, tuple[Session, ...]]:
     """The visit problem with mairie sessions in place of their members.
 
     Returns the new problem (sessions are tasks ``mairie-{code}-{k}`` at the town
-    hall; residents accepting only the mairie are moved there) and the sessions.
+    hall; residents accepting only the mairie are moved there) and the sessions. A
+    session holds at most ``max_size`` residents and keeps ``slack_s`` of its common
+    window free, so that it still fits a tour.
     """
     vp = team.visits
     staff_skills = [m.skills for m in team.members]
@@ -112,7 +115,9 @@ def form_sessions(team: TeamProblem, *, min_saving_s: int = 300) -> tuple[VisitP
                 skills = {x.skill for x in chosen + [t] if x.skill}
                 if not any(skills <= sk for sk in staff_skills):
                     continue  # nobody could hold a session needing all these skills
-                if (d2 is None or d2) and any(c - o >= need for o, c in w2):
+                if len(chosen) >= max_size:
+                    break
+                if (d2 is None or d2) and any(c - o >= need + slack_s for o, c in w2):
                     chosen.append(t)
                     wins, days = w2, d2
             if len(chosen) < 2:
