@@ -448,3 +448,20 @@ def test_deploy_checks_are_clean():
     from django.core.management import call_command
 
     call_command("check", "--deploy", "--fail-level", "WARNING")
+
+
+def test_a_whole_scenario_folder_imports_and_its_other_files_are_set_aside(coord):
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[2] / "scenarios" / "clunisois"
+    uploads = [_upload(p.name, p.read_bytes()) for p in sorted(folder.iterdir()) if p.is_file()]
+    assert any(u.name.endswith(".py") for u in uploads)
+    r = coord.post("/import/", {"folder": uploads}, follow=True)
+    html = r.content.decode()
+    assert "Scénario importé" in html and "Laissés de côté" in html and "generate.py" in html
+    assert active_import().valid and not any(f.name.endswith(".py") for f in active_import().files.all())
+
+
+def test_import_without_any_file_says_so(coord):
+    html = coord.post("/import/", {}).content.decode()
+    assert "Choisissez des fichiers ou un dossier." in html

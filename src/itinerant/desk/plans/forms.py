@@ -8,6 +8,8 @@ from django import forms
 from django.conf import settings
 
 ALLOWED_SUFFIXES = (".csv", ".xlsx", ".yaml", ".yml", ".txt")
+IGNORED_SUFFIXES = (".md", ".py", ".pdf", ".html", ".json", ".geojson", ".png")
+"""Files a scenario folder holds for humans or scripts: left out of an import (and said)."""
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -22,11 +24,18 @@ class MultipleFileField(forms.FileField):
     def clean(self, data, initial=None):
         files = data if isinstance(data, (list, tuple)) else [data]
         files = [f for f in files if f]
+        self.ignored = []
         if not files:
+            if not self.required:
+                return []
             raise forms.ValidationError("Choisissez au moins un fichier.")
         if len(files) > settings.DESK_MAX_FILES:
             raise forms.ValidationError(f"Au plus {settings.DESK_MAX_FILES} fichiers à la fois.")
         errors = []
+        self.ignored = [f.name for f in files if Path(f.name).suffix.lower() in IGNORED_SUFFIXES]
+        files = [f for f in files if Path(f.name).suffix.lower() not in IGNORED_SUFFIXES]
+        if not files:
+            raise forms.ValidationError("Aucun tableau ni scenario.yaml parmi les fichiers envoyés.")
         for f in files:
             suffix = Path(f.name).suffix.lower()
             if suffix not in ALLOWED_SUFFIXES:
@@ -43,8 +52,22 @@ class MultipleFileField(forms.FileField):
 
 
 class ImportForm(forms.Form):
+    """The tables (``files``) or a whole folder (``folder``); at least one of them."""
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("files") and not data.get("folder") and not self.errors:
+            raise forms.ValidationError("Choisissez des fichiers ou un dossier.")
+        return data
+
+    def ignored(self) -> list[str]:
+        return self.fields["files"].ignored + self.fields["folder"].ignored
+
+    folder = MultipleFileField(
+        label="…ou un dossier de scénario entier", required=False,
+        widget=MultipleFileInput(attrs={"webkitdirectory": True, "directory": True}))
     files = MultipleFileField(
-        label="Fichiers du scénario",
+        label="Fichiers du scénario", required=False,
         help_text="scenario.yaml et les tableaux (CSV ou Excel .xlsx) : communes, lieux, conseillers, "
                   "visites, habitants… Un tableau envoyé seul remplace celui du même nom ; "
                   "les autres restent.")

@@ -123,7 +123,10 @@ def import_page(request):
             form = ImportForm(request.POST, request.FILES)
             if form.is_valid():
                 files = {}
-                for f in form.cleaned_data["files"]:
+                if form.ignored():
+                    messages.info(request, "Laissés de côté (ni tableau ni scenario.yaml) : "
+                                           + ", ".join(sorted(form.ignored())))
+                for f in [*form.cleaned_data["files"], *form.cleaned_data["folder"]]:
                     name = Path(f.name).name
                     if name.lower().endswith((".yaml", ".yml")) and not name.lower().startswith("scenario."):
                         name = services.VARIANT_PREFIX + name  # an antenne variant
