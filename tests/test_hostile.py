@@ -312,3 +312,20 @@ def test_implausible_values_are_faults(tmp_path: Path, name: str, old: str, new:
     folder = _tiny(tmp_path)
     _edit(folder, name, old, new)
     assert _faults(folder) == [fault]
+
+
+def test_added_requests_read_from_xlsx_and_clashing_ids_refused(tmp_path: Path) -> None:
+    from itinerant.scenario import read_visits
+
+    sc = load_scenario(TINY)
+    rows = [["id", "habitant", "duree", "fenetres", "competence"],
+            ["u1", "r1", 30, "09:00-17:00", "sante"],
+            ["v1", "r2", 30, "09:00-17:00", "sante"]]  # v1 is already a request of the scenario
+    _xlsx(tmp_path / "urgent.xlsx", rows)
+    with pytest.raises(InputError) as exc:
+        read_visits(tmp_path / "urgent.xlsx", sc)
+    assert [str(f) for f in exc.value.faults] == [
+        "urgent.xlsx, ligne 3, colonne 'id' : identifiant 'v1' déjà utilisé par une visite du scénario (donner un nouvel identifiant)"]
+    _xlsx(tmp_path / "urgent.xlsx", rows[:2])
+    (added,) = read_visits(tmp_path / "urgent.xlsx", sc)
+    assert (added.id, added.resident_id, added.duration_s, added.windows) == ("u1", "r1", 1800, ((9 * 3600, 17 * 3600),))
