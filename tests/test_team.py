@@ -308,3 +308,18 @@ def test_last_weeks_holder_keeps_the_antenne_where_possible() -> None:
     held = previous_holders(doc)
     assert held == {"salornay": ("c-sophie",), "bus-clunisois": ("c-karim",)}
     assert _preferred("c-julien", held["salornay"]) == ("c-julien", "c-sophie")
+
+
+def test_a_fixed_appointment_holds_and_the_duty_goes_to_someone_else() -> None:
+    pinned = replace(_task("rdv", 2, 60), advisor_id="a", date=MON, pinned_start_s=10 * H, pinned=True)
+    open_desk = DESK_AM  # both may hold it; Anne has a fixed appointment at 10:00
+    team = _team([pinned], [open_desk], members=None)
+    week = plan_week(team, WeekParams(time_limit_s=2))
+    assert week.assignments == (("desk-am", "b"),)
+    assert "rdv" in week.visits_served() and check_week(team, week) == []
+    # With Bruno away, the desk is left unstaffed, and the reason names the appointment.
+    lunch = Break(12 * H, 14 * H, 45 * 60)
+    alone = (Member("a", "Anne", frozenset({"sante"}), 0, (Availability(MON, 8 * H, 17 * H, 8 * H, lunch),), None),)
+    week = plan_week(_team([pinned], [open_desk], members=alone), WeekParams(time_limit_s=2))
+    (u,) = week.unstaffed
+    assert "rendez-vous imposé à 10:00" in u.reason and "rdv" in week.visits_served()

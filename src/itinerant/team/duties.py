@@ -2,8 +2,10 @@
 
 :func:`assign_duties` staffs every duty it can (each seat left empty costs far more
 than anything else), respecting skills, availability (arrive from the office in
-time, be back by the end of the day), travel between two duties of a day, the daily
-working limit and the weekly contract, and preferring the preferred advisor.
+time, be back by the end of the day), the advisor's fixed appointments (a visit pinned
+to them at a time holds: the duty goes to someone else), travel between two duties of a
+day, the daily working limit and the weekly contract, and preferring the preferred
+advisors (the scenario's, then last week's holders).
 
 - ``strategy="sequential"`` (duties first, with no thought for visits): besides the
   preferences, duty hours are spread over the team in proportion to the contracts,
@@ -70,7 +72,25 @@ def fits(team: TeamProblem, duty: Duty, member: Member) -> str:
         return "durée supérieure à sa journée maximale"
     if member.contract_s is not None and duty.work_s(a.lunch) > member.contract_s:
         return "durée supérieure à son contrat"
+    held = kept_appointment(team, duty, member)
+    if held is not None:
+        return f"rendez-vous imposé à {hhmm(held.pinned_start_s or 0)} ({held.name or held.id})"
     return ""
+
+
+def kept_appointment(team: TeamProblem, duty: Duty, member: Member) -> Task | None:
+    """A fixed appointment of ``member`` (advisor, date and time pinned, or kept from a
+    previous plan) that the duty would make them miss, or None. Such appointments hold:
+    the duty goes to someone else."""
+    D = team.visits.duration_s
+    for t in team.visits.tasks:
+        if t.advisor_id != member.id or t.date != duty.date or t.pinned_start_s is None or t.done:
+            continue
+        start, end = t.pinned_start_s, t.pinned_start_s + t.duration_s
+        if not (duty.end_s + int(D[duty.location, t.location]) <= start
+                or end + int(D[t.location, duty.location]) <= duty.start_s):
+            return t
+    return None
 
 
 def conflict(team: TeamProblem, d1: Duty, d2: Duty) -> bool:
