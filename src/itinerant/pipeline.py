@@ -778,6 +778,7 @@ def _demo(folder: Path | None, out: Path, *, osm_file: Path | None, time_limit: 
 
     scenario, matrices = _load(folder, osm_file, progress)
     loaded = (scenario, matrices)
+    limit: dict[str, Any] = {"time_limit": time_limit} if time_limit else {}  # else each default
     atomic.write_json(out / "scenario" / "scenario.json", scenario.model_dump(mode="json"))
     save_npz(matrices.drive(), out / "matrices" / "voiture.npz")
     if scenario.residents and any(s.kind == "bus_stop" for s in scenario.sites):
@@ -785,21 +786,21 @@ def _demo(folder: Path | None, out: Path, *, osm_file: Path | None, time_limit: 
     plan_doc = bus_rota = comparison = None
     if scenario.advisors and scenario.visits:
         week = plan_visits(scenario, matrices, progress=progress, seed=seed, iterations=iterations,
-                           **({"time_limit": time_limit} if time_limit else {}))
+                           **limit)
         write_visits(week, out / "visites", reports=False, progress=progress)
         plan_doc = week.doc
     if scenario.buses and scenario.residents:
         from itinerant.bus import write_outputs
 
         bus = plan_bus(scenario, matrices, progress=progress, seed=seed, iterations=iterations,
-                       **({"time_limit": time_limit} if time_limit else {}))
+                       **limit)
         write_outputs(out / "bus", bus.problem, bus.rota, bus.baseline)
         bus_rota = bus.rota  # the reports render the object, not the files just written
     if scenario.advisors and (scenario.permanences or scenario.buses):
         timetable = out / "bus" / "timetable.csv"
         run_week(None, out / "equipe", loaded=loaded, progress=progress,
                  bus_timetable=timetable if timetable.is_file() else None,
-                 **({"time_limit": time_limit} if time_limit else {}))
+                 **limit)
     variants = sorted(_variant_dir(scenario).glob("*.yaml"))
     if variants and scenario.residents:
         comparison = run_compare(None, variants, out / "antennes", loaded=loaded,

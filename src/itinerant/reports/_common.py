@@ -140,8 +140,8 @@ def leg_path(a_id: str, b_id: str, pts: dict[str, tuple[float, float]],
 
 def route_legs(route: dict[str, Any]) -> list[tuple[str, str]]:
     """Legs (from id, to id) of a plan route, start site to end site."""
-    ids = [route.get("start_site")] + [s["visit_id"] for s in route["stops"]] + [route.get("end_site")]
-    ids = [i for i in ids if i]
+    every = [route.get("start_site")] + [s["visit_id"] for s in route["stops"]] + [route.get("end_site")]
+    ids: list[str] = [str(i) for i in every if i]
     return list(zip(ids[:-1], ids[1:]))
 
 

@@ -81,7 +81,7 @@ def leaflet_inline() -> str:
 
 
 def _finish(m: folium.Map, panel_html: str, title: str, path: str | os.PathLike[str]) -> Path:
-    root = m.get_root()
+    root: Any = m.get_root()  # a branca Figure
     root.title = title
     root.header.add_child(Element(leaflet_inline()), name="itinerant_leaflet", index=0)
     root.header.add_child(Element(_PANEL_CSS))
@@ -296,10 +296,10 @@ def render_territory_map(scenario: Scenario, path: str | os.PathLike[str], *, la
     cells = density_grid(scenario, cell_m=cell_m, min_count=min_count)
     top = max((c["count"] for c in cells), default=1)
     grid = folium.FeatureGroup(name=T["residents_agg"], show=True)
-    for c in cells:
-        folium.Rectangle([[c["south"], c["west"]], [c["north"], c["east"]]], color=None, weight=0,
-                         fill=True, fill_color="#d62728", fill_opacity=0.15 + 0.6 * c["count"] / top,
-                         tooltip=f"{c['count']}").add_to(grid)
+    for cell in cells:
+        folium.Rectangle([[cell["south"], cell["west"]], [cell["north"], cell["east"]]], color=None, weight=0,
+                         fill=True, fill_color="#d62728", fill_opacity=0.15 + 0.6 * cell["count"] / top,
+                         tooltip=f"{cell['count']}").add_to(grid)
     grid.add_to(m)
     com = folium.FeatureGroup(name=T["commune"], show=True)
     for c in scenario.communes:

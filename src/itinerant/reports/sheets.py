@@ -74,6 +74,12 @@ def _stop_item(scenario: Scenario, s: dict[str, Any], v: Any) -> dict[str, Any]:
     }
 
 
+def _secs(value: Any) -> int:
+    """Seconds since midnight of a plan time ("HH:MM" or seconds); 0 when missing."""
+    seconds = fmt.to_seconds(value)
+    return 0 if seconds is None else seconds
+
+
 def geo_uri(lat: float, lon: float) -> str:
     """``geo:`` link (RFC 5870) that phones open in their navigation app."""
     return f"geo:{lat:.6f},{lon:.6f}"
@@ -94,15 +100,15 @@ def day_items(scenario: Scenario, route: dict[str, Any]) -> list[dict[str, Any]]
                                     "place": site_name(scenario, route.get("start_site"))}]
     depart, back = fmt.to_seconds(route.get("depart")), fmt.to_seconds(route.get("return"))
     brk = route.get("break") or None
-    b0 = fmt.to_seconds(brk["start"]) if brk else None
-    b1 = fmt.to_seconds(brk["end"]) if brk else None
+    b0 = _secs(brk["start"]) if brk else 0
+    b1 = _secs(brk["end"]) if brk else 0
     inside = (brk is not None and depart is not None and back is not None
               and depart <= b0 and b1 <= back)
     lunch_done = not inside
-    lunch = {"kind": "lunch", "start": brk["start"], "end": brk["end"]} if brk else None
+    lunch: dict[str, Any] = {"kind": "lunch", "start": brk["start"], "end": brk["end"]} if brk else {}
     for s in sorted(route["stops"], key=lambda s: s["seq"]):
         drive = {"kind": "drive", "travel_s": s.get("travel_s"), "travel_m": s.get("travel_m")}
-        arrival, start = fmt.to_seconds(s["arrival"]), fmt.to_seconds(s["start"])
+        arrival, start = _secs(s["arrival"]), _secs(s["start"])
         ready = arrival
         if not lunch_done and start >= b1:
             lunch_done = True
