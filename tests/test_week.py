@@ -199,6 +199,8 @@ def test_tuesday_evening_replan_with_urgent_requests_and_an_absence(clunisois) -
     assert all("ne tourne plus" in changed[t].why for t in announced)
     assert second.kpis.changes == len(second.changes)
     assert f"{len(second.changes)} changement(s)" in second.summary()
+    made = sum(len(r.stops) for r in first.routes if r.date <= TUE)
+    assert second.kpis.made == made and f"{made} visite(s) déjà faite(s) gardée(s)" in second.summary()
     # Monday and Tuesday's visits were made: kept as they were
     before = {(s.task_id, r.advisor_id, r.date, s.start_s) for r in first.routes if r.date <= TUE for s in r.stops}
     after = {(s.task_id, r.advisor_id, r.date, s.start_s) for r in second.routes if r.date <= TUE for s in r.stops}

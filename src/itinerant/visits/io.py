@@ -19,7 +19,7 @@ re-planning and checking are exact. Its keys::
      "now": "YYYY-MM-DDTHH:MM" | null, "notices": [...], "capacity": [...],
      "groups": [{"route", "visits", "text"}], "summary": "...",
      "kpis": {"visits_total", "served", "unassigned", "must_unassigned", "should_unassigned",
-              "could_unassigned", "pins_total", "pins_kept", "changes", "km", "drive_h",
+              "could_unassigned", "pins_total", "pins_kept", "made", "changes", "km", "drive_h",
               "work_h_by_advisor": {advisor_id: hours}, "time_limit_s", "settled"}}
 
 ``travel_s``/``travel_m`` of a stop are the leg *into* it; ``work_s`` excludes the lunch

@@ -151,6 +151,8 @@ class PlanKpis:
     could_unassigned: int = 0
     pins_total: int = 0
     pins_kept: int = 0
+    made: int = 0
+    """Visits already made (before now, or marked done) kept as they were."""
     changes: int = 0
     travel_m: int = 0
     travel_s: int = 0
@@ -170,6 +172,7 @@ class PlanKpis:
             "could_unassigned": self.could_unassigned,
             "pins_total": self.pins_total,
             "pins_kept": self.pins_kept,
+            "made": self.made,
             "changes": self.changes,
             "km": round(self.travel_m / 1000, 1),
             "drive_h": round(self.travel_s / 3600, 2),
@@ -246,6 +249,8 @@ def plan_summary(plan: Plan, language: str = "fr") -> str:
     if plan.notices:
         extra.append(f"{len(plan.notices)} rendez-vous imposé(s) impossible(s) à tenir, signalé(s) avant "
                      f"la planification")
+    if k.made:
+        extra.append(f"{k.made} visite(s) déjà faite(s) gardée(s) telles quelles")
     if k.pins_total:
         extra.append(f"rendez-vous imposés tenus : {k.pins_kept}/{k.pins_total}")
     if plan.changes:

@@ -230,7 +230,7 @@ def _kpis(work: Work, routes: list[Route], unassigned: list[Unassigned], changes
     free = work.free
     prio = {t.id: t.priority for t in free.tasks}
     left = [u for u in unassigned if u.task_id in prio]
-    pins = [t.id for t in free.tasks if t.pinned or t.done]
+    pins = [t.id for t in free.tasks if t.pinned and not t.done]  # imposed appointments to come
     served = {st.task_id for r in routes for st in r.stops}
     work_by: dict[str, int] = {s.id: 0 for s in free.staff}
     for r in routes:
@@ -244,6 +244,7 @@ def _kpis(work: Work, routes: list[Route], unassigned: list[Unassigned], changes
         could_unassigned=sum(prio[u.task_id] == "could" for u in left),
         pins_total=len(pins),
         pins_kept=sum(p in served for p in pins),
+        made=sum(t.done and t.id in served for t in free.tasks),
         changes=len(changes),
         travel_m=sum(r.travel_m for r in routes),
         travel_s=sum(r.travel_s for r in routes),
