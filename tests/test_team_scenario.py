@@ -99,6 +99,10 @@ def test_week_on_the_clunisois_staffs_every_duty_within_contracts(clunisois_week
     page = (out / "semaine_equipe.html").read_text(encoding="utf-8")
     assert "Tableau de la semaine" in page and "Heures par conseiller" in page and "hypothèse, à ajuster" in page
     assert (out / "semaine_equipe.xlsx").is_file() and (out / "tournees" / "plan.json").is_file()
+    import re
+
+    links = re.findall(r'href="(tournees/feuilles/[^"]+\.html)"', page)
+    assert links and all((out / link).is_file() for link in links)  # each tour cell opens its day sheet
 
 
 def test_a_duty_that_cannot_be_staffed_comes_first(tmp_path: Path) -> None:

@@ -18,14 +18,16 @@ from itinerant.core.safe import xlsx_append
 from itinerant.reports import fmt
 from itinerant.reports._common import render_template, times_label
 from itinerant.reports.outputs import load_json
+from itinerant.reports.sheets import sheet_stem
 from itinerant.scenario.model import Scenario
 
 PAGE = "semaine_equipe.html"
 WORKBOOK = "semaine_equipe.xlsx"
 
 
-def board_grid(doc: dict[str, Any]) -> tuple[list[dict[str, str]], list[dict[str, Any]]]:
-    """Columns (days) and rows (advisors) of the board: ``cells`` in day, half order."""
+def board_grid(doc: dict[str, Any], sheets: Path | None = None) -> tuple[list[dict[str, str]], list[dict[str, Any]]]:
+    """Columns (days) and rows (advisors) of the board: ``cells`` in day, half order; a cell
+    with a tour links its day sheet when ``sheets`` (the folder of sheets) holds it."""
     days: list[str] = []
     texts: dict[str, str] = {}
     rows: dict[str, dict[str, Any]] = {}
@@ -34,7 +36,12 @@ def board_grid(doc: dict[str, Any]) -> tuple[list[dict[str, str]], list[dict[str
             days.append(r["day"])
             texts[r["day"]] = r["day_text"]
         row = rows.setdefault(r["advisor_id"], {"name": r["advisor"], "cells": []})
-        row["cells"].append({"text": r["text"], "kind": r["kinds"][0] if r["kinds"] else "libre"})
+        href = None
+        if sheets is not None and ({"visites", "mairie"} & set(r["kinds"])):
+            stem = sheet_stem({"day": r["day"], "advisor_id": r["advisor_id"]})
+            if (sheets / f"{stem}.html").is_file():
+                href = f"{sheets.name}/{stem}.html"
+        row["cells"].append({"text": r["text"], "kind": r["kinds"][0] if r["kinds"] else "libre", "href": href})
     return [{"day": d, "text": texts[d]} for d in days], list(rows.values())
 
 
@@ -46,7 +53,11 @@ def render_team_week(scenario: Scenario, week: Any, out_dir: str | os.PathLike[s
     est = bool(doc.get("estimated", True)) if estimated is None else estimated
     names = {a.id: a.name for a in scenario.advisors}
     duties = [dict(d, advisor_names=", ".join(names.get(a, a) for a in d["advisors"])) for d in doc["duties"]]
-    days, board = board_grid(doc)
+    days, board = board_grid(doc, out / "tournees" / "feuilles")
+    for row in board:
+        for cell in row["cells"]:
+            if cell["href"]:
+                cell["href"] = "tournees/" + cell["href"]
     sheets = out / "tournees" / "semaine.html"
     html = render_template(
         "team.html", language, title=f"Semaine de l'équipe du {fmt.format_date(doc['week_start'], language, year=True)}"
