@@ -250,6 +250,7 @@ def problem_from_scenario(
         site_names=tuple((st.id, st.name) for st in scenario.sites),
         now=now,
         set_aside=set_aside_rows(rejected, {t.id for t in tasks}),
+        absences=tuple((ab.advisor_id, ab.date, ab.reason) for ab in scenario.absences),
     )
 
 

@@ -94,13 +94,19 @@ def _fits_alone(problem: VisitProblem, task: Task) -> bool:
 def _pin_alone_reason(problem: VisitProblem, task: Task) -> str:
     if (task.advisor_id is not None and task.date is not None
             and (task.advisor_id, task.date) not in _vehicle_of(problem)):
-        return (f"{_name(problem, task.advisor_id)} ne travaille pas le {_day(task.date)} "
-                    "(absence, jour non travaillé ou journée passée) : prévenir la personne et "
-                    "choisir une autre date")
+        return f"{_away(problem, task.advisor_id, task.date)} : prévenir la personne et choisir une autre date"
     if task.pinned_start_s is not None:
         return (f"le rendez-vous de {hhmm(task.pinned_start_s)} ne tient pas dans la journée "
                 "du conseiller (horaires, trajet) : changer l'heure")
     return "aucune journée du conseiller imposé ne peut l'accueillir : changer la date ou le conseiller"
+
+
+def _away(problem: VisitProblem, advisor_id: str, date: dt.date) -> str:
+    """Why the advisor has no day then, as far as the problem knows."""
+    for aid, d, reason in problem.absences:
+        if (aid, d) == (advisor_id, date):
+            return f"{_name(problem, advisor_id)} est absent(e) le {_day(date)}" + (f" ({reason})" if reason else "")
+    return f"{_name(problem, advisor_id)} ne tourne plus le {_day(date)} (journée passée ou non travaillée)"
 
 
 def _name(problem: VisitProblem, advisor_id: str) -> str:
@@ -193,8 +199,7 @@ def _hold_announced(problem, prep: Prepared, pins_by_vehicle, vehicle_of, freeze
             continue
         k = vehicle_of.get((slot.advisor_id, slot.date))
         if k is None:
-            prep.released[i] = (f"{_name(problem, slot.advisor_id)} ne tourne plus le {_day(slot.date)} "
-                                "(absence ou journée passée)")
+            prep.released[i] = _away(problem, slot.advisor_id, slot.date)
             continue
         h = held(t, freeze=freeze)
         if not problem.compatible(h, problem.vehicles[k]) or schedule_route(problem, problem.vehicles[k], [h]) is None:

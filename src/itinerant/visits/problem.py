@@ -215,6 +215,8 @@ class VisitProblem:
     """Nothing may start before this moment (re-planning during the week); None = no bound."""
     set_aside: tuple[SetAside, ...] = ()
     """Requests that are not tasks (bad rows): listed unassigned with their faults."""
+    absences: tuple[tuple[str, dt.date, str], ...] = ()
+    """(advisor id, date, reason) of the advisors' absences, to name them in reasons."""
     history: tuple[tuple[str, str, dt.date, int], ...] = ()
     """Stops already started or done before ``now`` and kept as they were:
     (visit id, advisor id, date, start_s). They are not tasks any more."""
