@@ -465,3 +465,44 @@ def test_a_whole_scenario_folder_imports_and_its_other_files_are_set_aside(coord
 def test_import_without_any_file_says_so(coord):
     html = coord.post("/import/", {}).content.decode()
     assert "Choisissez des fichiers ou un dossier." in html
+
+
+def test_left_out_visits_offer_their_route_as_a_button(coord):
+    """A visit left out whose reason points to a route gets a button trying that route."""
+    import copy
+
+    ver = current()
+    doc = copy.deepcopy(ver.doc)
+    route = next(r for r in doc["routes"] if len(r["stops"]) >= 2 and not any(s["pinned"] for s in r["stops"]))
+    stop = route["stops"].pop()
+    doc["unassigned"].append({"visit_id": stop["visit_id"], "reason": "tournée pleine (essai)",
+                              "code": "full", "priority": stop["priority"], "route": route["vehicle_id"]})
+    doc = services.retime(active_import().folder(), ver.state, doc)
+    assert any(u["visit_id"] == stop["visit_id"] and u["route"] == route["vehicle_id"] for u in doc["unassigned"])
+    PlanVersion.objects.create(scenario=ver.scenario, parent=ver, kind="essai", doc=doc, state=ver.state)
+    html = coord.get("/semaine/").content.decode()
+    assert "tournée pleine (essai)" in html
+    assert f'name="vehicle" value="{route["vehicle_id"]}"' in html and "Essayer chez" in html
+    r = coord.post(f"/visite/{stop['visit_id']}/deplacer/", {"vehicle": route["vehicle_id"]}, follow=True)
+    assert "Visite déplacée" in r.content.decode()
+    assert where(current().doc, stop["visit_id"])[0]["vehicle_id"] == route["vehicle_id"]
+
+
+def test_a_manual_priority_inversion_is_kept_and_flagged(coord):
+    """Cancel nothing, but leave a must visit out by hand where a lower one could give way:
+    the desk keeps the coordinator's plan and shows the library's inversion as a warning."""
+    import copy
+
+    ver = current()
+    doc = copy.deepcopy(ver.doc)
+    must = next((r, s) for r in doc["routes"] for s in r["stops"] if s["priority"] == "must" and not s["pinned"])
+    must[0]["stops"].remove(must[1])
+    doc["unassigned"].append({"visit_id": must[1]["visit_id"], "reason": "laissée de côté à la main",
+                              "code": "", "priority": "must", "route": ""})
+    new = services.retime(active_import().folder(), ver.state, doc)
+    assert where(new, must[1]["visit_id"])[1] is None
+    assert all(s["pinned"] == where(ver.doc, s["visit_id"])[1]["pinned"] for r in new["routes"] for s in r["stops"])
+    if new["desk_warnings"]:
+        assert all(w.startswith("inversion de priorité") for w in new["desk_warnings"])
+        PlanVersion.objects.create(scenario=ver.scenario, parent=ver, kind="essai", doc=new, state=ver.state)
+        assert "Attention, à la suite des ajustements manuels" in coord.get("/semaine/").content.decode()

@@ -224,31 +224,44 @@ def _seqs(problem, doc: dict[str, Any]) -> list[list[int]]:
 
 
 def _retime(problem, seqs, doc: dict[str, Any], language: str, engine: str) -> dict[str, Any]:
-    """Time the sequences with the library, keep the earlier reasons of visits still left
-    out and explain the new ones; the checked ``plan.json`` document."""
+    """Time the sequences with the library (``plan_from_sequences``, which checks the
+    plan), keep the earlier reasons of visits still left out and explain the new ones;
+    the ``plan.json`` document.
+
+    The coordinator's placements stand as placed: the served visits are held (pinned) for
+    the check, so a manual plan is not refused for a priority inversion; the inversions
+    are listed in ``doc["desk_warnings"]`` instead (``visits.check.priority_inversions``).
+    The lock marks written are the plan's own."""
     from itinerant.visits import SolveParams, plan_to_dict
-    from itinerant.visits.check import assert_valid
+    from itinerant.visits.check import priority_inversions
     from itinerant.visits.reasons import explain_one
     from itinerant.visits.solve import plan_from_sequences
 
-    plan = plan_from_sequences(problem, seqs, engine=engine,
+    served = {i for seq in seqs for i in seq}
+    held = problem.replace(tasks=tuple(replace(t, pinned=True) if i in served else t
+                                       for i, t in enumerate(problem.tasks)))
+    plan = plan_from_sequences(held, seqs, engine=engine,
                                params=SolveParams(reasons=False, language=language))
     old = {u["visit_id"]: u for u in doc.get("unassigned", [])}
     index = {t.id: i for i, t in enumerate(problem.tasks)}
     unassigned = []
     for u in plan.unassigned:
+        route = ""
         if u.task_id in old and old[u.task_id].get("reason"):
             code, reason = old[u.task_id].get("code", ""), old[u.task_id]["reason"]
+            route = old[u.task_id].get("route") or ""
         else:
             code, reason = explain_one(problem, seqs, index[u.task_id], language=language)
-        unassigned.append(replace(u, code=code, reason=reason))
+        unassigned.append(replace(u, code=code, reason=reason, vehicle_id=route))
     plan = replace(plan, unassigned=tuple(unassigned), scenario=doc.get("scenario") or plan.scenario,
                    objective=dict(plan.objective))
-    assert_valid(problem, plan)
-    out = plan_to_dict(plan, problem)
+    out = plan_to_dict(plan, held)
+    out["desk_warnings"] = priority_inversions(problem, plan)
+    pinned = {t.id: t.pinned for t in problem.tasks}
     done = {s["visit_id"] for r in doc["routes"] for s in r["stops"] if s.get("done")}
     for r in out["routes"]:
         for s in r["stops"]:
+            s["pinned"] = pinned.get(s["visit_id"], False)
             s["done"] = s["done"] or s["visit_id"] in done
     return out
 
@@ -346,8 +359,9 @@ def move_visit(folder: Path, state: dict[str, Any], doc: dict[str, Any], visit_i
     new = _retime(trial, seqs, doc, language, _engine(doc))
     route = next(r for r in new["routes"] if r["vehicle_id"] == trial.vehicles[k].id)
     stop = next(s for s in route["stops"] if s["visit_id"] == visit_id)
+    warn = f" Attention : {'; '.join(new['desk_warnings'])}." if new.get("desk_warnings") else ""
     return MoveResult(True, new, f"{visit_id} le {route['day']} à {stop['start']} "
-                                 f"({route['advisor_id']}, arrêt n° {stop['seq']})")
+                                 f"({route['advisor_id']}, arrêt n° {stop['seq']}).{warn}")
 
 
 def set_pinned(doc: dict[str, Any], *, visit_id: str | None = None, vehicle_id: str | None = None,

@@ -239,10 +239,15 @@ def _board_html(request, ver_id: int, stamp: str, scope: str | None) -> str:
         visits = {v.id: v for v in sc.visits}
         unassigned = []
         if scope is None:
-            unassigned = [{**u, "name": visits[u["visit_id"]].name if u["visit_id"] in visits else ""}
-                          for u in ver.doc["unassigned"]]
+            names = {a.id: a.name for a in sc.advisors}
+            for u in ver.doc["unassigned"]:
+                route = u.get("route") or ""
+                who, _, day = route.partition("@")
+                unassigned.append({**u, "name": visits[u["visit_id"]].name if u["visit_id"] in visits else "",
+                                   "route_text": f"{names.get(who, who)}, {_day_text(day)}" if day else ""})
         html = render_to_string("plans/_week_board.html", {
             "ver": ver, "days": days, "rows": rows, "unassigned": unassigned,
+            "warnings": ver.doc.get("desk_warnings", []), "summary": ver.doc.get("summary", ""),
             "kpis": ver.doc["kpis"], "estimated": ver.doc.get("estimated", True)}, request=request)
         cache.set(key, html, 3600)
     return html
