@@ -252,7 +252,7 @@ def _cover_groups(
     counts: dict[tuple[int, ...], int] = {}
     rows = [i for i, rid in enumerate(walk.origin_ids) if rid in low_ids]
     if cols.size and rows:
-        sub = walk.distance_m[np.ix_(rows, cols)]
+        sub = walk.distance_m[np.ix_(np.array(rows, dtype=int), cols)]
         ok = (sub <= radius) & (sub < UNREACHABLE)
         for line in ok:
             key = tuple(sorted(col_stop[int(cols[j])] for j in np.flatnonzero(line)))

@@ -119,7 +119,7 @@ class RotaModel:
         return tuple(
             Assignment(P.stops[s].commune, s, b, d, k, P.patterns[p])
             for (s, b, d, k, p), v in self.x.items()
-            if solver.Value(v)
+            if solver.value(v)
         )
 
 
@@ -166,7 +166,7 @@ def build_model(problem: BusProblem, *, max_partners: int | None | str = "auto")
         max_partners = None if len(P.stops) <= 60 else 15
     _add_day_paths(rm, top_pairs(P, max_partners))  # type: ignore[arg-type]
     if P.max_km_m is not None:
-        rm.m.Add(rm.km_expr <= P.max_km_m)
+        rm.m.add(rm.km_expr <= P.max_km_m)
     _add_churn(rm)
     return rm
 
@@ -188,12 +188,12 @@ def _add_slot_vars(rm: RotaModel) -> None:
                     for p, weeks in enumerate(P.patterns):
                         if blk.intersection(weeks):
                             continue
-                        rm.x[(s, b, d, k, p)] = m.NewBoolVar(f"x_{s}_{b}_{d}_{k}_{p}")
+                        rm.x[(s, b, d, k, p)] = m.new_bool_var(f"x_{s}_{b}_{d}_{k}_{p}")
     by_commune: dict[int, list] = {}
     for (s, b, d, k, p), v in rm.x.items():
         by_commune.setdefault(P.stops[s].commune, []).append(v)
     for vs in by_commune.values():
-        m.AddAtMostOne(vs)
+        m.add_at_most_one(vs)
     rm.stop_visits = [[] for _ in P.stops]
     rm.fixed_visits = [0] * len(P.stops)
     for f in P.fixed:
@@ -214,12 +214,12 @@ def _add_frequency(rm: RotaModel) -> None:
         stops = [s for s, st in enumerate(P.stops) if st.commune == c]
         if com.min_visits <= 0:
             continue
-        sh = m.NewIntVar(0, com.min_visits, f"short_{c}")
-        m.Add(rm.visits_expr(stops) + sh >= com.min_visits)
+        sh = m.new_int_var(0, com.min_visits, f"short_{c}")
+        m.add(rm.visits_expr(stops) + sh >= com.min_visits)
         rm.shorts.append(sh)
-        fv = m.NewBoolVar(f"served_{c}")
-        m.Add(rm.visits_expr(stops) >= fv)
-        m.Add(sh <= com.min_visits - fv)
+        fv = m.new_bool_var(f"served_{c}")
+        m.add(rm.visits_expr(stops) >= fv)
+        m.add(sh <= com.min_visits - fv)
         rm.firsts.append(fv)
         rm.short_of[c], rm.first_of[c] = sh, fv
 
@@ -231,10 +231,10 @@ def _add_coverage(rm: RotaModel) -> None:
     for g, (grp, cg) in enumerate(zip(P.groups, _coverage_coefs(P))):
         if grp.count == 0 or not grp.stops:
             continue
-        us = [m.NewBoolVar(f"u_{g}_{i}") for i in range(W)]
-        m.Add(sum(us) <= rm.visits_expr(grp.stops))
+        us = [m.new_bool_var(f"u_{g}_{i}") for i in range(W)]
+        m.add(sum(us) <= rm.visits_expr(grp.stops))
         for i in range(W - 1):
-            m.AddImplication(us[i + 1], us[i])
+            m.add_implication(us[i + 1], us[i])
         rm.cov_terms += [c * u for c, u in zip(cg, us)]
         rm.cov_pairs += list(zip(cg, us))
         rm.u_of[g] = us
@@ -244,7 +244,7 @@ def _add_day_paths(rm: RotaModel, keep: set[tuple[int, int]] | None) -> None:
     """Per (bus, weekday, week): one path depot -> places in time order -> depot, a unit
     flow, so km are exact and an arc exists only when its drive fits."""
     P = rm.problem
-    true = rm.m.NewConstant(1)
+    true = rm.m.new_constant(1)
     for b, bus in enumerate(P.buses):
         for d in bus.days:
             for w in range(1, P.cycle_weeks + 1):
@@ -278,12 +278,12 @@ def _day_nodes(rm: RotaModel, b: int, d: int, w: int, true: Any) -> list[Node]:
             if len(vs) == 1:
                 y = vs[0]
             else:
-                y = m.NewBoolVar("")
-                m.Add(y == sum(vs))
+                y = m.new_bool_var("")
+                m.add(y == sum(vs))
             nodes.append(Node(st, st + bus.stop_duration_s, P.stops[s].site, s, y, False, k))
             ys.append(y)
         if len(ys) > 1:
-            m.AddAtMostOne(ys)  # also on a day off: the published slot is one stop's
+            m.add_at_most_one(ys)  # also on a day off: the published slot is one stop's
     if P.closed(d, w):
         return []  # a day off: no place, no drive
     for e in P.fixed_events(b, d, w):
@@ -304,7 +304,7 @@ def _day_arcs(
     arcs: dict[tuple[int, int], Any] = {}
 
     def arc(i: int, j: int, cost: int) -> None:
-        a = m.NewBoolVar("")
+        a = m.new_bool_var("")
         arcs[(i, j)] = a
         if cost:
             rm.km_terms.append(int(cost) * a)
@@ -344,13 +344,13 @@ def _add_flow(rm: RotaModel, nodes: list[Node], arcs: dict[tuple[int, int], Any]
     for (i, j), a in arcs.items():
         outs.setdefault(i, []).append(a)
         ins.setdefault(j, []).append(a)
-    m.AddExactlyOne(outs.get(SRC, []))
+    m.add_exactly_one(outs.get(SRC, []))
     for i, n in enumerate(nodes):
         for lst in (ins.get(i, []), outs.get(i, [])):
             if n.lit is true:
-                m.AddExactlyOne(lst)
+                m.add_exactly_one(lst)
             else:
-                m.Add(sum(lst) == n.lit)
+                m.add(sum(lst) == n.lit)
 
 
 def _add_churn(rm: RotaModel) -> None:
@@ -387,7 +387,7 @@ def hint_values(rm: RotaModel, hint: tuple[Assignment, ...], start: Rota) -> dic
     }
     hv: dict[int, int] = {}
     for key, v in rm.x.items():
-        hv[v.Index()] = int(key in chosen)
+        hv[v.index] = int(key in chosen)
     held = {(s, b, d, k, w) for (s, b, d, k, p) in chosen for w in P.patterns[p]}
     for g in rm.day_graphs:
         _hint_day(g, held, hv)
@@ -399,12 +399,12 @@ def hint_values(rm: RotaModel, hint: tuple[Assignment, ...], start: Rota) -> dic
             vis_stop[f.stop] += len(P.open_weeks(f.weekday, f.weeks))
     for c in range(len(P.communes)):
         if rm.short_of[c] is not None:
-            hv[rm.short_of[c].Index()] = start.shortfall[c]
-            hv[rm.first_of[c].Index()] = int(start.visits_by_commune[c] > 0)
+            hv[rm.short_of[c].index] = start.shortfall[c]
+            hv[rm.first_of[c].index] = int(start.visits_by_commune[c] > 0)
     for g_, us in rm.u_of.items():
         v = min(W, sum(vis_stop[s] for s in P.groups[g_].stops))
         for i, u in enumerate(us):
-            hv[u.Index()] = int(i < v)
+            hv[u.index] = int(i < v)
     return hv
 
 
@@ -414,11 +414,11 @@ def _hint_day(g: DayGraph, held: set[tuple[int, int, int, int, int]], hv: dict[i
     for i, n in enumerate(g.nodes):
         active = n.fixed or (n.stop, g.bus, g.weekday, n.slot, g.week) in held
         if not n.fixed:
-            hv[n.lit.Index()] = int(active)
+            hv[n.lit.index] = int(active)
         if active:
             on.append(i)
     for a in g.arcs.values():
-        hv[a.Index()] = 0
+        hv[a.index] = 0
     for key in zip([SRC, *on], [*on, SNK]):
         if key in g.arcs:
-            hv[g.arcs[key].Index()] = 1
+            hv[g.arcs[key].index] = 1

@@ -93,7 +93,7 @@ class _State:
         return (-short, -moved, pts - metres)
 
     # -- moves
-    def set(self, c: int, pl) -> None:
+    def put(self, c: int, pl) -> None:
         old = self.place.pop(c, None)
         if old is not None:
             s, b, d, k, weeks = old
@@ -135,9 +135,9 @@ class _State:
             for sub in self.P.patterns:
                 if len(sub) >= len(weeks2) or not set(sub) <= set(weeks2):
                     continue
-                self.set(c2, (s2, b2, d2, k2, tuple(sub)))
+                self.put(c2, (s2, b2, d2, k2, tuple(sub)))
                 pl, _, _ = self.best_move(c, allow_none=False)
-                self.set(c2, old)
+                self.put(c2, old)
                 if pl is None:
                     continue
                 days = {(b2, d2, w) for w in weeks2} | {(pl[1], pl[2], w) for w in pl[4]}
@@ -146,13 +146,13 @@ class _State:
                     days |= {(cur[1], cur[2], w) for w in cur[4]}
                     groups |= set(self.groups_of_stop[cur[0]])
                 before = self.multi_key([c, c2], days, groups)
-                self.set(c2, (s2, b2, d2, k2, tuple(sub)))
-                self.set(c, pl)
+                self.put(c2, (s2, b2, d2, k2, tuple(sub)))
+                self.put(c, pl)
                 after = self.multi_key([c, c2], days, groups)
                 if after is not None and (before is None or after > before):
                     return True
-                self.set(c, cur)
-                self.set(c2, old)
+                self.put(c, cur)
+                self.put(c2, old)
         return False
 
     def try_swap(self, c1: int, c2: int) -> bool:
@@ -165,17 +165,17 @@ class _State:
         before = _swap_key(self, c1, c2, days, groups)
         n1 = None if p2 is None else (p1[0], *p2[1:])
         n2 = (s2, *p1[1:])
-        self.set(c1, None)
-        self.set(c2, None)
-        self.set(c1, n1)
-        self.set(c2, n2)
+        self.put(c1, None)
+        self.put(c2, None)
+        self.put(c1, n1)
+        self.put(c2, n2)
         after = _swap_key(self, c1, c2, days, groups)
         if after is not None and before is not None and after > before:
             return True
-        self.set(c1, None)
-        self.set(c2, None)
-        self.set(c1, p1)
-        self.set(c2, p2)
+        self.put(c1, None)
+        self.put(c2, None)
+        self.put(c1, p1)
+        self.put(c2, p2)
         return False
 
     def placements(self, c: int, sizes: set[int] | None = None):
@@ -198,7 +198,7 @@ class _State:
             s, b, d, k, weeks = cur
             touched_days |= {(b, d, w) for w in weeks}
             touched_groups |= set(self.groups_of_stop[s])
-        self.set(c, None)
+        self.put(c, None)
         options = list(self.placements(c, sizes))
         best_pl, best_key = None, None
         cands = options + ([None] if allow_none or cur is None else [])
@@ -211,12 +211,12 @@ class _State:
                 s, b, d, k, weeks = pl
                 days |= {(b, d, w) for w in weeks}
                 groups |= set(self.groups_of_stop[s])
-            self.set(c, pl)
+            self.put(c, pl)
             key = self.local_key(c, days, groups)
-            self.set(c, None)
+            self.put(c, None)
             if key is not None and (best_key is None or key > best_key):
                 best_pl, best_key = pl, key
-        self.set(c, cur)
+        self.put(c, cur)
         return best_pl, best_key, cur
 
 
@@ -240,9 +240,9 @@ def _keep_previous(st: _State) -> None:
             s, b, d, k, weeks = pl
             if (P.stops[s].id, d, P.buses[b].slot_starts_s[k], weeks) != (pv.stop_id, pv.weekday, pv.start_s, tuple(pv.weeks)):
                 continue
-            st.set(c, pl)
+            st.put(c, pl)
             if not all(st.day_m(b, d, w)[1] for w in weeks):
-                st.set(c, None)
+                st.put(c, None)
             break
 
 
@@ -257,6 +257,7 @@ def _swaps(st: _State, order: list[int]) -> bool:
                 continue
             if p1 is None:
                 a, b, p1, p2 = b, a, p2, p1
+            assert p1 is not None
             if p2 is not None and p1[1:4] == p2[1:4]:
                 continue
             if st.try_swap(a, b):
@@ -284,13 +285,13 @@ def greedy_assignments(problem: BusProblem, *, rounds: int = 4) -> tuple[Assignm
         pl, key, _ = st.best_move(c, allow_none=need == 0, sizes={size})
         if pl is None and need > 0:
             pl, key, _ = st.best_move(c, allow_none=False)
-        st.set(c, pl)
+        st.put(c, pl)
     for _ in range(rounds):
         improved = False
         for c in order:
             pl, key, cur = st.best_move(c, allow_none=True)
             if pl != cur:
-                st.set(c, pl)
+                st.put(c, pl)
                 improved = True
         improved |= _swaps(st, order)
         for c in order:

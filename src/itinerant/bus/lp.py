@@ -38,6 +38,12 @@ class _Rows:
         self.high.append(high - const)
 
 
+def _bound(value: int) -> float:
+    """A domain end as a float: CP-SAT writes "no bound" as +-2**63 - 1, which the LP
+    must see as infinite (a finite 9.2e18 wrecks HiGHS' numerics)."""
+    return float(value) if abs(value) < 2**62 else (np.inf if value > 0 else -np.inf)
+
+
 def _lit(ref: int) -> tuple[tuple[int, float], float]:
     """A literal as ``(term, constant)``: ``x`` or ``1 - x``."""
     return ((ref, 1.0), 0.0) if ref >= 0 else ((-ref - 1, -1.0), 1.0)
@@ -63,7 +69,7 @@ def _add_constraint(rows: _Rows, ct: Any) -> bool:
         return False
     if kind == "linear":
         dom = list(ct.linear.domain)
-        rows.add(list(zip(ct.linear.vars, map(float, ct.linear.coeffs))), 0.0, float(dom[0]), float(dom[-1]))
+        rows.add(list(zip(ct.linear.vars, map(float, ct.linear.coeffs))), 0.0, _bound(dom[0]), _bound(dom[-1]))
         return True
     lits = list(getattr(ct, kind).literals)
     if kind == "bool_and":
@@ -87,10 +93,17 @@ def lp_bound(model: cp_model.CpModel, *, time_limit_s: float = 10.0) -> float | 
     constraints), relaxes integrality and solves the LP within ``time_limit_s`` seconds.
     Returns None when the model holds another kind of constraint or the LP does not solve.
     """
+    sol = lp_solution(model, time_limit_s=time_limit_s)
+    return None if sol is None else sol[0]
+
+
+def lp_solution(model: cp_model.CpModel, *, time_limit_s: float = 10.0) -> tuple[float, np.ndarray] | None:
+    """The LP relaxation's value (model's objective scale) and solution (by proto index),
+    or None (see :func:`lp_bound`)."""
     from scipy.optimize import linprog
     from scipy.sparse import coo_matrix, vstack
 
-    proto = model.Proto()
+    proto = model.proto
     n = len(proto.variables)
     doms = [list(v.domain) for v in proto.variables]
     lo = np.array([d[0] for d in doms], dtype=float)
@@ -117,4 +130,4 @@ def lp_bound(model: cp_model.CpModel, *, time_limit_s: float = 10.0) -> float | 
     )
     if res.status != 0:
         return None
-    return float(scale * (res.fun + obj.offset))
+    return float(scale * (res.fun + obj.offset)), res.x

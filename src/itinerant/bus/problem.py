@@ -144,6 +144,13 @@ class FixedSlot:
     end_s: int | None = None
     """Published end of the commitment (None: the slot's end)."""
 
+    def times(self, bus: BusSpec) -> tuple[int, int]:
+        """``(start_s, end_s)`` of the commitment on ``bus`` (the slot's when not given)."""
+        k = self.slot if self.slot is not None else 0  # validated: no slot means both times
+        st = self.start_s if self.start_s is not None else bus.slot_starts_s[k]
+        en = self.end_s if self.end_s is not None else bus.slot_starts_s[k] + bus.stop_duration_s
+        return st, en
+
 
 @dataclass(frozen=True)
 class FixedEvent:
@@ -321,8 +328,7 @@ class BusProblem:
         for f in self.fixed:
             if f.bus != bus or f.weekday != weekday or week not in f.weeks:
                 continue
-            st = f.start_s if f.start_s is not None else b.slot_starts_s[f.slot]
-            en = f.end_s if f.end_s is not None else b.slot_starts_s[f.slot] + b.stop_duration_s
+            st, en = f.times(b)
             key = (st, en, f.site, f.note)
             prev = out.get(key)
             stop = f.stop if f.stop is not None else (prev.stop if prev else None)

@@ -183,7 +183,7 @@ def check_day(
             items.append((e.start_s, e.end_s, e.site, True, e.note or P.site_ids[e.site]))
     items.sort(key=lambda it: (it[0], it[1]))
     t, here, here_fixed, here_label = b.start_s, b.depot, True, P.site_ids[b.depot]
-    sites = []
+    sites: list[int] = []
     for st, en, site, fixed, label in items:
         arrive = t + int(P.drive_s[here, site])
         if arrive > st:
@@ -360,7 +360,7 @@ def _churn(problem: BusProblem, assignments: tuple[Assignment, ...]) -> int | No
     for f in problem.fixed:
         if f.stop is not None:
             bus = problem.buses[f.bus]
-            start = f.start_s if f.start_s is not None else bus.slot_starts_s[f.slot]
+            start = f.times(bus)[0]
             now.setdefault(problem.stops[f.stop].commune, set()).add(
                 (problem.stops[f.stop].id, f.weekday, start, tuple(f.weeks))
             )
@@ -477,8 +477,7 @@ def rota_slots(problem: BusProblem, rota: Rota) -> tuple[Slot, ...]:
         if f.stop is None:
             continue
         bus = P.buses[f.bus]
-        st = f.start_s if f.start_s is not None else bus.slot_starts_s[f.slot]
-        en = f.end_s if f.end_s is not None else bus.slot_starts_s[f.slot] + bus.stop_duration_s
+        st, en = f.times(bus)
         stop_id = P.stops[f.stop].id
         if any(s.weekday == f.weekday and s.start_s == st and s.stop_id == stop_id for s in out):
             continue

@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from itinerant.bus.cpsat import RotaModel, build_model, hint_values
 from itinerant.bus.heuristic import greedy_assignments
@@ -54,7 +55,7 @@ class _Run:
     def left_s(self) -> float:
         return self.time_limit_s - (time.perf_counter() - self.t0)
 
-    def run(self, model: cp_model.CpModel, limit_s: float) -> tuple[cp_model.CpSolver, int]:
+    def run(self, model: cp_model.CpModel, limit_s: float) -> tuple[cp_model.CpSolver, Any]:
         """Solve ``model`` within ``limit_s`` seconds (at least 0.5 s)."""
         solver = cp_model.CpSolver()
         prm = solver.parameters
@@ -68,7 +69,7 @@ class _Run:
             prm.max_deterministic_time = float(self.deterministic_s)
             prm.max_time_in_seconds = 3600.0
             prm.num_workers = 1
-        return solver, solver.Solve(model)
+        return solver, solver.solve(model)
 
 
 def solve(
@@ -127,10 +128,10 @@ def solve(
     rm = build_model(P, max_partners=max_partners)
     start = evaluate(P, tuple(hint)) if hint is not None else None
     r = _Run(rm, t0, time_limit_s, workers, seed, lp_bounds, start, deterministic_s=deterministic_s)
-    if hint:
+    if hint and start is not None:
         for i, val in hint_values(rm, tuple(hint), start).items():
-            rm.m.AddHint(rm.m.GetIntVarFromProtoIndex(i), val)
-        r.notes.append(f"model built ({time.perf_counter() - t0:.1f} s, {len(rm.m.Proto().variables)} variables)")
+            rm.m.add_hint(rm.m.get_int_var_from_proto_index(i), val)
+        r.notes.append(f"model built ({time.perf_counter() - t0:.1f} s, {len(rm.m.proto.variables)} variables)")
     _lexicographic_stages(r)
     return _last_stage(r, hint, min_coverage_points)
 
@@ -154,10 +155,10 @@ def _warm_start(
 
 def _rehint(m: cp_model.CpModel, solver: cp_model.CpSolver) -> None:
     """Hint the model with a solver's current solution."""
-    values = [solver.Value(m.GetIntVarFromProtoIndex(i)) for i in range(len(m.Proto().variables))]
-    m.ClearHints()
+    values = [solver.value(m.get_int_var_from_proto_index(i)) for i in range(len(m.proto.variables))]
+    m.clear_hints()
     for i, val in enumerate(values):
-        m.AddHint(m.GetIntVarFromProtoIndex(i), val)
+        m.add_hint(m.get_int_var_from_proto_index(i), val)
 
 
 def _lexicographic_stages(r: _Run) -> None:
@@ -171,7 +172,7 @@ def _lexicographic_stages(r: _Run) -> None:
     lp_time = max(1.0, 0.15 * r.time_limit_s) if r.deterministic_s is None else 3600.0
     for name, expr in stages:
         left = r.left_s
-        m.Minimize(expr)
+        m.minimize(expr)
         t1 = time.perf_counter()
         hinted = None
         if r.start is not None:
@@ -181,36 +182,36 @@ def _lexicographic_stages(r: _Run) -> None:
             )
         if hinted == 0:
             # the stage's expression is never negative: the starting rota is optimal
-            m.Add(expr <= 0)
+            m.add(expr <= 0)
             r.notes.append(f"{name}: 0 (OPTIMAL, starting rota)")
             continue
         if name == "frequency" and hinted is not None and hinted <= _missing_at_least(rm.problem):
-            m.Add(expr <= hinted)
+            m.add(expr <= hinted)
             r.notes.append(f"{name}: {hinted} (OPTIMAL by capacity, starting rota)")
             continue
         if hinted is not None and r.lp_bounds:
             # the starting rota may already be optimal for this stage: prove it by LP
             low = lp_bound(m, time_limit_s=lp_time)
             if low is not None and math.ceil(low - 1e-6) >= hinted:
-                m.Add(expr <= hinted)
+                m.add(expr <= hinted)
                 r.notes.append(f"{name}: {hinted} (OPTIMAL by LP bound, {time.perf_counter() - t1:.1f} s)")
                 continue
         solver, st = r.run(m, left * 0.25)
         if st in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            best = int(round(solver.ObjectiveValue()))
-            proof = solver.StatusName(st)
+            best = int(round(solver.objective_value))
+            proof = solver.status_name(st)
             if st != cp_model.OPTIMAL and r.lp_bounds:
                 low = lp_bound(m, time_limit_s=lp_time)
                 if low is not None and math.ceil(low - 1e-6) >= best:
                     proof = "OPTIMAL by LP bound"
-            m.Add(expr <= best)
+            m.add(expr <= best)
             if hinted is None or hinted > best:
                 _rehint(m, solver)  # the starting rota no longer qualifies
                 r.start_kept = False
             r.notes.append(f"{name}: {best} ({proof}, {time.perf_counter() - t1:.1f} s)")
         elif hinted is not None:
             # no answer in time: keep the starting rota's level (it reaches it)
-            m.Add(expr <= hinted)
+            m.add(expr <= hinted)
             r.notes.append(f"{name}: {hinted} (starting rota, not proven, {time.perf_counter() - t1:.1f} s)")
 
 
@@ -236,7 +237,7 @@ def _last_stage(
 ) -> Rota:
     """Stage 3: coverage against km, with the coverage floor when it can be kept."""
     rm, m, P = r.rm, r.rm.m, r.rm.problem
-    m.Maximize(rm.cov_expr - rm.km_expr)
+    m.maximize(rm.cov_expr - rm.km_expr)
     final = m
     if floor is not None and not (r.start is not None and r.start_kept and r.start.coverage_points >= floor):
         # only a floor some known rota keeps at the levels fixed before (else the floor's
@@ -244,8 +245,8 @@ def _last_stage(
         r.notes.append(f"coverage floor {int(floor)} not kept: no rota known to reach it at these levels")
         floor = None
     if floor is not None:
-        final = m.Clone()
-        final.Add(sum(c * final.GetBoolVarFromProtoIndex(u.Index()) for c, u in rm.cov_pairs) >= int(floor))
+        final = m.clone()
+        final.add(sum(c * final.get_bool_var_from_proto_index(u.index) for c, u in rm.cov_pairs) >= int(floor))
     lp = None
     if r.lp_bounds:
         # CP-SAT's own bound stays weak with 2 workers: the LP relaxation of the last
@@ -262,7 +263,7 @@ def _last_stage(
         else:
             final, lp = m, None
             solver, status = r.run(m, r.left_s)
-    r.notes.append(f"last stage: {solver.StatusName(status)} ({time.perf_counter() - t_last:.1f} s)")
+    r.notes.append(f"last stage: {solver.status_name(status)} ({time.perf_counter() - t_last:.1f} s)")
     elapsed = time.perf_counter() - r.t0
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         # the model is always feasible (all-empty rota); only a timeout before any
@@ -273,16 +274,16 @@ def _last_stage(
             bnd = max(lp_floor if lp_floor is not None else math.inf, float(h.score))
             back = replace(h, bound=bnd, gap=_gap(bnd, h.score, h.distance_m), stages=tuple(r.notes))
             return _checked(back, None, elapsed)
-        return _checked(evaluate(P, (), status=solver.StatusName(status), solve_s=elapsed), None, elapsed)
-    bound = solver.BestObjectiveBound()
+        return _checked(evaluate(P, (), status=solver.status_name(status), solve_s=elapsed), None, elapsed)
+    bound = solver.best_objective_bound
     if status != cp_model.OPTIMAL and lp is not None:
         bound = min(bound, lp)
     rota = evaluate(
         P,
         rm.assignments(solver),
-        status=solver.StatusName(status),
-        objective=solver.ObjectiveValue(),
-        bound=max(bound, solver.ObjectiveValue()),
+        status=solver.status_name(status),
+        objective=solver.objective_value,
+        bound=max(bound, solver.objective_value),
         solve_s=time.perf_counter() - r.t0,
     )
     rota = replace(rota, stages=tuple(r.notes))
