@@ -285,7 +285,7 @@ def test_density_grid_is_aggregated(scenario: Scenario):
 def test_territory_map_shows_grid_not_points(scenario: Scenario, tmp_path: Path):
     html = render_territory_map(scenario, tmp_path / "t.html", cell_m=500).read_text(encoding="utf-8")
     assert html.count("L.rectangle") == len(_common.density_grid(scenario, cell_m=500))
-    assert "Carreaux de 500 m" in html
+    assert "Carreaux de 500 m à 4 km : un carreau regroupe au moins 11 personnes" in html
 
 
 def test_bus_rota_page(rendered: Path):
@@ -443,3 +443,19 @@ def test_commune_names_on_static_maps_never_overlap(tmp_path: Path):
         for b in boxes[i + 1:]:
             assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (a, b)
     assert svg.count("<polygon") == 41  # every outline is drawn
+
+
+def test_week_page_shows_no_lunch_for_a_tour_ending_before_it(scenario: Scenario, tmp_path: Path):
+    from itinerant.reports import render_week_table
+
+    ends_before = _route([("09:00", "09:00", "10:00"), ("10:10", "10:10", "11:30")], back="11:53")
+    spans = dict(_route([("09:00", "09:00", "11:50"), ("12:55", "12:55", "13:40")]),
+                 advisor_id="mylene", day="2026-12-02")
+    page = render_week_table(scenario, {"routes": [ends_before, spans], "week_start": "2026-11-30"},
+                             tmp_path / "s.html").read_text(encoding="utf-8")
+    routes_table = page.split("<h2>")[1]  # the table of sheets, one row per tour
+    rows = re.findall(r"<tr><td>(mardi 1er décembre|mercredi 2 décembre)</td>(.*?)</tr>", routes_table, re.S)
+    assert len(rows) == 2
+    lunch = {day: "12 h 00 - 12 h 45" in cells for day, cells in rows}
+    assert lunch == {"mardi 1er décembre": False, "mercredi 2 décembre": True}
+    assert 'href="feuilles/2026-12-01.pdf"' in page and 'href="feuilles/2026-12-02.pdf"' in page

@@ -80,6 +80,15 @@ def _secs(value: Any) -> int:
     return 0 if seconds is None else seconds
 
 
+def lunch_inside(route: dict[str, Any]) -> bool:
+    """Whether the route's lunch is taken during the tour (between departure and return)."""
+    brk = route.get("break") or None
+    depart, back = fmt.to_seconds(route.get("depart")), fmt.to_seconds(route.get("return"))
+    if brk is None or depart is None or back is None:
+        return False
+    return depart <= _secs(brk["start"]) and _secs(brk["end"]) <= back
+
+
 def geo_uri(lat: float, lon: float) -> str:
     """``geo:`` link (RFC 5870) that phones open in their navigation app."""
     return f"geo:{lat:.6f},{lon:.6f}"
@@ -98,13 +107,10 @@ def day_items(scenario: Scenario, route: dict[str, Any]) -> list[dict[str, Any]]
     visits = {v.id: v for v in scenario.visits}
     items: list[dict[str, Any]] = [{"kind": "depart", "time": route.get("depart"),
                                     "place": site_name(scenario, route.get("start_site"))}]
-    depart, back = fmt.to_seconds(route.get("depart")), fmt.to_seconds(route.get("return"))
     brk = route.get("break") or None
     b0 = _secs(brk["start"]) if brk else 0
     b1 = _secs(brk["end"]) if brk else 0
-    inside = (brk is not None and depart is not None and back is not None
-              and depart <= b0 and b1 <= back)
-    lunch_done = not inside
+    lunch_done = not lunch_inside(route)
     lunch: dict[str, Any] = {"kind": "lunch", "start": brk["start"], "end": brk["end"]} if brk else {}
     for s in sorted(route["stops"], key=lambda s: s["seq"]):
         drive = {"kind": "drive", "travel_s": s.get("travel_s"), "travel_m": s.get("travel_m")}

@@ -22,6 +22,7 @@ from itinerant.reports.csv_fr import write_week_csvs
 from itinerant.reports.maps import render_week_map
 from itinerant.reports.outputs import load_plan
 from itinerant.reports.sheets import (
+    lunch_inside,
     render_day_sheets,
     route_summary,
     sheet_stem,
@@ -44,11 +45,13 @@ def render_week_table(scenario: Scenario, plan: Any, path: str | os.PathLike[str
         stem = sheet_stem(r)
         routes.append({
             "day_text": fmt.format_date(r["day"], language), "advisor": advisor_name(scenario, r["advisor_id"]),
-            "depart": r.get("depart"), "ret": r.get("return"), "brk": r.get("break"),
+            "depart": r.get("depart"), "ret": r.get("return"), "brk": r.get("break") if lunch_inside(r) else None,
             **route_summary(r),
             "html": f"{sheets_dir}/{stem}.html" if sheets_dir and r["stops"] else None,
             "pdf": f"{sheets_dir}/{stem}.pdf" if sheets_dir and r["stops"] else None,
         })
+    day_pdfs = [{"day_text": fmt.format_date(d, language), "pdf": f"{sheets_dir}/{d}.pdf"}
+                for d in sorted({r["day"] for r in plan["routes"] if r["stops"]})] if sheets_dir else []
     visits = {v.id: v for v in scenario.visits}
     unassigned = []
     for u in plan.get("unassigned", []):
@@ -65,6 +68,7 @@ def render_week_table(scenario: Scenario, plan: Any, path: str | os.PathLike[str
         kpis=plan.get("kpis") or None, estimated=est, times_label=times_label(est, language),
         map_href=map_href, xlsx_href=xlsx_href, summary=plan.get("summary") or "",
         capacity=plan.get("capacity") or [], changes_n=len(plan.get("changes") or []),
+        day_pdfs=day_pdfs,
     )
     return atomic.write_text(path, html)
 
