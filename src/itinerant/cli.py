@@ -21,7 +21,7 @@ from itinerant.core.errors import InputError, ItinerantError
 class _SolveByDefault(TyperGroup):
     """`itinerant antennes SCENARIO ...` means `itinerant antennes solve SCENARIO ...`."""
 
-    def parse_args(self, ctx, args):  # type: ignore[no-untyped-def]
+    def parse_args(self, ctx, args):
         if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
             args = ["solve", *args]
         return super().parse_args(ctx, args)
@@ -106,8 +106,8 @@ def _run(func, *args, quiet: bool = False, options: dict | None = None, show_all
         _check_options(**(options or {}))
     except _BadOptions as exc:
         err.print(f"[bold red]Option{'s' if len(exc.faults) > 1 else ''} invalide{'s' if len(exc.faults) > 1 else ''} :[/]")
-        for fault in exc.faults:
-            err.print(f"  - {fault}", markup=False, highlight=False, soft_wrap=True)
+        for message in exc.faults:
+            err.print(f"  - {message}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
     try:
         with pipeline.progress_display(quiet=quiet) as progress:
@@ -349,7 +349,7 @@ def serve(
         raise typer.Exit(1) from None
 
 
-_UsageError = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
+_UsageError: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
 
 
 def _usage_fr(exc: Exception) -> str:

@@ -34,7 +34,7 @@ _YAML_TIME_KEYS = {"debut", "fin", "start", "end", "heure_debut", "heure_fin"}
 
 def _bus_from_yaml(d: Any, out: Collector) -> list[tuple[int | None, dict[str, str]]]:
     items = d if isinstance(d, list) else [d]
-    rows = []
+    rows: list[tuple[int | None, dict[str, str]]] = []
     for i, item in enumerate(items):
         if not isinstance(item, dict):
             out.add("scenario.yaml", None, "bus", "doit être une liste de clés (id:, depot:, jours: ...)", "voir docs/scenario-format.md")
@@ -56,7 +56,7 @@ def _yaml_bus_rows(yaml_bus: Any, out: Collector) -> Rows | None:
     if not items:
         return None
     header = tuple(dict.fromkeys(k for _, d in items for k in d))
-    table = Table("scenario.yaml", header, tuple((None, tuple(d.get(h, "") for h in header)) for _, d in items))  # type: ignore[arg-type]
+    table = Table("scenario.yaml", header, tuple((None, tuple(d.get(h, "") for h in header)) for _, d in items))  # type: ignore[misc]  # rows of a YAML section have no number
     sub = Collector()
     rows = resolve_columns(table, "bus", sub)
     for f in sub.faults:

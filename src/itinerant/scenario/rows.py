@@ -108,8 +108,8 @@ def resolve_columns(table: Table, name: str, out: Collector) -> Rows | None:
         key = normalize_name(header)
         if key in IGNORED_COLUMNS or header.startswith(("_", "#")):
             continue
-        canon = lookup.get(key)
-        if canon is None:
+        found = lookup.get(key)
+        if found is None:
             near = difflib.get_close_matches(key, list(lookup), n=1, cutoff=0.6)
             fix = (
                 f"vouliez-vous dire '{lookup[near[0]]}' ?"
@@ -119,11 +119,11 @@ def resolve_columns(table: Table, name: str, out: Collector) -> Rows | None:
             out.add(table.file, 1, header, "colonne inconnue", fix)
             ok = False
             continue
-        if canon in colmap:
-            out.add(table.file, 1, header, f"colonne en double (déjà lue comme '{table.columns[colmap[canon]]}')", "garder une seule de ces colonnes")
+        if found in colmap:
+            out.add(table.file, 1, header, f"colonne en double (déjà lue comme '{table.columns[colmap[found]]}')", "garder une seule de ces colonnes")
             ok = False
             continue
-        colmap[canon] = i
+        colmap[found] = i
     for canon, col in spec.items():
         if col.required and canon not in colmap:
             out.add(table.file, 1, canon, "colonne obligatoire absente", f"ajouter une colonne '{canon}' dans la ligne d'en-tête")
