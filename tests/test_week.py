@@ -445,3 +445,11 @@ def test_freeze_announced_keeps_every_announced_visit() -> None:
     assert {s.task_id: s.start_s for r in plan.routes for s in r.stops} == {"should1": 9 * H + 600}
     assert [u.task_id for u in plan.unassigned] == ["must1"] and plan.changes == ()
     assert check_plan(p, plan) == []
+
+
+def test_a_hand_arrangement_may_keep_a_should_over_a_must() -> None:
+    p = _line()
+    plan = plan_from_sequences(p, [[1, 2]], engine="main", params=SolveParams(reasons=False), planner_rules=False)
+    assert plan.served() == {"should1", "could1"}
+    assert check_plan(p, plan, planner_rules=False) == []
+    assert any(v.startswith("inversion de priorité : must1") for v in check_plan(p, plan))

@@ -41,8 +41,12 @@ def _hm(s: int | None) -> str:
     return "?" if s is None else hhmm(s, with_seconds=True)
 
 
-def check_plan(problem: VisitProblem, plan: Plan) -> list[str]:
-    """Every violation of ``plan`` against ``problem`` (empty list when valid)."""
+def check_plan(problem: VisitProblem, plan: Plan, *, planner_rules: bool = True) -> list[str]:
+    """Every violation of ``plan`` against ``problem`` (empty list when valid).
+
+    ``planner_rules=False`` leaves out the rules a coordinator may knowingly break by
+    hand (pins kept, no priority inversion); nothing before now is always checked.
+    """
     out: list[str] = []
     tasks = {t.id: t for t in problem.tasks}
     vehicles = {v.id: v for v in problem.vehicles}
@@ -74,14 +78,14 @@ def check_plan(problem: VisitProblem, plan: Plan) -> list[str]:
             out.append(f"véhicule inconnu {r.vehicle_id}")
             continue
         out.extend(_check_route(problem, v, r, tasks))
-    out.extend(check_week(problem, plan))
+    out.extend(check_week(problem, plan, planner_rules=planner_rules))
     return out
 
 
 _RANK = {"must": 0, "should": 1, "could": 2}
 
 
-def check_week(problem: VisitProblem, plan: Plan) -> list[str]:
+def check_week(problem: VisitProblem, plan: Plan, *, planner_rules: bool = True) -> list[str]:
     """Violations of the real-week rules (see the module docstring)."""
     out: list[str] = []
     tasks = {t.id: t for t in problem.tasks}
@@ -95,6 +99,8 @@ def check_week(problem: VisitProblem, plan: Plan) -> list[str]:
                     continue  # made before now, kept as it was
                 if r.date is not None and dt.datetime.combine(r.date, dt.time()) + dt.timedelta(seconds=s.start_s) < problem.now:
                     out.append(f"{r.vehicle_id}: visite {s.task_id} à {_hm(s.start_s)}, avant maintenant ({problem.now:%d/%m %H:%M})")
+    if not planner_rules:
+        return out
     for t in problem.tasks:
         if (t.pinned or t.done) and t.id not in where and codes.get(t.id) != "pin":
             out.append(f"rendez-vous imposé {t.id} abandonné")
@@ -311,9 +317,9 @@ def _check_route(problem: VisitProblem, v, r: Route, tasks: dict) -> list[str]:
     return out
 
 
-def assert_valid(problem: VisitProblem, plan: Plan) -> None:
+def assert_valid(problem: VisitProblem, plan: Plan, *, planner_rules: bool = True) -> None:
     """Raise :class:`SolverError` listing the violations, if any."""
-    bad = check_plan(problem, plan)
+    bad = check_plan(problem, plan, planner_rules=planner_rules)
     if bad:
         head = f"plan invalide ({len(bad)} violation{'s' if len(bad) > 1 else ''}) :"
         raise SolverError("\n".join([head, *(f"  - {b}" for b in bad[:50])]))

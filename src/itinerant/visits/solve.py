@@ -147,12 +147,17 @@ def plan_from_sequences(
     engine: str,
     params: SolveParams | None = None,
     wall_s: float = 0.0,
+    planner_rules: bool = True,
 ) -> Plan:
-    """Time feasible sequences, explain the unassigned, check and return the plan."""
+    """Time feasible sequences, explain the unassigned, check and return the plan.
+
+    ``planner_rules=False``: sequences a coordinator arranged by hand may leave a pin out
+    or a "must" out for a "should" (see :func:`itinerant.visits.check.check_plan`).
+    """
     params = params or SolveParams()
     work = Work(problem, problem, [list(s) for s in seqs], set())
     return _assemble(work, Prepared(tasks=list(problem.tasks)), engine=engine, params=params,
-                     log=SearchLog(), wall_s=wall_s)
+                     log=SearchLog(), wall_s=wall_s, planner_rules=planner_rules)
 
 
 def _routes(work: Work) -> list[Route]:
@@ -255,7 +260,7 @@ def _kpis(work: Work, routes: list[Route], unassigned: list[Unassigned], changes
 
 
 def _assemble(work: Work, prep: Prepared, *, engine: str, params: SolveParams, log: SearchLog,
-              wall_s: float = 0.0) -> Plan:
+              wall_s: float = 0.0, planner_rules: bool = True) -> Plan:
     """The checked plan: routes, reasons, changes, KPIs, capacity, groups, notices."""
     free = work.free
     routes = _routes(work)
@@ -291,7 +296,7 @@ def _assemble(work: Work, prep: Prepared, *, engine: str, params: SolveParams, l
         now=free.now,
         history=free.history,
     )
-    assert_valid(free, plan)
+    assert_valid(free, plan, planner_rules=planner_rules)
     return plan
 
 
