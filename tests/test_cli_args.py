@@ -134,9 +134,17 @@ CASES = [
     ("variant-missing", ["antennes", "compare", T, "{tmp}/v.yaml", "--out", "{tmp}"], 1, "fichier introuvable"),
     ("variant-alias-bomb", ["antennes", "compare", T, "{variant_bomb}", "--out", "{tmp}"], 1, "YAML trop complexe"),
     ("variant-a-list", ["antennes", "compare", T, "{variant_list}", "--out", "{tmp}"], 1, "le fichier doit contenir des clés"),
+    ("week-strategy-unknown", ["week", T, "--out", "{tmp}", "--strategy", "random"], 2, "--strategy « random » : stratégie inconnue"),
+    ("week-time-limit-nan", ["week", T, "--out", "{tmp}", "--time-limit", "nan"], 2, "--time-limit nan : écrire un nombre de secondes"),
+    ("week-out-is-a-file", ["week", T, "--out", "{file}"], 1, "c'est un fichier, pas un dossier"),
+    ("week-previous-missing", ["week", T, "--out", "{tmp}", "--previous", "{tmp}/week.json"], 1, "fichier introuvable"),
+    ("week-previous-not-json", ["week", T, "--out", "{tmp}", "--previous", "{plan_not_json}"], 1, "semaine précédente illisible"),
+    ("week-previous-not-a-week", ["week", T, "--out", "{tmp}", "--previous", "{plan_list}"], 1, "n'est pas un week.json d'itinerant week"),
+    ("week-bus-timetable-folder", ["week", T, "--out", "{tmp}", "--bus-timetable", "{dir}"], 1, "est un dossier, pas un fichier"),
+    ("serve-port-not-a-number", ["serve", "--port", "http"], 2, "valeur invalide pour --port : écrire un nombre entier"),
 ]
 
-COMMANDS = {"validate", "visits", "bus", "antennes", "matrix", "territory", "demo"}
+COMMANDS = {"validate", "visits", "bus", "antennes", "matrix", "territory", "demo", "week", "serve"}
 
 
 def _expand(args: list[str], files: dict[str, Path], tmp: Path) -> list[str]:

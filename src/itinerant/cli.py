@@ -58,6 +58,7 @@ IterationsOpt = typer.Option(
 
 ENGINES = ("auto", "pyvrp", "ortools")
 MODELS = ("mclp", "pmedian", "pcenter", "lscp")
+STRATEGIES = ("integrated", "sequential")
 MAX_TIME_LIMIT_S = 24 * 3600
 MAX_ITERATIONS = 10_000_000
 MAX_FAULTS_SHOWN = 100
@@ -78,6 +79,7 @@ def _check_options(
     model: str | None = None,
     p: int | None = None,
     minutes: int | None = None,
+    strategy: str | None = None,
 ) -> None:
     """Every bad option value, in French, before anything is read or solved (exit 2)."""
     faults = []
@@ -95,6 +97,8 @@ def _check_options(
         faults.append(f"--p {p} : écrire un nombre d'antennes entre 0 et 1000")
     if minutes is not None and not 0 < minutes <= 600:
         faults.append(f"--minutes {minutes} : écrire un seuil en minutes entre 1 et 600")
+    if strategy is not None and strategy not in STRATEGIES:
+        faults.append(f"--strategy « {strategy} » : stratégie inconnue (écrire {' ou '.join(STRATEGIES)})")
     if faults:
         raise _BadOptions(faults)
 
@@ -255,6 +259,7 @@ def week(
         time_limit=time_limit,
         osm_file=osm,
         quiet=quiet,
+        options={"time_limit": time_limit, "strategy": strategy},
     )
     out_console.print(summary)
 

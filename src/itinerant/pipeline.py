@@ -657,7 +657,7 @@ def _read_week_json(path: Path) -> dict[str, Any]:
     try:
         doc = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise InputError([_fault("--previous", f"semaine précédente illisible : {path} ({exc.__class__.__name__})",
+        raise InputError([_fault("--previous", f"semaine précédente illisible : {path} ({'JSON invalide' if isinstance(exc, ValueError) else 'fichier illisible'})",
                                  "donner le week.json écrit par itinerant week")]) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("duties"), list):
         raise InputError([_fault("--previous", f"{path} n'est pas un week.json d'itinerant week",
@@ -725,25 +725,27 @@ def run_week(
     ``semaine_equipe.html`` with its workbook. Returns the French summary."""
     from itinerant.team.io import week_to_dict, write_week
 
-    scenario, matrices = loaded or _load(folder, osm_file, progress)
-    if not scenario.advisors:
-        raise InputError([_fault("advisors", "le scénario ne décrit aucun conseiller", "ajouter une table advisors")])
-    team, week = plan_team_week(scenario, matrices, strategy=strategy, time_limit=time_limit,
-                                bus_timetable=bus_timetable, previous=previous, progress=progress)
-    with progress.step("Écriture de la semaine de l'équipe"):
-        doc = week_to_dict(team, week, names=_names(scenario))
-        write_week(team, week, Path(out), doc=doc)
-    if render:
-        from itinerant.reports import render_week
-        from itinerant.reports.team import render_team_week
+    check_input_files(bus_timetable=bus_timetable, previous=previous)
+    with output_folder(out) as tmp:
+        scenario, matrices = loaded or _load(folder, osm_file, progress)
+        if not scenario.advisors:
+            raise InputError([_fault("advisors", "le scénario ne décrit aucun conseiller", "ajouter une table advisors")])
+        team, week = plan_team_week(scenario, matrices, strategy=strategy, time_limit=time_limit,
+                                    bus_timetable=bus_timetable, previous=previous, progress=progress)
+        with progress.step("Écriture de la semaine de l'équipe"):
+            doc = week_to_dict(team, week, names=_names(scenario))
+            write_week(team, week, tmp, doc=doc)
+        if render:
+            from itinerant.reports import render_week
+            from itinerant.reports.team import render_team_week
 
-        with progress.step("Rendu : feuilles de route des tournées de la semaine"):
-            render_week(_with_session_visits(scenario, week), Path(out) / "tournees", Path(out) / "tournees",
-                        language=scenario.settings.language, estimated=matrices.estimated,
-                        geometry=matrices.geometry(), pdf=False)
-        with progress.step("Rendu : tableau de la semaine de l'équipe"):
-            render_team_week(scenario, doc, Path(out), language=scenario.settings.language,
-                             estimated=matrices.estimated)
+            with progress.step("Rendu : feuilles de route des tournées de la semaine"):
+                render_week(_with_session_visits(scenario, week), tmp / "tournees", tmp / "tournees",
+                            language=scenario.settings.language, estimated=matrices.estimated,
+                            geometry=matrices.geometry(), pdf=False)
+            with progress.step("Rendu : tableau de la semaine de l'équipe"):
+                render_team_week(scenario, doc, tmp, language=scenario.settings.language,
+                                 estimated=matrices.estimated)
     return week_summary(doc, _estimated_note(matrices)) + f" Fichiers : {Path(out)}"
 
 
