@@ -215,3 +215,15 @@ def test_a_long_fault_list_is_capped_with_a_count_and_validate_lists_all(tmp_pat
         cli.main(["validate", str(scenario)])
     err = capsys.readouterr().err
     assert sum(line.startswith("  - ") for line in err.splitlines()) == 150 and "autres" not in err
+
+
+def test_a_request_file_inside_the_output_folder_is_refused(tmp_path: Path, files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "plan.json").write_text("{}", encoding="utf-8")  # an earlier output
+    shutil.copy(files["add_clash"], out / "urgent.csv")  # the coordinator's own file, which the swap would delete
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["visits", T, "--out", str(out), "--add", str(out / "urgent.csv"), "-q"])
+    assert exc.value.code == 1 and "est dans le dossier de sortie" in capsys.readouterr().err
+    assert (out / "urgent.csv").exists()
+

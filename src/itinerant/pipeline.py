@@ -417,6 +417,9 @@ def run_visits(
     """``itinerant visits``: plan the week of home visits and write it into ``out``
     (see :func:`write_visits`). Returns a one-paragraph French summary."""
     check_input_files(replan=replan, add=add)
+    if add is not None and Path(out).resolve() in Path(add).resolve().parents:
+        raise InputError([_fault("--add", f"{add} est dans le dossier de sortie {out}, remplacé en entier à la fin du calcul",
+                                 "ranger ce fichier ailleurs (par exemple à côté du scénario)")])
     with output_folder(out) as tmp:
         rejected: Sequence[Any] = ()
         if strict:
