@@ -453,3 +453,18 @@ def test_a_hand_arrangement_may_keep_a_should_over_a_must() -> None:
     assert plan.served() == {"should1", "could1"}
     assert check_plan(p, plan, planner_rules=False) == []
     assert any(v.startswith("inversion de priorité : must1") for v in check_plan(p, plan))
+
+
+@pytest.mark.parametrize("engine", ["ortools", "pyvrp"])
+def test_a_midday_replan_places_nothing_before_now(engine: str) -> None:
+    p = overloaded(30, 2, seed=4)
+    vehicles = tuple(replace(v, open_from_s=(13 * H if v.date == TUE else (10**9 if v.date < TUE else None)))
+                     for v in p.vehicles)
+    tasks = tuple(replace(t, pinned=False, advisor_id=None, date=None, pinned_start_s=None, days=(1, 2))
+                  if t.id == "v011" else t for t in p.tasks)
+    p = p.replace(vehicles=vehicles, tasks=tasks, now=dt.datetime(2026, 12, 1, 13, 0))
+    plan = solve(p, SolveParams(engine=engine, time_limit_s=1.0, reasons=False))
+    assert check_plan(p, plan) == []
+    tuesday = [s.start_s for r in plan.routes if r.date == TUE for s in r.stops]
+    assert tuesday and min(tuesday) >= 13 * H
+    assert not [r for r in plan.routes if r.date == MON]

@@ -9,6 +9,8 @@ Model (pywrapcp, through :mod:`itinerant.core._ortools`):
 - allowed vehicles via ``VehicleVar(index).SetValues`` (the wheel's
   ``SetAllowedVehiclesForIndex`` cannot take a Python list); priorities as disjunction
   penalties; a soft upper bound on each day's end evens the days out;
+- re-planning today: on a vehicle that opens at now, a visit not yet made starts at or
+  after it (a constraint conditional on the task's vehicle);
 - an optional warm start (routes of task indices) via ``ReadAssignmentFromRoutes``.
 """
 
@@ -125,7 +127,19 @@ class _Model:
                 routing.VehicleVar(index).SetValues([-1, *map(int, self.allowed[i])])
             pen = self.problem.tasks[i].penalty
             routing.AddDisjunction([index], int(_HARD_PENALTY if pen is None else pen * _SCALE))
+            self._open_from(i, index, cv)
         return node_visit_transit
+
+    def _open_from(self, i: int, index: int, cumul) -> None:
+        """Re-planning today: a visit not yet made starts at or after now on today's vehicles."""
+        if self.problem.tasks[i].done:
+            return
+        solver = self.routing.solver()
+        for k in self.allowed[i]:
+            opening = self.problem.vehicles[k].open_from_s
+            if opening is not None and opening < HORIZON:
+                on_k = solver.IsEqualCstVar(self.routing.VehicleVar(index), int(k))
+                solver.Add(cumul >= on_k * int(opening))
 
     def add_breaks(self, node_visit_transit: list[int]) -> None:
         """Lunch as a fixed-duration interval floating in its window."""
