@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -148,7 +149,7 @@ def assign_duties(
     visits: VisitProblem | None = None,
     time_limit_s: float = 10.0,
     seed: int = 0,
-    keep: frozenset[str] = frozenset(),
+    keep: Mapping[str, int] | frozenset[str] = frozenset(),
 ) -> DutyAssignment:
     """Staff the duties (see the module docstring).
 
@@ -165,7 +166,7 @@ def assign_duties(
         CP-SAT budget, seconds.
     keep
         Task ids worth ``KEEP`` times more in the relaxation (the musts a reference
-        plan places).
+        plan places), or task id -> worth factor.
     """
     if strategy not in ("integrated", "sequential"):
         raise ValueError(f"strategy must be integrated or sequential, got {strategy!r}")
@@ -199,7 +200,7 @@ def assign_duties(
 
 def _solve_stage(team: TeamProblem, strategy: str, vp: VisitProblem, max_empty: int | None,
                  hint: set[tuple[int, int]] | None, time_limit_s: float, seed: int,
-                 keep: frozenset[str] = frozenset()):
+                 keep: Mapping[str, int] | frozenset[str] = frozenset()):
     """One CP-SAT solve: ``(held (i, k) pairs, empty seats per duty, status, relaxed
     visits)``, or None when no solution came in time. ``max_empty`` set = stage 2."""
     m = cp_model.CpModel()
@@ -287,7 +288,7 @@ def _fair_share(m, team: TeamProblem, duty_work: dict) -> list:
 
 
 def _relaxation(m, team: TeamProblem, vp: VisitProblem, x: dict, duty_work: dict, y: dict,
-                keep: frozenset[str] = frozenset()) -> list:
+                keep: Mapping[str, int] | frozenset[str] = frozenset()) -> list:
     """The visits' relaxation: ``y[j, k, date, half]`` puts task ``j`` in a free half-day
     of member ``k``; returns the objective terms (minus the worth of the visits placed)."""
     members, duties = team.members, team.duties
@@ -299,12 +300,13 @@ def _relaxation(m, team: TeamProblem, vp: VisitProblem, x: dict, duty_work: dict
                 busy = [x[i, k] for i, d in enumerate(duties) if (i, k) in x and d.date == a.date
                         and min(d.end_s, span[1]) > max(d.start_s, span[0])]
                 _half_day(m, vp, mem, k, a, h, span, busy, loads, D, y)
+    factor = dict(keep) if isinstance(keep, Mapping) else dict.fromkeys(keep, KEEP)
     terms = []
     by_task: dict[int, list] = {}
     for (j, k, _, _), v in y.items():
         by_task.setdefault(j, []).append(v)
         t = vp.tasks[j]
-        worth = WORTH.get(t.priority, 500) * max(1, t.duration_s // 1800) * (KEEP if t.id in keep else 1)
+        worth = WORTH.get(t.priority, 500) * max(1, t.duration_s // 1800) * factor.get(t.id, 1)
         terms.append(-(worth - int(D[members[k].home, t.location]) // 6) * v)
     for vs in by_task.values():
         m.add_at_most_one(vs)

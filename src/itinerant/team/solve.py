@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass, replace
 
 from itinerant.team.check import assert_valid
-from itinerant.team.duties import assign_duties
+from itinerant.team.duties import KEEP, assign_duties
 from itinerant.team.problem import Availability, Duty, Member, TeamPlan, TeamProblem
 from itinerant.team.sessions import explode, form_sessions, skill_tokens
 from itinerant.visits.problem import Break, Plan, SolveParams, Vehicle, VisitProblem
@@ -134,39 +134,45 @@ BOOST = 1.2
 """Penalty factor of the musts a reference plan places (see :func:`plan_week`)."""
 
 
-def _boosted(vp: VisitProblem, sessions, boost: frozenset[str]) -> VisitProblem:
-    """Musts in ``boost`` (or sessions holding one) cost ``BOOST`` times more to leave out:
+def _boosted(vp: VisitProblem, sessions, boost: frozenset[str], factor: float = BOOST) -> VisitProblem:
+    """Musts in ``boost`` (or sessions holding one) cost ``factor`` times more to leave out:
     among plans placing as many musts, the one keeping these wins."""
     if not boost:
         return vp
     inside = {s.task_id for s in sessions if boost & set(s.members)}
     return vp.replace(tasks=tuple(
-        replace(t, penalty=int(t.penalty * BOOST))
+        replace(t, penalty=int(t.penalty * factor))
         if t.penalty is not None and t.priority == "must" and (t.id in boost or t.id in inside) else t
         for t in vp.tasks))
 
 
+FORCE = 20
+"""Worth factor, in the duties' relaxation, of a must the previous try lost (see :func:`plan_week`)."""
+
+
 def _one(team: TeamProblem, params: WeekParams, strategy: str, sessions_on: bool, limit: float,
-         duty_limit: float | None = None, boost: frozenset[str] = frozenset()) -> TeamPlan:
+         duty_limit: float | None = None, boost: frozenset[str] = frozenset(),
+         force: frozenset[str] = frozenset()) -> TeamPlan:
     """One candidate week: duties by ``strategy``, tours with ``limit`` seconds; the musts
-    in ``boost`` are kept in preference to other musts."""
+    in ``boost`` are kept in preference to other musts, those in ``force`` more still."""
     t0 = time.perf_counter()
     if sessions_on:
         vp, sessions = form_sessions(team)
     else:
         vp, sessions = team.visits, ()
-    vp = _boosted(vp, sessions, boost)
-    keep = boost | {s.task_id for s in sessions if boost & set(s.members)}
+    vp = _boosted(_boosted(vp, sessions, force, 1.25), sessions, boost)
+    keep = dict.fromkeys(boost | {s.task_id for s in sessions if boost & set(s.members)}, KEEP)
+    keep.update(dict.fromkeys(force | {s.task_id for s in sessions if force & set(s.members)}, FORCE))
     duty_limit = max(1.0, limit / 3) if duty_limit is None else duty_limit
     duties = assign_duties(team, strategy=strategy, visits=vp, time_limit_s=duty_limit, seed=params.seed,
-                           keep=frozenset(keep))
+                           keep=keep)
     vehicles = block_vehicles(team, duties.pairs, vp.tasks)
     vp = vp.replace(vehicles=vehicles)
     plan = _tours(vp, params, limit)
     left = {u.task_id for u in plan.unassigned} & {s.task_id for s in sessions}
     if left:
         vp2, sessions2 = explode(team, vp, sessions, left)
-        vp2 = _boosted(vp2, sessions2, boost)
+        vp2 = _boosted(_boosted(vp2, sessions2, force, 1.25), sessions2, boost)
         plan2 = _tours(vp2, params, max(1.0, limit / 2))
         if _key(plan2) < _key(plan):
             vp, sessions, plan = vp2, sessions2, plan2
@@ -194,10 +200,12 @@ def _rank(team: TeamProblem, c: TeamPlan, kept: frozenset[str] = frozenset()) ->
 def plan_week(team: TeamProblem, params: WeekParams | None = None) -> TeamPlan:
     """Plan the team's week (see the module docstring); the result is checked.
 
-    ``integrated`` compares candidates within ``params.time_limit_s`` (each gets a quarter
-    for its tours and a twelfth for its duties): the sequential plan first (the
+    ``integrated`` compares candidates within ``params.time_limit_s`` (each gets a fifth
+    for its tours and a fifteenth for its duties): the sequential plan first (the
     reference), then the visit-aware duties with and without mairie sessions, in which
-    the musts the sequential plan places are kept in preference to other musts. The best is kept: empty seats, musts
+    the musts the sequential plan places are kept in preference to other musts, then,
+    when the best of these lost some of those musts, a second try in which they weigh
+    far more. The best is kept: empty seats, musts
     left out, musts of the sequential plan lost, requests left out, driving.
     """
     params = params or WeekParams()
@@ -205,12 +213,18 @@ def plan_week(team: TeamProblem, params: WeekParams | None = None) -> TeamPlan:
     if params.strategy == "sequential":
         best = _one(team, params, "sequential", False, params.time_limit_s)
     elif params.strategy == "integrated":
-        tours, duty = params.time_limit_s / 4, max(1.0, params.time_limit_s / 12)
+        tours, duty = params.time_limit_s / 5, max(1.0, params.time_limit_s / 15)
         ref = _one(team, params, "sequential", False, tours, duty)
         placed = frozenset(t.id for t in team.visits.tasks if t.priority == "must") & ref.visits_served()
         cands = [_one(team, params, "integrated", params.sessions, tours, duty, placed)]
         if params.sessions:
             cands.append(_one(team, params, "integrated", False, tours, duty, placed))
+        # Second try: the musts of the sequential plan the best try lost weigh far more.
+        top = min(cands, key=lambda c: _rank(team, c, placed))
+        lost = placed - top.visits_served()
+        if lost:
+            again = _one(team, params, "integrated", bool(top.sessions), tours, duty, placed, frozenset(lost))
+            cands.append(replace(again, label=again.label + " (2e essai)"))
         cands.append(ref)
         best = min(cands, key=lambda c: _rank(team, c, placed))
         if best is ref:
