@@ -147,6 +147,21 @@ def test_rota_pages_name_every_stop_the_rota_serves(rota: Path) -> None:
     for sid in served:
         name = scenario.site(sid).name
         assert name in page and name in public
+    # the public map says when in residents' words, with real dates, never the cycle's
+    assert "du cycle" not in public
+    from itinerant.reports.posters import next_dates
+
+    with open(rota / "bus" / "timetable.csv", encoding="utf-8") as f:
+        first = next(csv.DictReader(f))
+    from itinerant.bus import read_timetable
+
+    row = next(r for r in read_timetable(rota / "bus" / "timetable.csv", cycle_weeks=2)
+               if r["stop_id"] == first["stop_id"])
+    date = next_dates(scenario, row["weekday"], tuple(row["weeks"]),
+                      cycle_start=scenario.calendar.week_start, cycle_weeks=2)[0]
+    day = date.day if date.day > 1 else "1er"
+    assert f"{fmt.weekday_name(date.weekday())}s {day}" in public  # « jeudis 3, 17 et 31 décembre »
+    assert fmt.MONTHS["fr"][date.month - 1] in public
 
 
 def test_comparison_report_names_the_sites_each_variant_opens(tmp_path: Path) -> None:

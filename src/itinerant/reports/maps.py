@@ -10,6 +10,7 @@ names (and the main roads when a road file was given).
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import html
 import math
@@ -232,10 +233,21 @@ def render_week_map(scenario: Scenario, plan: Any, path: str | os.PathLike[str],
     return _finish(m, panel, title, path)
 
 
-def _slot_text(row: dict[str, Any], language: str, cycle_weeks: int | None) -> str:
-    words = fmt.weeks_in_words(row["weeks"], row["weekday"], language, cycle_weeks=cycle_weeks)
+def _slot_text(scenario: Scenario, row: dict[str, Any], language: str, cycle_weeks: int,
+               off: dict[dt.date, str]) -> str:
+    """A stop's slot in residents' words with its next real dates (public holidays and
+    closures left out): « Un jeudi toutes les 4 semaines, de 12 h 30 à 14 h 00 :
+    jeudis 17 décembre, 14 janvier » (never « le 3e jeudi du cycle »)."""
+    from itinerant.reports.posters import dates_in_words, rhythm_words, slot_dates
+
+    weeks = tuple(row["weeks"])
+    rhythm = rhythm_words(row["weekday"], weeks, cycle_weeks, language)
     a, b = fmt.format_time(row["start_s"], language), fmt.format_time(row["end_s"], language)
-    return f"{words}, {a} - {b}" if fmt.lang(language) == "en" else f"{words}, de {a} à {b}"
+    hours = f"{a} - {b}" if fmt.lang(language) == "en" else f"de {a} à {b}"
+    dates, _ = slot_dates(row["weekday"], weeks, cycle_start=scenario.calendar.week_start,
+                          cycle_weeks=cycle_weeks, off=off)
+    when = ", ".join(dates_in_words(dates[:3], language))
+    return f"{rhythm}, {hours}" + (f" : {when}" if when else "")
 
 
 def render_public_map(scenario: Scenario, timetable: Any, path: str | os.PathLike[str], *,
@@ -246,10 +258,13 @@ def render_public_map(scenario: Scenario, timetable: Any, path: str | os.PathLik
     """
     T = fmt.STRINGS[fmt.lang(language)]
     rows = load_timetable(timetable) if timetable is not None else []
-    cycle = scenario.buses[0].cycle_weeks if scenario.buses else None
+    from itinerant.reports.posters import HORIZON_WEEKS, days_off
+
+    cycle = scenario.buses[0].cycle_weeks if scenario.buses else 4
+    off = days_off(scenario, scenario.calendar.week_start, HORIZON_WEEKS)
     by_stop: dict[str, list[str]] = {}
     for r in rows:
-        by_stop.setdefault(r["stop_id"], []).append(_slot_text(r, language, cycle))
+        by_stop.setdefault(r["stop_id"], []).append(_slot_text(scenario, r, language, cycle, off))
     public_sites = [s for s in scenario.sites
                     if s.id in by_stop or s.kind == "office" or (s.kind in ("antenne", "partner") and s.existing)]
     m = _base_map([(c.lat, c.lon) for c in scenario.communes] + [(s.lat, s.lon) for s in public_sites],
