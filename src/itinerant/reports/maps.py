@@ -40,6 +40,7 @@ from itinerant.reports._common import (
 from itinerant.reports.background import Background, scenario_background
 from itinerant.reports.outputs import load_plan, load_timetable
 from itinerant.reports.sheets import day_items
+from itinerant.reports.when import HORIZON_WEEKS, dates_in_words, days_off, rhythm_words, slot_dates
 from itinerant.scenario.model import Scenario
 
 MAP_CDN_HOSTS = frozenset({
@@ -238,8 +239,6 @@ def _slot_text(scenario: Scenario, row: dict[str, Any], language: str, cycle_wee
     """A stop's slot in residents' words with its next real dates (public holidays and
     closures left out): « Un jeudi toutes les 4 semaines, de 12 h 30 à 14 h 00 :
     jeudis 17 décembre, 14 janvier » (never « le 3e jeudi du cycle »)."""
-    from itinerant.reports.posters import dates_in_words, rhythm_words, slot_dates
-
     weeks = tuple(row["weeks"])
     rhythm = rhythm_words(row["weekday"], weeks, cycle_weeks, language)
     a, b = fmt.format_time(row["start_s"], language), fmt.format_time(row["end_s"], language)
@@ -258,8 +257,6 @@ def render_public_map(scenario: Scenario, timetable: Any, path: str | os.PathLik
     """
     T = fmt.STRINGS[fmt.lang(language)]
     rows = load_timetable(timetable) if timetable is not None else []
-    from itinerant.reports.posters import HORIZON_WEEKS, days_off
-
     cycle = scenario.buses[0].cycle_weeks if scenario.buses else 4
     off = days_off(scenario, scenario.calendar.week_start, HORIZON_WEEKS)
     by_stop: dict[str, list[str]] = {}
