@@ -91,7 +91,7 @@ def _run(scenario: Path, out: Path) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
     return subprocess.Popen(
         [sys.executable, "-m", "itinerant", "visits", str(scenario), "--out", str(out),
-         "--time-limit", "1", "--iterations", "300", "-q"],
+         "--time-limit", "1", "--iterations", "300", "--no-reports", "-q"],
         cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
 
