@@ -340,6 +340,50 @@ def test_reported_bound_holds_against_the_brute_force():
     assert rota.objective == pytest.approx(independent_score(p, rota.assignments))
 
 
+def _one_far_commune(n_stops: int):
+    """One commune 10 km from the depot (``n_stops`` stops at the same place), visited
+    once in a one-week cycle, one day of two slots."""
+    import numpy as np
+
+    from itinerant.bus.problem import BusCommune, BusProblem, BusStop
+
+    n = 1 + n_stops
+    dm = np.full((n, n), 10_000, dtype=np.int64)
+    dm[1:, 1:] = 0
+    np.fill_diagonal(dm, 0)
+    bus = BusSpec("b", "Bus", 0, (1,), 8 * 3600, 18 * 3600, 3600, (9 * 3600, 11 * 3600))
+    return BusProblem(
+        site_ids=tuple(f"s{i}" for i in range(n)), drive_s=dm // 10, drive_m=dm,
+        communes=(BusCommune("71001", "Loin", 200, 1),),
+        stops=tuple(BusStop(f"st{i}", 1 + i, 0) for i in range(n_stops)), buses=(bus,), cycle_weeks=1,
+    )
+
+
+@pytest.mark.parametrize("n_stops", [1, 2])
+def test_lp_bound_cannot_visit_a_commune_twice_for_the_km_of_once(n_stops):
+    """The LP relaxation of the rota model used to split a commune's one visit into two
+    half slots of the same day and drive a half path through both: half the km. The
+    model has no arc between two places of one commune, so the LP bound on the km is the
+    true 20 km (the old model, kept for benchmarks, gives 10 km)."""
+    from itinerant.bus.cpsat import build_model
+    from itinerant.bus.lp import lp_bound
+
+    p = _one_far_commune(n_stops)
+    bounds = {}
+    for old in (False, True):
+        rm = build_model(p, commune_arcs=old)
+        rm.m.add(rm.short_expr <= 0)  # the commune gets its visit
+        rm.m.minimize(rm.km_expr)
+        bounds[old] = lp_bound(rm.m)
+        for g in rm.day_graphs:
+            joined = [(i, j) for i, j in g.arcs if min(i, j) >= 0]
+            assert bool(joined) is old  # the only arcs between places join the commune's own
+    assert bounds[False] == pytest.approx(20_000)
+    assert bounds[True] == pytest.approx(10_000)
+    rota = solve(p, time_limit_s=2.0, workers=1, warm_start=False)
+    assert rota.distance_m == 20_000 and rota.bound >= rota.objective - 1e-6
+
+
 def test_warm_start_is_valid_and_not_worse_than_the_baseline(roomy):
     from itinerant.bus.heuristic import greedy_assignments
 
