@@ -468,3 +468,30 @@ def test_a_midday_replan_places_nothing_before_now(engine: str) -> None:
     tuesday = [s.start_s for r in plan.routes if r.date == TUE for s in r.stops]
     assert tuesday and min(tuesday) >= 13 * H
     assert not [r for r in plan.routes if r.date == MON]
+
+
+def test_cli_replan_at_tuesday_noon_keeps_what_was_made(tmp_path: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "itinerant", "visits", str(REPO / "tests" / "data" / "tiny"),
+                               "--no-reports", "-q", "--time-limit", "1", *args],
+                              capture_output=True, text=True, cwd=REPO, timeout=300)
+
+    assert run("--out", str(tmp_path / "mon")).returncode == 0
+    first = json.loads((tmp_path / "mon" / "plan.json").read_text(encoding="utf-8"))
+    res = run("--out", str(tmp_path / "tue"), "--replan", str(tmp_path / "mon" / "plan.json"),
+              "--now", "2026-12-01T12:00", "--freeze-announced")
+    assert res.returncode == 0, res.stderr
+    doc = json.loads((tmp_path / "tue" / "plan.json").read_text(encoding="utf-8"))
+    assert doc["now"] == "2026-12-01T12:00"
+    before = {(r["day"], s["visit_id"], s["start"]) for r in first["routes"] for s in r["stops"]
+              if (r["day"], s["start"]) < ("2026-12-01", "12:00")}
+    kept = {(r["day"], s["visit_id"], s["start"]) for r in doc["routes"] for s in r["stops"] if s["done"]}
+    assert before and before == kept  # made before noon: kept as they were, marked done
+    for r in doc["routes"]:
+        for s in r["stops"]:
+            assert s["done"] or (r["day"], s["start"]) >= ("2026-12-01", "12:00")
+    assert doc["kpis"]["made"] == len(before)
