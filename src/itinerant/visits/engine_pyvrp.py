@@ -23,6 +23,7 @@ from __future__ import annotations
 import time
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from pyvrp import (
@@ -322,7 +323,7 @@ def _minimise_fleet(
     def left() -> float:
         return end - time.perf_counter()
 
-    kw = {"collect_stats": False, "display": False}
+    kw: dict[str, Any] = {"collect_stats": False, "display": False}
     best_data, best_map = data, list(range(data.num_vehicle_types))
     best = pyvrp_solve(data, MaxRuntime(max(0.05, _FIRST * limit)), seed=seed, **kw).best
     while _all_served(best, fleet, best_map) and best.num_routes() > 1 and left() > 0.1:

@@ -87,13 +87,14 @@ def repair_routes(problem: VisitProblem, seqs: list[list[int]]) -> list[list[int
             seen.add(i)
             clean.append(i)
         while clean and schedule_route(problem, v, [problem.tasks[i] for i in clean]) is None:
-            best = None
+            best: tuple[tuple[bool, int], int] | None = None
             for pos, i in enumerate(clean):
                 trial = clean[:pos] + clean[pos + 1 :]
                 ok = schedule_route(problem, v, [problem.tasks[j] for j in trial]) is not None
                 key = (not ok, _penalty(problem, i))
                 if best is None or key < best[0]:
                     best = (key, pos)
+            assert best is not None  # clean is not empty
             clean.pop(best[1])
         out.append(clean)
     return out

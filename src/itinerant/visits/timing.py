@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from itinerant.visits.problem import Route, Stop, Task, Vehicle, VisitProblem
+from itinerant.visits.problem import Break, Route, Stop, Task, Vehicle, VisitProblem
 
 
 def earliest_start(task: Task, arrival_s: int) -> int | None:
@@ -44,9 +44,21 @@ def latest_start(task: Task, bound_s: int) -> int | None:
     return None
 
 
+_NO_LUNCH = Break(0, 0, 0)
+
+
+def _lunch(vehicle: Vehicle, mode: object) -> Break:
+    """The vehicle's lunch; a placeholder that no pass reads when there is none (``mode`` None)."""
+    if vehicle.lunch is None:
+        if mode is not None:
+            raise ValueError(f"{vehicle.id}: a lunch mode without a lunch")
+        return _NO_LUNCH
+    return vehicle.lunch
+
+
 def _latest_depart(D: np.ndarray, vehicle: Vehicle, tasks: Sequence[Task], mode, ret: int):
     """Latest departure that still returns by ``ret`` (backward pass), or None."""
-    lunch = vehicle.lunch
+    lunch = _lunch(vehicle, mode)
     n = len(tasks)
     bound = ret  # latest arrival (k = n) or latest start (k < n) at node k
     for k in range(n, -1, -1):
@@ -86,7 +98,7 @@ def _opening(vehicle: Vehicle, task: Task, arrival_s: int) -> int | None:
 
 def _pass(D: np.ndarray, vehicle: Vehicle, tasks: Sequence[Task], depart: int, mode):
     """One forward pass; ``mode`` is an int leg index for the break, 'before', 'after' or None."""
-    lunch = vehicle.lunch
+    lunch = _lunch(vehicle, mode)
     loc = vehicle.start
     e = depart
     brk = None
@@ -166,7 +178,8 @@ def schedule_route(
     for mode in modes:
         depart = vehicle.start_s
         if mode == "before":
-            depart = max(depart, vehicle.lunch.earliest_s + vehicle.lunch.duration_s)
+            lunch = _lunch(vehicle, mode)
+            depart = max(depart, lunch.earliest_s + lunch.duration_s)
         res = _pass(D, vehicle, tasks, depart, mode)
         if res is None:
             continue
