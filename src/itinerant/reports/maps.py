@@ -88,7 +88,30 @@ def _finish(m: folium.Map, panel_html: str, title: str, path: str | os.PathLike[
     root.header.add_child(Element(leaflet_inline()), name="itinerant_leaflet", index=0)
     root.header.add_child(Element(_PANEL_CSS))
     root.html.add_child(Element(f'<div class="itn-panel" id="itn-panel">{panel_html}</div>'))
+    root.script.add_child(Element(_DECLUTTER.replace("MAP", m.get_name())))
     return atomic.write_text(path, root.render())
+
+
+_DECLUTTER = """
+document.addEventListener('DOMContentLoaded', function () {
+  // commune names never printed over each other: larger communes first
+  var map = MAP;
+  function declutter() {
+    var kept = [];
+    document.querySelectorAll('.itn-commune').forEach(function (e) {
+      e.style.visibility = 'visible';
+      var rg = document.createRange(); rg.selectNodeContents(e);
+      var r = rg.getBoundingClientRect();
+      var hit = kept.some(function (k) {
+        return r.left < k.right + 2 && k.left < r.right + 2 && r.top < k.bottom && k.top < r.bottom;
+      });
+      if (hit) { e.style.visibility = 'hidden'; } else { kept.push(r); }
+    });
+  }
+  map.on('zoomend moveend', declutter);
+  map.whenReady(function () { setTimeout(declutter, 0); });
+});
+"""
 
 
 def _base_map(pts: list[tuple[float, float]], background: Background | None = None) -> folium.Map:
@@ -116,7 +139,7 @@ def _background_layer(bg: Background) -> folium.FeatureGroup:
     for road in bg.roads:
         folium.PolyLine(list(road), color="#c9b27c", weight=2, opacity=0.9,
                         interactive=False).add_to(fg)
-    for a in bg.areas:
+    for a in sorted(bg.areas, key=lambda a: -a.size()):  # larger communes named first
         folium.Polygon([list(r) for r in a.rings], color="#777", weight=1, dash_array="4 3",
                        fill=True, fill_color="#ffffff", fill_opacity=0.25,
                        interactive=False).add_to(fg)
