@@ -384,6 +384,38 @@ def test_lp_bound_cannot_visit_a_commune_twice_for_the_km_of_once(n_stops):
     assert rota.distance_m == 20_000 and rota.bound >= rota.objective - 1e-6
 
 
+def test_two_days_are_shared_again_by_cluster():
+    """Two bus days each mixing the north and the south (10 km apart) are re-shared: one
+    day takes the three northern communes, the other the three southern ones."""
+    import numpy as np
+
+    from itinerant.bus.heuristic import _repartition, _State
+    from itinerant.bus.problem import BusCommune, BusProblem, BusStop
+
+    xy = np.array([(0, 0)] + [(x, y) for y in (10_000, -10_000) for x in (-500, 0, 500)], dtype=float)
+    dm = np.rint(np.sqrt(((xy[:, None] - xy[None]) ** 2).sum(-1))).astype(np.int64)
+    bus = BusSpec("b", "Bus", 0, (1,), 8 * 3600, 18 * 3600, 3600, (9 * 3600, 11 * 3600 + 1800, 14 * 3600))
+    p = BusProblem(
+        site_ids=tuple(f"s{i}" for i in range(7)), drive_s=dm // 15, drive_m=dm,
+        communes=tuple(BusCommune(f"7100{i}", f"C{i}", 100, 1) for i in range(6)),
+        stops=tuple(BusStop(f"st{i}", 1 + i, i) for i in range(6)), buses=(bus,), cycle_weeks=2,
+    )
+    st = _State(p)
+    north, south = {0, 1, 2}, {3, 4, 5}
+    for k, c in enumerate((0, 1, 3)):
+        st.put(c, (c, 0, 1, k, (1,)))
+    for k, c in enumerate((4, 5, 2)):
+        st.put(c, (c, 0, 1, k, (2,)))
+    before = sum(st.day_m(0, 1, w)[0] for w in (1, 2))
+    assert _repartition(st, (0, 1, 1), (0, 1, 2))
+    weeks = {w: {c for c, pl in st.place.items() if pl[4] == (w,)} for w in (1, 2)}
+    assert sorted(map(sorted, weeks.values())) == [sorted(north), sorted(south)]
+    after = sum(st.day_m(0, 1, w)[0] for w in (1, 2))
+    assert after < before
+    assert not _repartition(st, (0, 1, 1), (0, 1, 2))  # nothing better: the state stays
+    assert sum(st.day_m(0, 1, w)[0] for w in (1, 2)) == after
+
+
 def test_warm_start_is_valid_and_not_worse_than_the_baseline(roomy):
     from itinerant.bus.heuristic import greedy_assignments
 
