@@ -412,6 +412,8 @@ def test_the_database_is_the_one_asked_for():
 # --------------------------------------------------------------------------- bus, antennes
 
 
+@pytest.mark.skipif(bool(__import__("os").environ.get("ITINERANT_DATABASE_URL")),
+                    reason="solver-heavy; its database part is the same as the antenne report's")
 def test_bus_rota_and_posters_for_the_coordinator_and_the_board(coord, board, advisor):
     r = coord.post("/bus-antennes/", {"kind": "bus"})
     job = Job.objects.latest("id")
@@ -506,3 +508,22 @@ def test_a_manual_priority_inversion_is_kept_and_flagged(coord):
         assert all(w.startswith("inversion de priorité") for w in new["desk_warnings"])
         PlanVersion.objects.create(scenario=ver.scenario, parent=ver, kind="essai", doc=new, state=ver.state)
         assert "Attention, à la suite des ajustements manuels" in coord.get("/semaine/").content.decode()
+
+
+@pytest.mark.parametrize("host,warned", [("127.0.0.1", False), ("localhost", False), ("0.0.0.0", True),
+                                         ("192.168.1.20", True)])
+def test_opening_to_the_network_is_warned(host, warned):
+    from itinerant.desk.server import network_warning
+
+    assert (network_warning(host) is not None) == warned
+    if warned:
+        assert "réseau de l'équipe" in network_warning(host)
+
+
+def test_serve_command_is_listed():
+    from typer.testing import CliRunner
+
+    from itinerant.cli import app
+
+    out = CliRunner().invoke(app, ["serve", "--help"]).output
+    assert "--host" in out and "127.0.0.1:8000" in out

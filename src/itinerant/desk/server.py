@@ -74,6 +74,18 @@ def import_folder(folder: Path, *, say: Callable[[str], None] = print) -> None:
         say(f"Scénario importé : {imp.summary}")
 
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def network_warning(host: str) -> str | None:
+    """The warning printed when the desk listens beyond this computer (None on loopback)."""
+    if host in LOOPBACK:
+        return None
+    return ("ATTENTION : le bureau est ouvert au réseau de l'équipe (pas seulement à cet "
+            "ordinateur). Il contient des données personnelles : ne le faites que sur le réseau "
+            "interne du service, jamais sur Internet ou un Wi-Fi public.")
+
+
 def serve(scenario: Path | None = None, *, host: str = "127.0.0.1", port: int = 8000,
           threads: int = 8, say: Callable[[str], None] = print) -> None:
     """Serve the desk until interrupted (Ctrl+C)."""
@@ -91,10 +103,9 @@ def serve(scenario: Path | None = None, *, host: str = "127.0.0.1", port: int = 
 
     from itinerant.desk.wsgi import application
 
-    if host not in ("127.0.0.1", "localhost", "::1"):
-        say("ATTENTION : le bureau est ouvert au réseau de l'équipe (pas seulement à cet "
-            "ordinateur). Il contient des données personnelles : ne le faites que sur le réseau "
-            "interne du service, jamais sur Internet ou un Wi-Fi public.")
+    warning = network_warning(host)
+    if warning:
+        say(warning)
     say(f"Données : {settings.DESK_DATA_DIR} ; base : {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}")
     say(f"Bureau ouvert sur http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/ (Ctrl+C pour arrêter)")
     waitress_serve(application, host=host, port=port, threads=threads, ident="itinerant",
