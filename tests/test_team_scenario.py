@@ -157,8 +157,8 @@ def test_week_command_on_the_tiny_scenario(tmp_path: Path) -> None:
     doc = json.loads((tmp_path / "w" / "week.json").read_text(encoding="utf-8"))
     assert [d["id"].split("@")[0] for d in doc["duties"]] == ["bus1", "bus1"]
     bad = itinerant("week", str(tiny), "--out", str(tmp_path / "x"), "--strategy", "greedy", "--quiet")
-    assert bad.returncode == 1 and "Traceback" not in bad.stderr + bad.stdout
-    assert "stratégie inconnue « greedy »" in bad.stderr
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr + bad.stdout  # a bad option (issue 12)
+    assert "--strategy « greedy » : stratégie inconnue" in bad.stderr
     junk = tmp_path / "junk.json"
     junk.write_text("{pas du json", encoding="utf-8")
     bad = itinerant("week", str(tiny), "--out", str(tmp_path / "y"), "--previous", str(junk), "--quiet")
