@@ -527,3 +527,18 @@ def test_serve_command_is_listed():
 
     out = CliRunner().invoke(app, ["serve", "--help"]).output
     assert "--host" in out and "127.0.0.1:8000" in out
+
+
+def test_coordinator_creates_an_advisor_account_with_its_role(coord):
+    from django.contrib.auth import get_user_model
+
+    data = {"username": "nouvelle", "password1": "un-mot-de-passe-tres-long-9", "password2":
+            "un-mot-de-passe-tres-long-9", "usable_password": "true",
+            "desk_profile-TOTAL_FORMS": "1", "desk_profile-INITIAL_FORMS": "0",
+            "desk_profile-MIN_NUM_FORMS": "0", "desk_profile-MAX_NUM_FORMS": "1",
+            "desk_profile-0-role": "advisor", "desk_profile-0-advisor_id": "c-julien"}
+    r = coord.post("/admin/auth/user/add/", data)
+    assert r.status_code == 302, r.content.decode()[:2000]
+    u = get_user_model().objects.get(username="nouvelle")
+    assert u.desk_profile.role == "advisor" and u.desk_profile.advisor_id == "c-julien"
+    assert u.password.startswith("argon2$")
