@@ -384,12 +384,12 @@ def test_lp_bound_cannot_visit_a_commune_twice_for_the_km_of_once(n_stops):
     assert rota.distance_m == 20_000 and rota.bound >= rota.objective - 1e-6
 
 
-def test_two_days_are_shared_again_by_cluster():
-    """Two bus days each mixing the north and the south (10 km apart) are re-shared: one
-    day takes the three northern communes, the other the three southern ones."""
+def _two_mixed_days():
+    """Two bus days (weeks 1 and 2) each holding two northern communes and one southern
+    or the reverse, the north and the south 10 km from the depot on either side."""
     import numpy as np
 
-    from itinerant.bus.heuristic import _repartition, _State
+    from itinerant.bus.heuristic import _State
     from itinerant.bus.problem import BusCommune, BusProblem, BusStop
 
     xy = np.array([(0, 0)] + [(x, y) for y in (10_000, -10_000) for x in (-500, 0, 500)], dtype=float)
@@ -401,11 +401,20 @@ def test_two_days_are_shared_again_by_cluster():
         stops=tuple(BusStop(f"st{i}", 1 + i, i) for i in range(6)), buses=(bus,), cycle_weeks=2,
     )
     st = _State(p)
-    north, south = {0, 1, 2}, {3, 4, 5}
     for k, c in enumerate((0, 1, 3)):
         st.put(c, (c, 0, 1, k, (1,)))
     for k, c in enumerate((4, 5, 2)):
         st.put(c, (c, 0, 1, k, (2,)))
+    return st
+
+
+def test_two_days_are_shared_again_by_cluster():
+    """Two bus days each mixing the north and the south are re-shared: one day takes the
+    three northern communes, the other the three southern ones."""
+    from itinerant.bus.heuristic import _repartition
+
+    st = _two_mixed_days()
+    north, south = {0, 1, 2}, {3, 4, 5}
     before = sum(st.day_m(0, 1, w)[0] for w in (1, 2))
     assert _repartition(st, (0, 1, 1), (0, 1, 2))
     weeks = {w: {c for c, pl in st.place.items() if pl[4] == (w,)} for w in (1, 2)}
@@ -414,6 +423,17 @@ def test_two_days_are_shared_again_by_cluster():
     assert after < before
     assert not _repartition(st, (0, 1, 1), (0, 1, 2))  # nothing better: the state stays
     assert sum(st.day_m(0, 1, w)[0] for w in (1, 2)) == after
+
+
+def test_day_moves_stop_at_their_work_budget(monkeypatch):
+    """The day-pair moves stop on a count of scored days, not on the clock."""
+    import itinerant.bus.heuristic as H
+
+    st = _two_mixed_days()
+    monkeypatch.setattr(H, "DAY_MOVE_EVALS", 0)
+    assert not H._day_pairs(st) and st.evals == 0
+    monkeypatch.setattr(H, "DAY_MOVE_EVALS", 1)
+    assert H._day_pairs(st) and st.evals > 0  # one pair started is finished
 
 
 def test_warm_start_is_valid_and_not_worse_than_the_baseline(roomy):

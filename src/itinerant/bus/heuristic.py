@@ -16,6 +16,16 @@ from itertools import combinations, permutations
 from itinerant.bus.problem import BusProblem
 from itinerant.bus.rota import Assignment, _coverage_coefs, check_day
 
+DAY_MOVE_EVALS = 30_000
+"""Bus days scored at most by the day-pair re-partitions of one greedy run (a fixed work
+budget, not a time: the same rota on any machine). The Clunisois needs ~8 000 a pass
+(2 passes, ~2 s); a synthetic 60 communes x 5 days needs 45 600 a pass (~9 s for 0.3 %
+fewer km), hence the cap (~6 s on this loaded machine)."""
+
+MAX_MOVABLE = 6
+"""Day pairs with more one-week passages than this are not re-shared (every split is
+tried: two days of 3 slots cost 240 day scores, of 4 slots 3 360)."""
+
 UNSERVED_WEIGHT = 1000
 """Missing visits a commune left without any visit counts for (the board's rule first)."""
 
@@ -43,6 +53,7 @@ class _State:
                 self.groups_of_stop[s].append(g)
         self.stops_of = [[s for s, st in enumerate(P.stops) if st.commune == c] for c in range(len(P.communes))]
         self.prev = {pv.commune: pv for pv in P.previous}
+        self.evals = 0  # bus days scored by the day-pair re-partitions so far
 
     # -- pieces of the score
     def day_m(self, b: int, d: int, w: int) -> tuple[int, bool]:
@@ -276,6 +287,7 @@ def _fill(st: _State, day: tuple[int, int, int], slots: list[int], communes: tup
     b, d, w = day
     best = None
     for perm in permutations(slots, len(communes)):
+        st.evals += 1
         pls = [(stop_of[c], b, d, k, (w,)) for c, k in zip(communes, perm)]
         for c, pl in zip(communes, pls):
             st.put(c, pl)
@@ -296,7 +308,7 @@ def _repartition(st: _State, A: tuple[int, int, int], B: tuple[int, int, int]) -
     movable = tuple(sorted(
         c for c, pl in st.place.items() if len(pl[4]) == 1 and (pl[1], pl[2], pl[4][0]) in (A, B)
     ))
-    if not movable:
+    if not movable or len(movable) > MAX_MOVABLE:
         return False
     old = {c: st.place[c] for c in movable}
     stop_of = {c: pl[0] for c, pl in old.items()}
@@ -341,6 +353,8 @@ def _day_pairs(st: _State) -> bool:
     improved = False
     for i, A in enumerate(days):
         for B in days[i + 1:]:
+            if st.evals >= DAY_MOVE_EVALS:
+                return improved
             improved |= _repartition(st, A, B)
     return improved
 
