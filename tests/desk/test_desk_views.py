@@ -542,3 +542,16 @@ def test_coordinator_creates_an_advisor_account_with_its_role(coord):
     u = get_user_model().objects.get(username="nouvelle")
     assert u.desk_profile.role == "advisor" and u.desk_profile.advisor_id == "c-julien"
     assert u.password.startswith("argon2$")
+
+
+def test_a_fresh_desk_without_plan_answers_every_page(coord):
+    """Before any valid import, pages say what to do and actions go back to the week."""
+    ScenarioImport.objects.update(valid=False)
+    for url in PAGES + ["/imprimer/jour/2026-12-01.pdf", "/bus-antennes/"]:
+        r = coord.get(url)
+        assert r.status_code in (200, 302, 404), url
+    for url in ["/visite/v001/deplacer/", "/visite/v001/verrou/", "/visite/v001/statut/",
+                "/tournee/c-camille@2026-12-01/verrou/", "/replanifier/", "/versions/1/restaurer/"]:
+        r = coord.post(url, {"status": "done", "vehicle": "c-camille@2026-12-01"})
+        assert r.status_code == 302 and r["Location"] == "/semaine/", url
+    assert "Pas encore de plan" in coord.get("/semaine/").content.decode()

@@ -87,6 +87,20 @@ def _new_version(request, base: PlanVersion, doc: dict, state: dict, kind: str, 
     return v
 
 
+def needs_plan(view):
+    """Actions on the plan in force: without one, back to the week page with a word."""
+    from functools import wraps
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if current_version(active_import()) is None:
+            messages.error(request, "Pas encore de plan : importez un scénario puis planifiez la semaine.")
+            return redirect("week")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 def home(request):
     r = role_of(request.user)
     if r == COORDINATOR:
@@ -304,6 +318,7 @@ def _where(doc, visit_id):
 
 
 @role_required(COORDINATOR)
+@needs_plan
 def visit(request, visit_id: str):
     imp, ver, sc = _context(request)
     if ver is None:
@@ -324,6 +339,7 @@ def visit(request, visit_id: str):
 
 @role_required(COORDINATOR)
 @require_POST
+@needs_plan
 def visit_move(request, visit_id: str):
     imp, ver, sc = _context(request)
     form = MoveForm(request.POST, choices=_vehicle_choices(sc, ver.doc))
@@ -344,6 +360,7 @@ def visit_move(request, visit_id: str):
 
 @role_required(COORDINATOR)
 @require_POST
+@needs_plan
 def visit_lock(request, visit_id: str):
     imp, ver, sc = _context(request)
     pinned = request.POST.get("pinned") == "1"
@@ -355,6 +372,7 @@ def visit_lock(request, visit_id: str):
 
 @role_required(COORDINATOR)
 @require_POST
+@needs_plan
 def tour_lock(request, vehicle_id: str):
     imp, ver, sc = _context(request)
     pinned = request.POST.get("pinned") == "1"
@@ -367,6 +385,7 @@ def tour_lock(request, vehicle_id: str):
 
 @role_required(COORDINATOR, ADVISOR)
 @require_POST
+@needs_plan
 def visit_status(request, visit_id: str):
     imp, ver, sc = _context(request)
     status = request.POST.get("status")
@@ -495,6 +514,7 @@ def versions(request):
 
 @role_required(COORDINATOR)
 @require_POST
+@needs_plan
 def restore(request, version_id: int):
     old = get_object_or_404(PlanVersion, pk=version_id)
     imp = active_import()
