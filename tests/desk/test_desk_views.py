@@ -555,3 +555,16 @@ def test_a_fresh_desk_without_plan_answers_every_page(coord):
         r = coord.post(url, {"status": "done", "vehicle": "c-camille@2026-12-01"})
         assert r.status_code == 302 and r["Location"] == "/semaine/", url
     assert "Pas encore de plan" in coord.get("/semaine/").content.decode()
+
+
+def test_a_new_bus_rota_starts_from_the_last_published_one(tmp_path):
+    imp = active_import()
+    old = tmp_path / "bus-1"
+    old.mkdir()
+    (old / "timetable.csv").write_text("commune_code\n", encoding="utf-8")
+    Job.objects.create(kind="bus", status=Job.DONE, scenario=imp, output=str(old), active=None)
+    Job.objects.create(kind="bus", status=Job.FAILED, scenario=imp, active=None)
+    new = Job.objects.create(kind="bus", scenario=imp)
+    assert jobs.previous_timetable(new) == old / "timetable.csv"
+    other = Job.objects.create(kind="bus", scenario=ScenarioImport.objects.create(valid=True), active=None)
+    assert jobs.previous_timetable(other) is None

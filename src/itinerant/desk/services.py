@@ -439,14 +439,16 @@ def sheets_pdf(folder: Path, state: dict[str, Any], doc: dict[str, Any], *,
 
 
 def bus_outputs(folder: Path, state: dict[str, Any], out: Path, *, time_limit: float,
-                progress: Any = None) -> str:
-    """The bus rota (``pipeline.plan_bus``), its files, public page and posters
-    (``reports.render_bus``) in ``out``; the rota's French summary."""
+                previous: Path | None = None, progress: Any = None) -> str:
+    """The bus rota (``pipeline.plan_bus``; with ``previous``, the published
+    ``timetable.csv`` whose slots it keeps where it can, as ``itinerant bus --previous``),
+    its files, public page and posters (``reports.render_bus``) in ``out``; the rota's
+    French summary."""
     from itinerant.bus import write_outputs
     from itinerant.reports import render_bus
 
     ld = loaded(folder, state)
-    result = pipeline.plan_bus(ld.scenario, ld.matrices, time_limit=time_limit,
+    result = pipeline.plan_bus(ld.scenario, ld.matrices, time_limit=time_limit, previous=previous,
                                progress=progress or pipeline.QUIET)
     write_outputs(out, result.problem, result.rota, result.baseline)
     render_bus(ld.scenario, result.rota, out, language=ld.scenario.settings.language,

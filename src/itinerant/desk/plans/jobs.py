@@ -94,6 +94,19 @@ def start_output(user, kind: str, scenario, state: dict, *, params: dict | None 
     return job
 
 
+def previous_timetable(job: Job):
+    """The timetable of the last finished bus rota of the same import, if any (the new
+    rota keeps its slots where it can: fewer changes for the villages)."""
+    from pathlib import Path
+
+    last = (Job.objects.filter(kind="bus", status=Job.DONE, scenario=job.scenario, pk__lt=job.pk)
+            .order_by("-id").first())
+    if last is None or not last.output:
+        return None
+    path = Path(last.output) / "timetable.csv"
+    return path if path.is_file() else None
+
+
 def _run_output(job: Job, progress: JobProgress) -> None:
     from pathlib import Path
 
@@ -101,8 +114,11 @@ def _run_output(job: Job, progress: JobProgress) -> None:
     folder = job.scenario.folder()
     state = job.params.get("state", {})
     if job.kind == "bus":
-        summary = services.bus_outputs(folder, state, out, progress=progress,
+        previous = previous_timetable(job)
+        summary = services.bus_outputs(folder, state, out, progress=progress, previous=previous,
                                        time_limit=float(job.params.get("time_limit", 30)))
+        if previous is not None:
+            summary += f" (à partir de la tournée publiée du travail n° {previous.parent.name})"
     else:
         report = services.board_report(folder, state, out, job.params.get("variants", []),
                                        progress=progress)
