@@ -568,3 +568,31 @@ def test_a_new_bus_rota_starts_from_the_last_published_one(tmp_path):
     assert jobs.previous_timetable(new) == old / "timetable.csv"
     other = Job.objects.create(kind="bus", scenario=ScenarioImport.objects.create(valid=True), active=None)
     assert jobs.previous_timetable(other) is None
+
+
+def test_bad_visit_rows_can_be_set_aside_at_import(coord):
+    visits = next(f for f in active_import().files.all() if f.name.startswith("visits"))
+    text = bytes(visits.content).decode("utf-8-sig")
+    head, first = text.splitlines()[:2]
+    cells = first.split(";")
+    cols = head.split(";")
+    cells[cols.index("id")] = "v999"
+    cells[cols.index("fenetres")] = "18:00-09:00"
+    bad = (text.rstrip("\n") + "\n" + ";".join(cells) + "\n").encode("utf-8")
+    # without the box: refused, nothing replaced
+    before = active_import().pk
+    html = coord.post("/import/", {"files": [_upload(visits.name, bad)]}).content.decode()
+    assert "Import refusé" in html and active_import().pk == before
+    # with it: imported, the row set aside and shown, then listed left out by the plan
+    r = coord.post("/import/", {"files": [_upload(visits.name, bad)], "lenient": "1"}, follow=True)
+    html = r.content.decode()
+    assert "1 demande en erreur mise de côté" in html and "Demandes mises de côté" in html
+    imp = active_import()
+    assert imp.pk != before and imp.lenient and any("18:00-09:00" in f["message"] for f in imp.faults)
+    coord.post("/planifier/")
+    doc = current().doc
+    assert any(u["visit_id"] == "v999" and u["code"] == "invalid" for u in doc["unassigned"])
+    assert where(doc, "v999")[1] is None
+    vid = doc["routes"][0]["stops"][0]["visit_id"]
+    coord.post(f"/visite/{vid}/statut/", {"status": "cancelled"})  # a manual change keeps it listed
+    assert any(u["visit_id"] == "v999" for u in current().doc["unassigned"])

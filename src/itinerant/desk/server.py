@@ -59,7 +59,7 @@ def import_folder(folder: Path, *, say: Callable[[str], None] = print) -> None:
         old = {f.name: bytes(f.content) for f in active.files.all()}
         if hashlib.sha256(repr(sorted((n, hashlib.sha256(b).hexdigest()) for n, b in old.items())).encode()).hexdigest() == digest:
             return
-    scenario, faults = validate_files(files)
+    scenario, faults, _ = validate_files(files)
     if scenario is None:
         say(f"Scénario {folder} refusé ({len(faults)} erreur(s)) : voir la page Import après connexion.")
     imp = ScenarioImport.objects.create(

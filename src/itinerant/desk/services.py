@@ -78,17 +78,29 @@ def write_files(folder: Path, files: dict[str, bytes]) -> None:
             (folder / name).write_bytes(data)
 
 
-def validate_files(files: dict[str, bytes]) -> tuple[Scenario | None, list[Fault]]:
+def validate_files(files: dict[str, bytes], *, lenient: bool = False
+                   ) -> tuple[Scenario | None, list[Fault], list[Fault]]:
     """Validate a scenario given as files, as ``itinerant validate`` does.
 
-    Returns the scenario and no fault, or None and every fault.
+    Returns (scenario, [], set aside) or (None, every fault, []). With ``lenient``, bad
+    rows of the visits table are set aside as ``itinerant visits`` does without
+    ``--strict`` (``scenario.lenient.load_scenario_lenient``); their faults are returned.
     """
     with tempfile.TemporaryDirectory(prefix="itinerant-import-") as tmp:
         write_files(Path(tmp), files)
         try:
-            return pipeline.validate(Path(tmp)), []
+            return pipeline.validate(Path(tmp)), [], []
         except InputError as exc:
-            return None, list(exc.faults)
+            if not lenient:
+                return None, list(exc.faults), []
+            faults = list(exc.faults)
+        from itinerant.scenario.lenient import load_scenario_lenient
+
+        try:
+            scenario, rejected = load_scenario_lenient(Path(tmp))
+        except InputError:
+            return None, faults, []
+        return scenario, [], [f for r in rejected for f in r.faults]
 
 
 def fault_dicts(faults) -> list[dict[str, Any]]:
@@ -97,9 +109,23 @@ def fault_dicts(faults) -> list[dict[str, Any]]:
             for f in faults]
 
 
+def _base(folder: Path) -> tuple[Scenario, tuple]:
+    """(scenario, visit rows set aside) of an imported folder (cached); rows are set
+    aside only when the import asked for it (a ``.lenient`` mark in the folder)."""
+
+    def make():
+        if (Path(folder) / ".lenient").is_file():
+            from itinerant.scenario.lenient import load_scenario_lenient
+
+            return load_scenario_lenient(Path(folder))
+        return pipeline.validate(folder), ()
+
+    return _cached(("scenario", str(folder)), make)
+
+
 def base_scenario(folder: Path) -> Scenario:
     """The validated scenario of an imported folder (cached)."""
-    return _cached(("scenario", str(folder)), lambda: pipeline.validate(folder))
+    return _base(folder)[0]
 
 
 def added_rows_csv(rows: list[dict[str, str]]) -> str:
@@ -158,6 +184,7 @@ class Loaded:
     scenario: Scenario
     matrices: Any
     state_key: str = ""
+    rejected: tuple = ()
 
 
 def loaded(folder: Path, state: dict[str, Any]) -> Loaded:
@@ -169,7 +196,7 @@ def loaded(folder: Path, state: dict[str, Any]) -> Loaded:
 
         m = matrices_for_scenario(sc, pipeline.territory_of(sc))
         m.drive()
-        return Loaded(sc, m, _state_key(state))
+        return Loaded(sc, m, _state_key(state), _base(folder)[1])
 
     return _cached(("loaded", str(folder), _state_key(state)), make)
 
@@ -190,7 +217,7 @@ def plan_week(folder: Path, state: dict[str, Any], *, time_limit: float,
         if replan_doc is not None:
             replan = Path(tmp) / "plan.json"
             replan.write_text(json.dumps(replan_doc), encoding="utf-8")
-        result = pipeline.plan_visits(ld.scenario, ld.matrices, replan=replan, now=now,
+        result = pipeline.plan_visits(ld.scenario, ld.matrices, replan=replan, now=now, rejected=ld.rejected,
                                       time_limit=time_limit, progress=progress or pipeline.QUIET)
     return result.doc
 
@@ -257,6 +284,9 @@ def _retime(problem, seqs, doc: dict[str, Any], language: str, engine: str) -> d
                    objective=dict(plan.objective))
     out = plan_to_dict(plan, held)
     out["desk_warnings"] = priority_inversions(problem, plan)
+    # rows set aside at import are no task of the problem: they stay listed as they were
+    out["unassigned"] += [u for u in doc.get("unassigned", []) if u.get("code") == "invalid"
+                          and u["visit_id"] not in index]
     pinned = {t.id: t.pinned for t in problem.tasks}
     done = {s["visit_id"] for r in doc["routes"] for s in r["stops"] if s.get("done")}
     for r in out["routes"]:

@@ -18,7 +18,9 @@ class ScenarioImport(models.Model):
                                    verbose_name="par")
     title = models.CharField("titre", max_length=300, blank=True)
     valid = models.BooleanField("valide", default=False)
+    lenient = models.BooleanField("demandes en erreur mises de côté", default=False)
     faults = models.JSONField("erreurs", default=list, blank=True)
+    """Every fault of a refused import; for a lenient one, those of the rows set aside."""
     summary = models.TextField("résumé", blank=True)
 
     class Meta:
@@ -36,6 +38,8 @@ class ScenarioImport(models.Model):
         path = Path(settings.DESK_DATA_DIR) / "scenarios" / str(self.pk)
         if not (path / ".complete").is_file():
             write_files(path, {f.name: bytes(f.content) for f in self.files.all()})
+            if self.lenient:
+                (path / ".lenient").write_text("", encoding="utf-8")
             (path / ".complete").write_text("", encoding="utf-8")
         return path
 

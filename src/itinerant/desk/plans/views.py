@@ -130,6 +130,7 @@ def import_page(request):
     form = ImportForm()
     result = None
     if request.method == "POST":
+        lenient = request.POST.get("lenient") == "1"
         if request.POST.get("example"):
             files = _example_files()
             result = _import(request, files, replace_all=True)
@@ -145,19 +146,20 @@ def import_page(request):
                     if name.lower().endswith((".yaml", ".yml")) and not name.lower().startswith("scenario."):
                         name = services.VARIANT_PREFIX + name  # an antenne variant
                     files[name] = f.read()
-                result = _import(request, files, replace_all=any(
+                result = _import(request, files, lenient=lenient, replace_all=any(
                     n.lower().startswith("scenario.") for n in files))
         if result is not None and result.valid:
             messages.success(request, f"Scénario importé : {result.summary}")
             return redirect("import")
     imports = ScenarioImport.objects.order_by("-id")[:20]
+    active = active_import()
     return render(request, "plans/import.html", {
         "form": form, "result": result, "imports": imports,
         "faults_by_file": _faults_by_file(result.faults) if result is not None else [],
-        "active": active_import()})
+        "active": active, "set_aside": _faults_by_file(active.faults) if active and active.lenient else []})
 
 
-def _import(request, files: dict[str, bytes], *, replace_all: bool) -> ScenarioImport:
+def _import(request, files: dict[str, bytes], *, replace_all: bool, lenient: bool = False) -> ScenarioImport:
     """Validate the files merged over the active import's; store the import either way;
     nothing replaces the active scenario unless it is valid."""
     merged: dict[str, bytes] = {}
@@ -167,15 +169,19 @@ def _import(request, files: dict[str, bytes], *, replace_all: bool) -> ScenarioI
         stems = {Path(n).stem.lower() for n in files}
         merged = {n: b for n, b in merged.items() if Path(n).stem.lower() not in stems}
     merged.update(files)
-    scenario, faults = services.validate_files(merged)
+    scenario, faults, set_aside = services.validate_files(merged, lenient=lenient)
     summary = ""
     if scenario is not None:
         summary = (f"« {scenario.title or scenario.name} » : {len(scenario.communes)} communes, "
                    f"{len(scenario.advisors)} conseillers, {len(scenario.visits)} demandes de visite")
+        if set_aside:
+            rows = len({(f.file, f.row) for f in set_aside})
+            summary += f" ; {rows} demande{'s' if rows > 1 else ''} en erreur mise{'s' if rows > 1 else ''} de côté"
     with transaction.atomic():
         imp = ScenarioImport.objects.create(
             created_by=request.user, title=(scenario.title or scenario.name) if scenario else "",
-            valid=scenario is not None, faults=_fault_dicts(faults), summary=summary)
+            valid=scenario is not None, faults=_fault_dicts(faults or set_aside), summary=summary,
+            lenient=bool(set_aside))
         for name, data in sorted(merged.items()):
             ScenarioFile.objects.create(scenario=imp, name=name, content=data, size=len(data))
     audit(request.user, "import", f"import {imp.pk}",
