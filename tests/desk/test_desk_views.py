@@ -115,6 +115,22 @@ def test_week_board_shows_tours_workload_and_left_out(coord):
     assert "charge" in html
 
 
+def test_week_board_shows_the_teams_duties_beside_the_tours(coord):
+    """The duties planned by the team-week planner (``pipeline.plan_team_week``) are kept
+    with the plan and shown in each advisor's day, and survive a change of the tours."""
+    doc = current().doc
+    duties = doc["team"]["duties"]
+    assert duties and {d["kind"] for d in duties} >= {"accueil", "bus"}
+    html = coord.get("/semaine/").content.decode()
+    d = next(d for d in duties if d["kind"] == "bus")
+    assert f'{d["start"]}–{d["end"]} {d["name"]}' in html
+    assert "Permanences de l'équipe" in html
+    # a manual change of the tours keeps the duties
+    vid = doc["routes"][0]["stops"][0]["visit_id"]
+    coord.post(f"/visite/{vid}/statut/", {"status": "cancelled"})  # the tours are re-timed
+    assert current().kind == "statut" and current().doc["team"] == doc["team"]
+
+
 def test_advisor_sees_only_her_own_week(advisor):
     html = advisor.get("/semaine/").content.decode()
     assert "Camille (fictif)" in html

@@ -222,6 +222,38 @@ def plan_week(folder: Path, state: dict[str, Any], *, time_limit: float,
     return result.doc
 
 
+KIND_FR = {"office": "accueil", "bus": "bus", "antenne": "antenne", "partner": "permanence",
+           "workshop": "atelier"}
+
+
+def team_duties(folder: Path, state: dict[str, Any], *, time_limit: float,
+                progress: Any = None) -> dict[str, Any]:
+    """The team's duties of the week (office desk, bus crew, antennes, permanences,
+    workshops) as planned by ``pipeline.plan_team_week`` (as ``itinerant week``).
+
+    Returns ``{"duties": [{"advisor_id", "day", "start", "end", "name", "kind", "site"}, ...],
+    "unstaffed": [...]}`` (``unstaffed`` as in ``week.json``), kept with the plan version
+    under ``team`` so the board shows them beside the tours.
+    """
+    from itinerant.team.io import week_to_dict
+
+    ld = loaded(folder, state)
+    team, week = pipeline.plan_team_week(ld.scenario, ld.matrices, time_limit=time_limit,
+                                         progress=progress or pipeline.QUIET)
+    doc = week_to_dict(team, week, names=pipeline._names(ld.scenario))
+    duties = [{"advisor_id": a, "day": d["day"], "start": d["start"], "end": d["end"], "name": d["name"],
+               "kind": KIND_FR.get(d["kind"], d["kind"]), "site": d["site"]}
+              for d in doc["duties"] for a in d["advisors"]]
+    return {"duties": duties, "unstaffed": doc["unstaffed"]}
+
+
+def with_team(new: dict[str, Any], old: dict[str, Any]) -> dict[str, Any]:
+    """``new`` with the team's duties of ``old`` (a change of the tours keeps them)."""
+    if "team" in old and "team" not in new:
+        new = {**new, "team": old["team"]}
+    return new
+
+
 def _fingerprint(doc: dict[str, Any]) -> tuple:
     """What of a plan the problem depends on (its stops, locks, times and done marks)."""
     return (doc.get("week_start"),
@@ -284,6 +316,8 @@ def _retime(problem, seqs, doc: dict[str, Any], language: str, engine: str) -> d
                    objective=dict(plan.objective))
     out = plan_to_dict(plan, held)
     out["desk_warnings"] = priority_inversions(problem, plan)
+    if "team" in doc:
+        out["team"] = doc["team"]
     # rows set aside at import are no task of the problem: they stay listed as they were
     out["unassigned"] += [u for u in doc.get("unassigned", []) if u.get("code") == "invalid"
                           and u["visit_id"] not in index]

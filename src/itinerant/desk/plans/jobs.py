@@ -159,6 +159,7 @@ def run_job(job_id: int) -> None:
         folder = base.scenario.folder()
         doc = services.plan_week(folder, base.state, time_limit=limit, replan_doc=base.doc,
                                  now=now.replace(tzinfo=None), progress=progress)
+        doc = services.with_team(doc, base.doc)
         result = PlanVersion.objects.create(
             scenario=base.scenario, parent=base, created_by=job.created_by, kind="replan",
             note=f"re-planification à partir du {now:%d/%m/%Y à %H:%M}", doc=doc,

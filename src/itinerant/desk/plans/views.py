@@ -199,6 +199,7 @@ def plan_new(request):
         return redirect("import")
     try:
         doc = services.plan_week(imp.folder(), {}, time_limit=settings.DESK_PLAN_SECONDS)
+        doc["team"] = services.team_duties(imp.folder(), {}, time_limit=settings.DESK_PLAN_SECONDS)
     except InputError as exc:
         messages.error(request, f"Planification impossible : {exc.args[0]}")
         return redirect("import")
@@ -219,6 +220,9 @@ def _week_rows(sc, doc, scope: str | None, show_names: bool):
     communes = {c.code: c.name for c in sc.communes}
     days = sorted({d.isoformat() for a in sc.advisors for d in sc.calendar.working_dates(a.days)})
     by = {(r["advisor_id"], r["day"]): r for r in doc["routes"]}
+    duties: dict[tuple[str, str], list[dict]] = {}
+    for d in doc.get("team", {}).get("duties", []):
+        duties.setdefault((d["advisor_id"], d["day"]), []).append(d)
     rows = []
     for a in sc.advisors:
         if scope is not None and a.id != scope:
@@ -234,10 +238,11 @@ def _week_rows(sc, doc, scope: str | None, show_names: bool):
                           "commune": communes.get(visits[s["visit_id"]].commune_code, "") if s["visit_id"] in visits else ""}
                          for s in r["stops"]]
                 cells.append({"day": day, "working": True, "route": r, "stops": stops,
-                              "km": round(r["travel_m"] / 1000, 1),
+                              "duties": duties.get((a.id, day), []), "km": round(r["travel_m"] / 1000, 1),
                               "locked": bool(r["stops"]) and all(s["pinned"] for s in r["stops"])})
             else:
-                cells.append({"day": day, "working": day in working, "route": None, "stops": []})
+                cells.append({"day": day, "working": day in working, "route": None, "stops": [],
+                              "duties": duties.get((a.id, day), [])})
         cap = (a.max_work_s or (a.end_s - a.start_s - a.lunch_duration_s)) * len(working)
         rows.append({"advisor": a, "cells": cells, "work": _hm(work), "capacity": _hm(cap),
                      "load_pct": round(100 * work / cap) if cap else 0})
@@ -267,7 +272,8 @@ def _board_html(request, ver_id: int, stamp: str, scope: str | None) -> str:
                                    "route_text": f"{names.get(who, who)}, {_day_text(day)}" if day else ""})
         html = render_to_string("plans/_week_board.html", {
             "ver": ver, "days": days, "rows": rows, "unassigned": unassigned,
-            "warnings": ver.doc.get("desk_warnings", []), "summary": ver.doc.get("summary", ""),
+            "warnings": ver.doc.get("desk_warnings", []), "team": "team" in ver.doc,
+            "unstaffed": ver.doc.get("team", {}).get("unstaffed", []), "summary": ver.doc.get("summary", ""),
             "kpis": ver.doc["kpis"], "estimated": ver.doc.get("estimated", True)}, request=request)
         cache.set(key, html, 3600)
     return html
