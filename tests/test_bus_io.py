@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from itinerant.bus import baseline, problem_from_scenario, solve
-from itinerant.bus.io import DAYS_COLUMNS, read_timetable, write_outputs
+from itinerant.bus.io import DAYS_COLUMNS, read_timetable, timetable_changes, write_outputs
 from itinerant.core.errors import InputError
 from itinerant.core.places import UNREACHABLE, TravelMatrix
 from itinerant.scenario.model import (
@@ -277,3 +277,17 @@ def test_a_bad_closure_date_is_a_fault_naming_it():
     cal, _ = load_calendar({"week_start": "2026-12-14", "closures": ["2026-12-22", "le 32 décembre"]}, out, 4)
     assert [f.column for f in out.faults] == ["calendar.closures[2]"]
     assert cal.closures == ((dt.date(2026, 12, 22), "fermeture"),)
+
+
+def test_timetable_changes_lists_only_the_communes_whose_slot_moved():
+    row = lambda c, day, start, weeks=(1, 2, 3, 4): {  # noqa: E731
+        "commune_code": c, "stop_id": f"arret-{c}", "weekday": day, "start_s": start,
+        "end_s": start + 3600, "weeks": weeks}
+    old = [row("71001", 1, 9 * 3600), row("71002", 3, 14 * 3600), row("71003", 0, 9 * 3600)]
+    new = [row("71001", 1, 9 * 3600), row("71002", 4, 10 * 3600, (1,)), row("71004", 2, 9 * 3600)]
+    changes = timetable_changes(old, new)
+    assert [c["commune_code"] for c in changes] == ["71002", "71003", "71004"]
+    assert changes[0]["before"] == [("arret-71002", 3, 14 * 3600, 15 * 3600, (1, 2, 3, 4))]
+    assert changes[0]["after"] == [("arret-71002", 4, 10 * 3600, 11 * 3600, (1,))]
+    assert changes[1]["after"] == [] and changes[2]["before"] == []
+    assert timetable_changes(old, list(reversed(old))) == []

@@ -586,6 +586,32 @@ def test_a_new_bus_rota_starts_from_the_last_published_one(tmp_path):
     assert jobs.previous_timetable(other) is None
 
 
+def test_bus_page_shows_the_rota_changes_against_the_previous_one(coord, board, tmp_path):
+    """The last rota is compared with the one published before it (``bus.io.timetable_changes``):
+    each commune whose day, time or stop changed, old → new; unchanged communes are not listed."""
+    imp = active_import()
+    sc = services.base_scenario(imp.folder())
+    (a, na), (b, nb), (c, nc) = [(x.code, x.name) for x in sc.communes[:3]]
+    stop = sc.sites[0]
+    head = "commune_code,stop_id,weekday,start,end,weeks\n"
+    old, new = tmp_path / "bus-1", tmp_path / "bus-2"
+    old.mkdir()
+    new.mkdir()
+    (old / "timetable.csv").write_text(head + f"{a},{stop.id},mardi,09:00,10:00,all\n"
+                                       f"{b},{stop.id},jeudi,14:00,15:00,all\n", encoding="utf-8")
+    (new / "timetable.csv").write_text(head + f"{a},{stop.id},mardi,09:00,10:00,all\n"
+                                       f"{b},{stop.id},vendredi,10:00,11:00,1\n"
+                                       f"{c},{stop.id},lundi,09:00,10:00,all\n", encoding="utf-8")
+    for out in (old, new):
+        Job.objects.create(kind="bus", status=Job.DONE, scenario=imp, output=str(out), active=None)
+    html = board.get("/bus-antennes/").content.decode()
+    assert "Changements par rapport à la tournée publiée précédente" in html
+    assert f"<th scope=\"row\">{nb}</th><td>jeudi 14:00–15:00, arrêt {stop.name}</td>" \
+           f"<td>vendredi 10:00–11:00, arrêt {stop.name}, semaine 1</td>" in html
+    assert f"<th scope=\"row\">{nc}</th><td>—</td>" in html
+    assert f"<th scope=\"row\">{na}</th>" not in html
+
+
 def test_bad_visit_rows_can_be_set_aside_at_import(coord):
     visits = next(f for f in active_import().files.all() if f.name.startswith("visits"))
     text = bytes(visits.content).decode("utf-8-sig")

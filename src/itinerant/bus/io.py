@@ -24,6 +24,7 @@ DAYS_COLUMNS = ("bus_id", "week", "weekday", "date", "stops", "km", "drive_min")
 
 __all__ = [
     "read_timetable",
+    "timetable_changes",
     "timetable_rows",
     "day_rows",
     "rota_kpis",
@@ -86,6 +87,25 @@ def read_timetable(path: Path | str, *, cycle_weeks: int | None = 4) -> list[dic
     if faults:
         raise InputError(faults)
     return rows
+
+
+def timetable_changes(old: list[dict], new: list[dict]) -> list[dict]:
+    """Communes whose bus slots differ between two timetables (rows of :func:`read_timetable`).
+
+    Returns, sorted by commune code, ``{"commune_code", "before": [slot, ...], "after": [slot, ...]}``
+    where a slot is ``(stop_id, weekday, start_s, end_s, weeks)``; ``before`` is empty for a
+    commune the bus now serves for the first time, ``after`` for one it no longer serves.
+    """
+    def slots(rows: list[dict]) -> dict[str, list[tuple]]:
+        out: dict[str, set] = {}
+        for r in rows:
+            out.setdefault(r["commune_code"], set()).add(
+                (r["stop_id"], r["weekday"], r["start_s"], r["end_s"], tuple(r["weeks"])))
+        return {c: sorted(v) for c, v in out.items()}
+
+    a, b = slots(old), slots(new)
+    return [{"commune_code": c, "before": a.get(c, []), "after": b.get(c, [])}
+            for c in sorted(set(a) | set(b)) if a.get(c, []) != b.get(c, [])]
 
 
 def _parse_weeks(text: str | None, cycle_weeks: int | None) -> tuple[int, ...] | None:

@@ -520,6 +520,35 @@ def bus_outputs(folder: Path, state: dict[str, Any], out: Path, *, time_limit: f
     return result.summary()
 
 
+def bus_changes(folder: Path, state: dict[str, Any], previous: Path, current: Path) -> list[dict[str, str]]:
+    """The rota's changes against the previous published one, commune by commune
+    (``bus.io.timetable_changes`` over both ``timetable.csv``): ``{"commune", "before",
+    "after"}`` in French (« mardi 09:00–11:00, arrêt Mairie, semaines 1,3 », « — » when
+    the commune was or is no longer served)."""
+    from itinerant.bus.io import read_timetable, timetable_changes
+    from itinerant.bus.problem import weeks_label
+    from itinerant.core.units import WEEKDAYS_FR, hhmm
+
+    sc = loaded(folder, state).scenario
+    cycle = max((b.cycle_weeks for b in sc.buses), default=4)
+    communes = {c.code: c.name for c in sc.communes}
+    stops = {x.id: x.name for x in sc.sites}
+
+    def text(slots) -> str:
+        if not slots:
+            return "—"
+        out = []
+        for stop, day, start, end, weeks in slots:
+            wk = weeks_label(weeks, cycle)
+            out.append(f"{WEEKDAYS_FR[day]} {hhmm(start)}–{hhmm(end)}, arrêt {stops.get(stop, stop)}"
+                       + ("" if wk in ("all", "") else f", semaine{'s' if len(weeks) > 1 else ''} {wk}"))
+        return " ; ".join(out)
+
+    rows = timetable_changes(read_timetable(previous, cycle_weeks=cycle), read_timetable(current, cycle_weeks=cycle))
+    return [{"commune": communes.get(c["commune_code"], c["commune_code"]),
+             "before": text(c["before"]), "after": text(c["after"])} for c in rows]
+
+
 def variant_files(folder: Path) -> list[Path]:
     """The scenario's antenne variants (``antennes/*.yaml``)."""
     return sorted((Path(folder) / "antennes").glob("*.y*ml"))

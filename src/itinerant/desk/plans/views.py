@@ -687,7 +687,16 @@ def outputs(request):
     last = {k: Job.objects.filter(kind=k, status=Job.DONE, scenario=imp).order_by("-id").first()
             for k in ("bus", "antennes")} if imp else {"bus": None, "antennes": None}
     running = Job.objects.filter(active=True, kind__in=("bus", "antennes")).first()
+    bus_changes = None
+    previous = jobs.previous_timetable(last["bus"]) if last["bus"] is not None else None
+    if previous is not None and (Path(last["bus"].output) / "timetable.csv").is_file():
+        try:
+            bus_changes = services.bus_changes(imp.folder(), ver.state if ver else {}, previous,
+                                               Path(last["bus"].output) / "timetable.csv")
+        except InputError:
+            bus_changes = None
     return render(request, "plans/outputs.html", {
+        "bus_changes": bus_changes, "bus_previous": previous.parent.name if previous else "",
         "imp": imp, "variants": variants, "bus": last["bus"], "antennes": last["antennes"],
         "bus_files": _outputs(last["bus"]), "report_files": _outputs(last["antennes"]),
         "running": running})
