@@ -301,6 +301,7 @@ def antennes_solve(
     minutes: int = typer.Option(15, "--minutes", help="Seuil de couverture (min)."),
     out: Path = typer.Option(..., "--out", help="Dossier de sortie."),
     osm: Path | None = OsmOpt,
+    seed: int = SeedOpt,
     quiet: bool = QuietOpt,
 ) -> None:
     """Place de nouvelles antennes avec un modèle exact."""
@@ -312,8 +313,9 @@ def antennes_solve(
         p=p,
         minutes=minutes,
         osm_file=osm,
+        seed=seed,
         quiet=quiet,
-        options={"model": model, "p": p, "minutes": minutes},
+        options={"model": model, "p": p, "minutes": minutes, "seed": seed},
     )
     out_console.print(summary)
 
@@ -324,11 +326,13 @@ def antennes_compare(
     variants: list[Path] = typer.Argument(..., help="Fichiers de variantes (.yaml)."),
     out: Path = typer.Option(..., "--out", help="Dossier de sortie."),
     osm: Path | None = OsmOpt,
+    seed: int = SeedOpt,
     quiet: bool = QuietOpt,
 ) -> None:
     """Compare des scénarios d'antennes : rapport HTML en français et classeur Excel."""
     report = _run(
-        pipeline.run_compare, scenario, variants, out, osm_file=osm, quiet=quiet
+        pipeline.run_compare, scenario, variants, out, osm_file=osm, seed=seed, quiet=quiet,
+        options={"seed": seed},
     )
     out_console.print(f"Rapport : {report}")
 

@@ -9,6 +9,7 @@ Every CLI command is one function here. Each takes a ``progress`` object (see
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -513,9 +514,11 @@ def run_antennes(
     minutes: int = 15,
     mode: str = "car",
     osm_file: Path | None = None,
+    seed: int = 0,
     progress: Progress = QUIET,
 ) -> str:
-    """``itinerant antennes``: place ``p`` new antennes among the candidate sites."""
+    """``itinerant antennes``: place ``p`` new antennes among the candidate sites
+    (``seed``: the solvers' random seed)."""
     from itinerant.antennes.variant import variant_from_dict
 
     with output_folder(out) as tmp:
@@ -526,6 +529,7 @@ def run_antennes(
             variant_id=f"{model}-p{p}-{minutes}min",
             file="ligne de commande",
         )
+        variant = dataclasses.replace(variant, seed=seed)
         comparison = _compare(scenario, matrices, [variant], tmp, progress)
         _render_comparison(scenario, matrices, comparison, tmp, progress)
     v = comparison.variants[0]
@@ -560,6 +564,7 @@ def run_compare(
     progress: Progress = QUIET,
     loaded: tuple[Scenario, ScenarioMatrices] | None = None,
     render: bool = True,
+    seed: int = 0,
 ) -> Any:
     """``itinerant antennes compare``: solve each variant, write comparison.json, and
     render the French report (HTML, PDF) and workbook. Returns the report's path, or
@@ -572,7 +577,7 @@ def run_compare(
         variants = []
         for path in variant_files:
             try:
-                variants.append(load_variant(path))
+                variants.append(dataclasses.replace(load_variant(path), seed=seed))
             except InputError as exc:
                 faults.extend(exc.faults)
         if faults:  # every file's faults at once, those against the scenario included
@@ -809,7 +814,7 @@ def _demo(folder: Path | None, out: Path, *, osm_file: Path | None, time_limit: 
     variants = sorted(_variant_dir(scenario).glob("*.yaml"))
     if variants and scenario.residents:
         comparison = run_compare(None, variants, out / "antennes", loaded=loaded,
-                                 progress=progress, render=False)
+                                 progress=progress, render=False, seed=seed)
     result = render_reports(
         scenario, out, plan=plan_doc, bus=bus_rota, comparison=comparison,
         language=scenario.settings.language, estimated=matrices.estimated,

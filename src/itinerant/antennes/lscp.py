@@ -35,6 +35,7 @@ def solve_lscp(
     time_limit_s: float = 30.0,
     workers: int = 1,
     hint: Sequence[int] | None = None,
+    seed: int = 0,
 ) -> PlacementResult:
     """Set covering: fewest new sites so every coverable row of positive weight is within
     ``threshold`` of an open site.
@@ -59,7 +60,7 @@ def solve_lscp(
         add_cover(model, y, key)
     model.minimize(sum(y.values()))
     add_hint(model, y, hint)
-    solver = new_solver(time_limit_s, workers)
+    solver = new_solver(time_limit_s, workers, seed)
     status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return finish("lscp", solver, status, y, fixed, 0, 0, t0, uncovered)

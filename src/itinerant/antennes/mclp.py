@@ -38,6 +38,7 @@ def solve_mclp(
     time_limit_s: float = 30.0,
     workers: int = 1,
     hint: Sequence[int] | None = None,
+    seed: int = 0,
 ) -> PlacementResult:
     """Maximal covering: open ``p`` new sites to maximise the weight within ``threshold``.
 
@@ -76,7 +77,7 @@ def solve_mclp(
     model.add(sum(y.values()) == p)
     model.maximize(sum(wt * z for wt, z in terms))
     add_hint(model, y, hint)
-    solver = new_solver(time_limit_s, workers)
+    solver = new_solver(time_limit_s, workers, seed)
     status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return finish("mclp", solver, status, y, fixed, 0, 0, t0, uncovered)

@@ -51,19 +51,21 @@ def solve_model(
     time_limit_s: float = 30.0,
     workers: int = 1,
     hint: Sequence[int] | None = None,
+    seed: int = 0,
 ) -> PlacementResult:
     """Dispatch to one of the four models by name (``p`` is ignored by LSCP,
-    ``threshold`` by p-median and p-center)."""
+    ``threshold`` by p-median and p-center). ``seed``: CP-SAT's random seed; with one
+    worker the search is repeatable for a seed unless ``time_limit_s`` cuts it."""
     if model == "mclp":
         return solve_mclp(cost, weights, threshold=threshold, p=p, fixed=fixed, candidates=candidates,
-                          time_limit_s=time_limit_s, workers=workers, hint=hint)
+                          time_limit_s=time_limit_s, workers=workers, hint=hint, seed=seed)
     if model == "pmedian":
         return solve_pmedian(cost, weights, p=p, fixed=fixed, candidates=candidates,
-                             time_limit_s=time_limit_s, workers=workers, hint=hint)
+                             time_limit_s=time_limit_s, workers=workers, hint=hint, seed=seed)
     if model == "pcenter":
         return solve_pcenter(cost, weights, p=p, fixed=fixed, candidates=candidates,
-                             time_limit_s=time_limit_s, workers=workers, hint=hint)
+                             time_limit_s=time_limit_s, workers=workers, hint=hint, seed=seed)
     if model == "lscp":
         return solve_lscp(cost, weights, threshold=threshold, fixed=fixed, candidates=candidates,
-                          time_limit_s=time_limit_s, workers=workers, hint=hint)
+                          time_limit_s=time_limit_s, workers=workers, hint=hint, seed=seed)
     raise ValueError(f"unknown model {model!r} (expected one of {', '.join(MODELS)})")

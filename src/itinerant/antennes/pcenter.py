@@ -38,6 +38,7 @@ def solve_pcenter(
     time_limit_s: float = 30.0,
     workers: int = 1,
     hint: Sequence[int] | None = None,
+    seed: int = 0,
     unreachable_cost: int | None = None,
 ) -> PlacementResult:
     """p-center: open ``p`` new sites minimising the largest cost of a row of positive weight.
@@ -71,7 +72,7 @@ def solve_pcenter(
             model.add(r >= level).only_enforce_if(v)
     model.minimize(r)
     add_hint(model, y, hint)
-    solver = new_solver(time_limit_s, workers)
+    solver = new_solver(time_limit_s, workers, seed)
     status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return finish("pcenter", solver, status, y, fixed, 0, 0, t0, uncovered)

@@ -55,6 +55,7 @@ def solve_pmedian(
     time_limit_s: float = 30.0,
     workers: int = 1,
     hint: Sequence[int] | None = None,
+    seed: int = 0,
     unreachable_cost: int | None = None,
     reduce: bool = True,
 ) -> PlacementResult:
@@ -98,7 +99,7 @@ def solve_pmedian(
             new, obj = pre.heuristic, pre.heuristic_value / scale
         res = trivial("pmedian", fixed, new, obj, t0, uncovered)
         return dataclasses.replace(res, status="OPTIMAL")
-    return _solve_reduced(rc, wi, scale, pre, fixed, hint, time_limit_s, workers, t0, uncovered)
+    return _solve_reduced(rc, wi, scale, pre, fixed, hint, time_limit_s, workers, t0, uncovered, seed)
 
 
 def _solve_reduced(
@@ -112,6 +113,7 @@ def _solve_reduced(
     workers: int,
     t0: float,
     uncovered: tuple[int, ...],
+    seed: int = 0,
 ) -> PlacementResult:
     """CP-SAT on the presolved problem, then the best of it and the heuristic."""
     const, nodes, coef, _ = trie(rc, wi)
@@ -127,7 +129,7 @@ def _solve_reduced(
         model.add(objective <= round(pre.heuristic_value) - 1)
     else:
         add_hint(model, y, hint)
-    solver = new_solver(max(0.1, time_limit_s - (time.perf_counter() - t0)), workers)
+    solver = new_solver(max(0.1, time_limit_s - (time.perf_counter() - t0)), workers, seed)
     status = solver.solve(model)
     solved = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     if not solved and pre.heuristic is None:

@@ -30,6 +30,7 @@ def solve_demand(demand: Demand, roles: SiteRoles, variant: Variant, *, p: int |
         fixed=fixed,
         candidates=cand,
         time_limit_s=variant.time_limit_s,
+        seed=variant.seed,
     )
     return dataclasses.replace(
         res,

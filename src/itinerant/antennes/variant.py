@@ -68,6 +68,7 @@ class Variant:
     none_weight: float = 0.0
     curve_max_p: int | None = None
     time_limit_s: float = 30.0
+    seed: int = 0
     opening: tuple[tuple[str, str], ...] = ()
     description: str = ""
     file: str = ""
