@@ -10,9 +10,10 @@
 4. the home-visit planner (:func:`itinerant.visits.solve`, its priorities and kept
    appointments) plans the tours; a session left out is undone and its residents are
    planned one by one when that places more;
-5. the integrated plan is compared with the sequential one (duties first with no
-   thought for visits) and the better is kept: musts left out, then visits placed,
-   then driving; the plan passes :func:`itinerant.team.check.assert_valid`.
+5. the integrated candidates are compared with the sequential plan (duties first with
+   no thought for visits) made in the same run, and the best is kept: empty seats,
+   musts left out, musts of the sequential plan lost, visits left out, driving (see
+   :func:`plan_week`); the plan passes :func:`itinerant.team.check.assert_valid`.
 """
 
 from __future__ import annotations
