@@ -346,6 +346,35 @@ def test_replan_from_now_proposes_then_accept(coord):
     assert PlanVersion.objects.get(pk=base.pk).doc == base.doc
 
 
+def test_accept_is_refused_when_the_plan_changed_during_the_replan(coord):
+    """A manual change made while the re-plan ran is never lost silently: the accept is
+    refused with a French message listing it, and a new re-plan from the plan in force
+    (which keeps the change) replaces the stale proposal and can be accepted."""
+    base = current()
+    coord.post("/replanifier/")
+    proposal = Job.objects.latest("id").result
+    assert proposal.parent_id == base.pk
+    vid = base.doc["routes"][0]["stops"][0]["visit_id"]
+    coord.post(f"/visite/{vid}/statut/", {"status": "cancelled"})  # made "during" the re-plan
+    manual = current()
+    r = coord.post(f"/changements/{proposal.pk}/decision/", {"decision": "accept"}, follow=True)
+    html = r.content.decode()
+    assert current().pk == manual.pk  # nothing replaced
+    assert PlanVersion.objects.get(pk=proposal.pk).decision == PlanVersion.PROPOSED
+    assert "Ce plan n&#x27;est pas retenu" in html and f"{vid} : annulée" in html
+    assert f"version n° {manual.pk} : statut" in html
+    assert "Re-planifier à nouveau depuis le plan en vigueur" in html
+    assert "Retenir ce plan" not in html
+    # re-plan again from the plan in force: the stale proposal is set aside
+    coord.post("/replanifier/", {"remplace": str(proposal.pk)})
+    again = Job.objects.latest("id").result
+    assert PlanVersion.objects.get(pk=proposal.pk).decision == PlanVersion.DISCARDED
+    assert again.parent_id == manual.pk and again.state["status"][vid] == "cancelled"
+    coord.post(f"/changements/{again.pk}/decision/", {"decision": "accept"})
+    assert current().doc == again.doc and vid not in {s["visit_id"] for r in again.doc["routes"]
+                                                      for s in r["stops"]}
+
+
 def test_replan_discard_keeps_the_plan(coord):
     base = current()
     coord.post("/replanifier/")

@@ -456,6 +456,10 @@ def replan(request):
     except jobs.Busy as exc:
         messages.error(request, str(exc))
         return redirect("week")
+    stale = request.POST.get("remplace", "")
+    if stale.isdigit():
+        PlanVersion.objects.filter(pk=int(stale), decision=PlanVersion.PROPOSED).update(
+            decision=PlanVersion.DISCARDED, decided_at=timezone.now())
     audit(request.user, "re-planification", f"travail {job.pk}", f"depuis la version {ver.pk}")
     return redirect("job", job_id=job.pk)
 
@@ -489,11 +493,26 @@ def changes(request, version_id: int):
         announced.append({**c, "phone": x.phone if x else "",
                           "before_text": fmt(old) if old[1] else "—",
                           "after_text": fmt(new) if new[1] else "plus planifiée"})
-    return render(request, "plans/changes.html", {"v": v, "base": base, "rows": rows,
+    since = made_since(v) if v.decision == PlanVersion.PROPOSED else []
+    return render(request, "plans/changes.html", {"v": v, "base": base, "rows": rows, "since": since,
                                                   "announced": announced,
                                                   "summary": v.doc.get("summary", ""),
                                                   "kpis": v.doc["kpis"],
                                                   "base_kpis": base.doc["kpis"] if base else None})
+
+
+def made_since(v: PlanVersion) -> list[PlanVersion]:
+    """Versions put in force after the plan a proposal was made from (manual changes,
+    restorations, another accepted re-plan): accepting the proposal as it is would
+    silently drop them."""
+    return list(PlanVersion.objects.filter(scenario=v.scenario, decision=PlanVersion.ACCEPTED,
+                                           pk__gt=v.parent_id or 0)
+                .exclude(pk=v.pk).select_related("created_by").order_by("id"))
+
+
+def _made_since_text(items: list[PlanVersion]) -> str:
+    return " ; ".join(f"{x.kind} ({x.note}) par {x.created_by or '?'} le "
+                      f"{timezone.localtime(x.created_at):%d/%m à %H:%M}" for x in items)
 
 
 @role_required(COORDINATOR)
@@ -501,11 +520,21 @@ def changes(request, version_id: int):
 def decide(request, version_id: int):
     v = get_object_or_404(PlanVersion, pk=version_id, decision=PlanVersion.PROPOSED)
     accept = request.POST.get("decision") == "accept"
+    if accept:
+        since = made_since(v)
+        if since or v.scenario_id != (active_import() or v.scenario).pk:
+            # the proposal was computed from a plan that has changed since: accepting it
+            # would lose those changes; refuse and offer to re-plan from the plan in force
+            messages.error(request, "Ce plan n'est pas retenu : il a été calculé avant "
+                           f"{len(since)} modification{'s' if len(since) > 1 else ''} du plan en vigueur, "
+                           "qui seraient perdues : " + (_made_since_text(since) or "un nouvel import")
+                           + ". Re-planifiez à nouveau pour les garder, ou écartez cette proposition.")
+            audit(request.user, "acceptation refusée", f"version {v.pk}",
+                  f"{len(since)} modification(s) faites pendant la re-planification")
+            return redirect("changes", version_id=v.pk)
     v.decision = PlanVersion.ACCEPTED if accept else PlanVersion.DISCARDED
     v.decided_at = timezone.now()
     if accept:
-        # the proposal was made from its parent: manual changes made meanwhile are kept
-        # as versions (restorable) but the accepted plan is the proposal.
         v.save(update_fields=["decision", "decided_at"])
         # a new row so that "current = latest accepted" holds after later versions too
         _new_version(request, v, v.doc, v.state, "acceptation", f"re-planification {v.pk} retenue")
