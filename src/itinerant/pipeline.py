@@ -681,8 +681,11 @@ def week_summary(doc: dict[str, Any], note: str = "") -> str:
                      f"({u['missing']} conseiller(s) manquant(s)) : {u['reason']}")
     held = sum(1 for d in doc["duties"] if len(d["advisors"]) >= d["needed"])
     v = doc["visits"]
+    def fr(x: float) -> str:
+        return f"{x:.1f}".replace(".", ",").removesuffix(",0")
+
     hours = ", ".join(
-        f"{m['name']} {m['hours_h']:.1f} h" + (f"/{m['contract_h']:.0f} h" if m["contract_h"] else "")
+        f"{m['name']} {fr(m['hours_h'])} h" + (f" sur {fr(m['contract_h'])} h" if m["contract_h"] else "")
         for m in doc["members"])
     lines.append(
         f"Semaine de l'équipe : {held} permanences tenues sur {len(doc['duties'])} ; "
