@@ -323,3 +323,20 @@ def test_a_fixed_appointment_holds_and_the_duty_goes_to_someone_else() -> None:
     week = plan_week(_team([pinned], [open_desk], members=alone), WeekParams(time_limit_s=2))
     (u,) = week.unstaffed
     assert "rendez-vous imposé à 10:00" in u.reason and "rdv" in week.visits_served()
+
+
+def test_duty_clashes_are_duties_held_while_the_advisor_is_on_a_tour():
+    from itinerant.team.check import duty_clashes
+
+    routes = [{"advisor_id": "a", "day": "2026-12-01", "depart_s": 9 * 3600, "return_s": 12 * 3600,
+               "stops": [{"visit_id": "v1"}]},
+              {"advisor_id": "b", "day": "2026-12-01", "depart_s": 9 * 3600, "return_s": 17 * 3600,
+               "stops": []}]
+    duty = {"day": "2026-12-01", "name": "Accueil"}
+    duties = [{**duty, "advisor_id": "a", "start": "11:30", "end": "13:00"},   # overlaps the tour
+              {**duty, "advisor_id": "a", "start": "12:00", "end": "13:30"},   # starts at its return
+              {**duty, "advisor_id": "b", "start": "09:00", "end": "12:00"},   # b has no stop that day
+              {**duty, "advisor_id": "a", "day": "2026-12-02", "start": "09:00", "end": "12:00"}]
+    out = duty_clashes(duties, routes)
+    assert [(d["advisor_id"], d["start"]) for d in out] == [("a", "11:30")]
+    assert out[0]["tour"] == "09:00–12:00"

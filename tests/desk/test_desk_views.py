@@ -125,6 +125,11 @@ def test_week_board_shows_the_teams_duties_beside_the_tours(coord):
     d = next(d for d in duties if d["kind"] == "bus")
     assert f'{d["start"]}–{d["end"]} {d["name"]}' in html
     assert "Permanences de l'équipe" in html
+    # duties that fall during the same advisor's tour are flagged (the tours ignore them)
+    clashes = services.duty_clashes(doc)
+    assert clashes, "the demo's tours are planned without the duties"
+    assert html.count("pendant la tournée</strong>") == len(clashes)
+    assert f"{len(clashes)} permanences de l'équipe tombent pendant une tournée" in html
     # a manual change of the tours keeps the duties
     vid = doc["routes"][0]["stops"][0]["visit_id"]
     coord.post(f"/visite/{vid}/statut/", {"status": "cancelled"})  # the tours are re-timed

@@ -247,6 +247,14 @@ def team_duties(folder: Path, state: dict[str, Any], *, time_limit: float,
     return {"duties": duties, "unstaffed": doc["unstaffed"]}
 
 
+def duty_clashes(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The team's duties of a plan version that fall while the same advisor is out on
+    one of its tours (``team.check.duty_clashes``)."""
+    from itinerant.team.check import duty_clashes as clashes
+
+    return clashes(doc.get("team", {}).get("duties", []), doc["routes"])
+
+
 def with_team(new: dict[str, Any], old: dict[str, Any]) -> dict[str, Any]:
     """``new`` with the team's duties of ``old`` (a change of the tours keeps them)."""
     if "team" in old and "team" not in new:

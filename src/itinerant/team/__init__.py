@@ -5,7 +5,7 @@ and home visits planned together for the same advisors.
 built from a scenario by :func:`itinerant.team.build.team_from_scenario`.
 """
 
-from itinerant.team.check import assert_valid, check_week, hours_by_member
+from itinerant.team.check import assert_valid, check_week, duty_clashes, hours_by_member
 from itinerant.team.duties import assign_duties
 from itinerant.team.problem import (
     Availability,
@@ -31,6 +31,7 @@ __all__ = [
     "assert_valid",
     "assign_duties",
     "check_week",
+    "duty_clashes",
     "form_sessions",
     "hours_by_member",
     "plan_week",

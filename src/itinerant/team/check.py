@@ -20,7 +20,7 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from itinerant.core.errors import SolverError
-from itinerant.core.units import hhmm
+from itinerant.core.units import hhmm, parse_time
 from itinerant.visits.check import check_plan
 
 if TYPE_CHECKING:
@@ -157,6 +157,22 @@ def _check_days(team: TeamProblem, week: TeamPlan, timeline: dict[tuple[str, obj
         c = members[mid].contract_s
         if c is not None and w > c:
             out.append(f"{mid} : {w / 3600:.2f} h dans la semaine, contrat {c / 3600:.2f} h")
+    return out
+
+
+def duty_clashes(duties: list[dict[str, Any]], routes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Duties held while the same advisor is out on a tour of another plan.
+
+    ``duties``: rows ``{"advisor_id", "day", "start", "end", ...}`` (one per holder, times
+    ``HH:MM``); ``routes``: the ``plan.json`` routes (``depart_s``, ``return_s`` in seconds).
+    Returns the clashing duty rows, each with ``"tour"`` = ``"HH:MM–HH:MM"`` of the tour.
+    """
+    tours = {(r["advisor_id"], r["day"]): r for r in routes if r.get("stops")}
+    out = []
+    for d in duties:
+        r = tours.get((d["advisor_id"], d["day"]))
+        if r is not None and parse_time(d["start"]) < r["return_s"] and r["depart_s"] < parse_time(d["end"]):
+            out.append({**d, "tour": f"{hhmm(r['depart_s'])}–{hhmm(r['return_s'])}"})
     return out
 
 

@@ -221,8 +221,10 @@ def _week_rows(sc, doc, scope: str | None, show_names: bool):
     days = sorted({d.isoformat() for a in sc.advisors for d in sc.calendar.working_dates(a.days)})
     by = {(r["advisor_id"], r["day"]): r for r in doc["routes"]}
     duties: dict[tuple[str, str], list[dict]] = {}
+    clash = {(d["advisor_id"], d["day"], d["start"], d["name"]) for d in services.duty_clashes(doc)}
     for d in doc.get("team", {}).get("duties", []):
-        duties.setdefault((d["advisor_id"], d["day"]), []).append(d)
+        duties.setdefault((d["advisor_id"], d["day"]), []).append(
+            {**d, "clash": (d["advisor_id"], d["day"], d["start"], d["name"]) in clash})
     rows = []
     for a in sc.advisors:
         if scope is not None and a.id != scope:
@@ -273,7 +275,8 @@ def _board_html(request, ver_id: int, stamp: str, scope: str | None) -> str:
         html = render_to_string("plans/_week_board.html", {
             "ver": ver, "days": days, "rows": rows, "unassigned": unassigned,
             "warnings": ver.doc.get("desk_warnings", []), "team": "team" in ver.doc,
-            "unstaffed": ver.doc.get("team", {}).get("unstaffed", []), "summary": ver.doc.get("summary", ""),
+            "unstaffed": ver.doc.get("team", {}).get("unstaffed", []),
+            "clashes": len(services.duty_clashes(ver.doc)), "summary": ver.doc.get("summary", ""),
             "kpis": ver.doc["kpis"], "estimated": ver.doc.get("estimated", True)}, request=request)
         cache.set(key, html, 3600)
     return html
