@@ -24,7 +24,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from itinerant import pipeline
 from itinerant.core.errors import Fault, InputError
@@ -290,7 +290,7 @@ def _seqs(problem, doc: dict[str, Any]) -> list[list[int]]:
     return seqs
 
 
-def _retime(problem, seqs, doc: dict[str, Any], language: str, engine: str) -> dict[str, Any]:
+def _retime(problem, seqs, doc: dict[str, Any], language: Literal["fr", "en"], engine: str) -> dict[str, Any]:
     """Time the sequences with the library (``plan_from_sequences``, which checks the
     plan), keep the earlier reasons of visits still left out and explain the new ones;
     the ``plan.json`` document.
@@ -467,7 +467,7 @@ def _where(doc: dict[str, Any]) -> dict[str, tuple[str, str, str]]:
             for r in doc["routes"] for s in r["stops"]}
 
 
-def changes_between(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, str]]:
+def changes_between(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
     """Visits whose advisor, day or time differ between two plans (« à prévenir »)."""
     a, b = _where(old), _where(new)
     out = []

@@ -13,7 +13,9 @@ from itinerant.desk.plans import views
 from itinerant.desk.settings import BASE_DIR
 
 # The reports' folder found without importing it (it loads folium): Leaflet lives there.
-REPORTS_STATIC = Path(importlib.util.find_spec("itinerant.reports").submodule_search_locations[0]) / "static"
+_REPORTS_SPEC = importlib.util.find_spec("itinerant.reports")
+assert _REPORTS_SPEC is not None and _REPORTS_SPEC.submodule_search_locations is not None
+REPORTS_STATIC = Path(list(_REPORTS_SPEC.submodule_search_locations)[0]) / "static"
 
 admin.site.site_header = "itinerant — administration du bureau"
 admin.site.site_title = "itinerant"

@@ -363,7 +363,7 @@ def visit_move(request, visit_id: str):
     else:
         res = services.move_visit(imp.folder(), ver.state, ver.doc, visit_id, form.cleaned_data["vehicle"])
         ok, message = res.ok, res.message
-        if res.ok:
+        if res.ok and res.doc is not None:
             _new_version(request, ver, res.doc, ver.state, "déplacement",
                          f"{visit_id} vers {form.cleaned_data['vehicle']}")
     if request.htmx:
@@ -563,7 +563,7 @@ def restore(request, version_id: int):
     old = get_object_or_404(PlanVersion, pk=version_id)
     imp = active_import()
     cur = current_version(imp)
-    if old.scenario_id != imp.pk or cur is None:
+    if imp is None or old.scenario_id != imp.pk or cur is None:
         messages.error(request, "Cette version appartient à un autre import du scénario.")
         return redirect("versions")
     _new_version(request, cur, old.doc, old.state, "restauration", f"version {old.pk} restaurée")
