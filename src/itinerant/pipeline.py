@@ -187,8 +187,10 @@ def build_territory(
         matrices_for_scenario(scenario, territory).drive()
     from itinerant.roads.territory import default_cache_dir
 
+    osm = scenario.settings.osm_file
+    assert osm is not None  # _with_osm above refuses a scenario without a road file
     return (
-        f"Territoire prêt ({Path(scenario.settings.osm_file).name}) : "
+        f"Territoire prêt ({Path(osm).name}) : "
         f"{territory.drive.number_of_nodes()} nœuds routiers, "
         f"{territory.walk.number_of_nodes()} nœuds piétons ; {len(places)} lieux rattachés "
         f"à moins de {scenario.settings.max_snap_m} m. Cache : {default_cache_dir()}"
@@ -345,7 +347,8 @@ def plan_visits(
         now = dt.datetime.now().replace(second=0, microsecond=0)
 
     faults: list[Fault] = []
-    previous, added = None, ()
+    previous = None
+    added: tuple[Any, ...] = ()
     try:
         previous = read_plan(replan) if replan is not None else None
     except InputError as exc:
@@ -367,7 +370,8 @@ def plan_visits(
     if engine not in ("auto", "pyvrp", "ortools"):
         raise InputError([_fault("--engine", f"moteur inconnu « {engine} »", "auto, pyvrp ou ortools")])
     params = SolveParams(
-        engine=engine, time_limit_s=time_limit, language=scenario.settings.language,
+        engine=engine,  # type: ignore[arg-type]  # checked against the engine names just above
+        time_limit_s=time_limit, language=scenario.settings.language,
         seed=seed, iterations=iterations, freeze_announced=freeze_announced,
     )
     with progress.step(f"Tournées à domicile ({len(problem.tasks)} visites)"):
@@ -573,7 +577,7 @@ def run_compare(
 
     with output_folder(out) as tmp:
         scenario, matrices = loaded or _load(folder, osm_file, progress)
-        faults = []
+        faults: list[Fault] = []
         variants = []
         for path in variant_files:
             try:
@@ -599,7 +603,9 @@ def _render_comparison(scenario: Scenario, matrices: ScenarioMatrices, compariso
             scenario, comparison, out, language=scenario.settings.language,
             estimated=matrices.estimated,
         )
-    return Path(result["html"])
+    html = result["html"]
+    assert html is not None  # the report's page is always written
+    return Path(html)
 
 
 # --------------------------------------------------------------------------- team week (issue 14)

@@ -350,8 +350,8 @@ def render_territory_map(scenario: Scenario, path: str | os.PathLike[str], *, la
     folium.LayerControl(collapsed=False).add_to(m)
     title = f"{T['territory_map']} - {scenario.title or scenario.name}"
     top_km = cell_m * 8 / 1000
-    top = f"{fmt.format_number(top_km, language, decimals=0 if top_km.is_integer() else 1)} km"
-    note = T["density_note"].format(cell=f"{cell_m} m", top=top, k=min_count)
+    top_text = f"{fmt.format_number(top_km, language, decimals=0 if top_km.is_integer() else 1)} km"
+    note = T["density_note"].format(cell=f"{cell_m} m", top=top_text, k=min_count)
     legend = "".join(f'<div><span style="color:{col}">&#9632;</span> {html.escape(T[k])}</div>'
                      for k, col in KIND_COLOURS.items() if k in T and any(s.kind == k for s in scenario.sites))
     panel = (f"<h1>{html.escape(title)}</h1><div>{len(scenario.communes)} {T['commune'].lower()}s - "

@@ -97,7 +97,7 @@ def load_timetable(source: PathLike | list[Mapping[str, Any]]) -> list[dict[str,
     return out
 
 
-def load_days(source: PathLike | list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def load_days(source: PathLike | list[Mapping[str, Any]] | list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Bus ``days.csv`` rows: ``stops`` as a list of stop ids, ``km`` float, ``drive_min`` float."""
     if isinstance(source, list):
         rows = [dict(r) for r in source]
