@@ -240,7 +240,7 @@ def plan_summary(plan: Plan, language: str = "fr") -> str:
     else:
         text = (f"{k.served} visites planifiées sur {k.visits_total}, {k.unassigned} non planifiées "
                 f"({k.must_unassigned} obligatoires) ; {k.travel_m / 1000:.0f} km, "
-                f"{k.travel_s / 3600:.1f} h de route")
+                f"{k.travel_s / 3600:.1f} h de route".replace(".", ","))
     extra = []
     invalid = sum(u.code == "invalid" for u in plan.unassigned)
     if invalid:
