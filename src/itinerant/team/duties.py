@@ -37,6 +37,8 @@ from itinerant.visits.problem import Task, VisitProblem
 
 SEAT_COST = 1_000_000
 """Cost of one empty seat of a duty (dominates everything else)."""
+HOLD_COST = 100_000
+"""Cost of moving an announced holder off their duty (below an empty seat, above all else)."""
 PREFERENCE = 200
 """Worth of giving a duty to its preferred advisor."""
 WORTH = {"must": 10_000, "should": 2_000, "could": 500}
@@ -212,6 +214,10 @@ def _solve_stage(team: TeamProblem, strategy: str, vp: VisitProblem, max_empty: 
             for k, mem in enumerate(members):
                 if (i, k) in x and mem.id == who:
                     objective.append(-(PREFERENCE if rank == 0 else PREFERENCE // 2) * x[i, k])
+    for i, d in enumerate(duties):  # announced holders keep their seat while they can
+        for k, mem in enumerate(members):
+            if mem.id in d.held and (i, k) in x:
+                objective.append(HOLD_COST * (1 - x[i, k]))
     y: dict[tuple[int, int, int, int], cp_model.IntVar] = {}
     if strategy == "sequential":
         objective += _fair_share(m, team, duty_work)

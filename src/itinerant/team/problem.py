@@ -97,6 +97,10 @@ class Duty:
         Advisors preferred on it (the same advisor each week), in order.
     hypothesis
         True when the duty is a guess (« hypothèse, à ajuster »).
+    held
+        Advisors already announced on it (a re-plan during the week): each keeps the
+        seat while they can still hold it (see :func:`itinerant.team.duties.fits`);
+        a holder who no longer can is replaced, and the plan says so.
     """
 
     id: str
@@ -111,6 +115,7 @@ class Duty:
     preferred: tuple[str, ...] = ()
     hypothesis: bool = False
     note: str = ""
+    held: tuple[str, ...] = ()
 
     def work_s(self, lunch: Break | None) -> int:
         """Working time of an advisor on it: its length, less the lunch when it spans it."""
