@@ -27,10 +27,7 @@ import resource
 import subprocess
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
-
-import numpy as np
 
 H = 3600
 MON = dt.date(2026, 11, 30)
@@ -47,32 +44,11 @@ search's last improvement came before the last quarter of its run.
 
 
 def week(n_tasks: int, seed: int = 1):
-    from itinerant.visits import PENALTY, Break, Task, Vehicle, VisitProblem
+    """The synthetic week of ``n_tasks`` requests and its number of advisors (4 to 16)."""
+    from itinerant.visits.synthetic import synthetic_week
 
     n_adv = max(4, min(16, n_tasks // 40))
-    rng = np.random.default_rng(seed)
-    pts = rng.uniform(-15000, 15000, size=(n_tasks + 1, 2))
-    pts[0] = 0
-    m = np.sqrt(((pts[:, None] - pts[None]) ** 2).sum(-1)) * 1.3
-    dist, dur = m.astype(np.int64), (m / (45 / 3.6)).astype(np.int64)
-    vehicles = tuple(
-        Vehicle(f"a{a}@{MON + dt.timedelta(days=d)}", 0, 0, int(8.5 * H), 17 * H, 8 * H, f"a{a}", f"A{a}",
-                MON + dt.timedelta(days=d), frozenset({"santé", "social"} if a % 2 else {"social"}),
-                Break(12 * H, 14 * H, 2700))
-        for a in range(n_adv) for d in range(5)
-    )
-    tasks = []
-    for i in range(n_tasks):
-        prio = ("must", "should", "could")[int(rng.choice(3, p=[0.5, 0.3, 0.2]))]
-        o = int(rng.choice([9, 10, 13, 14])) * H
-        tasks.append(Task(f"v{i:03d}", i + 1, int(rng.choice([2700, 3600, 5400])), ((o, o + 3 * H),), True,
-                          priority=prio, penalty=PENALTY[prio],
-                          days=tuple(sorted(rng.choice(5, 2, replace=False).tolist())),
-                          skill="santé" if i % 5 == 0 else None))
-    tasks[41 % n_tasks] = replace(tasks[41 % n_tasks], advisor_id="a1", date=MON + dt.timedelta(days=1), days=None,
-                                  pinned_start_s=10 * H, pinned=True, priority="must", penalty=PENALTY["must"])
-    ids = ("office",) + tuple(t.id for t in tasks)
-    return VisitProblem(ids, dur, dist, vehicles, tuple(tasks), name=f"semaine-{n_tasks}", week_start=MON), n_adv
+    return synthetic_week(n_tasks, n_adv, seed=seed), n_adv
 
 
 def _raw_inversions(problem, seqs) -> int:

@@ -11,10 +11,11 @@ import pytest
 
 from itinerant.core.errors import SolverError
 from itinerant.scenario.model import Absence, Visit
-from itinerant.visits import PENALTY, Break, SolveParams, Task, Vehicle, VisitProblem, problem_from_scenario, solve
+from itinerant.visits import PENALTY, SolveParams, Task, Vehicle, VisitProblem, problem_from_scenario, solve
 from itinerant.visits.check import check_plan, priority_inversions
 from itinerant.visits.io import plan_to_dict
 from itinerant.visits.solve import plan_from_sequences
+from itinerant.visits.synthetic import synthetic_week
 
 H = 3600
 MON = dt.date(2026, 11, 30)
@@ -24,29 +25,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 def overloaded(n_tasks: int = 250, n_adv: int = 8, seed: int = 11) -> VisitProblem:
     """A week far beyond capacity (about twice the advisors' hours), with a pinned v041."""
-    rng = np.random.default_rng(seed)
-    pts = rng.uniform(0, 30000, size=(n_tasks + 1, 2))
-    m = np.sqrt(((pts[:, None] - pts[None]) ** 2).sum(-1)) * 1.3
-    dist, dur = m.astype(np.int64), (m / (45 / 3.6)).astype(np.int64)
-    vehicles = tuple(
-        Vehicle(f"a{a}@{MON + dt.timedelta(days=d)}", 0, 0, int(8.5 * H), 17 * H, 7 * H, f"a{a}", f"A{a}",
-                MON + dt.timedelta(days=d), frozenset({"santé", "social"} if a % 2 else {"social"}),
-                Break(12 * H, 14 * H, 2700))
-        for a in range(n_adv) for d in range(5)
-    )
-    tasks = []
-    for i in range(n_tasks):
-        prio = ("must", "should", "could")[int(rng.choice(3, p=[0.5, 0.3, 0.2]))]
-        o = int(rng.choice([9, 10, 13, 14])) * H
-        tasks.append(Task(f"v{i:03d}", i + 1, int(rng.choice([2700, 3600, 5400])), ((o, o + 3 * H),), True,
-                          priority=prio, penalty=PENALTY[prio],
-                          days=tuple(sorted(rng.choice(5, 2, replace=False).tolist())),
-                          skill="santé" if i % 5 == 0 else None))
-    # v041: the confirmed Tuesday 10:00 appointment with advisor a1
-    tasks[41 % n_tasks] = replace(tasks[41 % n_tasks], advisor_id="a1", date=TUE, days=None, pinned_start_s=10 * H, pinned=True,
-                        priority="must", penalty=PENALTY["must"])
-    ids = ("office",) + tuple(t.id for t in tasks)
-    return VisitProblem(ids, dur, dist, vehicles, tuple(tasks), name="surcharge", week_start=MON)
+    return synthetic_week(n_tasks, n_adv, seed=seed, office_at_centre=False, max_work_s=7 * H, name="surcharge")
 
 
 @pytest.fixture(scope="module")
