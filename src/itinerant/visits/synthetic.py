@@ -15,7 +15,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from itinerant.visits.problem import PENALTY, Break, Task, Vehicle, VisitProblem
+from itinerant.visits.problem import PENALTY, Break, Priority, Task, Vehicle, VisitProblem
 
 H = 3600
 MONDAY = dt.date(2026, 11, 30)
@@ -58,7 +58,7 @@ def synthetic_week(
     )
     tasks = []
     for i in range(n_tasks):
-        prio = ("must", "should", "could")[int(rng.choice(3, p=[0.5, 0.3, 0.2]))]
+        prio: Priority = ("must", "should", "could")[int(rng.choice(3, p=[0.5, 0.3, 0.2]))]
         o = int(rng.choice([9, 10, 13, 14])) * H
         tasks.append(Task(f"v{i:03d}", i + 1, int(rng.choice([2700, 3600, 5400])), ((o, o + 3 * H),), True,
                           priority=prio, penalty=PENALTY[prio],
