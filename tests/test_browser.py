@@ -284,3 +284,42 @@ def test_week_page_and_to_call_page(offline_driver, offline_site: Path, shots: P
     png, urls = _open(offline_driver, offline_site / "visites" / "a_prevenir.html", shots)
     assert _outside(urls) == []
     assert offline_driver.find_element(By.ID, "count").text.startswith("Personne à prévenir")
+
+
+@pytest.fixture(scope="module")
+def andorra_site(tmp_path_factory: pytest.TempPathFactory, andorra_osm: Path) -> Path:
+    """A week on Andorra's real roads (the OSM file of ``../shared``), rendered with the
+    main roads and commune outlines as background."""
+    from itinerant import pipeline
+    from itinerant.matrices import matrices_for_scenario
+    from itinerant.reports import render_week
+    from tests.conftest import DATA
+
+    scenario = pipeline.validate(DATA / "andorra")
+    matrices = matrices_for_scenario(scenario, pipeline.territory_of(scenario))
+    week = pipeline.plan_visits(scenario, matrices, time_limit=1)
+    out = tmp_path_factory.mktemp("andorra-offline")
+    render_week(scenario, week.doc, out / "visites", background=pipeline.background_of(scenario, matrices),
+                geometry=matrices.geometry(), pdf=False)
+    return out
+
+
+def test_week_map_draws_the_main_roads_with_the_network_cut(offline_driver, andorra_site: Path, shots: Path):
+    offline_driver.get_log("browser")
+    png, urls = _open(offline_driver, andorra_site / "visites" / "carte_semaine.html", shots)
+    assert _script_errors(offline_driver) == []
+    assert _outside(urls, MAP_CDN_HOSTS) == []
+    import time
+
+    time.sleep(0.6)  # let Leaflet's fit-to-bounds zoom settle
+    # the road lines are drawn as SVG paths in the page's own colour, on screen, with length
+    roads = offline_driver.execute_script("""
+        const w = window.innerWidth, h = window.innerHeight;
+        return [...document.querySelectorAll('path')]
+          .filter(p => (p.getAttribute('stroke') || '').toLowerCase() === '#c9b27c')
+          .map(p => { const r = p.getBoundingClientRect();
+                      return [r.width + r.height, r.right > 0 && r.bottom > 0 && r.left < w && r.top < h]; });""")
+    assert len(roads) > 20, len(roads)  # Andorra's trunk, primary, secondary and tertiary roads
+    assert sum(1 for size, seen in roads if seen and size > 20) > 10, roads
+    offline_driver.save_screenshot(str(png))
+    assert _ink_share(png) > 0.02
