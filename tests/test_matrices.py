@@ -9,7 +9,6 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from itinerant import matrices as matrices_mod
 from itinerant.core.errors import InputError, TerritoryError
 from itinerant.matrices import (
     UNREACHABLE,
@@ -22,6 +21,7 @@ from itinerant.matrices import (
     save_npz,
     walk_matrix,
 )
+from itinerant.matrices import compute as matrices_mod
 from itinerant.roads.estimate import great_circle_m
 from itinerant.roads.territory import Territory, build_territory
 

@@ -1,61 +1,32 @@
-"""Travel matrices between places: drive duration (s) and distance (m), walk distance (m).
+"""Drive and walk matrices on the road graph (``scipy.sparse.csgraph``) or the estimated model.
 
-Contract (implemented by the territory/matrices work):
-
-- :class:`Place` is ``(id, lat, lon)``.
-- :func:`drive_matrix` returns a :class:`TravelMatrix` from every origin to every
-  destination (square when ``destinations`` is None). With a territory it uses the
-  road graph (CSR matrix + ``scipy.sparse.csgraph``); without one it uses the
-  *estimated* model (great-circle distance x circuity, speeds by settlement type)
-  and sets ``estimated=True``.
-- :func:`walk_matrix` returns walking distances (m) with a cut-off; entries beyond
-  the cut-off are :data:`UNREACHABLE`.
-
-A scenario's matrices (sites and visits by car, residents to bus stops on foot,
-residents to permanence sites) are :class:`ScenarioMatrices`, made by
-:func:`matrices_for_scenario`; the pipeline only calls it.
-
-Also: :func:`save_npz` / :func:`load_npz`, :func:`read_points_csv` and
-:func:`matrix_from_points_file` (``itinerant matrix --osm --points --out``).
-Matrices computed on a road graph are cached as ``.npz`` in
-``<cache dir>/matrices/<mode>-<key>.npz``, key = sha256 of (territory key, mode,
-ids and coordinates of origins and destinations, snap limit, cut-off, version).
-This module loads numpy, scipy and itinerant's own plain modules (solvers may import it);
-the road graph modules (networkx) are imported only when a road file is used.
+See :func:`drive_matrix` and :func:`walk_matrix`; matrices computed on a road graph are
+cached as ``.npz`` in ``<cache dir>/matrices/<mode>-<key>.npz``, key = sha256 of (territory
+key, mode, ids and coordinates of origins and destinations, snap limit, cut-off, version).
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-from collections.abc import Callable, Mapping, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
-from itinerant.core import atomic
 from itinerant.core.places import UNREACHABLE, Place, TravelMatrix
-from itinerant.core.units import haversine_m
+from itinerant.matrices.files import load_npz, read_points_csv, save_npz
 from itinerant.roads import estimate
 from itinerant.roads.cache import default_cache_dir
-from itinerant.scenario.model import Scenario
-from itinerant.scenario.places import (
-    density_grids,
-    permanence_places,
-    resident_places,
-    scenario_places,
-    site_places,
-)
 
 if TYPE_CHECKING:
     from itinerant.roads.graph import Mode
     from itinerant.roads.network import Anchor, Network
     from itinerant.roads.territory import Territory
+
 
 MATRIX_VERSION = "matrix-1"
 """Bump when the computation changes (invalidates cached matrices)."""
@@ -64,6 +35,7 @@ OFFROAD_SPEED_KPH = 20.0
 _K = 10**8
 """Combined weight: ``time_cs * _K + length_dm`` (lexicographic: fastest, then shortest).
 Exact in float64 while time < 250 h and length < 10 000 km."""
+
 
 
 def drive_matrix(
@@ -149,182 +121,6 @@ def walk_matrix(
     )
 
 
-# ----------------------------------------------------------------------------- a scenario's matrices
-
-
-class StepReporter(Protocol):
-    """Anything with ``step(label)`` returning a context manager (the pipeline's progress)."""
-
-    def step(self, label: str) -> AbstractContextManager[object]: ...
-
-
-class ScenarioMatrices:
-    """The travel matrices a scenario needs, each computed once, on first use.
-
-    Rows and columns carry the scenario's own ids
-    (:mod:`itinerant.scenario.places`). With ``territory=None`` every matrix comes
-    from the estimated model (:mod:`itinerant.roads.estimate`).
-    """
-
-    def __init__(self, scenario: Scenario, territory: Territory | None = None, *,
-                 progress: StepReporter | None = None):
-        self.scenario = scenario
-        self.territory = territory
-        self.progress = progress
-        self._cache: dict[str, TravelMatrix] = {}
-
-    @property
-    def estimated(self) -> bool:
-        """True when the matrices come from the estimated model (no road file)."""
-        return self.territory is None
-
-    def _step(self, label: str) -> AbstractContextManager[object]:
-        return self.progress.step(label) if self.progress is not None else contextlib.nullcontext()
-
-    def drive(self) -> TravelMatrix:
-        """Square drive matrix over every site and visit (:func:`scenario_places`)."""
-        if "drive" not in self._cache:
-            with self._step("Matrice des trajets en voiture"):
-                self._cache["drive"] = drive_matrix(
-                    scenario_places(self.scenario),
-                    territory=self.territory,
-                    max_snap_m=self.scenario.settings.max_snap_m,
-                    density_grid=density_grids(self.scenario),
-                )
-        return self._cache["drive"]
-
-    def walk_to_stops(self) -> TravelMatrix:
-        """Walking metres from every resident to every bus stop (cut-off applied)."""
-        if "walk" not in self._cache:
-            with self._step("Distances à pied vers les arrêts du bus"):
-                self._cache["walk"] = walk_matrix(
-                    resident_places(self.scenario),
-                    site_places(self.scenario, ("bus_stop",)),
-                    territory=self.territory,
-                    cutoff_m=self.scenario.settings.walk_cutoff_m,
-                )
-        return self._cache["walk"]
-
-    def residents_to_sites(self, mode: str = "car") -> TravelMatrix:
-        """Residents (rows) to the permanence sites (columns, ``PERMANENCE_KINDS``),
-        by car (``"car"``) or on foot (``"walk"``)."""
-        key = f"access-{mode}"
-        if key not in self._cache:
-            residents = resident_places(self.scenario)
-            sites = permanence_places(self.scenario)
-            settings = self.scenario.settings
-            with self._step(f"Matrice d'accès aux antennes ({mode})"):
-                if mode == "walk":
-                    self._cache[key] = walk_matrix(
-                        residents, sites, territory=self.territory, cutoff_m=settings.walk_cutoff_m
-                    )
-                else:
-                    self._cache[key] = drive_matrix(
-                        residents, sites, territory=self.territory, max_snap_m=settings.max_snap_m,
-                        density_grid=density_grids(self.scenario),
-                    )
-        return self._cache[key]
-
-    def geometry(self) -> Callable[[str, str], list[tuple[float, float]]] | None:
-        """Road polyline between two place ids (of :func:`scenario_places`) for maps,
-        or None on the estimated model (maps draw straight lines)."""
-        territory = self.territory
-        if territory is None:
-            return None
-        places = {p.id: p for p in scenario_places(self.scenario)}
-        snap = self.scenario.settings.max_snap_m
-
-        def path(a_id: str, b_id: str) -> list[tuple[float, float]]:
-            return path_coords(territory, places[a_id], places[b_id], max_snap_m=snap)
-
-        return path
-
-
-def matrices_for_scenario(scenario: Scenario, territory: Territory | None = None, *,
-                          progress: StepReporter | None = None) -> ScenarioMatrices:
-    """The scenario's travel matrices (computed lazily); see :class:`ScenarioMatrices`."""
-    return ScenarioMatrices(scenario, territory, progress=progress)
-
-
-# ----------------------------------------------------------------------------- files
-
-
-def save_npz(matrix: TravelMatrix, path: Path | str) -> None:
-    """Write a matrix: arrays ``ids`` (str, square matrices only), ``origin_ids``,
-    ``dest_ids`` (str), ``duration_s``, ``distance_m`` (int64, row = origin),
-    ``estimated`` (bool), ``source`` (str)."""
-    with atomic.atomic_path(Path(path)) as tmp, open(tmp, "wb") as f:
-        arrays: dict[str, np.ndarray] = {}
-        if matrix.origin_ids == matrix.dest_ids:
-            arrays["ids"] = np.array(matrix.origin_ids, dtype=str)
-        arrays.update(
-            origin_ids=np.array(matrix.origin_ids, dtype=str),
-            dest_ids=np.array(matrix.dest_ids, dtype=str),
-            duration_s=matrix.duration_s.astype(np.int64),
-            distance_m=matrix.distance_m.astype(np.int64),
-            estimated=np.array(matrix.estimated),
-            source=np.array(matrix.source),
-        )
-        np.savez_compressed(f, **arrays)  # type: ignore[arg-type]
-
-
-def load_npz(path: Path | str) -> TravelMatrix:
-    """Read a matrix written by :func:`save_npz`."""
-    with np.load(Path(path), allow_pickle=False) as z:
-        return TravelMatrix(
-            origin_ids=tuple(str(x) for x in z["origin_ids"]),
-            dest_ids=tuple(str(x) for x in z["dest_ids"]),
-            duration_s=z["duration_s"].astype(np.int64),
-            distance_m=z["distance_m"].astype(np.int64),
-            estimated=bool(z["estimated"]),
-            source=str(z["source"]),
-        )
-
-
-def read_points_csv(points_csv: Path | str) -> list[Place]:
-    """Places of a CSV with columns ``id,lat,lon``; InputError listing every bad row."""
-    import csv
-    import io
-
-    from itinerant.core.errors import Fault, InputError
-
-    path = Path(points_csv)
-    faults: list[Fault] = []
-    places: list[Place] = []
-    seen: set[str] = set()
-    from itinerant.core.safe import decode_text
-
-    with io.StringIO(decode_text(path.read_bytes()), newline="") as f:  # UTF-8 or cp1252
-        reader = csv.DictReader(f)
-        missing = [c for c in ("id", "lat", "lon") if c not in (reader.fieldnames or [])]
-        if missing:
-            raise InputError([Fault(path.name, None, c, "colonne manquante", "en-tête attendu : id,lat,lon") for c in missing])
-        for row_no, row in enumerate(reader, start=2):
-            pid = (row["id"] or "").strip()
-            if not pid:
-                faults.append(Fault(path.name, row_no, "id", "identifiant vide"))
-            elif pid in seen:
-                faults.append(Fault(path.name, row_no, "id", f"identifiant '{pid}' en double"))
-            seen.add(pid)
-            coords = []
-            for col, lo, hi in (("lat", -90, 90), ("lon", -180, 180)):
-                text = (row[col] or "").strip().replace(",", ".")
-                try:
-                    value = float(text)
-                except ValueError:
-                    faults.append(Fault(path.name, row_no, col, f"'{row[col]}' n'est pas un nombre", "écrire des degrés décimaux, ex. 46.434"))
-                    continue
-                if not lo <= value <= hi:
-                    faults.append(Fault(path.name, row_no, col, f"{value} hors de [{lo}, {hi}]"))
-                    continue
-                coords.append(value)
-            if pid and len(coords) == 2:
-                places.append(Place(pid, coords[0], coords[1]))
-    if faults:
-        raise InputError(faults)
-    return places
-
-
 def matrix_from_points_file(
     osm_file: Path | str,
     points_csv: Path | str,
@@ -345,7 +141,7 @@ def matrix_from_points_file(
     return matrix
 
 
-# ----------------------------------------------------------------------------- internals
+
 
 
 def _finish(origins, dests, dur, dist, *, estimated: bool, source: str, same: np.ndarray | None = None) -> TravelMatrix:
@@ -583,50 +379,3 @@ def _augmented_with_segments(net: Network, anchors: Sequence[Anchor], *, mode: s
     all_data = np.concatenate([_base_weights(net, mode)[keep], np.array(data, dtype=np.float64)])
     graph = sp.csr_matrix((all_data, (all_rows, all_cols)), shape=(size, size))
     return graph, node_of, segments
-
-
-def _sub_geometry(coords: np.ndarray, f0: float, f1: float) -> list[tuple[float, float]]:
-    """Part of a (lat, lon) polyline between length fractions f0 and f1 (f0 > f1: reversed)."""
-
-    lo, hi = min(f0, f1), max(f0, f1)
-    seg = haversine_m(coords[:-1, 0], coords[:-1, 1], coords[1:, 0], coords[1:, 1])
-    cum = np.concatenate([[0.0], np.cumsum(seg)])
-    total = cum[-1] if cum[-1] > 0 else 1.0
-    s0, s1 = lo * total, hi * total
-    inner = [(float(la), float(lo_)) for c, la, lo_ in zip(cum, coords[:, 0], coords[:, 1]) if s0 < c < s1]
-    start = (float(np.interp(s0, cum, coords[:, 0])), float(np.interp(s0, cum, coords[:, 1])))
-    end = (float(np.interp(s1, cum, coords[:, 0])), float(np.interp(s1, cum, coords[:, 1])))
-    out = [start, *inner, end]
-    return out[::-1] if f0 > f1 else out
-
-
-def path_coords(territory: Territory, a: Place, b: Place, *, max_snap_m: int) -> list[tuple[float, float]]:
-    """(lat, lon) polyline of the fastest drive path a -> b (off-road legs included)."""
-    net = territory.network("drive")
-    anchors = territory.anchors([a, b], max_snap_m=max_snap_m, mode="drive")
-    graph, node_of, segments = _augmented_with_segments(net, anchors, mode="drive")
-    s, t = int(node_of[0]), int(node_of[1])
-    _, pred = dijkstra(graph, directed=True, indices=s, return_predecessors=True)
-    nodes = [t]
-    while nodes[-1] != s:
-        p = int(pred[nodes[-1]])
-        if p < 0:
-            raise ValueError(f"pas de chemin routier de '{a.id}' à '{b.id}'")
-        nodes.append(p)
-    nodes.reverse()
-    out: list[tuple[float, float]] = [(a.lat, a.lon), (anchors[0].lat, anchors[0].lon)]
-    for u, v in zip(nodes[:-1], nodes[1:]):
-        if (u, v) in segments:
-            e, f0, f1 = segments[(u, v)]
-            out.extend(_sub_geometry(net.geometry[e], f0, f1))
-        else:
-            lo, hi = net.indptr[u], net.indptr[u + 1]
-            j = lo + int(np.flatnonzero(net.indices[lo:hi] == v)[0])
-            out.extend((float(x), float(y)) for x, y in net.geometry[j])
-    out.extend([(anchors[1].lat, anchors[1].lon), (b.lat, b.lon)])
-    # drop consecutive duplicates
-    clean = [out[0]]
-    for pt in out[1:]:
-        if pt != clean[-1]:
-            clean.append(pt)
-    return clean
