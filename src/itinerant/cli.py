@@ -80,6 +80,8 @@ def _check_options(
     p: int | None = None,
     minutes: int | None = None,
     strategy: str | None = None,
+    semaine: int | None = None,
+    now: str | None = None,
 ) -> None:
     """Every bad option value, in French, before anything is read or solved (exit 2)."""
     faults = []
@@ -99,6 +101,13 @@ def _check_options(
         faults.append(f"--minutes {minutes} : écrire un seuil en minutes entre 1 et 600")
     if strategy is not None and strategy not in STRATEGIES:
         faults.append(f"--strategy « {strategy} » : stratégie inconnue (écrire {' ou '.join(STRATEGIES)})")
+    if semaine is not None and not 1 <= semaine <= 52:
+        faults.append(f"--semaine {semaine} : écrire le numéro de la semaine dans le cycle, par exemple 1")
+    if now is not None:
+        try:
+            pipeline.parse_now(now)
+        except InputError:
+            faults.append(f"--now « {now} » : date et heure illisibles (écrire AAAA-MM-JJTHH:MM, par exemple 2026-12-01T18:30)")
     if faults:
         raise _BadOptions(faults)
 
@@ -244,11 +253,22 @@ def week(
     previous: Path | None = typer.Option(
         None, "--previous", help="week.json de la semaine précédente : mêmes conseillers aux mêmes permanences."
     ),
+    replan: Path | None = typer.Option(
+        None, "--replan", help="week.json de cette semaine à re-planifier à partir de maintenant."),
+    now: str | None = typer.Option(
+        None, "--now", help="Maintenant, AAAA-MM-JJTHH:MM : ce qui a commencé avant est gardé, rien n'est placé avant "
+                            "(défaut avec --replan : l'heure actuelle)."),
+    add: Path | None = typer.Option(None, "--add", help="Nouvelles demandes de visite (CSV ou Excel)."),
+    freeze_announced: bool = typer.Option(
+        False, "--freeze-announced", help="Re-planification : garder toutes les visites annoncées à leur place."),
+    semaine: int = typer.Option(1, "--semaine", help="Numéro de la semaine dans le cycle (1 = celle de week_start)."),
     time_limit: float = typer.Option(32.0, "--time-limit", help="Secondes de calcul."),
+    seed: int = SeedOpt,
     osm: Path | None = OsmOpt,
     quiet: bool = QuietOpt,
 ) -> None:
-    """Planifie la semaine de l'équipe : permanences, bus, tournées et séances en mairie."""
+    """Planifie la semaine de l'équipe : permanences, bus, tournées et séances en mairie ;
+    avec --replan, la re-planifie en cours de semaine (le passé gardé, les changements listés)."""
     summary = _run(
         pipeline.run_week,
         scenario,
@@ -256,10 +276,17 @@ def week(
         strategy=strategy,
         bus_timetable=bus_timetable,
         previous=previous,
+        replan=replan,
+        now=now,
+        add=add,
+        freeze_announced=freeze_announced,
+        week_number=semaine,
+        seed=seed,
         time_limit=time_limit,
         osm_file=osm,
         quiet=quiet,
-        options={"time_limit": time_limit, "strategy": strategy},
+        options={"time_limit": time_limit, "strategy": strategy, "seed": seed, "semaine": semaine,
+                 "now": now},
     )
     out_console.print(summary)
 

@@ -644,43 +644,136 @@ def _names(scenario: Scenario) -> dict[str, str]:
     return names
 
 
+@dataclass(frozen=True)
+class TeamWeek:
+    """A planned team week: ``team, week = plan_team_week(...)`` unpacks the problem and
+    its checked :class:`~itinerant.team.problem.TeamPlan`; :meth:`doc` is the whole
+    ``week.json`` (with, in a re-plan, what was kept from before ``now``)."""
+
+    scenario: Scenario
+    """The scenario planned (with the added requests)."""
+    matrices: Any
+    team: Any
+    week: Any
+    replan: Any = None
+    """The :class:`~itinerant.team.build.Replan` of a re-plan, else None."""
+
+    def __iter__(self) -> Iterator[Any]:
+        yield self.team
+        yield self.week
+
+    def doc(self) -> dict[str, Any]:
+        """The ``week.json`` document (see :mod:`itinerant.team.io`)."""
+        from itinerant.team.io import week_to_dict
+
+        return week_to_dict(self.team, self.week, names=_names(self.scenario), replan=self.replan)
+
+
 def plan_team_week(scenario: Scenario, matrices: ScenarioMatrices, *, strategy: str = "integrated",
                    time_limit: float = 32.0, bus_timetable: Path | None = None, week_number: int = 1,
-                   previous: Path | None = None, progress: Progress = QUIET):
-    """The team problem and its checked week plan: ``(team, week)``; ``previous``: last
-    week's ``week.json`` (its holders are preferred on the same duties)."""
+                   previous: Path | None = None, replan: Path | None = None,
+                   now: dt.datetime | str | None = None, add: Path | None = None,
+                   freeze_announced: bool = False, seed: int = 0, progress: Progress = QUIET) -> TeamWeek:
+    """Plan the team's week: ``(team, week)`` (a :class:`TeamWeek`).
+
+    ``previous``: last week's ``week.json`` (its holders are preferred on the same duties);
+    ``week_number``: cycle week of the planned week (its duties and bus days);
+    ``replan``: this week's ``week.json`` being re-planned at ``now`` (default: the
+    current time): duties begun and tours left before now are kept as made, the duties
+    to come keep their announced holders while they can, the announced visits hold their
+    slots; ``add``: new requests (a visits table); ``freeze_announced``: no announced
+    visit moves for another; ``seed``: the solvers' seed."""
+    from itinerant.scenario import read_visits
     from itinerant.team import WeekParams, plan_week
-    from itinerant.team.build import previous_holders, team_from_scenario
+    from itinerant.team.build import previous_holders, replan_from_week, team_from_scenario
+    from itinerant.visits.build import merge_visits
+    from itinerant.visits.io import plan_doc_faults
 
     if strategy not in ("integrated", "sequential"):
         raise InputError([_fault("--strategy", f"stratégie inconnue « {strategy} »", "integrated ou sequential")])
+    cycle = max((b.cycle_weeks for b in scenario.buses), default=4)
+    if not 1 <= week_number <= max(cycle, *(w for p in scenario.permanences for w in p.weeks), 1):
+        raise InputError([_fault("--semaine", f"semaine {week_number} hors du cycle (1 à {cycle})",
+                                 f"donner un numéro de semaine entre 1 et {cycle}")])
+    if isinstance(now, str):
+        now = parse_now(now)
+    if replan is not None and now is None:
+        now = dt.datetime.now().replace(second=0, microsecond=0)
+    faults: list[Fault] = []
+    rp = held = None
+    added: tuple[Any, ...] = ()
+    try:
+        held = previous_holders(_read_week_json(Path(previous), "--previous")) if previous is not None else None
+    except InputError as exc:
+        faults += exc.faults
+    try:
+        if replan is not None:
+            assert now is not None
+            old = _read_week_json(Path(replan), "--replan")
+            if old.get("tours") is not None:
+                if not isinstance(old["tours"], dict) or "routes" not in old["tours"]:
+                    raise InputError([_fault("--replan", f"{replan} : tournées illisibles (clé 'tours')",
+                                             "donner le week.json écrit par itinerant week")])
+                faults += plan_doc_faults(old["tours"], f"{Path(replan).name} (tournées)")
+            rp = replan_from_week(old, now, tours=None if old.get("tours") is not None else _tours_beside(Path(replan)))
+            if old.get("week_start") and old["week_start"] != scenario.calendar.week_start.isoformat():
+                faults.append(_fault("--replan", f"semaine du {old['week_start']}, scénario de la semaine du "
+                                     f"{scenario.calendar.week_start.isoformat()}",
+                                     "re-planifier avec le week.json de la même semaine"))
+    except InputError as exc:
+        faults += exc.faults
+    try:
+        added = read_visits(add, scenario) if add is not None else ()
+    except InputError as exc:
+        faults += exc.faults
+    if faults:
+        raise InputError(faults)
+    if added:
+        from itinerant.matrices import matrices_for_scenario
+
+        scenario = merge_visits(scenario, added)
+        matrices = matrices_for_scenario(scenario, matrices.territory, progress=progress)
     bus_days = _bus_days_from_timetable(scenario, Path(bus_timetable), week_number) if bus_timetable else None
-    held = previous_holders(_read_week_json(Path(previous))) if previous is not None else None
-    team = team_from_scenario(scenario, _team_matrix(scenario, matrices, progress),
-                              week_number=week_number, bus_days=bus_days, previous=held)
+    team = team_from_scenario(scenario, _team_matrix(scenario, matrices, progress), now=now,
+                              week_number=week_number, bus_days=bus_days, previous=held, replan=rp)
     with progress.step(f"Semaine de l'équipe ({len(team.duties)} permanences, {len(team.visits.tasks)} visites)"):
-        week = plan_week(team, WeekParams(strategy=strategy, time_limit_s=time_limit,
-                                          language=scenario.settings.language))
-    return team, week
+        week = plan_week(team, WeekParams(strategy=strategy, time_limit_s=time_limit, seed=seed,
+                                          language=scenario.settings.language,
+                                          freeze_announced=freeze_announced))
+    return TeamWeek(scenario, matrices, team, week, rp)
 
 
-def _read_week_json(path: Path) -> dict[str, Any]:
-    """A previous ``week.json`` (faults, not tracebacks, when it cannot be read)."""
+def _tours_beside(week_json: Path) -> dict[str, Any]:
+    """The visit plan of an older ``week.json`` without its tours: ``tournees/plan.json``."""
+    from itinerant.visits.io import read_plan
+
+    path = week_json.parent / "tournees" / "plan.json"
+    if not path.is_file():
+        raise InputError([_fault("--replan", f"{week_json} ne contient pas les tournées et {path} est introuvable",
+                                 "donner le week.json d'une sortie complète d'itinerant week")])
+    return read_plan(path)
+
+
+def _read_week_json(path: Path, option: str = "--previous") -> dict[str, Any]:
+    """A ``week.json`` written by ``itinerant week`` (faults, not tracebacks, when it
+    cannot be read)."""
     import json
 
+    fix = "donner le week.json écrit par itinerant week"
     try:
         doc = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise InputError([_fault("--previous", f"semaine précédente illisible : {path} ({'JSON invalide' if isinstance(exc, ValueError) else 'fichier illisible'})",
-                                 "donner le week.json écrit par itinerant week")]) from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("duties"), list):
-        raise InputError([_fault("--previous", f"{path} n'est pas un week.json d'itinerant week",
-                                 "donner le week.json écrit par itinerant week")])
+        raise InputError([_fault(option, f"semaine {'précédente ' if option == '--previous' else ''}illisible : {path} ({'JSON invalide' if isinstance(exc, ValueError) else 'fichier illisible'})",
+                                 fix)]) from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("duties"), list) or not all(
+            isinstance(d, dict) and {"id", "day", "start", "end"} <= set(d) for d in doc["duties"]):
+        raise InputError([_fault(option, f"{path} n'est pas un week.json d'itinerant week", fix)])
     return doc
 
 
 def week_summary(doc: dict[str, Any], note: str = "") -> str:
-    """French summary of a ``week.json``: duties that cannot be staffed come first."""
+    """French summary of a ``week.json``: duties that cannot be staffed come first; a
+    re-plan says what it kept and what changed."""
     lines = []
     for u in doc["unstaffed"]:
         lines.append(f"PERMANENCE NON TENUE : {u['name']} le {u['day']} {u['start']}-{u['end']} "
@@ -698,25 +791,33 @@ def week_summary(doc: dict[str, Any], note: str = "") -> str:
         f"{v['served']} demandes de visite satisfaites sur {v['total']} ({v['at_home']} à domicile, "
         f"{v['in_mairie']} en mairie en {v['sessions_held']} séance(s)), {v['must_left_out']} obligatoire(s) "
         f"non planifiée(s) ; {v['km']:.0f} km{note}. Heures (contrat) : {hours}.")
+    if doc.get("now"):
+        made = sum(1 for d in doc["duties"] if d.get("made"))
+        warn = len(doc["tours"].get("changes", []))
+        lines.append(
+            f"Re-planification du {doc['now'].replace('T', ' à ')} : {made} permanence(s) commencée(s) et "
+            f"{v.get('made', 0)} visite(s) faite(s) avant gardées telles quelles ; "
+            f"{warn} personne(s) à prévenir (a_prevenir.html) ; "
+            f"{len(doc['duty_changes'])} permanence(s) changent de conseiller (changements_permanences.csv).")
     return "\n".join(lines)
 
 
-def _with_session_visits(scenario: Scenario, week: Any) -> Scenario:
-    """The scenario with one pseudo-visit per mairie session (at the town hall), so the
-    route sheets of the week show the session as a stop with its residents."""
+def _with_session_visits(scenario: Scenario, doc: dict[str, Any]) -> Scenario:
+    """The scenario with one pseudo-visit per mairie session of a ``week.json`` (at the
+    town hall), so the route sheets show the session as a stop with its residents."""
     from itinerant.scenario.model import Visit
 
     visits = {v.id: v for v in scenario.visits}
-    tasks = {t.id: t for t in week.problem.tasks}
     extra = []
-    for ses in week.sessions:
-        c = scenario.commune(ses.commune_code)
-        who = [visits[m] for m in ses.members if m in visits]
-        t = tasks.get(ses.task_id)
+    for ses in doc["sessions"]:
+        code = ses.get("commune_code")
+        if code is None:
+            continue
+        c = scenario.commune(code)
+        who = [visits[m] for m in ses["visits"] if m in visits]
         extra.append(Visit(
-            id=ses.task_id, resident_id="", lat=c.lat, lon=c.lon, commune_code=c.code, location_is_commune=True,
-            duration_s=sum(v.duration_s for v in who), days=tuple(range(7)),
-            windows=tuple(t.windows) if t is not None else ((0, 24 * 3600),),
+            id=ses["id"], resident_id="", lat=c.lat, lon=c.lon, commune_code=c.code, location_is_commune=True,
+            duration_s=sum(v.duration_s for v in who), days=tuple(range(7)), windows=((0, 24 * 3600),),
             priority=min((v.priority for v in who), key=("must", "should", "could").index, default="must"),
             name=f"Séance en mairie : {len(who)} rendez-vous (" + ", ".join(v.name or v.id for v in who) + ")",
             address=f"mairie de {c.name}", reason=" ; ".join(v.reason for v in who if v.reason),
@@ -732,6 +833,12 @@ def run_week(
     time_limit: float = 32.0,
     bus_timetable: Path | None = None,
     previous: Path | None = None,
+    replan: Path | None = None,
+    now: dt.datetime | str | None = None,
+    add: Path | None = None,
+    freeze_announced: bool = False,
+    week_number: int = 1,
+    seed: int = 0,
     osm_file: Path | None = None,
     progress: Progress = QUIET,
     loaded: tuple[Scenario, ScenarioMatrices] | None = None,
@@ -739,31 +846,49 @@ def run_week(
 ) -> str:
     """``itinerant week``: one plan of the team's week (duties, tours, mairie sessions);
     writes week.json, board.csv, hours.csv, duties.csv, tournees/ and the page
-    ``semaine_equipe.html`` with its workbook. Returns the French summary."""
-    from itinerant.team.io import week_to_dict, write_week
-
-    check_input_files(bus_timetable=bus_timetable, previous=previous)
+    ``semaine_equipe.html`` with its workbook; a re-plan (``replan``, ``now``, ``add``,
+    ``freeze_announced``: see :func:`plan_team_week`) also writes « À prévenir »
+    (``a_prevenir.html``, ``changes.csv``) and ``changements_permanences.csv``.
+    Returns the French summary."""
+    check_input_files(bus_timetable=bus_timetable, previous=previous, replan=replan, add=add)
+    if add is not None and Path(out).resolve() in Path(add).resolve().parents:
+        raise InputError([_fault("--add", f"{add} est dans le dossier de sortie {out}, remplacé en entier à la fin du calcul",
+                                 "ranger ce fichier ailleurs (par exemple à côté du scénario)")])
+    if isinstance(now, str):
+        now = parse_now(now)
     with output_folder(out) as tmp:
         scenario, matrices = loaded or _load(folder, osm_file, progress)
         if not scenario.advisors:
             raise InputError([_fault("advisors", "le scénario ne décrit aucun conseiller", "ajouter une table advisors")])
-        team, week = plan_team_week(scenario, matrices, strategy=strategy, time_limit=time_limit,
-                                    bus_timetable=bus_timetable, previous=previous, progress=progress)
-        with progress.step("Écriture de la semaine de l'équipe"):
-            doc = week_to_dict(team, week, names=_names(scenario))
-            write_week(team, week, tmp, doc=doc)
-        if render:
-            from itinerant.reports import render_week
-            from itinerant.reports.team import render_team_week
-
-            with progress.step("Rendu : feuilles de route des tournées de la semaine"):
-                render_week(_with_session_visits(scenario, week), tmp / "tournees", tmp / "tournees",
-                            language=scenario.settings.language, estimated=matrices.estimated,
-                            geometry=matrices.geometry(), pdf=False)
-            with progress.step("Rendu : tableau de la semaine de l'équipe"):
-                render_team_week(scenario, doc, tmp, language=scenario.settings.language,
-                                 estimated=matrices.estimated)
+        result = plan_team_week(scenario, matrices, strategy=strategy, time_limit=time_limit,
+                                bus_timetable=bus_timetable, previous=previous, replan=replan, now=now,
+                                add=add, freeze_announced=freeze_announced, week_number=week_number,
+                                seed=seed, progress=progress)
+        doc = write_team_week(result, tmp, progress=progress, render=render)
     return week_summary(doc, _estimated_note(matrices)) + f" Fichiers : {Path(out)}"
+
+
+def write_team_week(result: TeamWeek, out: Path, *, progress: Progress = QUIET, render: bool = True,
+                    pdf: bool = False, bus: Any = None) -> dict[str, Any]:
+    """Write a planned team week into ``out`` (see :func:`run_week`); returns ``week.json``."""
+    from itinerant.team.io import write_week
+
+    scenario, matrices = result.scenario, result.matrices
+    with progress.step("Écriture de la semaine de l'équipe"):
+        doc = result.doc()
+        write_week(result.team, result.week, out, doc=doc)
+    if render:
+        from itinerant.reports import render_week
+        from itinerant.reports.team import render_team_week
+
+        with progress.step("Rendu : feuilles de route des tournées de la semaine"):
+            render_week(_with_session_visits(scenario, doc), doc["tours"], out / "tournees",
+                        language=scenario.settings.language, estimated=matrices.estimated,
+                        geometry=matrices.geometry(), pdf=pdf, team=doc)
+        with progress.step("Rendu : tableau de la semaine de l'équipe"):
+            render_team_week(scenario, doc, out, language=scenario.settings.language,
+                             estimated=matrices.estimated)
+    return doc
 
 
 def run_demo(

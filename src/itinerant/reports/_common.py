@@ -139,7 +139,10 @@ def leg_path(a_id: str, b_id: str, pts: dict[str, tuple[float, float]],
 
 
 def route_legs(route: dict[str, Any]) -> list[tuple[str, str]]:
-    """Legs (from id, to id) of a plan route, start site to end site."""
+    """Legs (from id, to id) of a plan route, start site to end site (of each of its
+    ``blocks`` when it is an advisor's day made of several tours)."""
+    if route.get("blocks"):
+        return [leg for b in route["blocks"] for leg in route_legs(b)]
     every = [route.get("start_site")] + [s["visit_id"] for s in route["stops"]] + [route.get("end_site")]
     ids: list[str] = [str(i) for i in every if i]
     return list(zip(ids[:-1], ids[1:]))

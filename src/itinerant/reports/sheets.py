@@ -94,8 +94,56 @@ def geo_uri(lat: float, lon: float) -> str:
     return f"geo:{lat:.6f},{lon:.6f}"
 
 
+def advisor_days(plan: dict[str, Any], team: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """One sheet route per (advisor, day) with visits: the team planner's tours of a day
+    (one per free block between duties) become the ``blocks`` of one route, stops
+    numbered through the day, with the advisor's ``duties`` of that day from the team's
+    ``week.json`` (``team``). A day of one tour and no duty stays as it is."""
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for r in plan["routes"]:
+        if r["stops"]:
+            groups.setdefault((r["day"], r["advisor_id"]), []).append(r)
+    duties: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for d in (team or {}).get("duties", []):
+        for a in d.get("advisors", []):
+            duties.setdefault((d["day"], a), []).append(
+                {"kind": "duty", "start": d["start"], "end": d["end"], "name": d["name"], "place": d.get("site", "")})
+    out = []
+    for key in sorted(groups):
+        rs = sorted(groups[key], key=lambda r: _secs(r.get("depart")))
+        if len(rs) == 1 and key not in duties:
+            out.append(rs[0])
+            continue
+        seq, blocks = 0, []
+        for r in rs:
+            stops = []
+            for st in sorted(r["stops"], key=lambda st: st["seq"]):
+                seq += 1
+                stops.append(dict(st, seq=seq))
+            blocks.append(dict(r, stops=stops))
+        out.append(dict(
+            rs[0], stops=[st for b in blocks for st in b["stops"]], blocks=blocks,
+            duties=sorted(duties.get(key, []), key=lambda d: _secs(d["start"])),
+            depart=rs[0].get("depart"), end_site=rs[-1].get("end_site"), **{"return": rs[-1].get("return")},
+            travel_s=sum(route_summary(b)["travel_s"] for b in blocks),
+            travel_m=sum(route_summary(b)["travel_m"] for b in blocks),
+            **{"break": next((b.get("break") for b in blocks if lunch_inside(b)), None)}))
+    return out
+
+
 def day_items(scenario: Scenario, route: dict[str, Any]) -> list[dict[str, Any]]:
-    """The day in reading order: depart, drive, [wait], stop, lunch, ..., drive, return.
+    """The day of an advisor's sheet in reading order: each tour (see :func:`tour_items`)
+    and each duty (``kind`` "duty": start, end, name, place) by their start time."""
+    if "blocks" not in route:
+        return tour_items(scenario, route)
+    parts: list[tuple[int, list[dict[str, Any]]]] = [(_secs(b.get("depart")), tour_items(scenario, b))
+                                                     for b in route["blocks"]]
+    parts += [(_secs(d["start"]), [d]) for d in route.get("duties", [])]
+    return [it for _, items in sorted(parts, key=lambda p: p[0]) for it in items]
+
+
+def tour_items(scenario: Scenario, route: dict[str, Any]) -> list[dict[str, Any]]:
+    """One tour in reading order: depart, drive, [wait], stop, lunch, ..., drive, return.
 
     Each item has ``kind`` in {"depart", "drive", "wait", "lunch", "stop", "return"};
     times stay "HH:MM" strings as in the plan; durations seconds, distances metres.
@@ -390,6 +438,12 @@ def add_sheet_pages(pdf: Pdf, scenario: Scenario, route: dict[str, Any], *, lang
             pdf.write_line(f"{T['wait']} {fmt.format_duration(it['duration_s'], language)}"
                            f" ({tm(it['from'])} - {tm(it['to'])})", 12, True, h=6.5,
                            colour=(150, 90, 0), indent=9)
+        elif k == "duty":
+            pdf.set_fill_color(220, 232, 245)
+            pdf.font(13, True)
+            place = f", {it['place']}" if it.get("place") else ""
+            pdf.multi_cell(0, 8, pdf.clean(f"{tm(it['start'])} - {tm(it['end'])}  {it['name']}{place}"),
+                           fill=True, new_x="LMARGIN", new_y="NEXT")
         elif k == "lunch":
             pdf.set_fill_color(238, 238, 238)
             pdf.font(13, True)
@@ -445,9 +499,11 @@ def day_pdf(scenario: Scenario, routes: list[dict[str, Any]], *, language: str =
 def render_day_sheets(scenario: Scenario, plan: Any, out_dir: str | os.PathLike[str], *,
                       language: str = "fr", estimated: bool | None = None,
                       geometry: Geometry | None = None, pdf: bool = True,
-                      background: Background | None = None) -> list[Path]:
-    """Write an HTML (and PDF) day sheet per (advisor, day) route with stops, and one PDF
-    per day holding every advisor's sheet (``<day>.pdf``, to print the day at once).
+                      background: Background | None = None,
+                      team: dict[str, Any] | None = None) -> list[Path]:
+    """Write an HTML (and PDF) day sheet per (advisor, day) with stops (its tours of that
+    day together, see :func:`advisor_days`), and one PDF per day holding every advisor's
+    sheet (``<day>.pdf``, to print the day at once).
 
     Parameters
     ----------
@@ -463,6 +519,8 @@ def render_day_sheets(scenario: Scenario, plan: Any, out_dir: str | os.PathLike[
         ``geometry(a_id, b_id) -> [(lat, lon)]`` road paths, or None for straight lines.
     background
         Commune boundaries and names (and roads) drawn under the maps.
+    team
+        The team's ``week.json`` (its duties are shown on each advisor's day).
 
     Returns
     -------
@@ -474,9 +532,7 @@ def render_day_sheets(scenario: Scenario, plan: Any, out_dir: str | os.PathLike[
     out = Path(out_dir)
     written = []
     by_day: dict[str, list[dict[str, Any]]] = {}
-    for route in sorted(plan["routes"], key=lambda r: (r["day"], advisor_name(scenario, r["advisor_id"]))):
-        if not route["stops"]:
-            continue
+    for route in sorted(advisor_days(plan, team), key=lambda r: (r["day"], advisor_name(scenario, r["advisor_id"]))):
         by_day.setdefault(route["day"], []).append(route)
         stem = sheet_stem(route)
         written.append(render_day_sheet_html(scenario, route, out / f"{stem}.html", language=language,

@@ -76,8 +76,10 @@ def render_week_table(scenario: Scenario, plan: Any, path: str | os.PathLike[str
 def render_week(scenario: Scenario, plan: Any, out_dir: str | os.PathLike[str], *,
                 language: str = "fr", estimated: bool | None = None,
                 geometry: Geometry | None = None, pdf: bool = True,
-                background: Background | None = None) -> dict[str, Any]:
-    """Everything of the home-visit week in ``out_dir``.
+                background: Background | None = None,
+                team: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Everything of the home-visit week in ``out_dir`` (``team``: the team's ``week.json``
+    when the tours are those of the team's week: its duties go on the day sheets).
 
     Writes ``carte_semaine.html`` (folium), ``semaine.html`` (table), ``semaine.xlsx``,
     ``tournees.csv`` and ``non_planifiees.csv`` (French Excel CSVs) and
@@ -98,5 +100,5 @@ def render_week(scenario: Scenario, plan: Any, out_dir: str | os.PathLike[str], 
         "changes": render_changes(scenario, plan, out, language=language),
         "sheets": render_day_sheets(scenario, plan, out / "feuilles", language=language,
                                     estimated=estimated, geometry=geometry, pdf=pdf,
-                                    background=background),
+                                    background=background, team=team),
     }

@@ -15,9 +15,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from itinerant.core.places import Place, TravelMatrix
-from itinerant.scenario.model import Advisor, Scenario
+from itinerant.core.units import parse_time
+from itinerant.scenario.model import Advisor, Scenario, Visit
 from itinerant.team.problem import Availability, Duty, Member, TeamProblem
 from itinerant.visits.problem import Break
 
@@ -131,6 +134,111 @@ def previous_holders(week_doc: Mapping) -> dict[str, tuple[str, ...]]:
     return {k: tuple(dict.fromkeys(v)) for k, v in out.items()}
 
 
+@dataclass(frozen=True)
+class Replan:
+    """A re-plan of the team's week during that week, from its previous ``week.json``.
+
+    Attributes
+    ----------
+    now
+        The moment of the re-plan (naive local time): nothing is planned before it.
+    duties
+        The previous ``week.json`` duty rows (``id``, ``day``, ``start``, ``end``,
+        ``advisors``...).
+    tours
+        The previous visit plan (the ``plan.json`` document of the tours).
+    sessions
+        The previous mairie sessions (``week.json`` rows), for the tours kept.
+    board
+        The previous board rows (kept for the half-days already over).
+    """
+
+    now: dt.datetime
+    duties: tuple[dict[str, Any], ...] = ()
+    tours: dict[str, Any] = field(default_factory=dict)
+    sessions: tuple[dict[str, Any], ...] = ()
+    board: tuple[dict[str, Any], ...] = ()
+
+    def started(self, day: str, start_s: int) -> bool:
+        """Whether something of ``day`` (``YYYY-MM-DD``) at ``start_s`` began before now."""
+        return dt.datetime.combine(dt.date.fromisoformat(day), dt.time()) + dt.timedelta(seconds=start_s) < self.now
+
+    @property
+    def made_duties(self) -> tuple[dict[str, Any], ...]:
+        """Duty rows that began before now: kept as they were held."""
+        return tuple(d for d in self.duties if self.started(d["day"], parse_time(d["start"])))
+
+    @property
+    def made_routes(self) -> tuple[dict[str, Any], ...]:
+        """Tours that left before now: kept as made (an advisor on the road finishes it)."""
+        return tuple(r for r in self.tours.get("routes", []) if r.get("day") and self.started(r["day"], int(r["depart_s"])))
+
+    @property
+    def held(self) -> dict[str, tuple[str, ...]]:
+        """Duty id -> advisors announced on it, for the duties still to come."""
+        made = {d["id"] for d in self.made_duties}
+        return {d["id"]: tuple(d.get("advisors", ())) for d in self.duties if d["id"] not in made}
+
+    def made_visits(self) -> set[str]:
+        """Visit (or session) ids of the tours kept."""
+        return {s["visit_id"] for r in self.made_routes for s in r.get("stops", [])}
+
+
+def replan_from_week(doc: Mapping[str, Any], now: dt.datetime, tours: Mapping[str, Any] | None = None) -> Replan:
+    """The :class:`Replan` of a previous ``week.json`` document (``tours``: its visit plan
+    when not inside the document, e.g. ``tournees/plan.json`` beside it)."""
+    plan = dict(tours if tours is not None else doc.get("tours") or {})
+    return Replan(now=now, duties=tuple(doc.get("duties", ())), tours=plan,
+                  sessions=tuple(doc.get("sessions", ())), board=tuple(doc.get("board", ())))
+
+
+def made_work(scenario: Scenario, replan: Replan, duties: Sequence[Duty],
+              matrix: TravelMatrix) -> dict[tuple[str, dt.date], tuple[int, int]]:
+    """(advisor id, date) -> (seconds already worked, when they are back at their start
+    site) from the duties and tours a re-plan keeps (``duties``: the week's duties)."""
+    by_id = {d.id: d for d in duties}
+    index = {pid: k for k, pid in enumerate(matrix.ids)}
+    advisors = {a.id: a for a in scenario.advisors}
+    out: dict[tuple[str, dt.date], tuple[int, int]] = {}
+
+    def add(aid: str, day: dt.date, work: int, back: int) -> None:
+        w, b = out.get((aid, day), (0, 0))
+        out[(aid, day)] = (w + work, max(b, back))
+
+    for row in replan.made_duties:
+        day, start, end = dt.date.fromisoformat(row["day"]), parse_time(row["start"]), parse_time(row["end"])
+        duty = by_id.get(row["id"])
+        for aid in row.get("advisors", ()):
+            a = advisors.get(aid)
+            lunch = Break(a.lunch_start_s, a.lunch_end_s, a.lunch_duration_s) if a and a.lunch_duration_s > 0 else None
+            work, drive = end - start, 0
+            if duty is not None:
+                work = duty.work_s(lunch)
+                if a is not None and a.start_site in index:
+                    drive = int(matrix.duration_s[duty.location, index[a.start_site]])
+            add(aid, day, work, end + drive)
+    for r in replan.made_routes:
+        add(r["advisor_id"], dt.date.fromisoformat(r["day"]), int(r.get("work_s", 0)), int(r["return_s"]))
+    return out
+
+
+def _after_made(available: AvailabilityFn, made: Mapping[tuple[str, dt.date], tuple[int, int]]) -> AvailabilityFn:
+    """Availability once the kept duties and tours are done: the day opens when the advisor
+    is back from them, with what is left of the day's working limit."""
+
+    def after(a: Advisor, date: dt.date) -> Availability | None:
+        x = available(a, date)
+        if x is None or (a.id, date) not in made:
+            return x
+        work, back = made[(a.id, date)]
+        start = max(x.start_s, back)
+        if start >= x.end_s:
+            return None
+        return replace(x, start_s=start, max_work_s=max(0, x.max_work_s - work))
+
+    return after
+
+
 def team_from_scenario(
     scenario: Scenario,
     matrix: TravelMatrix,
@@ -141,6 +249,8 @@ def team_from_scenario(
     min_block_s: int = 3600,
     now: dt.datetime | None = None,
     previous: Mapping[str, Sequence[str]] | None = None,
+    replan: Replan | None = None,
+    added_visits: Sequence[Visit] = (),
 ) -> TeamProblem:
     """The team's week.
 
@@ -164,26 +274,53 @@ def team_from_scenario(
     previous
         Permanence or bus id -> last week's holders (:func:`previous_holders`): the same
         advisor at the same antenne each week where possible.
+    replan
+        A re-plan during the week (:func:`replan_from_week`; ``now`` is taken from it):
+        the duties begun and the tours left before now are kept as they were (out of
+        the problem, their hours counted against the day and the contract); the duties
+        to come keep their announced holders (``Duty.held``) while they can; the visits
+        announced by its tours hold their slots as in ``itinerant visits --replan``.
+    added_visits
+        New requests (already in ``scenario`` and ``matrix``), planned too.
     min_block_s
         Shortest free block worth a tour, seconds.
     """
     from itinerant.visits import problem_from_scenario
 
-    vp = problem_from_scenario(scenario, matrix, now=now)
+    if replan is not None:
+        now = replan.now
+    vp = problem_from_scenario(scenario, matrix, now=now, replan=replan.tours if replan else None,
+                               added_visits=added_visits)
     index = {pid: k for k, pid in enumerate(matrix.ids)}
     available = availability or availability_from_visits(vp)
+    duties = duties_of_week(scenario, index, week_number=week_number, bus_days=bus_days, previous=previous)
+    made: dict[tuple[str, dt.date], tuple[int, int]] = {}
+    if replan is not None:
+        gone = replan.made_visits()
+        vp = vp.replace(tasks=tuple(t for t in vp.tasks if t.id not in gone and not t.done))
+        made = made_work(scenario, replan, duties, matrix)
+        available = _after_made(available, made)
+        begun = {d["id"] for d in replan.made_duties}
+        held = replan.held
+        advisors = {a.id for a in scenario.advisors}
+        duties = [replace(d, held=tuple(a for a in held.get(d.id, ()) if a in advisors))
+                  for d in duties if d.id not in begun and not replan.started(d.date.isoformat(), d.start_s)]
     members = []
     for a in scenario.advisors:
         days = tuple(x for x in (available(a, d) for d in week_dates(scenario)) if x is not None)
-        members.append(Member(a.id, a.name, frozenset(a.skills), index[a.start_site], days, a.contract_s))
-    duties = duties_of_week(scenario, index, week_number=week_number, bus_days=bus_days, previous=previous)
+        contract = a.contract_s
+        if contract is not None and made:
+            contract = max(0, contract - sum(w for (aid, _), (w, _) in made.items() if aid == a.id))
+        members.append(Member(a.id, a.name, frozenset(a.skills), index[a.start_site], days, contract))
     halls = {v.commune_code for v in scenario.visits if "mairie" in v.modes and mairie_id(v.commune_code) in index}
+    left = {t.id for t in vp.tasks}
+    announced = {t.id for t in vp.tasks if t.announced is not None}  # stay where announced: at home
     return TeamProblem(
         visits=vp,
         members=tuple(members),
         duties=tuple(duties),
-        mairie_ok=frozenset(v.id for v in scenario.visits if "mairie" in v.modes),
-        domicile_ok=frozenset(v.id for v in scenario.visits if "domicile" in v.modes),
+        mairie_ok=frozenset(v.id for v in scenario.visits if "mairie" in v.modes and v.id in left - announced),
+        domicile_ok=frozenset(v.id for v in scenario.visits if "domicile" in v.modes and v.id in left),
         mairie_location=tuple((c, index[mairie_id(c)]) for c in sorted(halls)),
         visit_commune=tuple((v.id, v.commune_code) for v in scenario.visits),
         min_block_s=min_block_s,

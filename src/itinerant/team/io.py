@@ -9,16 +9,24 @@ the tours in the home-visit format (``tournees/plan.json``: the route sheets rea
                  "advisors": [id], "hypothesis", "note"}],
      "members": [{"id", "name", "contract_h", "duty_h", "visit_h", "hours_h", "days"}],
      "board": [{"advisor_id", "advisor", "day", "half", "text", "kinds": [..]}],
-     "sessions": [{"id", "commune", "visits": [id], "held", "saved_min"}],
+     "sessions": [{"id", "commune", "commune_code", "visits": [id], "held", "saved_min"}],
      "visits": {"total", "served", "at_home", "in_mairie", "sessions_held", "left_out",
-                "must_left_out", "km", "drive_h"}}
+                "must_left_out", "km", "drive_h", "made"},
+     "now": "YYYY-MM-DDTHH:MM" | null,
+     "duty_changes": [{"id", "name", "day", "start", "end", "old": [id], "new": [id], "why"}],
+     "tours": {the plan.json document of the tours}}
 
-Times are ``HH:MM`` texts; hours are decimal hours. French texts.
+Times are ``HH:MM`` texts; hours are decimal hours. French texts. A re-plan
+(:class:`~itinerant.team.build.Replan`) keeps the duties begun and the tours left before
+``now`` as they were (duty rows and board half-days marked ``"made": true``), lists the
+duties whose holders changed in ``duty_changes`` and the residents to warn in
+``tours["changes"]``; ``tours`` is what the next re-plan starts from.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Mapping
 from pathlib import Path
@@ -26,8 +34,10 @@ from typing import Any
 
 from itinerant.core import atomic
 from itinerant.core.safe import csv_row
-from itinerant.core.units import WEEKDAYS_FR, hhmm
+from itinerant.core.units import WEEKDAYS_FR, hhmm, parse_time
+from itinerant.team.build import Replan
 from itinerant.team.check import hours_by_member
+from itinerant.team.duties import fits
 from itinerant.team.problem import MORNING_END_S, TeamPlan, TeamProblem
 
 HALVES = ("matin", "après-midi")
@@ -38,21 +48,140 @@ def _day(d) -> str:
     return f"{WEEKDAYS_FR[d.weekday()]} {d.day}/{d.month}"
 
 
-def week_to_dict(team: TeamProblem, week: TeamPlan, *, names: Mapping[str, str] | None = None) -> dict[str, Any]:
+def week_to_dict(team: TeamProblem, week: TeamPlan, *, names: Mapping[str, str] | None = None,
+                 replan: Replan | None = None) -> dict[str, Any]:
     """The ``week.json`` document (see the module docstring).
 
-    ``names`` maps location ids (sites, visits, ``mairie-…``) to what people call them.
+    ``names`` maps location ids (sites, visits, ``mairie-…``) to what people call them;
+    ``replan``: the re-plan this week answers (what it kept is merged back).
     """
+    from itinerant.visits.io import plan_to_dict
+
+    doc = _week_dict(team, week, names)
+    tours = plan_to_dict(week.plan, week.problem)
+    if replan is None:
+        return dict(doc, now=None, duty_changes=[], tours=tours)
+    return _with_made(team, week, doc, tours, replan)
+
+
+def _with_made(team: TeamProblem, week: TeamPlan, doc: dict[str, Any], tours: dict[str, Any],
+               replan: Replan) -> dict[str, Any]:
+    """Merge what a re-plan kept (duties begun, tours left before now) into ``doc``."""
+    made_duties = [dict(d, made=True) for d in replan.made_duties]
+    duties = sorted([dict(d, made=False) for d in doc["duties"]] + made_duties,
+                    key=lambda d: (d["day"], d["start"], d["id"]))
+    routes = [dict(r, made=True) for r in replan.made_routes]
+    made_ids = {s["visit_id"] for r in routes for s in r["stops"]}
+    merged = dict(tours, routes=sorted(routes + [dict(r, made=False) for r in tours["routes"]],
+                                       key=lambda r: (r["day"] or "", r["advisor_id"], r["depart_s"])),
+                  now=replan.now.isoformat(timespec="minutes"))
+    kpis = dict(merged["kpis"])
+    km = sum(int(s.get("travel_m", 0)) for r in routes for s in r["stops"]) + sum(int(r.get("return_travel_m", 0)) for r in routes)
+    drive = sum(int(s.get("travel_s", 0)) for r in routes for s in r["stops"]) + sum(int(r.get("return_travel_s", 0)) for r in routes)
+    kpis.update(visits_total=kpis["visits_total"] + len(made_ids), served=kpis["served"] + len(made_ids),
+                made=kpis.get("made", 0) + len(made_ids), km=round(kpis["km"] + km / 1000, 1),
+                drive_h=round(kpis["drive_h"] + drive / 3600, 2))
+    merged["kpis"] = kpis
+    old_sessions = {x["id"]: x for x in replan.sessions}
+    sessions = doc["sessions"] + [dict(old_sessions[i], held=True) for i in sorted(made_ids) if i in old_sessions]
+    met = sum(len(old_sessions[i]["visits"]) if i in old_sessions else 1 for i in made_ids)
+    in_mairie = sum(len(old_sessions[i]["visits"]) for i in made_ids if i in old_sessions)
+    v = dict(doc["visits"])
+    v.update(total=v["total"] + met, served=v["served"] + met, at_home=v["at_home"] + met - in_mairie,
+             in_mairie=v["in_mairie"] + in_mairie, sessions_held=v["sessions_held"] + (len(sessions) - len(doc["sessions"])),
+             km=round(v["km"] + km / 1000, 1), drive_h=round(v["drive_h"] + drive / 3600, 2), made=met)
+    work: dict[str, float] = {}
+    duty_work: dict[str, float] = {}
+    for d in made_duties:
+        for a in d["advisors"]:
+            h = d.get("work_h", (parse_time(d["end"]) - parse_time(d["start"])) / 3600)
+            duty_work[a] = duty_work.get(a, 0) + h
+    for r in routes:
+        work[r["advisor_id"]] = work.get(r["advisor_id"], 0) + int(r.get("work_s", 0)) / 3600
+    members = []
+    for m in doc["members"]:
+        dh, vh = duty_work.get(m["id"], 0.0), work.get(m["id"], 0.0)
+        contract = None if m["contract_h"] is None else round(m["contract_h"] + dh + vh, 2)  # as before the re-plan
+        members.append(dict(m, duty_h=round(m["duty_h"] + dh, 2), visit_h=round(m["visit_h"] + vh, 2),
+                            hours_h=round(m["hours_h"] + dh + vh, 2), contract_h=contract))
+    return dict(doc, duties=duties, sessions=sessions, visits=v, members=members,
+                board=_merged_board(doc["board"], replan),
+                now=replan.now.isoformat(timespec="minutes"),
+                duty_changes=duty_changes(team, week, replan), tours=merged)
+
+
+def _half_span(day: str, half: str) -> tuple[dt.datetime, dt.datetime]:
+    d = dt.datetime.combine(dt.date.fromisoformat(day), dt.time())
+    mid = d + dt.timedelta(seconds=MORNING_END_S)
+    return (d, mid) if half == HALVES[0] else (mid, d + dt.timedelta(days=1))
+
+
+def _merged_board(new: list[dict[str, Any]], replan: Replan) -> list[dict[str, Any]]:
+    """The board of a re-plan: the half-days over before now as they were, the half-day
+    under way with what was made then what is planned, the rest as planned."""
+    old = {(r["advisor_id"], r["day"], r["half"]): r for r in replan.board}
+    fresh = {(r["advisor_id"], r["day"], r["half"]): r for r in new}
+    out = []
+    for key in sorted(set(old) | set(fresh), key=lambda k: (k[0], k[1], HALVES.index(k[2]))):
+        lo, hi = _half_span(key[1], key[2])
+        o, n = old.get(key), fresh.get(key)
+        if o is not None and (hi <= replan.now or n is None):
+            out.append(dict(o, made=True))
+        elif o is not None and lo < replan.now and "libre" not in o["kinds"] and "absent" not in o["kinds"]:
+            busy = n is not None and not {"libre", "absent"} & set(n["kinds"])
+            text = f"{o['text']} ; puis {n['text']}" if busy and n is not None else o["text"]
+            kinds = o["kinds"] + (n["kinds"] if busy and n is not None else [])
+            out.append(dict(o, text=text, kinds=kinds, made=True))
+        elif n is not None:
+            out.append(dict(n, made=False))
+    order = {r["advisor_id"]: k for k, r in enumerate(new)}
+    order.update({r["advisor_id"]: len(order) + k for k, r in enumerate(replan.board) if r["advisor_id"] not in order})
+    return sorted(out, key=lambda r: (order.get(r["advisor_id"], 0), r["day"], HALVES.index(r["half"])))
+
+
+def duty_changes(team: TeamProblem, week: TeamPlan, replan: Replan) -> list[dict[str, Any]]:
+    """The duties to come whose holders changed from the previous week.json, with why
+    (the obstacle of each holder moved off, in French)."""
+    now_held: dict[str, list[str]] = {}
+    for did, mid in week.assignments:
+        now_held.setdefault(did, []).append(mid)
+    members = {m.id: m for m in team.members}
+    out = []
+    for d in sorted(team.duties, key=lambda d: (d.date, d.start_s, d.id)):
+        old = sorted(replan.held.get(d.id, ()))
+        new = sorted(now_held.get(d.id, []))
+        if d.id not in replan.held or old == new:
+            continue
+        whys = []
+        for a in old:
+            if a in new:
+                continue
+            m = members.get(a)
+            why = fits(team, d, m) if m is not None else "ne fait plus partie de l'équipe"
+            whys.append(f"{m.name if m else a} : {why or 'réaffecté(e) pour placer les visites'}")
+        if not whys:
+            whys.append("place vide pourvue")
+        out.append({"id": d.id, "name": d.name, "day": d.date.isoformat(), "start": hhmm(d.start_s),
+                    "end": hhmm(d.end_s), "old": old, "new": new, "why": " ; ".join(whys)})
+    return out
+
+
+def _week_dict(team: TeamProblem, week: TeamPlan, names: Mapping[str, str] | None) -> dict[str, Any]:
+    """The ``week.json`` document of the planned part of the week."""
     names = dict(names or {})
     ids = team.visits.location_ids
     held: dict[str, list[str]] = {}
     for did, mid in week.assignments:
         held.setdefault(did, []).append(mid)
+    def work_h(d) -> float:
+        first = next((team.member(m).on(d.date) for m in sorted(held.get(d.id, []))), None)
+        return round(d.work_s(first.lunch if first else None) / 3600, 2)
+
     duties = [
         {"id": d.id, "name": d.name, "kind": d.kind, "site": names.get(ids[d.location], ids[d.location]),
-         "day": d.date.isoformat(), "start": hhmm(d.start_s), "end": hhmm(d.end_s),
+         "site_id": ids[d.location], "day": d.date.isoformat(), "start": hhmm(d.start_s), "end": hhmm(d.end_s),
          "needed": d.advisors_needed, "advisors": sorted(held.get(d.id, [])),
-         "hypothesis": d.hypothesis, "note": d.note}
+         "hypothesis": d.hypothesis, "note": d.note, "work_h": work_h(d)}
         for d in sorted(team.duties, key=lambda d: (d.date, d.start_s, d.id))
     ]
     by_id = {d.id: d for d in team.duties}
@@ -75,7 +204,7 @@ def week_to_dict(team: TeamProblem, week: TeamPlan, *, names: Mapping[str, str] 
     served = week.plan.served()
     sessions = [
         {"id": s.task_id, "commune": names.get(f"mairie-{s.commune_code}", s.commune_code),
-         "visits": list(s.members), "held": s.task_id in served, "saved_min": round(s.saved_s / 60)}
+         "commune_code": s.commune_code, "visits": list(s.members), "held": s.task_id in served, "saved_min": round(s.saved_s / 60)}
         for s in week.sessions
     ]
     in_mairie = sum(len(s.members) for s in week.sessions if s.task_id in served)
@@ -149,8 +278,6 @@ def write_week(team: TeamProblem, week: TeamPlan, out_dir: Path | str, *,
                names: Mapping[str, str] | None = None, doc: dict[str, Any] | None = None) -> dict[str, Path]:
     """Write ``week.json``, ``board.csv``, ``hours.csv``, ``duties.csv`` and ``tournees/``
     (``doc``: the :func:`week_to_dict` document when already built)."""
-    from itinerant.visits.io import write_plan
-
     out = Path(out_dir)
     doc = doc if doc is not None else week_to_dict(team, week, names=names)
     paths = {"week": out / "week.json", "board": out / "board.csv", "hours": out / "hours.csv",
@@ -166,5 +293,27 @@ def write_week(team: TeamProblem, week: TeamPlan, out_dir: Path | str, *,
         ["id", "permanence", "jour", "debut", "fin", "conseillers_demandes", "conseillers", "hypothese"],
         [[d["id"], d["name"], d["day"], d["start"], d["end"], d["needed"], "|".join(d["advisors"]),
           "oui" if d["hypothesis"] else "non"] for d in doc["duties"]]))
-    paths.update({f"tours_{k}": v for k, v in write_plan(week.plan, week.problem, out / "tournees").items()})
+    if doc.get("now"):
+        paths["duty_changes"] = atomic.write_text(out / "changements_permanences.csv", _csv(
+            ["id", "permanence", "jour", "debut", "fin", "avant", "maintenant", "pourquoi"],
+            [[c["id"], c["name"], c["day"], c["start"], c["end"], "|".join(c["old"]), "|".join(c["new"]), c["why"]]
+             for c in doc["duty_changes"]]))
+    paths.update({f"tours_{k}": v for k, v in write_tours(week, doc, out / "tournees").items()})
+    return paths
+
+
+def write_tours(week: TeamPlan, doc: dict[str, Any], out_dir: Path) -> dict[str, Path]:
+    """``plan.json``, ``routes.csv`` and ``unassigned.csv`` of the tours (``doc["tours"]``,
+    with the tours kept by a re-plan), the planned part checked first."""
+    import json
+
+    from itinerant.visits.check import assert_valid
+    from itinerant.visits.io import routes_csv_text, unassigned_csv_text
+
+    assert_valid(week.problem, week.plan)
+    tours = doc["tours"]
+    paths = {"plan": out_dir / "plan.json", "routes": out_dir / "routes.csv", "unassigned": out_dir / "unassigned.csv"}
+    atomic.write_text(paths["plan"], json.dumps(tours, ensure_ascii=False, indent=2) + "\n")
+    atomic.write_text(paths["routes"], routes_csv_text(tours))
+    atomic.write_text(paths["unassigned"], unassigned_csv_text(tours))
     return paths

@@ -45,6 +45,9 @@ class WeekParams:
         Form mairie sessions (integrated only).
     seed, language
         Random seed; language of the reasons.
+    freeze_announced
+        A re-plan keeps every announced visit in its slot (as ``itinerant visits
+        --freeze-announced``).
     """
 
     strategy: str = "integrated"
@@ -52,6 +55,7 @@ class WeekParams:
     sessions: bool = True
     seed: int = 0
     language: str = "fr"
+    freeze_announced: bool = False
 
 
 def free_blocks(
@@ -128,7 +132,8 @@ def _key(plan: Plan) -> tuple[int, int, int]:
 def _tours(vp: VisitProblem, params: WeekParams, limit: float) -> Plan:
     from itinerant.visits import solve
 
-    return solve(vp, SolveParams(time_limit_s=limit, seed=params.seed, language=params.language))  # type: ignore[arg-type]
+    return solve(vp, SolveParams(time_limit_s=limit, seed=params.seed, language=params.language,  # type: ignore[arg-type]
+                                 freeze_announced=params.freeze_announced))
 
 
 BOOST = 1.2

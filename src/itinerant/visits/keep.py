@@ -82,8 +82,33 @@ class Prepared:
                      for i, (_, why) in sorted(self.aside.items()))
 
 
-def _vehicle_of(problem: VisitProblem) -> dict[tuple[str, dt.date | None], int]:
-    return {(v.advisor_id, v.date): k for k, v in enumerate(problem.vehicles)}
+class _VehicleOf:
+    """(advisor, date) -> vehicle index; with several vehicles that day (the team planner's
+    blocks between duties), :meth:`at` picks the one whose hours hold a given time."""
+
+    def __init__(self, problem: VisitProblem):
+        self.problem = problem
+        self.by_day: dict[tuple[str, dt.date | None], list[int]] = {}
+        for k, v in enumerate(problem.vehicles):
+            self.by_day.setdefault((v.advisor_id, v.date), []).append(k)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.by_day
+
+    def at(self, key: tuple[str, dt.date | None], start_s: int | None) -> int | None:
+        """The vehicle of that advisor and date whose hours hold ``start_s`` (else the first)."""
+        ks = self.by_day.get(key)
+        if not ks:
+            return None
+        for k in ks:
+            v = self.problem.vehicles[k]
+            if start_s is not None and v.start_s <= start_s <= v.end_s:
+                return k
+        return ks[0]
+
+
+def _vehicle_of(problem: VisitProblem) -> _VehicleOf:
+    return _VehicleOf(problem)
 
 
 def _fits_alone(problem: VisitProblem, task: Task) -> bool:
@@ -151,7 +176,9 @@ def prepare(problem: VisitProblem, *, freeze: bool = False) -> Prepared:
             prep.aside[i] = ("pin", _pin_alone_reason(problem, t))
             continue
         if t.advisor_id is not None and t.date is not None and t.pinned_start_s is not None:
-            by_vehicle[vehicle_of[(t.advisor_id, t.date)]].append((i, t))
+            k = vehicle_of.at((t.advisor_id, t.date), t.pinned_start_s)
+            if k is not None:
+                by_vehicle[k].append((i, t))
     for k, items in by_vehicle.items():
         kept, dropped = _joint(problem, k, items)
         by_vehicle[k] = kept
@@ -197,7 +224,7 @@ def _hold_announced(problem, prep: Prepared, pins_by_vehicle, vehicle_of, freeze
         slot = t.announced
         if slot is None or is_pin(t) or i in prep.aside:
             continue
-        k = vehicle_of.get((slot.advisor_id, slot.date))
+        k = vehicle_of.at((slot.advisor_id, slot.date), slot.start_s)
         if k is None:
             prep.released[i] = _away(problem, slot.advisor_id, slot.date)
             continue
