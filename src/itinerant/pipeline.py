@@ -797,7 +797,7 @@ def week_summary(doc: dict[str, Any], note: str = "") -> str:
         lines.append(
             f"Re-planification du {doc['now'].replace('T', ' à ')} : {made} permanence(s) commencée(s) et "
             f"{v.get('made', 0)} visite(s) faite(s) avant gardées telles quelles ; "
-            f"{warn} personne(s) à prévenir (a_prevenir.html) ; "
+            f"{warn} personne(s) à prévenir (tournees/a_prevenir.html) ; "
             f"{len(doc['duty_changes'])} permanence(s) changent de conseiller (changements_permanences.csv).")
     return "\n".join(lines)
 
