@@ -38,7 +38,10 @@ from itinerant.visits.problem import Task, VisitProblem
 SEAT_COST = 1_000_000
 """Cost of one empty seat of a duty (dominates everything else)."""
 HOLD_COST = 100_000
-"""Cost of moving an announced holder off their duty (below an empty seat, above all else)."""
+"""Least cost of moving an announced holder off their duty; :func:`_costs` raises it above
+every preference and fair-share term, and the seat cost above all the holds together. In
+the integrated stage 2 the holds kept in stage 1 are a constraint, so no visit's worth in
+the relaxation (``WORTH`` x duration x ``KEEP``/``FORCE``) can outweigh one."""
 PREFERENCE = 200
 """Worth of giving a duty to its preferred advisor."""
 WORTH = {"must": 10_000, "should": 2_000, "could": 500}
@@ -186,7 +189,8 @@ def assign_duties(
     best = first
     if strategy == "integrated":
         left = max(0.5, time_limit_s - (time.perf_counter() - t0))
-        second = _solve_stage(team, strategy, vp, sum(first[1]), first[0], left, seed, keep)
+        second = _solve_stage(team, strategy, vp, sum(first[1]), first[0], left, seed, keep,
+                              min_held=_held_kept(team, first[0]))
         if second is not None:
             best = second
     on, seats_left, status, relaxed = best
@@ -200,24 +204,46 @@ def assign_duties(
     return DutyAssignment(pairs=pairs, unstaffed=unstaffed, status=status, relaxed_visits=relaxed)
 
 
+def _hold_pairs(team: TeamProblem) -> list[tuple[int, int]]:
+    """``(duty index, member index)`` of every announced holder (see ``Duty.held``)."""
+    return [(i, k) for i, d in enumerate(team.duties) for k, mem in enumerate(team.members) if mem.id in d.held]
+
+
+def _held_kept(team: TeamProblem, on: set[tuple[int, int]]) -> int:
+    """How many announced holders keep their duty in ``on``."""
+    return sum(p in on for p in _hold_pairs(team))
+
+
+def _costs(team: TeamProblem, strategy: str) -> tuple[int, int]:
+    """``(seat cost, hold cost)``: a hold outweighs every preference and fair-share term
+    together, an empty seat every hold together (lexicographic by construction)."""
+    soft = PREFERENCE * sum(len(d.preferred) for d in team.duties)
+    if strategy == "sequential":  # the fair share: sum of |duty seconds - target| <= 2 x all duty seconds
+        soft += 2 * sum(d.advisors_needed * d.work_s(None) for d in team.duties)
+    hold = max(HOLD_COST, soft + 1)
+    return max(SEAT_COST, hold * (len(_hold_pairs(team)) + 1) + soft + 1), hold
+
+
 def _solve_stage(team: TeamProblem, strategy: str, vp: VisitProblem, max_empty: int | None,
                  hint: set[tuple[int, int]] | None, time_limit_s: float, seed: int,
-                 keep: Mapping[str, int] | frozenset[str] = frozenset()):
+                 keep: Mapping[str, int] | frozenset[str] = frozenset(), min_held: int = 0):
     """One CP-SAT solve: ``(held (i, k) pairs, empty seats per duty, status, relaxed
-    visits)``, or None when no solution came in time. ``max_empty`` set = stage 2."""
+    visits)``, or None when no solution came in time. ``max_empty`` set = stage 2, which
+    keeps at least ``min_held`` announced holders on their duty (a constraint)."""
     m = cp_model.CpModel()
     members, duties = team.members, team.duties
     x, empty, duty_work = _duty_model(m, team)
-    objective = [SEAT_COST * u for u in empty]
+    seat_cost, hold_cost = _costs(team, strategy)
+    objective = [seat_cost * u for u in empty]
     for i, d in enumerate(duties):
         for rank, who in enumerate(d.preferred):
             for k, mem in enumerate(members):
                 if (i, k) in x and mem.id == who:
                     objective.append(-(PREFERENCE if rank == 0 else PREFERENCE // 2) * x[i, k])
-    for i, d in enumerate(duties):  # announced holders keep their seat while they can
-        for k, mem in enumerate(members):
-            if mem.id in d.held and (i, k) in x:
-                objective.append(HOLD_COST * (1 - x[i, k]))
+    holds = [x[p] for p in _hold_pairs(team) if p in x]  # announced holders keep their seat while they can
+    objective += [hold_cost * (1 - v) for v in holds]
+    if min_held and holds:
+        m.add(sum(holds) >= min_held)
     y: dict[tuple[int, int, int, int], cp_model.IntVar] = {}
     if strategy == "sequential":
         objective += _fair_share(m, team, duty_work)

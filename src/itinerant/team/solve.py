@@ -21,11 +21,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, replace
 
+from itinerant.core.errors import SolverError
 from itinerant.team.check import assert_valid
-from itinerant.team.duties import KEEP, assign_duties
+from itinerant.team.duties import KEEP, DutyAssignment, assign_duties
 from itinerant.team.problem import Availability, Duty, Member, TeamPlan, TeamProblem
 from itinerant.team.sessions import explode, form_sessions, skill_tokens
-from itinerant.visits.problem import Break, Plan, SolveParams, Vehicle, VisitProblem
+from itinerant.visits.problem import Break, Plan, SolveParams, Task, Vehicle, VisitProblem
 
 
 @dataclass(frozen=True)
@@ -130,14 +131,19 @@ def _key(plan: Plan) -> tuple[int, int, int]:
 
 
 def _tours(vp: VisitProblem, params: WeekParams, limit: float) -> Plan:
+    """The tours of one candidate, without the reasons of the visits left out (only the
+    plan kept gets them, see :func:`_explain`)."""
     from itinerant.visits import solve
 
-    return solve(vp, SolveParams(time_limit_s=limit, seed=params.seed, language=params.language,  # type: ignore[arg-type]
-                                 freeze_announced=params.freeze_announced))
+    return solve(vp, SolveParams(time_limit_s=max(0.5, limit), seed=params.seed, language=params.language,
+                                 reasons=False, freeze_announced=params.freeze_announced))  # type: ignore[arg-type]
 
 
-BOOST = 1.2
-"""Penalty factor of the musts a reference plan places (see :func:`plan_week`)."""
+BOOST = 3.0
+"""Penalty factor, in the tours, of the musts the sequential plan places: one of them
+outweighs two other musts (see :func:`plan_week`)."""
+STRONG = 100
+"""Penalty factor of those musts in :func:`_repair`: any other visit may give way."""
 
 
 def _boosted(vp: VisitProblem, sessions, boost: frozenset[str], factor: float = BOOST) -> VisitProblem:
@@ -158,28 +164,32 @@ FORCE = 20
 
 def _one(team: TeamProblem, params: WeekParams, strategy: str, sessions_on: bool, limit: float,
          duty_limit: float | None = None, boost: frozenset[str] = frozenset(),
-         force: frozenset[str] = frozenset()) -> TeamPlan:
-    """One candidate week: duties by ``strategy``, tours with ``limit`` seconds; the musts
-    in ``boost`` are kept in preference to other musts, those in ``force`` more still."""
+         force: frozenset[str] = frozenset(), duties: DutyAssignment | None = None,
+         explode_s: float | None = None) -> TeamPlan:
+    """One candidate week: duties by ``strategy`` (or ``duties`` given), tours with
+    ``limit`` seconds; the musts in ``boost`` are kept in preference to other musts, those
+    in ``force`` more still; a session left out is undone when ``explode_s`` > 0."""
     t0 = time.perf_counter()
     if sessions_on:
         vp, sessions = form_sessions(team)
     else:
         vp, sessions = team.visits, ()
     vp = _boosted(_boosted(vp, sessions, force, 1.25), sessions, boost)
-    keep = dict.fromkeys(boost | {s.task_id for s in sessions if boost & set(s.members)}, KEEP)
-    keep.update(dict.fromkeys(force | {s.task_id for s in sessions if force & set(s.members)}, FORCE))
-    duty_limit = max(1.0, limit / 3) if duty_limit is None else duty_limit
-    duties = assign_duties(team, strategy=strategy, visits=vp, time_limit_s=duty_limit, seed=params.seed,
-                           keep=keep)
+    if duties is None:
+        keep = dict.fromkeys(boost | {s.task_id for s in sessions if boost & set(s.members)}, KEEP)
+        keep.update(dict.fromkeys(force | {s.task_id for s in sessions if force & set(s.members)}, FORCE))
+        duty_limit = max(1.0, limit / 3) if duty_limit is None else duty_limit
+        duties = assign_duties(team, strategy=strategy, visits=vp, time_limit_s=duty_limit, seed=params.seed,
+                               keep=keep)
     vehicles = block_vehicles(team, duties.pairs, vp.tasks)
     vp = vp.replace(vehicles=vehicles)
     plan = _tours(vp, params, limit)
     left = {u.task_id for u in plan.unassigned} & {s.task_id for s in sessions}
-    if left:
+    explode_s = max(1.0, limit / 2) if explode_s is None else explode_s
+    if left and explode_s > 0:
         vp2, sessions2 = explode(team, vp, sessions, left)
         vp2 = _boosted(_boosted(vp2, sessions2, force, 1.25), sessions2, boost)
-        plan2 = _tours(vp2, params, max(1.0, limit / 2))
+        plan2 = _tours(vp2, params, explode_s)
         if _key(plan2) < _key(plan):
             vp, sessions, plan = vp2, sessions2, plan2
     return TeamPlan(
@@ -194,52 +204,239 @@ def _one(team: TeamProblem, params: WeekParams, strategy: str, sessions_on: bool
     )
 
 
-def _rank(team: TeamProblem, c: TeamPlan, kept: frozenset[str] = frozenset()) -> tuple[int, ...]:
-    """Smaller is better: empty seats, musts left out, musts of ``kept`` left out, penalty
-    of the requests left out (scenario priorities), driving seconds."""
+def _seqs(vp: VisitProblem, plan: Plan) -> list[list[int]]:
+    """Per vehicle of ``vp``, the task indices of its route in order."""
+    idx = {t.id: i for i, t in enumerate(vp.tasks)}
+    by_vehicle = {r.vehicle_id: [idx[st.task_id] for st in r.stops] for r in plan.routes}
+    return [by_vehicle.get(v.id, []) for v in vp.vehicles]
+
+
+def _fixed(t: Task) -> bool:
+    """A visit the repair must not move: pinned (day or time), made, or announced."""
+    return t.pinned or t.done or t.pinned_start_s is not None or t.announced is not None
+
+
+def _force_in(vp: VisitProblem, strong: VisitProblem, seqs: list[list[int]], hard: set[int],
+              deadline: float) -> list[list[int]]:
+    """Each index of ``hard`` left out is tried alone on each vehicle that may serve it,
+    the visits it displaces re-inserted greedily (``strong`` penalties: ``hard`` first);
+    kept when fewer of ``hard`` are left out, or as many and the plan is cheaper."""
+    from itinerant.visits.solve import _value, insert_unassigned
+
+    cost = vp.duration_s
+
+    def key(ss: list[list[int]]) -> tuple[int, int]:
+        served = {i for s in ss for i in s}
+        return len(hard - served), _value(vp, cost, ss)
+
+    best, best_key = seqs, key(seqs)
+    for i in sorted(hard - {j for s in seqs for j in s}):
+        for k in vp.allowed_vehicles(i):
+            if time.perf_counter() > deadline:
+                return best
+            if any(_fixed(vp.tasks[j]) for j in best[k]):
+                continue  # a tour holding a pinned, made or announced visit stays as it is
+            trial = [list(s) for s in best]
+            trial[k] = [i]
+            trial = insert_unassigned(strong, trial, cost, deadline)
+            if i not in trial[k]:
+                continue
+            kk = key(trial)
+            if kk < best_key:
+                best, best_key = trial, kk
+                break
+    return best
+
+
+def _repair(c: TeamPlan, keep: frozenset[str], deadline: float, language: str) -> TeamPlan:
+    """Insert the visits of ``keep`` that ``c`` leaves out into its tours, the duties
+    staying: first each in the place of another visit (not in ``keep``, not pinned),
+    then alone in a tour the others are re-inserted around. Returns ``c`` unchanged
+    when that leaves out as many of ``keep``."""
+    from itinerant.visits.solve import eject_for_priority, plan_from_sequences
+
+    vp, plan = c.problem, c.plan
+    hard = keep | {s.task_id for s in c.sessions if keep & set(s.members)}
+    if not (hard & {t.id for t in vp.tasks}) - plan.served():
+        return c
+    strong = vp.replace(tasks=tuple(
+        replace(t, penalty=t.penalty * STRONG) if t.id in hard and t.penalty is not None
+        else replace(t, pinned=True) if _fixed(t) else t for t in vp.tasks))
+    seqs = _seqs(vp, plan)
+    new = eject_for_priority(strong, seqs, vp.duration_s, deadline)
+    idx = {i for i, t in enumerate(vp.tasks) if t.id in hard}
+    new = _force_in(vp, strong, new, idx, deadline)
+    if new == seqs:
+        return c
+    try:
+        fixed = plan_from_sequences(vp, new, engine=plan.engine,
+                                    params=SolveParams(reasons=False, language=language))  # type: ignore[arg-type]
+    except SolverError:
+        return c
+    out = replace(c, plan=fixed, label=c.label + " (réparé)")
+    return out if len(keep - out.visits_served()) < len(keep - c.visits_served()) else c
+
+
+def _explain(week: TeamPlan, language: str, budget_s: float) -> TeamPlan:
+    """The plan kept, with a reason for each visit left out (probes within ``budget_s``,
+    structural reasons past it), the capacity lines and the grouped reasons."""
+    from itinerant.visits.reasons import explain_unassigned
+    from itinerant.visits.summary import capacity_lines, group_reasons
+
+    vp, plan = week.problem, week.plan
+    idx = {t.id: i for i, t in enumerate(vp.tasks)}
+    probe = [idx[u.task_id] for u in plan.unassigned if not u.code and u.task_id in idx]
+    if not probe:
+        return week
+    why = explain_unassigned(vp, _seqs(vp, plan), probe, language=language, budget_s=max(0.2, budget_s))
+    out = []
+    for u in plan.unassigned:
+        i = idx.get(u.task_id)
+        if i in why:
+            code, text, k = why[i]
+            u = replace(u, code=code, reason=text, vehicle_id=vp.vehicles[k].id if k is not None else "")
+        out.append(u)
+    un = tuple(out)
+    plan = replace(plan, unassigned=un, capacity=capacity_lines(vp, un) if un else (), groups=group_reasons(vp, un))
+    return replace(week, plan=plan)
+
+
+def _seats(c: TeamPlan) -> int:
+    return sum(u.missing for u in c.unstaffed)
+
+
+def _rank(team: TeamProblem, c: TeamPlan) -> tuple[int, ...]:
+    """Smaller is better: empty seats, musts left out, penalty of the requests left out
+    (scenario priorities), driving seconds."""
     met = c.visits_served()
     out = [t for t in team.visits.tasks if t.id not in met]
-    return (sum(u.missing for u in c.unstaffed), sum(t.priority == "must" for t in out), len(kept - met),
-            sum(t.penalty or 0 for t in out), c.plan.travel_s)
+    return (_seats(c), sum(t.priority == "must" for t in out), sum(t.penalty or 0 for t in out), c.plan.travel_s)
+
+
+def admissible(c: TeamPlan, ref: TeamPlan, placed: frozenset[str]) -> bool:
+    """Whether ``c`` may replace the sequential plan ``ref``: as many seats staffed, and
+    every must in ``placed`` (those ``ref`` places) placed too."""
+    return _seats(c) <= _seats(ref) and placed <= c.visits_served()
+
+
+def _held_notes(team: TeamProblem, week: TeamPlan) -> tuple[str, ...]:
+    """French notes on the announced holders (``Duty.held``) who lost their duty, and why."""
+    from itinerant.team.duties import duty_label, fits
+
+    pairs = set(week.assignments)
+    out = []
+    for d in team.duties:
+        for mid in d.held:
+            if (d.id, mid) in pairs:
+                continue
+            try:
+                mem = team.member(mid)
+            except KeyError:
+                why = "ne fait plus partie de l'équipe"
+                name = mid
+            else:
+                name = mem.name
+                why = fits(team, d, mem) or "ses heures ou une autre permanence l'en empêchent"
+            who = ", ".join(team.member(m).name for m in (m for dd, m in week.assignments if dd == d.id))
+            out.append(f"{name}, annoncé(e) sur « {duty_label(d)} », est remplacé(e)"
+                       + (f" par {who}" if who else "") + f" : {why}")
+    return tuple(out)
+
+
+SEQUENTIAL_KEPT = ("les permanences réparties sans tenir compte des visites plaçaient au moins aussi bien "
+                   "les visites cette semaine : ce plan est gardé")
+"""Note of the plan when the sequential plan is kept (French)."""
+
+
+class _Clock:
+    """What is left of the budget, seconds."""
+
+    def __init__(self, budget_s: float) -> None:
+        self.t0, self.budget = time.perf_counter(), budget_s
+
+    def left(self) -> float:
+        return self.budget - (time.perf_counter() - self.t0)
 
 
 def plan_week(team: TeamProblem, params: WeekParams | None = None) -> TeamPlan:
     """Plan the team's week (see the module docstring); the result is checked.
 
-    ``integrated`` compares candidates within ``params.time_limit_s`` (each gets a fifth
-    for its tours and a fifteenth for its duties): the sequential plan first (the
-    reference), then the visit-aware duties with and without mairie sessions, in which
-    the musts the sequential plan places are kept in preference to other musts, then,
-    when the best of these lost some of those musts, a second try in which they weigh
-    far more. The best is kept: empty seats, musts
-    left out, musts of the sequential plan lost, requests left out, driving.
+    ``integrated`` keeps to ``params.time_limit_s`` (within the last step's overrun): the
+    sequential plan first (the reference: duties first, visits in the gaps), then, while
+    the budget lasts, candidates whose tours weigh the musts the sequential plan places
+    ``BOOST`` times more: visit-aware duties with and without mairie sessions, the
+    sequential duties with mairie sessions, and a second try in which the musts the best
+    candidate lost weigh far more in the duties. A candidate leaving out such a must is
+    repaired (:func:`_repair`); only the *admissible* ones (:func:`admissible`: as many
+    seats staffed, every must of the sequential plan placed) compete with the sequential
+    plan, on: empty seats, musts left out, requests left out, driving. So the plan kept
+    never loses a must the sequential plan places, by construction; when the sequential
+    plan is kept, its notes say so. The plan kept then gets the reasons of the visits
+    left out.
     """
     params = params or WeekParams()
-    t0 = time.perf_counter()
+    clock = _Clock(params.time_limit_s)
+    explain_s = min(8.0, 0.1 * params.time_limit_s)
     if params.strategy == "sequential":
-        best = _one(team, params, "sequential", False, params.time_limit_s)
+        duty = max(1.0, 0.2 * params.time_limit_s)
+        best = _one(team, params, "sequential", False, 0.55 * params.time_limit_s, duty)
     elif params.strategy == "integrated":
-        tours, duty = params.time_limit_s / 5, max(1.0, params.time_limit_s / 15)
-        ref = _one(team, params, "sequential", False, tours, duty)
-        placed = frozenset(t.id for t in team.visits.tasks if t.priority == "must") & ref.visits_served()
-        cands = [_one(team, params, "integrated", params.sessions, tours, duty, placed)]
-        if params.sessions:
-            cands.append(_one(team, params, "integrated", False, tours, duty, placed))
-        # Second try: the musts of the sequential plan the best try lost weigh far more.
-        top = min(cands, key=lambda c: _rank(team, c, placed))
-        lost = placed - top.visits_served()
-        if lost:
-            again = _one(team, params, "integrated", bool(top.sessions), tours, duty, placed, frozenset(lost))
-            cands.append(replace(again, label=again.label + " (2e essai)"))
-        cands.append(ref)
-        best = min(cands, key=lambda c: _rank(team, c, placed))
-        if best is ref:
-            best = replace(best, notes=best.notes + (
-                "les permanences réparties sans tenir compte des visites plaçaient au moins aussi bien "
-                "les visites cette semaine : ce plan est gardé",))
-        best = replace(best, strategy="integrated", candidates=(ref, *cands[:-1]))
+        best = _integrated(team, params, clock, explain_s)
     else:
         raise ValueError(f"strategy must be integrated or sequential, got {params.strategy!r}")
-    best = replace(best, wall_s=time.perf_counter() - t0)
+    best = _explain(best, params.language, max(0.2, min(explain_s, clock.left())))
+    best = replace(best, wall_s=time.perf_counter() - clock.t0, notes=best.notes + _held_notes(team, best))
     assert_valid(team, best)
     return best
+
+
+def _integrated(team: TeamProblem, params: WeekParams, clock: _Clock, explain_s: float) -> TeamPlan:
+    """The candidates within the budget and the best admissible one (see :func:`plan_week`)."""
+    budget = params.time_limit_s
+    tours, duty = budget / 6, max(1.0, budget / 16)
+    ref = _one(team, params, "sequential", False, tours, duty)
+    # Overrun of a tour solve beyond its time limit (insertion, checks): grows with the size.
+    over = max(0.0, ref.wall_s - tours - duty)
+    placed = frozenset(t.id for t in team.visits.tasks if t.priority == "must") & ref.visits_served()
+
+    def fits_in(extra: float = 0.0) -> float:
+        """The tour limit the next candidate gets (0: no time left for it)."""
+        left = clock.left() - explain_s - duty - 1.3 * over - extra
+        return min(tours, left / 1.15) if left >= 1.0 else 0.0
+
+    def finish(c: TeamPlan) -> TeamPlan:
+        lost = placed - c.visits_served()
+        if lost and clock.left() > explain_s:
+            c = _repair(c, placed, time.perf_counter() + min(0.1 * budget, clock.left() - explain_s), params.language)
+        return c
+
+    cands: list[TeamPlan] = []
+    plans: list[tuple[str, bool, DutyAssignment | None]] = [("integrated", False, None)]
+    if params.sessions:
+        plans = [("integrated", True, None), *plans,
+                 ("sequential", True, DutyAssignment(ref.assignments, ref.unstaffed, "reuse"))]
+    for strategy, sessions_on, given in plans:
+        limit = fits_in()
+        if limit <= 0 and not cands and over < 0.1 * budget:
+            limit = 0.5  # a small budget on a small week: one integrated try all the same
+        if limit <= 0:
+            break
+        c = _one(team, params, strategy, sessions_on, limit, duty, placed, duties=given,
+                 explode_s=min(limit / 2, max(0.0, clock.left() - explain_s - 1.3 * over - limit)))
+        if given is not None:
+            c = replace(c, label="sequential + mairie")
+        cands.append(finish(c))
+    # Second try: the musts of the sequential plan the best integrated try lost weigh far more.
+    tries = [c for c in cands if c.strategy == "integrated"]
+    if tries and not any(admissible(c, ref, placed) for c in tries):
+        top = min(tries, key=lambda c: (len(placed - c.visits_served()), _rank(team, c)))
+        limit = fits_in()
+        if limit > 0:
+            again = _one(team, params, "integrated", bool(top.sessions), limit, duty, placed,
+                         frozenset(placed - top.visits_served()), explode_s=0)
+            cands.append(finish(replace(again, label=again.label + " (2e essai)")))
+    ok = [c for c in cands if admissible(c, ref, placed)]
+    best = min([ref, *ok], key=lambda c: _rank(team, c))
+    if best is ref:
+        best = replace(best, notes=best.notes + (SEQUENTIAL_KEPT,))
+    return replace(best, strategy="integrated", candidates=(ref, *cands))
