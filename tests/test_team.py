@@ -340,3 +340,86 @@ def test_duty_clashes_are_duties_held_while_the_advisor_is_on_a_tour():
     out = duty_clashes(duties, routes)
     assert [(d["advisor_id"], d["start"]) for d in out] == [("a", "11:30")]
     assert out[0]["tour"] == "09:00–12:00"
+
+
+# ----------------------------------------------------------------------- the guarantee and the holders
+
+
+def _one_advisor_week() -> TeamProblem:
+    """One advisor, 2 h 45 of work, no duty. Locations: 0 office, 1 a home 10 min away, 2 the
+    town hall of c1 (30 min), 3..6 four homes of c1, 15 min from the town hall each way and
+    45 min from the office. ``m1`` (near, 2 h 25) fits alone; the four residents of c1 (25 min
+    each) fit only together, as a session at the town hall (30 + 4 x 25 + 30 min)."""
+    m = np.full((7, 7), 30 * 60, dtype=np.int64)  # between two homes of c1: 30 min
+    m[0, 1] = m[1, 0] = 10 * 60
+    m[1, 2:] = m[2:, 1] = 40 * 60
+    m[0, 2] = m[2, 0] = 30 * 60
+    m[0, 3:] = m[3:, 0] = 45 * 60
+    m[2, 3:] = m[3:, 2] = 15 * 60
+    np.fill_diagonal(m, 0)
+    d = m
+    ids = ("office", "h1", "mairie-c1", "r1", "r2", "r3", "r4")
+    day = ((8 * H, 17 * H),)
+    tasks = [_task("m1", 1, 145, windows=day)] + [_task(f"r{k}", 2 + k, 25, windows=day) for k in range(1, 5)]
+    vp = VisitProblem(location_ids=ids, duration_s=d, distance_m=d * 10, vehicles=(), tasks=tuple(tasks), week_start=MON)
+    anne = Member("a", "Anne", frozenset(), 0, (Availability(MON, 8 * H, 17 * H, 165 * 60, None),), None)
+    res = frozenset(f"r{k}" for k in range(1, 5))
+    return TeamProblem(visits=vp, members=(anne,), duties=(), mairie_ok=res, domicile_ok=res | {"m1"},
+                       mairie_location=(("c1", 2),), visit_commune=tuple((r, "c1") for r in sorted(res)))
+
+
+def test_the_plan_kept_never_loses_a_must_the_sequential_plan_places() -> None:
+    from itinerant.team.solve import SEQUENTIAL_KEPT
+
+    team = _one_advisor_week()
+    week = plan_week(team, WeekParams(time_limit_s=4))
+    ref = week.candidates[0]
+    musts = {t.id for t in team.visits.tasks}
+    assert ref.label == "sequential" and ref.visits_served() == {"m1"}  # the near visit, alone
+    # The mairie session places the four residents instead: more musts, but not m1. The
+    # former ranking (musts left out before the sequential plan's musts lost) took it.
+    session = [c for c in week.candidates if c.sessions and c.plan.served() & {s.task_id for s in c.sessions}]
+    assert session and all(len(musts - c.visits_served()) < len(musts - ref.visits_served()) for c in session)
+    assert all("m1" not in c.visits_served() for c in session)
+    # The plan kept places every must the sequential plan places: m1.
+    assert "m1" in week.visits_served() and check_week(team, week) == []
+    assert SEQUENTIAL_KEPT in week.notes or week.visits_served() >= ref.visits_served()
+
+
+def _held_team(held: tuple[str, ...], anne_days=None) -> TeamProblem:
+    """Anne alone has « sante »: three long « sante » musts she could make on Monday morning
+    if Bruno held the morning desk instead of her."""
+    lunch = Break(12 * H, 14 * H, 45 * 60)
+    morning = ((8 * H + 1800, 12 * H + 1800),)
+    tasks = [_task(f"s{k}", loc, 60, skill="sante", windows=morning) for k, loc in enumerate((2, 3, 6))]
+    days = (Availability(MON, 8 * H, 17 * H, 8 * H, lunch),) if anne_days is None else anne_days
+    members = (Member("a", "Anne", frozenset({"sante"}), 0, days, 35 * H),
+               Member("b", "Bruno", frozenset(), 0, (Availability(MON, 8 * H, 17 * H, 8 * H, lunch),), 35 * H))
+    return _team(tasks, [replace(DESK_AM, held=held)], members=members)
+
+
+def test_a_held_duty_stays_with_its_holder_even_when_visits_would_gain() -> None:
+    from itinerant.team import assign_duties
+    from itinerant.team.solve import FORCE
+
+    free = _held_team(())
+    assert assign_duties(free, strategy="integrated", time_limit_s=2).pairs == (("desk-am", "b"),)
+    held = _held_team(("a",))
+    # Not even the heaviest worth of the relaxation (FORCE, on every visit) moves the holder.
+    ids = {t.id for t in held.visits.tasks}
+    for keep in (frozenset(), dict.fromkeys(ids, FORCE)):
+        assert assign_duties(held, strategy="integrated", time_limit_s=2, keep=keep).pairs == (("desk-am", "a"),)
+    week = plan_week(held, WeekParams(time_limit_s=3))
+    assert week.assignments == (("desk-am", "a"),) and check_week(held, week) == []
+    assert not week.visits_served() & ids  # the visits wait: the announced desk holds
+    assert not any("remplacé" in n for n in week.notes)
+
+
+def test_an_absent_holder_is_replaced_and_the_plan_says_so() -> None:
+    tuesday = (Availability(MON + dt.timedelta(days=1), 8 * H, 17 * H, 8 * H, None),)
+    team = _held_team(("a",), anne_days=tuesday)
+    week = plan_week(team, WeekParams(time_limit_s=2))
+    assert week.assignments == (("desk-am", "b"),) and week.unstaffed == ()
+    (note,) = [n for n in week.notes if "remplacé" in n]
+    assert note.startswith("Anne, annoncé(e) sur « Accueil (matin), lundi 30/11 09:00-12:30 », est remplacé(e) par Bruno")
+    assert "absent ce jour-là" in note

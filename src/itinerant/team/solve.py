@@ -404,11 +404,14 @@ def _integrated(team: TeamProblem, params: WeekParams, clock: _Clock, explain_s:
         left = clock.left() - explain_s - duty - 1.3 * over - extra
         return min(tours, left / 1.15) if left >= 1.0 else 0.0
 
-    def finish(c: TeamPlan) -> TeamPlan:
+    def finish(c: TeamPlan) -> list[TeamPlan]:
+        """The candidate, and its repair when it lost musts of the sequential plan."""
         lost = placed - c.visits_served()
         if lost and clock.left() > explain_s:
-            c = _repair(c, placed, time.perf_counter() + min(0.1 * budget, clock.left() - explain_s), params.language)
-        return c
+            fixed = _repair(c, placed, time.perf_counter() + min(0.1 * budget, clock.left() - explain_s),
+                            params.language)
+            return [c] if fixed is c else [c, fixed]
+        return [c]
 
     cands: list[TeamPlan] = []
     plans: list[tuple[str, bool, DutyAssignment | None]] = [("integrated", False, None)]
@@ -425,16 +428,16 @@ def _integrated(team: TeamProblem, params: WeekParams, clock: _Clock, explain_s:
                  explode_s=min(limit / 2, max(0.0, clock.left() - explain_s - 1.3 * over - limit)))
         if given is not None:
             c = replace(c, label="sequential + mairie")
-        cands.append(finish(c))
+        cands += finish(c)
     # Second try: the musts of the sequential plan the best integrated try lost weigh far more.
-    tries = [c for c in cands if c.strategy == "integrated"]
+    tries = [c for c in cands if c.strategy == "integrated" and "réparé" not in c.label]
     if tries and not any(admissible(c, ref, placed) for c in tries):
         top = min(tries, key=lambda c: (len(placed - c.visits_served()), _rank(team, c)))
         limit = fits_in()
         if limit > 0:
             again = _one(team, params, "integrated", bool(top.sessions), limit, duty, placed,
                          frozenset(placed - top.visits_served()), explode_s=0)
-            cands.append(finish(replace(again, label=again.label + " (2e essai)")))
+            cands += finish(replace(again, label=again.label + " (2e essai)"))
     ok = [c for c in cands if admissible(c, ref, placed)]
     best = min([ref, *ok], key=lambda c: _rank(team, c))
     if best is ref:
