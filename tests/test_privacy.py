@@ -137,3 +137,26 @@ def test_public_files_show_no_resident(demo: Path) -> None:
     assert any(s in html.unescape(week) for s in secrets)
     pairs = re.findall(r"\[\s*(4\d\.\d+),\s*(\d\.\d+)\s*\]", week)
     assert {(round(float(a), 5), round(float(b), 5)) for a, b in pairs} & homes
+
+
+def test_public_bus_files_name_no_advisor_and_the_internal_crew_page_does(demo: Path) -> None:
+    """The bus's crew is staff, not public: the rota page, public map and posters name no
+    advisor; the internal ``bus/equipage.html`` gives the crew's first names (issue 14)."""
+    from itinerant.reports.team import first_name
+
+    scenario = pipeline.validate(REPO / "scenarios" / "clunisois")
+    names = {a.name for a in scenario.advisors} | {first_name(a.name) for a in scenario.advisors}
+    public = _public_files(demo)
+    assert any(p.parent.name == "affiches" for p in public) and demo / "bus" / "rota.html" in public
+    for path in public:
+        text = _text(path)
+        assert [n for n in names if re.search(rf"\b{re.escape(n)}\b", text)] == [], path.name
+    crew = demo / "bus" / "equipage.html"
+    assert crew not in public
+    week = __import__("json").loads((demo / "equipe" / "week.json").read_text(encoding="utf-8"))
+    held = {d["day"]: d["advisors"] for d in week["duties"] if d["kind"] == "bus"}
+    assert held
+    text = _text(crew)
+    who = {a.id: first_name(a.name) for a in scenario.advisors}
+    for advisors in held.values():
+        assert all(who[a] in text for a in advisors)

@@ -802,29 +802,6 @@ def week_summary(doc: dict[str, Any], note: str = "") -> str:
     return "\n".join(lines)
 
 
-def _with_session_visits(scenario: Scenario, doc: dict[str, Any]) -> Scenario:
-    """The scenario with one pseudo-visit per mairie session of a ``week.json`` (at the
-    town hall), so the route sheets show the session as a stop with its residents."""
-    from itinerant.scenario.model import Visit
-
-    visits = {v.id: v for v in scenario.visits}
-    extra = []
-    for ses in doc["sessions"]:
-        code = ses.get("commune_code")
-        if code is None:
-            continue
-        c = scenario.commune(code)
-        who = [visits[m] for m in ses["visits"] if m in visits]
-        extra.append(Visit(
-            id=ses["id"], resident_id="", lat=c.lat, lon=c.lon, commune_code=c.code, location_is_commune=True,
-            duration_s=sum(v.duration_s for v in who), days=tuple(range(7)), windows=((0, 24 * 3600),),
-            priority=min((v.priority for v in who), key=("must", "should", "could").index, default="must"),
-            name=f"Séance en mairie : {len(who)} rendez-vous (" + ", ".join(v.name or v.id for v in who) + ")",
-            address=f"mairie de {c.name}", reason=" ; ".join(v.reason for v in who if v.reason),
-        ))
-    return scenario.model_copy(update={"visits": scenario.visits + tuple(extra)}) if extra else scenario
-
-
 def run_week(
     folder: Path | None,
     out: Path,
@@ -869,7 +846,7 @@ def run_week(
 
 
 def write_team_week(result: TeamWeek, out: Path, *, progress: Progress = QUIET, render: bool = True,
-                    pdf: bool = False, bus: Any = None) -> dict[str, Any]:
+                    pdf: bool = False) -> dict[str, Any]:
     """Write a planned team week into ``out`` (see :func:`run_week`); returns ``week.json``."""
     from itinerant.team.io import write_week
 
@@ -879,10 +856,10 @@ def write_team_week(result: TeamWeek, out: Path, *, progress: Progress = QUIET, 
         write_week(result.team, result.week, out, doc=doc)
     if render:
         from itinerant.reports import render_week
-        from itinerant.reports.team import render_team_week
+        from itinerant.reports.team import render_team_week, with_session_visits
 
         with progress.step("Rendu : feuilles de route des tournées de la semaine"):
-            render_week(_with_session_visits(scenario, doc), doc["tours"], out / "tournees",
+            render_week(with_session_visits(scenario, doc), doc["tours"], out / "tournees",
                         language=scenario.settings.language, estimated=matrices.estimated,
                         geometry=matrices.geometry(), pdf=pdf, team=doc)
         with progress.step("Rendu : tableau de la semaine de l'équipe"):
@@ -904,8 +881,10 @@ def run_demo(
     """``itinerant demo``: the whole chain on a scenario; returns ``index.html``.
 
     Writes into ``out``: ``scenario/`` (the validated scenario as JSON),
-    ``matrices/`` (.npz), ``visites/``, ``bus/``, ``equipe/`` (the team's week, its bus
-    days from the rota just made), ``antennes/``, ``territoire/`` and ``index.html``
+    ``matrices/`` (.npz), ``bus/``, ``equipe/`` (the team's week, its bus days from the
+    rota just made), ``visites/`` (the tours of that week: sheets with each advisor's
+    duties, week page, workbook, ``plan.json``; a scenario without permanences nor bus
+    gets the home-visit week alone), ``antennes/``, ``territoire/`` and ``index.html``
     linking them all.
     """
 
@@ -927,12 +906,7 @@ def _demo(folder: Path | None, out: Path, *, osm_file: Path | None, time_limit: 
     save_npz(matrices.drive(), out / "matrices" / "voiture.npz")
     if scenario.residents and any(s.kind == "bus_stop" for s in scenario.sites):
         save_npz(matrices.walk_to_stops(), out / "matrices" / "pieton_arrets.npz")
-    plan_doc = bus_rota = comparison = None
-    if scenario.advisors and scenario.visits:
-        week = plan_visits(scenario, matrices, progress=progress, seed=seed, iterations=iterations,
-                           **limit)
-        write_visits(week, out / "visites", reports=False, progress=progress)
-        plan_doc = week.doc
+    plan_doc = bus_rota = comparison = team_doc = None
     if scenario.buses and scenario.residents:
         from itinerant.bus import write_outputs
 
@@ -941,10 +915,22 @@ def _demo(folder: Path | None, out: Path, *, osm_file: Path | None, time_limit: 
         write_outputs(out / "bus", bus.problem, bus.rota, bus.baseline)
         bus_rota = bus.rota  # the reports render the object, not the files just written
     if scenario.advisors and (scenario.permanences or scenario.buses):
+        # One week: the team's. Its tours are the week of home visits (visites/), planned
+        # around the duties and the bus crew of the rota just made.
+        from itinerant.team.io import write_week
+
         timetable = out / "bus" / "timetable.csv"
-        run_week(None, out / "equipe", loaded=loaded, progress=progress,
-                 bus_timetable=timetable if timetable.is_file() else None,
-                 **limit)
+        team = plan_team_week(scenario, matrices, bus_timetable=timetable if timetable.is_file() else None,
+                              seed=seed, progress=progress, **limit)
+        with progress.step("Écriture de la semaine de l'équipe"):
+            team_doc = team.doc()
+            write_week(team.team, team.week, out / "equipe", doc=team_doc, tours_dir=out / "visites")
+        plan_doc = team_doc["tours"]
+    elif scenario.advisors and scenario.visits:
+        week = plan_visits(scenario, matrices, progress=progress, seed=seed, iterations=iterations,
+                           **limit)
+        write_visits(week, out / "visites", reports=False, progress=progress)
+        plan_doc = week.doc
     variants = sorted(_variant_dir(scenario).glob("*.yaml"))
     if variants and scenario.residents:
         comparison = run_compare(None, variants, out / "antennes", loaded=loaded,
@@ -953,7 +939,7 @@ def _demo(folder: Path | None, out: Path, *, osm_file: Path | None, time_limit: 
         scenario, out, plan=plan_doc, bus=bus_rota, comparison=comparison,
         language=scenario.settings.language, estimated=matrices.estimated,
         geometry=matrices.geometry(), background=background_of(scenario, matrices),
-        progress=progress,
+        progress=progress, team=team_doc,
     )
     return Path(result["index"])
 

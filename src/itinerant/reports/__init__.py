@@ -57,7 +57,7 @@ def render_reports(scenario: Scenario, out_dir: str | os.PathLike[str], *, plan:
                    estimated: bool = True, geometry: Geometry | None = None,
                    pdf: bool = True, contact: str | None = None,
                    background: Background | None = None,
-                   progress: Any = None) -> dict[str, Any]:
+                   progress: Any = None, team: Any = None) -> dict[str, Any]:
     """Render every available output into the standard layout and write ``index.html``.
 
     Parameters
@@ -77,6 +77,10 @@ def render_reports(scenario: Scenario, out_dir: str | os.PathLike[str], *, plan:
     progress
         An object whose ``step(label)`` is a context manager (``pipeline.Progress``),
         entered around each step; None = silent.
+    team
+        The team's ``week.json`` (dict) when ``plan`` is its tours: the day sheets show
+        each advisor's duties and mairie sessions, ``equipe/`` gets the team's board
+        (linking the sheets of ``visites/``) and ``bus/equipage.html`` the bus's crew.
 
     Returns
     -------
@@ -93,15 +97,27 @@ def render_reports(scenario: Scenario, out_dir: str | os.PathLike[str], *, plan:
                                                 language=language, estimated=estimated,
                                                 background=background)
     if plan is not None:
+        from itinerant.reports.team import with_session_visits
+
         with step("Rendu : semaine et feuilles de route"):
-            res["visits"] = render_week(scenario, plan, out / "visites", language=language,
+            res["visits"] = render_week(with_session_visits(scenario, team) if team else scenario, plan,
+                                        out / "visites", language=language,
                                         estimated=estimated, geometry=geometry, pdf=pdf,
-                                        background=background)
+                                        background=background, team=team)
     if bus is not None:
         with step("Rendu : tournée du bus et affiches"):
             res["bus"] = render_bus(scenario, bus, out / "bus", language=language,
                                     estimated=estimated, contact=contact, pdf=pdf,
                                     background=background)
+    if team is not None:
+        from itinerant.reports.team import CREW_PAGE, render_bus_crew, render_team_week
+
+        with step("Rendu : semaine de l'équipe"):
+            crew = None
+            if any(d["kind"] == "bus" for d in team["duties"]):
+                crew = render_bus_crew(scenario, team, out / "bus" / CREW_PAGE, bus=bus, language=language)
+            res["team"] = render_team_week(scenario, team, out / "equipe", language=language, estimated=estimated,
+                                           tours_dir=out / "visites", crew_page=crew)
     if comparison is not None:
         with step("Rendu : comparaison des antennes"):
             res["antennes"] = render_antennes_report(scenario, comparison, out / "antennes",

@@ -4,11 +4,12 @@ times are road-based (OpenStreetMap) or estimated, and marks public vs restricte
 Outputs are found by the standard layout written by :func:`itinerant.reports.render_reports`::
 
     territoire/carte.html
+    equipe/semaine_equipe.html  semaine_equipe.xlsx  (first: the team's week; its tours are visites/)
+    bus/equipage.html (internal: the crew of the planned week)
     visites/carte_semaine.html  semaine.html  semaine.xlsx  tournees.csv  non_planifiees.csv
             feuilles/<day>_<advisor>.html|.pdf  feuilles/<day>.pdf
     bus/rota.html  carte_publique.html  affiches/affiche_<code>_<slug>.html|.pdf
     antennes/comparaison.html  comparaison.xlsx
-    equipe/semaine_equipe.html  semaine_equipe.xlsx  tournees/semaine.html
 
 Any other file under ``out_dir`` (plan.json, routes.csv, ...) is listed under "données".
 """
@@ -31,6 +32,11 @@ from itinerant.reports._common import (
 from itinerant.scenario.model import Scenario
 
 _LAYOUT: list[tuple[str, list[tuple[str, str, bool]]]] = [
+    ("team_week", [("equipe/semaine_equipe.html", "team_board", False),
+                   ("equipe/semaine_equipe.xlsx", "team_workbook", False),
+                   ("equipe/changements_permanences.csv", "duty_changes_csv", False),
+                   ("bus/equipage.html", "bus_crew", False),
+                   ("equipe/tournees/semaine.html", "team_tours", False)]),
     ("territory", [("territoire/carte.html", "territory_map", True)]),
     ("home_visits", [("visites/carte_semaine.html", "week_map", False),
                      ("visites/semaine.html", "week_table", False),
@@ -40,9 +46,6 @@ _LAYOUT: list[tuple[str, list[tuple[str, str, bool]]]] = [
                      ("visites/a_prevenir.html", "to_call_page", False),
                      ("visites/changes.csv", "changes_csv", False),
                      ("visites/feuilles/*", "sheets", False)]),
-    ("team_week", [("equipe/semaine_equipe.html", "team_board", False),
-                   ("equipe/semaine_equipe.xlsx", "team_workbook", False),
-                   ("equipe/tournees/semaine.html", "team_tours", False)]),
     ("bus", [("bus/rota.html", "bus_rota", True), ("bus/carte_publique.html", "public_map", True),
              ("bus/affiches/*", "posters", True)]),
     ("antennes", [("antennes/comparaison.html", "antennes_report", True),

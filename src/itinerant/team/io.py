@@ -60,6 +60,7 @@ def week_to_dict(team: TeamProblem, week: TeamPlan, *, names: Mapping[str, str] 
     doc = _week_dict(team, week, names)
     tours = plan_to_dict(week.plan, week.problem)
     if replan is None:
+        tours["routes"] = [dict(r, made=False) for r in tours["routes"]]
         return dict(doc, now=None, duty_changes=[], tours=tours)
     return _with_made(team, week, doc, tours, replan)
 
@@ -181,7 +182,7 @@ def _week_dict(team: TeamProblem, week: TeamPlan, names: Mapping[str, str] | Non
         {"id": d.id, "name": d.name, "kind": d.kind, "site": names.get(ids[d.location], ids[d.location]),
          "site_id": ids[d.location], "day": d.date.isoformat(), "start": hhmm(d.start_s), "end": hhmm(d.end_s),
          "needed": d.advisors_needed, "advisors": sorted(held.get(d.id, [])),
-         "hypothesis": d.hypothesis, "note": d.note, "work_h": work_h(d)}
+         "hypothesis": d.hypothesis, "note": d.note, "work_h": work_h(d), "made": False}
         for d in sorted(team.duties, key=lambda d: (d.date, d.start_s, d.id))
     ]
     by_id = {d.id: d for d in team.duties}
@@ -275,9 +276,11 @@ def _csv(header: list[str], rows: list[list[Any]]) -> str:
 
 
 def write_week(team: TeamProblem, week: TeamPlan, out_dir: Path | str, *,
-               names: Mapping[str, str] | None = None, doc: dict[str, Any] | None = None) -> dict[str, Path]:
-    """Write ``week.json``, ``board.csv``, ``hours.csv``, ``duties.csv`` and ``tournees/``
-    (``doc``: the :func:`week_to_dict` document when already built)."""
+               names: Mapping[str, str] | None = None, doc: dict[str, Any] | None = None,
+               tours_dir: Path | str | None = None) -> dict[str, Path]:
+    """Write ``week.json``, ``board.csv``, ``hours.csv``, ``duties.csv`` (and, in a re-plan,
+    ``changements_permanences.csv``) and the tours into ``tours_dir`` (default
+    ``out_dir/tournees``); ``doc``: the :func:`week_to_dict` document when already built."""
     out = Path(out_dir)
     doc = doc if doc is not None else week_to_dict(team, week, names=names)
     paths = {"week": out / "week.json", "board": out / "board.csv", "hours": out / "hours.csv",
@@ -298,7 +301,7 @@ def write_week(team: TeamProblem, week: TeamPlan, out_dir: Path | str, *,
             ["id", "permanence", "jour", "debut", "fin", "avant", "maintenant", "pourquoi"],
             [[c["id"], c["name"], c["day"], c["start"], c["end"], "|".join(c["old"]), "|".join(c["new"]), c["why"]]
              for c in doc["duty_changes"]]))
-    paths.update({f"tours_{k}": v for k, v in write_tours(week, doc, out / "tournees").items()})
+    paths.update({f"tours_{k}": v for k, v in write_tours(week, doc, Path(tours_dir) if tours_dir is not None else out / "tournees").items()})
     return paths
 
 
