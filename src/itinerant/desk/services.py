@@ -204,55 +204,154 @@ def loaded(folder: Path, state: dict[str, Any]) -> Loaded:
 # --------------------------------------------------------------------------- planning
 
 
+def team_matrix(ld: Loaded):
+    """The drive matrix of the team's week: the sites, the visits and the town halls of
+    the mairie sessions (as ``itinerant week`` builds it; cached by folder and state)."""
+    return _cached(("team-matrix", str(ld.scenario.folder), ld.state_key),
+                   lambda: pipeline._team_matrix(ld.scenario, ld.matrices, pipeline.QUIET))
+
+
 def plan_week(folder: Path, state: dict[str, Any], *, time_limit: float,
               replan_doc: dict[str, Any] | None = None, now: dt.datetime | None = None,
               progress: Any = None) -> dict[str, Any]:
-    """Plan the week with ``pipeline.plan_visits`` (as ``itinerant visits``); the
-    ``plan.json`` document. With ``replan_doc`` and ``now``, a re-plan from now
-    (``--replan plan.json --now``): what was made or is under way stays, nothing is
-    placed before ``now``, and the document lists the changes to announce."""
+    """Plan the team's week with ``pipeline.plan_team_week`` (as ``itinerant week``):
+    the duties staffed (office desk, bus crew, antennes, partners, workshops) and the
+    tours in the free blocks between them (vehicles ``advisor@YYYY-MM-DD#n``).
+
+    Returns the ``plan.json`` document of the tours (``visits.io.plan_to_dict``) with the
+    team's part under ``team`` (see :func:`team_doc`). With ``replan_doc`` and ``now``, a
+    re-plan from now (``itinerant week --replan week.json --now``): what was made stays,
+    announced duties keep their holders, announced visits hold, and the document lists
+    the residents to warn and the duties whose holders change."""
+    import inspect
+
     ld = loaded(folder, state)
-    with tempfile.TemporaryDirectory(prefix="itinerant-plan-") as tmp:
-        replan = None
-        if replan_doc is not None:
-            replan = Path(tmp) / "plan.json"
-            replan.write_text(json.dumps(replan_doc), encoding="utf-8")
-        result = pipeline.plan_visits(ld.scenario, ld.matrices, replan=replan, now=now, rejected=ld.rejected,
-                                      time_limit=time_limit, progress=progress or pipeline.QUIET)
-    return result.doc
+    params = inspect.signature(pipeline.plan_team_week).parameters
+    with tempfile.TemporaryDirectory(prefix="itinerant-week-") as tmp:
+        kwargs: dict[str, Any] = {}
+        if replan_doc is not None and "replan" in params:  # pipeline of the team week's re-plan
+            path = Path(tmp) / "week.json"
+            path.write_text(json.dumps(week_json(replan_doc)), encoding="utf-8")
+            kwargs = {"replan": path, "now": now}
+        result = pipeline.plan_team_week(ld.scenario, ld.matrices, time_limit=time_limit,
+                                         progress=progress or pipeline.QUIET, **kwargs)
+    return team_doc(ld, result, now=kwargs.get("now"))
+
+
+def week_json(doc: dict[str, Any]) -> dict[str, Any]:
+    """The ``week.json`` document of a desk plan, as ``itinerant week`` writes it: the
+    duties with their holders, the sessions and, under ``tours``, the plan of the tours
+    as the desk keeps it (manual changes included), for a re-plan of the team's week."""
+    return {**doc.get("team", {}).get("week", {}), "tours": {k: v for k, v in doc.items() if k != "team"}}
 
 
 KIND_FR = {"office": "accueil", "bus": "bus", "antenne": "antenne", "partner": "permanence",
            "workshop": "atelier"}
 
 
-def team_duties(folder: Path, state: dict[str, Any], *, time_limit: float,
-                progress: Any = None) -> dict[str, Any]:
-    """The team's duties of the week (office desk, bus crew, antennes, permanences,
-    workshops) as planned by ``pipeline.plan_team_week`` (as ``itinerant week``).
+def _task_dict(problem, t) -> dict[str, Any]:
+    return {"id": t.id, "location": problem.location_ids[t.location], "duration_s": t.duration_s,
+            "windows": [list(w) for w in t.windows], "end_in_window": t.end_in_window,
+            "priority": t.priority, "penalty": t.penalty, "days": None if t.days is None else list(t.days),
+            "skill": t.skill, "advisor_id": t.advisor_id, "date": t.date.isoformat() if t.date else None,
+            "name": t.name}
 
-    Returns ``{"duties": [{"advisor_id", "day", "start", "end", "name", "kind", "site"}, ...],
-    "unstaffed": [...]}`` (``unstaffed`` as in ``week.json``), kept with the plan version
-    under ``team`` so the board shows them beside the tours.
-    """
+
+def _vehicle_dict(problem, v) -> dict[str, Any]:
+    ids = problem.location_ids
+    return {"id": v.id, "start": ids[v.start], "end": ids[v.end], "start_s": v.start_s, "end_s": v.end_s,
+            "max_work_s": v.max_work_s, "advisor_id": v.advisor_id, "advisor_name": v.advisor_name,
+            "date": v.date.isoformat() if v.date else None, "skills": sorted(v.skills),
+            "lunch": None if v.lunch is None else [v.lunch.earliest_s, v.lunch.latest_end_s, v.lunch.duration_s],
+            "open_from_s": v.open_from_s}
+
+
+def _vehicle(index: dict[str, int], x: dict[str, Any]):
+    from itinerant.visits.problem import Break, Vehicle
+
+    return Vehicle(id=x["id"], start=index[x["start"]], end=index[x["end"]], start_s=x["start_s"], end_s=x["end_s"],
+                   max_work_s=x["max_work_s"], advisor_id=x["advisor_id"], advisor_name=x["advisor_name"],
+                   date=dt.date.fromisoformat(x["date"]) if x["date"] else None, skills=frozenset(x["skills"]),
+                   lunch=None if x["lunch"] is None else Break(*x["lunch"]), open_from_s=x["open_from_s"])
+
+
+def team_doc(ld: Loaded, result, *, now: dt.datetime | None = None) -> dict[str, Any]:
+    """The desk's document of a team week (``result``: what ``pipeline.plan_team_week``
+    returns): the tours' ``plan.json`` (with, in a re-plan, the tours made before now,
+    marked ``made``) and, under ``team``:
+
+    ``duties`` (one row per holder: ``id, advisor_id, day, start, end, name, kind, site``),
+    ``unstaffed`` (as in ``week.json``), ``assignments`` (``[duty_id, advisor_id]``),
+    ``vehicles`` (the free blocks between duties the tours run in, rebuilt for each
+    manual change), ``sessions`` (mairie sessions with their task), ``relocated`` (visit
+    id -> the town hall where a resident accepting only the mairie is seen), ``now``,
+    ``summary``, ``members`` (hours), ``duty_changes`` and ``week`` (the ``week.json``
+    document without its tours, for the next re-plan)."""
     from itinerant.team.io import week_to_dict
+    from itinerant.visits.build import set_aside_rows
+    from itinerant.visits.io import plan_to_dict
 
-    ld = loaded(folder, state)
-    team, week = pipeline.plan_team_week(ld.scenario, ld.matrices, time_limit=time_limit,
-                                         progress=progress or pipeline.QUIET)
-    doc = week_to_dict(team, week, names=pipeline._names(ld.scenario))
-    duties = [{"advisor_id": a, "day": d["day"], "start": d["start"], "end": d["end"], "name": d["name"],
-               "kind": KIND_FR.get(d["kind"], d["kind"]), "site": d["site"]}
-              for d in doc["duties"] for a in d["advisors"]]
-    return {"duties": duties, "unstaffed": doc["unstaffed"]}
+    team, week = result
+    sc = ld.scenario
+    wk = result.doc() if callable(getattr(result, "doc", None)) else week_to_dict(team, week, names=pipeline._names(sc))
+    doc = copy.deepcopy(wk["tours"]) if wk.get("tours") else plan_to_dict(week.plan, week.problem)
+    duties = [{"id": d["id"], "advisor_id": a, "day": d["day"], "start": d["start"], "end": d["end"],
+               "name": d["name"], "kind": KIND_FR.get(d["kind"], d["kind"]), "site": d["site"],
+               "made": bool(d.get("made"))}
+              for d in wk["duties"] for a in d["advisors"]]
+    vp = week.problem
+    tasks = {t.id: t for t in vp.tasks}
+    sessions = [{"id": s.task_id, "commune_code": s.commune_code, "members": list(s.members),
+                 "saved_s": s.saved_s, "task": _task_dict(vp, tasks[s.task_id])}
+                for s in week.sessions if s.task_id in tasks]
+    known = {x["id"] for x in sessions}
+    sessions += [{"id": x["id"], "commune_code": x["commune_code"], "members": list(x["visits"]), "made": True}
+                 for x in wk.get("sessions", []) if x["id"] not in known and x.get("commune_code")]
+    relocated = {t.id: vp.location_ids[t.location] for t in vp.tasks
+                 if t.id not in known and vp.location_ids[t.location] != t.id}
+    if ld.rejected and not vp.set_aside:  # rows set aside at import: listed left out
+        doc["unassigned"] += [{"visit_id": a.task_id, "reason": a.reason, "code": a.code,
+                               "priority": a.priority, "route": "", "faults": list(a.faults)}
+                              for a in set_aside_rows(ld.rejected, set(tasks))]
+    doc["team"] = {
+        "duties": duties, "unstaffed": wk["unstaffed"],
+        "assignments": [list(p) for p in week.assignments],
+        "vehicles": [_vehicle_dict(vp, v) for v in vp.vehicles],
+        "sessions": sessions, "relocated": relocated,
+        "now": now.isoformat(timespec="minutes") if now else None,
+        "summary": pipeline.week_summary(wk), "members": wk["members"],
+        "duty_changes": wk.get("duty_changes", []),
+        "week": {k: v for k, v in wk.items() if k != "tours"},
+    }
+    return doc
+
+
+def kpis(doc: dict[str, Any]) -> dict[str, Any]:
+    """The plan's ``kpis`` counted in requests: a mairie session meets each of its
+    residents (``served``, ``unassigned``, ``visits_total`` are requests, not stops)."""
+    size = {x["id"]: len(x["members"]) for x in doc.get("team", {}).get("sessions", [])}
+    served = sum(size.get(s["visit_id"], 1) for r in doc["routes"] for s in r["stops"])
+    left = sum(size.get(u["visit_id"], 1) for u in doc["unassigned"])
+    return {**doc["kpis"], "served": served, "unassigned": left, "visits_total": served + left}
+
+
+def is_team_plan(doc: dict[str, Any]) -> bool:
+    """Whether the tours of ``doc`` are the team week's (vehicles in free blocks)."""
+    return "assignments" in doc.get("team", {})
 
 
 def duty_clashes(doc: dict[str, Any]) -> list[dict[str, Any]]:
     """The team's duties of a plan version that fall while the same advisor is out on
-    one of its tours (``team.check.duty_clashes``)."""
+    one of its tours (``team.check.duty_clashes``, tour by tour: a day may hold several)."""
     from itinerant.team.check import duty_clashes as clashes
 
-    return clashes(doc.get("team", {}).get("duties", []), doc["routes"])
+    duties = doc.get("team", {}).get("duties", [])
+    out: list[dict[str, Any]] = []
+    for r in doc["routes"]:
+        for c in clashes(duties, [r]):
+            if c not in out:
+                out.append(c)
+    return out
 
 
 def with_team(new: dict[str, Any], old: dict[str, Any]) -> dict[str, Any]:
@@ -262,32 +361,137 @@ def with_team(new: dict[str, Any], old: dict[str, Any]) -> dict[str, Any]:
     return new
 
 
+def duty_changes(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
+    """Duties whose holders differ between two plans (for the team: « à prévenir »):
+    ``{"id", "name", "day", "start", "end", "before": [advisor ids], "after": [...], "why"}``
+    (``why``: the re-plan's reason, ``week.json``'s ``duty_changes``, when it gives one)."""
+    def holders(doc):
+        out: dict[str, dict[str, Any]] = {}
+        for d in doc.get("team", {}).get("duties", []):
+            row = out.setdefault(d.get("id") or f"{d['name']}@{d['day']}@{d['start']}",
+                                 {k: d[k] for k in ("name", "day", "start", "end")} | {"advisors": []})
+            row["advisors"].append(d["advisor_id"])
+        return out
+
+    a, b = holders(old), holders(new)
+    why = {c["id"]: c.get("why", "") for c in new.get("team", {}).get("duty_changes", [])}
+    rows = []
+    for did in sorted(set(a) | set(b), key=lambda k: ((a.get(k) or b[k])["day"], (a.get(k) or b[k])["start"], k)):
+        before = sorted(a[did]["advisors"]) if did in a else []
+        after = sorted(b[did]["advisors"]) if did in b else []
+        if before != after:
+            info = b.get(did) or a[did]
+            rows.append({"id": did, **{k: info[k] for k in ("name", "day", "start", "end")},
+                         "before": before, "after": after, "why": why.get(did, "")})
+    return rows
+
+
 def _fingerprint(doc: dict[str, Any]) -> tuple:
-    """What of a plan the problem depends on (its stops, locks, times and done marks)."""
-    return (doc.get("week_start"),
+    """What of a plan the problem depends on (its stops, locks, times and done marks,
+    and the team's duty assignment the tours' blocks are cut around)."""
+    team = doc.get("team", {})
+    return (doc.get("week_start"), team.get("now"), json.dumps(team.get("assignments"), sort_keys=True),
+            json.dumps(team.get("sessions"), sort_keys=True),
             tuple((r["vehicle_id"], s["visit_id"], bool(s.get("pinned")), bool(s.get("time_pinned")),
                    bool(s.get("done")), s.get("start_s")) for r in doc["routes"] for s in r["stops"]))
 
 
 def _problem(ld: Loaded, doc: dict[str, Any]):
     """The library's problem for a plan, its locks and done stops kept (cached by the
-    plan's content: moving several visits on one version builds it once)."""
+    plan's content: moving several visits on one version builds it once).
+
+    For a team week the vehicles are the free blocks between the duties the plan
+    assigns (``team.solve.block_vehicles`` over the stored assignment, cut at the plan's
+    ``now``), the mairie sessions are tasks at the town hall, and the tours of blocks
+    that no longer exist (days closed before ``now``) are kept as they were made."""
     from itinerant.visits import problem_from_scenario
 
     key = ("problem", str(ld.scenario.folder), ld.state_key, hash(_fingerprint(doc)))
-    return _cached(key, lambda: problem_from_scenario(ld.scenario, ld.matrices.drive(), replan=doc))
+    if not is_team_plan(doc):
+        return _cached(key, lambda: problem_from_scenario(ld.scenario, ld.matrices.drive(), replan=doc))
+    return _cached(key, lambda: _team_problem(ld, doc))
+
+
+def _team_problem(ld: Loaded, doc: dict[str, Any]):
+    from itinerant.team.build import team_from_scenario
+    from itinerant.team.solve import block_vehicles
+    from itinerant.visits import problem_from_scenario
+    from itinerant.visits.problem import Task
+
+    team_part = doc["team"]
+    tm = team_matrix(ld)
+    vp = problem_from_scenario(ld.scenario, tm, replan=doc)
+    index = {pid: k for k, pid in enumerate(tm.ids)}
+    kept = {s["visit_id"]: (r, s) for r in doc["routes"] for s in r["stops"]}
+    tasks = {t.id: t for t in vp.tasks}
+    for vid, where in team_part.get("relocated", {}).items():
+        if vid in tasks and where in index:
+            tasks[vid] = replace(tasks[vid], location=index[where])
+    for ses in team_part.get("sessions", []):
+        members = [m for m in ses["members"] if m in tasks]
+        if "task" not in ses or not members or ses["task"]["location"] not in index:
+            continue
+        x = ses["task"]
+        t = Task(id=x["id"], location=index[x["location"]],
+                 duration_s=sum(tasks[m].duration_s for m in members), windows=tuple(tuple(w) for w in x["windows"]),
+                 end_in_window=x["end_in_window"], priority=x["priority"], penalty=x["penalty"],
+                 days=None if x["days"] is None else tuple(x["days"]), skill=x["skill"],
+                 advisor_id=x["advisor_id"], date=dt.date.fromisoformat(x["date"]) if x["date"] else None,
+                 name=x["name"])
+        r, s = kept.get(t.id, (None, None))
+        if s is not None and (s.get("pinned") or s.get("done")):
+            t = replace(t, advisor_id=r["advisor_id"], date=dt.date.fromisoformat(r["day"]), days=None,
+                        pinned=True, done=bool(s.get("done")))
+            if s.get("done") or s.get("time_pinned"):
+                t = replace(t, windows=((s["start_s"], s["start_s"]),), end_in_window=False,
+                            pinned_start_s=s["start_s"])
+        for m in members:
+            del tasks[m]
+        tasks[t.id] = t
+    if "vehicles" in team_part:  # the blocks the plan was made in
+        vehicles = tuple(_vehicle(index, x) for x in team_part["vehicles"])
+    else:  # rebuilt from the duty assignment
+        now = dt.datetime.fromisoformat(team_part["now"]) if team_part.get("now") else None
+        team = team_from_scenario(ld.scenario, tm, now=now)
+        vehicles = block_vehicles(team, tuple((d, m) for d, m in team_part["assignments"]
+                                              if any(x.id == d for x in team.duties)), tuple(tasks.values()))
+    problem = vp.replace(vehicles=vehicles)
+    frozen = {s["visit_id"] for r in doc["routes"] if _match(problem, r) is None for s in r["stops"]}
+    return problem.replace(tasks=tuple(t for t in tasks.values() if t.id not in frozen))
+
+
+def _match(problem, route: dict[str, Any]) -> int | None:
+    """The vehicle of a stored tour: the same id, or the block of the same advisor and
+    day that holds the whole tour (blocks cut at another ``now``); None if none."""
+    if route.get("made"):  # a tour made before a re-plan: kept as it was
+        return None
+    try:
+        return problem.vehicle_index(route["vehicle_id"])
+    except (KeyError, ValueError):
+        pass
+    for k, v in enumerate(problem.vehicles):
+        if (v.advisor_id == route["advisor_id"] and v.date is not None and v.date.isoformat() == route["day"]
+                and v.start_s <= route["depart_s"] and route["return_s"] <= v.end_s):
+            return k
+    return None
 
 
 def _seqs(problem, doc: dict[str, Any]) -> list[list[int]]:
     ids = {t.id: i for i, t in enumerate(problem.tasks)}
-    vehicles = {v.id: k for k, v in enumerate(problem.vehicles)}
     seqs: list[list[int]] = [[] for _ in problem.vehicles]
     for r in doc["routes"]:
-        k = vehicles.get(r["vehicle_id"])
+        k = _match(problem, r)
         if k is None:
             continue
         seqs[k] = [ids[s["visit_id"]] for s in r["stops"] if s["visit_id"] in ids]
     return seqs
+
+
+def _frozen(problem, doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """Stored tours with no vehicle any more (a day closed by a re-plan): kept as made."""
+    if not is_team_plan(doc):
+        return []
+    return [r for r in doc["routes"] if r["stops"] and _match(problem, r) is None]
 
 
 def _retime(problem, seqs, doc: dict[str, Any], language: Literal["fr", "en"], engine: str) -> dict[str, Any]:
@@ -335,6 +539,13 @@ def _retime(problem, seqs, doc: dict[str, Any], language: Literal["fr", "en"], e
         for s in r["stops"]:
             s["pinned"] = pinned.get(s["visit_id"], False)
             s["done"] = s["done"] or s["visit_id"] in done
+    frozen = _frozen(problem, doc)
+    if frozen:  # tours of days closed by a re-plan: kept as they were made
+        n = sum(len(r["stops"]) for r in frozen)
+        out["routes"] = sorted(out["routes"] + copy.deepcopy(frozen),
+                               key=lambda r: (r["day"], r["advisor_id"], r["depart_s"]))
+        out["kpis"] = {**out["kpis"], "served": out["kpis"]["served"] + n,
+                       "visits_total": out["kpis"]["visits_total"] + n}
     return out
 
 
@@ -386,12 +597,47 @@ def _best_insertion(problem, seqs, i: int, vehicles: list[int]):
     return None if best is None else best[1:]
 
 
+def day_of(vehicle_id: str) -> tuple[str, str]:
+    """(advisor id, ``YYYY-MM-DD``) of a vehicle id ``advisor@YYYY-MM-DD`` or a team
+    week's block ``advisor@YYYY-MM-DD#n``."""
+    who, _, day = vehicle_id.partition("@")
+    return who, day.partition("#")[0]
+
+
+def duties_of_day(doc: dict[str, Any], advisor_id: str, day: str) -> list[dict[str, Any]]:
+    """The team's duties an advisor holds on a day, in time order."""
+    return sorted((d for d in doc.get("team", {}).get("duties", [])
+                   if d["advisor_id"] == advisor_id and d["day"] == day), key=lambda d: d["start"])
+
+
+def _duty_text(duties: list[dict[str, Any]]) -> str:
+    return ", ".join(f"« {d['name']} » de {d['start']} à {d['end']}" for d in duties)
+
+
+def _in_duty(problem, task, duties: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The duties during which the task's every window falls (the visit could only be
+    made while the advisor is on duty elsewhere)."""
+    from itinerant.core.units import parse_time
+
+    spans = [(parse_time(d["start"]), parse_time(d["end"])) for d in duties]
+    hit = []
+    for o, c in task.windows:
+        over = [d for d, (a, b) in zip(duties, spans) if a < c + task.duration_s and o < b]
+        if not over:
+            return []
+        hit += [d for d in over if d not in hit]
+    return hit
+
+
 def move_visit(folder: Path, state: dict[str, Any], doc: dict[str, Any], visit_id: str,
                vehicle_id: str | None) -> MoveResult:
-    """Put ``visit_id`` on ``vehicle_id`` (``advisor@YYYY-MM-DD``) at its best place,
-    or anywhere it fits when ``vehicle_id`` is None (urgent request). The visit is
-    then locked on that advisor and day. Refused with the library's reason when it
-    breaks a window, a shift or a skill."""
+    """Put ``visit_id`` on ``vehicle_id`` at its best place, or anywhere it fits when
+    ``vehicle_id`` is None (urgent request). The visit is then locked on that advisor
+    and day. ``vehicle_id`` is a tour (``advisor@YYYY-MM-DD``, or a team week's block
+    ``advisor@YYYY-MM-DD#n``) or, for a team week, an advisor's day
+    (``advisor@YYYY-MM-DD``: the best of its free blocks). Refused with the library's
+    reason when it breaks a window, a shift or a skill, and in French when it would put
+    the advisor in two places (the visit could only be made during one of their duties)."""
     ld = loaded(folder, state)
     problem = _problem(ld, doc)
     language = ld.scenario.settings.language
@@ -401,19 +647,29 @@ def move_visit(folder: Path, state: dict[str, Any], doc: dict[str, Any], visit_i
         return MoveResult(False, None, f"visite {visit_id} inconnue ou déjà faite")
     seqs = [[j for j in s if j != i] for s in _seqs(problem, doc)]
     task = problem.tasks[i]
+    duties: list[dict[str, Any]] = []
     if vehicle_id is not None:
-        try:
-            k = problem.vehicle_index(vehicle_id)
-        except (KeyError, ValueError):
+        who, day = day_of(vehicle_id)
+        duties = duties_of_day(doc, who, day)
+        candidates = [k for k, v in enumerate(problem.vehicles) if v.id == vehicle_id]
+        if not candidates and is_team_plan(doc) and "#" not in vehicle_id:
+            candidates = [k for k, v in enumerate(problem.vehicles)
+                          if v.advisor_id == who and v.date is not None and v.date.isoformat() == day]
+        if not candidates:
+            if duties:
+                name = next((a.name for a in ld.scenario.advisors if a.id == who), who)
+                return MoveResult(False, None, f"{name} ne peut pas être à deux endroits : ce jour-là, "
+                                               f"{'ses permanences' if len(duties) > 1 else 'sa permanence'} "
+                                               f"{_duty_text(duties)} ne {'laissent' if len(duties) > 1 else 'laisse'} "
+                                               "pas de créneau pour une tournée")
             return MoveResult(False, None, f"journée {vehicle_id} inconnue (conseiller absent ou jour férié)")
-        v = problem.vehicles[k]
+        v = problem.vehicles[candidates[0]]
         if task.done:
             return MoveResult(False, None, f"la visite {visit_id} est déjà faite")
         moved = replace(task, advisor_id=v.advisor_id, date=v.date, days=None, pinned=True)
         tasks = list(problem.tasks)
         tasks[i] = moved
         trial = problem.replace(tasks=tuple(tasks))
-        candidates = [k]
     else:
         trial = problem
         candidates = list(problem.allowed_vehicles(i))
@@ -425,6 +681,12 @@ def move_visit(folder: Path, state: dict[str, Any], doc: dict[str, Any], visit_i
         if vehicle_id is None:
             new = _retime(trial, seqs, doc, language, _engine(doc))
             return MoveResult(True, new, f"non planifiée : {reason}")
+        during = _in_duty(trial, trial.tasks[i], duties)
+        if during:
+            name = next((a.name for a in ld.scenario.advisors if a.id == day_of(vehicle_id)[0]), "")
+            reason = (f"{name} ne peut pas être à deux endroits : la visite tomberait pendant "
+                      f"{'ses permanences' if len(during) > 1 else 'sa permanence'} {_duty_text(during)} "
+                      f"({reason})")
         return MoveResult(False, None, reason)
     k, p = place
     seqs[k] = seqs[k][:p] + [i] + seqs[k][p:]
@@ -434,6 +696,24 @@ def move_visit(folder: Path, state: dict[str, Any], doc: dict[str, Any], visit_i
     warn = f" Attention : {'; '.join(new['desk_warnings'])}." if new.get("desk_warnings") else ""
     return MoveResult(True, new, f"{visit_id} le {route['day']} à {stop['start']} "
                                  f"({route['advisor_id']}, arrêt n° {stop['seq']}).{warn}")
+
+
+def vehicle_choices(folder: Path, state: dict[str, Any], doc: dict[str, Any]) -> list[tuple[str, str]]:
+    """Where a visit may be moved: each advisor's working day (``advisor@YYYY-MM-DD``),
+    labelled with the duties the advisor holds that day (a team week)."""
+    from itinerant.core.units import WEEKDAYS_FR
+
+    sc = loaded(folder, state).scenario
+    out = []
+    for a in sc.advisors:
+        for d in sc.calendar.working_dates(a.days):
+            day = d.isoformat()
+            duties = duties_of_day(doc, a.id, day)
+            label = f"{a.name}, {WEEKDAYS_FR[d.weekday()]} {d.day}/{d.month:02d}"
+            if duties:
+                label += " (" + ", ".join(f"{x['kind']} {x['start']}–{x['end']}" for x in duties) + ")"
+            out.append((f"{a.id}@{day}", label))
+    return out
 
 
 def set_pinned(doc: dict[str, Any], *, visit_id: str | None = None, vehicle_id: str | None = None,
@@ -490,6 +770,32 @@ def changes_between(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, 
 # --------------------------------------------------------------------------- print
 
 
+def day_route(doc: dict[str, Any], advisor_id: str, day: str) -> dict[str, Any] | None:
+    """One advisor's day as one tour for the sheets: the tours of the day (a team week
+    has one per free block between duties) joined in time order, stops numbered
+    through the day (each with ``tour``: the index of its block), ``tours`` the blocks
+    and ``duties`` the duties held that day. None when the day has no stop."""
+    tours = sorted((r for r in doc["routes"] if r["advisor_id"] == advisor_id and r["day"] == day and r["stops"]),
+                   key=lambda r: r["depart_s"])
+    if not tours:
+        return None
+    first, last = tours[0], tours[-1]
+    stops: list[dict[str, Any]] = []
+    for n, r in enumerate(tours):
+        for s in r["stops"]:
+            stops.append({**s, "seq": len(stops) + 1, "tour": n})
+    out = {**first, "vehicle_id": f"{advisor_id}@{day}", "end_site": last["end_site"],
+           "return": last["return"], "return_s": last["return_s"],
+           "return_travel_s": last.get("return_travel_s"), "return_travel_m": last.get("return_travel_m"),
+           "break": next((r["break"] for r in tours if r.get("break")), None),
+           "stops": stops, "tours": tours, "duties": duties_of_day(doc, advisor_id, day)}
+    for k in ("travel_s", "travel_m", "work_s"):
+        out[k] = sum(r[k] for r in tours)
+    return out
+
+
+
+
 def sheets_pdf(folder: Path, state: dict[str, Any], doc: dict[str, Any], *,
                day: str | None = None, advisor_id: str | None = None) -> bytes:
     """The day sheets of a day, or of an advisor's week, as one PDF
@@ -497,14 +803,34 @@ def sheets_pdf(folder: Path, state: dict[str, Any], doc: dict[str, Any], *,
     from itinerant.reports.sheets import day_pdf
 
     ld = loaded(folder, state)
-    routes = [r for r in doc["routes"] if r["stops"]
-              and (day is None or r["day"] == day)
-              and (advisor_id is None or r["advisor_id"] == advisor_id)]
+    days = sorted({(r["day"], r["advisor_id"]) for r in doc["routes"] if r["stops"]
+                   and (day is None or r["day"] == day)
+                   and (advisor_id is None or r["advisor_id"] == advisor_id)})
+    routes = [x for d, a in days if (x := day_route(doc, a, d)) is not None]
     if not routes:
         raise InputError([Fault("", None, "", "aucune tournée à imprimer", "choisir un autre jour")])
-    routes.sort(key=lambda r: (r["day"], r["advisor_id"]))
-    return day_pdf(ld.scenario, routes, language=ld.scenario.settings.language,
+    return day_pdf(sheet_scenario(ld.scenario, doc), routes, language=ld.scenario.settings.language,
                    estimated=bool(doc.get("estimated", True)), geometry=ld.matrices.geometry())
+
+
+def sheet_scenario(scenario: Scenario, doc: dict[str, Any]) -> Scenario:
+    """The scenario with one pseudo-visit per mairie session of the plan (at the town
+    hall, naming its residents), so the sheets show the session as a stop
+    (``pipeline._with_session_visits``, as ``itinerant week`` writes them)."""
+    from types import SimpleNamespace
+
+    from itinerant.visits.problem import Task
+
+    sessions = doc.get("team", {}).get("sessions", [])
+    if not sessions:
+        return scenario
+    week = SimpleNamespace(
+        sessions=[SimpleNamespace(task_id=x["id"], commune_code=x["commune_code"], members=tuple(x["members"]))
+                  for x in sessions],
+        problem=SimpleNamespace(tasks=[Task(id=x["id"], location=0, duration_s=x["task"]["duration_s"],
+                                            windows=tuple(tuple(w) for w in x["task"]["windows"]))
+                                       for x in sessions]))
+    return pipeline._with_session_visits(scenario, week)
 
 
 # --------------------------------------------------------------------------- bus, antennes

@@ -199,32 +199,58 @@ def plan_new(request):
         return redirect("import")
     try:
         doc = services.plan_week(imp.folder(), {}, time_limit=settings.DESK_PLAN_SECONDS)
-        doc["team"] = services.team_duties(imp.folder(), {}, time_limit=settings.DESK_PLAN_SECONDS)
     except InputError as exc:
         messages.error(request, f"Planification impossible : {exc.args[0]}")
         return redirect("import")
     v = PlanVersion.objects.create(scenario=imp, created_by=request.user, kind="plan",
                                    note="planification de la semaine", doc=doc, state={},
                                    decided_at=timezone.now())
-    audit(request.user, "plan", f"version {v.pk}", f"{doc['kpis']['served']} visites planifiées")
-    messages.success(request, f"Semaine planifiée : {doc['kpis']['served']} visites sur "
-                              f"{doc['kpis']['visits_total']}.")
+    held = len({d["id"] for d in doc["team"]["duties"]})
+    k = services.kpis(doc)
+    audit(request.user, "plan", f"version {v.pk}", f"{k['served']} visites planifiées, "
+                                                   f"{held} permanences tenues")
+    missing = len(doc["team"]["unstaffed"])
+    messages.success(request, f"Semaine de l'équipe planifiée : {held} permanences tenues"
+                              + (f" ({missing} non tenue{'s' if missing > 1 else ''})" if missing else "")
+                              + f", {k['served']} visites planifiées sur {k['visits_total']}.")
     return redirect("week")
 
 
 # --------------------------------------------------------------------------- the week
 
 
-def _week_rows(sc, doc, scope: str | None, show_names: bool):
+def _stop_names(sc, doc, show_names: bool) -> dict[str, tuple[str, str]]:
+    """Visit id -> (name, commune) of the stops; a mairie session is named with its
+    residents."""
     visits = {v.id: v for v in sc.visits}
     communes = {c.code: c.name for c in sc.communes}
+    out = {vid: (v.name if show_names else "", communes.get(v.commune_code, "")) for vid, v in visits.items()}
+    for ses in doc.get("team", {}).get("sessions", []):
+        who = [visits[m].name or m if show_names else m for m in ses["members"] if m in visits]
+        out[ses["id"]] = (f"séance en mairie : {len(who)} rendez-vous ({', '.join(who)})",
+                          communes.get(ses["commune_code"], ""))
+    return out
+
+
+def _duty_work_s(d: dict) -> int:
+    from itinerant.core.units import parse_time
+
+    return parse_time(d["end"]) - parse_time(d["start"])
+
+
+def _week_rows(sc, doc, scope: str | None, show_names: bool):
+    names = _stop_names(sc, doc, show_names)
     days = sorted({d.isoformat() for a in sc.advisors for d in sc.calendar.working_dates(a.days)})
-    by = {(r["advisor_id"], r["day"]): r for r in doc["routes"]}
+    by: dict[tuple[str, str], list[dict]] = {}
+    for r in doc["routes"]:
+        by.setdefault((r["advisor_id"], r["day"]), []).append(r)
     duties: dict[tuple[str, str], list[dict]] = {}
     clash = {(d["advisor_id"], d["day"], d["start"], d["name"]) for d in services.duty_clashes(doc)}
     for d in doc.get("team", {}).get("duties", []):
         duties.setdefault((d["advisor_id"], d["day"]), []).append(
             {**d, "clash": (d["advisor_id"], d["day"], d["start"], d["name"]) in clash})
+    duty_h = {m["id"]: m["duty_h"] for m in doc.get("team", {}).get("members", [])}
+    contract = {m["id"]: m["contract_h"] for m in doc.get("team", {}).get("members", [])}
     rows = []
     for a in sc.advisors:
         if scope is not None and a.id != scope:
@@ -233,21 +259,27 @@ def _week_rows(sc, doc, scope: str | None, show_names: bool):
         cells = []
         work = 0
         for day in days:
-            r = by.get((a.id, day))
-            if r is not None:
+            items = [{"duty": d, "at": d["start"]} for d in duties.get((a.id, day), [])]
+            for r in by.get((a.id, day), []):
                 work += r["work_s"]
-                stops = [{**s, "name": visits[s["visit_id"]].name if show_names and s["visit_id"] in visits else "",
-                          "commune": communes.get(visits[s["visit_id"]].commune_code, "") if s["visit_id"] in visits else ""}
-                         for s in r["stops"]]
-                cells.append({"day": day, "working": True, "route": r, "stops": stops,
-                              "duties": duties.get((a.id, day), []), "km": round(r["travel_m"] / 1000, 1),
-                              "locked": bool(r["stops"]) and all(s["pinned"] for s in r["stops"])})
-            else:
-                cells.append({"day": day, "working": day in working, "route": None, "stops": [],
-                              "duties": duties.get((a.id, day), [])})
+                if not r["stops"]:
+                    continue
+                stops = [{**s, "name": names.get(s["visit_id"], ("", ""))[0],
+                          "commune": names.get(s["visit_id"], ("", ""))[1]} for s in r["stops"]]
+                items.append({"route": r, "stops": stops, "at": r["depart"], "km": round(r["travel_m"] / 1000, 1),
+                              "locked": all(s["pinned"] for s in r["stops"])})
+            items.sort(key=lambda x: x["at"])
+            cells.append({"day": day, "working": day in working, "items": items,
+                          "tours": sum(1 for x in items if "route" in x)})
+        if a.id in duty_h:
+            work += round(duty_h[a.id] * 3600)
+        else:
+            work += sum(_duty_work_s(d) for k, ds in duties.items() if k[0] == a.id for d in ds)
         cap = (a.max_work_s or (a.end_s - a.start_s - a.lunch_duration_s)) * len(working)
+        if contract.get(a.id):
+            cap = round(contract[a.id] * 3600)
         rows.append({"advisor": a, "cells": cells, "work": _hm(work), "capacity": _hm(cap),
-                     "load_pct": round(100 * work / cap) if cap else 0})
+                     "load_pct": min(100, round(100 * work / cap)) if cap else 0})
     return [{"day": d, "text": _day_text(d)} for d in days], rows
 
 
@@ -263,21 +295,22 @@ def _board_html(request, ver_id: int, stamp: str, scope: str | None) -> str:
         ver = PlanVersion.objects.select_related("scenario").get(pk=ver_id)
         sc = services.loaded(ver.scenario.folder(), ver.state).scenario
         days, rows = _week_rows(sc, ver.doc, scope, show_names=True)
-        visits = {v.id: v for v in sc.visits}
+        stop_names = _stop_names(sc, ver.doc, True)
         unassigned = []
         if scope is None:
             names = {a.id: a.name for a in sc.advisors}
             for u in ver.doc["unassigned"]:
-                route = u.get("route") or ""
-                who, _, day = route.partition("@")
-                unassigned.append({**u, "name": visits[u["visit_id"]].name if u["visit_id"] in visits else "",
+                who, day = services.day_of(u.get("route") or "")
+                unassigned.append({**u, "name": stop_names.get(u["visit_id"], ("", ""))[0],
                                    "route_text": f"{names.get(who, who)}, {_day_text(day)}" if day else ""})
         html = render_to_string("plans/_week_board.html", {
             "ver": ver, "days": days, "rows": rows, "unassigned": unassigned,
             "warnings": ver.doc.get("desk_warnings", []), "team": "team" in ver.doc,
+            "team_plan": services.is_team_plan(ver.doc), "capacity": ver.doc.get("capacity", []),
+            "team_summary": ver.doc.get("team", {}).get("summary", "") if scope is None else "",
             "unstaffed": ver.doc.get("team", {}).get("unstaffed", []),
             "clashes": len(services.duty_clashes(ver.doc)), "summary": ver.doc.get("summary", ""),
-            "kpis": ver.doc["kpis"], "estimated": ver.doc.get("estimated", True)}, request=request)
+            "kpis": services.kpis(ver.doc), "estimated": ver.doc.get("estimated", True)}, request=request)
         cache.set(key, html, 3600)
     return html
 
@@ -315,13 +348,14 @@ def week(request):
         "board": mark_safe(board.replace(CSRF_PLACEHOLDER, get_token(request)))})  # noqa: S308
 
 
-def _vehicle_choices(sc, doc):
-    names = {a.id: a.name for a in sc.advisors}
-    out = []
-    for a in sc.advisors:
-        for d in sc.calendar.working_dates(a.days):
-            out.append((f"{a.id}@{d.isoformat()}", f"{names[a.id]}, {_day_text(d.isoformat())}"))
-    return out
+def _vehicle_choices(imp, ver):
+    return services.vehicle_choices(imp.folder(), ver.state, ver.doc)
+
+
+def _valid_target(vehicle: str, choices) -> bool:
+    """A chosen advisor's day, or one of its tours (``advisor@YYYY-MM-DD#n``)."""
+    who, day = services.day_of(vehicle)
+    return f"{who}@{day}" in {c for c, _ in choices}
 
 
 def _where(doc, visit_id):
@@ -340,14 +374,17 @@ def visit(request, visit_id: str):
         raise Http404("aucun plan")
     v = next((x for x in sc.visits if x.id == visit_id), None)
     status = ver.state.get("status", {}).get(visit_id)
-    if v is None and status is None:
-        raise Http404("visite inconnue")
     route, stop = _where(ver.doc, visit_id)
+    session = _stop_names(sc, ver.doc, True).get(visit_id, ("", ""))[0] if v is None else ""
+    if v is None and status is None and not session:
+        raise Http404("visite inconnue")
     reason = next((u["reason"] for u in ver.doc["unassigned"] if u["visit_id"] == visit_id), "")
-    form = MoveForm(choices=_vehicle_choices(sc, ver.doc),
-                    initial={"vehicle": route["vehicle_id"] if route else None})
+    form = MoveForm(choices=_vehicle_choices(imp, ver),
+                    initial={"vehicle": "@".join(services.day_of(route["vehicle_id"])) if route else None})
     return render(request, "plans/visit.html", {
         "ver": ver, "v": v, "visit_id": visit_id, "route": route, "stop": stop, "reason": reason,
+        "session": session, "movable": bool(v or session) and not (stop or {}).get("done"),
+        "duties": services.duties_of_day(ver.doc, route["advisor_id"], route["day"]) if route else [],
         "status": services.STATUS_FR.get(status, ""), "form": form,
         "day_text": _day_text(route["day"]) if route else ""})
 
@@ -357,15 +394,14 @@ def visit(request, visit_id: str):
 @needs_plan
 def visit_move(request, visit_id: str):
     imp, ver, sc = _context(request)
-    form = MoveForm(request.POST, choices=_vehicle_choices(sc, ver.doc))
-    if not form.is_valid():
+    vehicle = request.POST.get("vehicle") or ""
+    if not _valid_target(vehicle, _vehicle_choices(imp, ver)):
         ok, message = False, "Choisissez un conseiller et un jour dans la liste."
     else:
-        res = services.move_visit(imp.folder(), ver.state, ver.doc, visit_id, form.cleaned_data["vehicle"])
+        res = services.move_visit(imp.folder(), ver.state, ver.doc, visit_id, vehicle)
         ok, message = res.ok, res.message
         if res.ok and res.doc is not None:
-            _new_version(request, ver, res.doc, ver.state, "déplacement",
-                         f"{visit_id} vers {form.cleaned_data['vehicle']}")
+            _new_version(request, ver, res.doc, ver.state, "déplacement", f"{visit_id} vers {vehicle}")
     if request.htmx:
         return render(request, "plans/_move_result.html", {"ok": ok, "message": message})
     (messages.success if ok else messages.error)(
@@ -483,10 +519,21 @@ def changes(request, version_id: int):
     names = {a.id: a.name for a in sc.advisors}
     rows = []
     fmt = lambda w: f"{names.get(w[0], w[0])}, {_day_text(w[1])} à {w[2]}" if w else "—"  # noqa: E731
+    members = {ses["id"]: ses["members"] for doc in (base.doc if base else {}, v.doc)
+               for ses in doc.get("team", {}).get("sessions", [])}
+    stop_names = _stop_names(sc, v.doc, True)
+
+    def who(vid):
+        """(name, phone) of a visit, or of every resident of a mairie session."""
+        if vid in members:
+            xs = [visits[m] for m in members[vid] if m in visits]
+            return stop_names.get(vid, ("", ""))[0], ", ".join(f"{x.name} {x.phone}" for x in xs)
+        x = visits.get(vid)
+        return (x.name, x.phone) if x else ("", "")
+
     for c in services.changes_between(base.doc if base else {"routes": []}, v.doc):
-        x = visits.get(c["visit_id"])
-        fmt = lambda w: f"{names.get(w[0], w[0])}, {_day_text(w[1])} à {w[2]}" if w else "—"
-        rows.append({**c, "name": x.name if x else "", "phone": x.phone if x else "",
+        name, phone = who(c["visit_id"])
+        rows.append({**c, "name": name, "phone": phone,
                      "before_text": fmt(c["before"]), "after_text": fmt(c["after"])})
     announced = []
     for c in v.doc.get("changes", []):
@@ -497,11 +544,15 @@ def changes(request, version_id: int):
                           "before_text": fmt(old) if old[1] else "—",
                           "after_text": fmt(new) if new[1] else "plus planifiée"})
     since = made_since(v) if v.decision == PlanVersion.PROPOSED else []
+    holders = [{**c, "before_text": ", ".join(names.get(a, a) for a in c["before"]) or "personne",
+                "after_text": ", ".join(names.get(a, a) for a in c["after"]) or "personne (non tenue)",
+                "day_text": _day_text(c["day"])}
+               for c in services.duty_changes(base.doc if base else {}, v.doc)] if base else []
     return render(request, "plans/changes.html", {"v": v, "base": base, "rows": rows, "since": since,
-                                                  "announced": announced,
+                                                  "announced": announced, "holders": holders,
                                                   "summary": v.doc.get("summary", ""),
-                                                  "kpis": v.doc["kpis"],
-                                                  "base_kpis": base.doc["kpis"] if base else None})
+                                                  "kpis": services.kpis(v.doc),
+                                                  "base_kpis": services.kpis(base.doc) if base else None})
 
 
 def made_since(v: PlanVersion) -> list[PlanVersion]:
@@ -616,24 +667,40 @@ def print_advisor(request, advisor_id: str):
 
 @role_required(COORDINATOR, ADVISOR)
 def today(request):
+    """Today's sheet of one advisor on a phone: the duties of the day and the tours in
+    between, in time order, with a navigation link per stop."""
     imp, ver, sc = _context(request)
     scope = advisor_scope(request)
     day = request.GET.get("jour") or timezone.localdate().isoformat()
     who = scope if scope is not None else request.GET.get("conseiller")
     route = None
-    stops = []
+    stops: list[dict] = []
+    items: list[dict] = []
+    duties: list[dict] = []
     if ver is not None:
         if who is None and sc.advisors:
             who = sc.advisors[0].id
-        route = next((r for r in ver.doc["routes"] if r["advisor_id"] == who and r["day"] == day), None)
+        route = services.day_route(ver.doc, who, day)
         visits = {v.id: v for v in sc.visits}
         communes = {c.code: c.name for c in sc.communes}
+        names = _stop_names(sc, ver.doc, True)
         for s in route["stops"] if route else []:
             v = visits.get(s["visit_id"])
-            stops.append({**s, "name": v.name if v else "", "address": v.address if v else "",
+            stops.append({**s, "name": v.name if v else names.get(s["visit_id"], ("", ""))[0],
+                          "address": v.address if v else "",
                           "phone": v.phone if v else "", "reason": v.reason if v else "",
-                          "commune": communes.get(v.commune_code, "") if v else "",
+                          "commune": communes.get(v.commune_code, "") if v else names.get(s["visit_id"], ("", ""))[1],
                           "lat": v.lat if v else None, "lon": v.lon if v else None})
+        halls = {ses["id"]: sc.commune(ses["commune_code"]) for ses in ver.doc.get("team", {}).get("sessions", [])}
+        for x in stops:  # a mairie session: the town hall
+            if x["lat"] is None and x["visit_id"] in halls:
+                x["lat"], x["lon"] = halls[x["visit_id"]].lat, halls[x["visit_id"]].lon
+                x["address"] = f"mairie de {halls[x['visit_id']].name}"
+        duties = services.duties_of_day(ver.doc, who, day) if who else []
+        items = ([{"duty": d, "at": d["start"]} for d in duties]
+                 + [{"tour": t, "at": t["depart"], "stops": [x for x in stops if x["tour"] == n]}
+                    for n, t in enumerate(route["tours"] if route else [])])
+        items.sort(key=lambda x: x["at"])
     advisor = next((a for a in sc.advisors if a.id == who), None) if sc else None
     points = []
     if route is not None:
@@ -646,8 +713,8 @@ def today(request):
     except ValueError:
         raise Http404("date illisible") from None
     return render(request, "plans/today.html", {
-        "ver": ver, "route": route, "stops": stops, "advisor": advisor, "day": day,
-        "day_text": day_text, "advisors": sc.advisors if sc and scope is None else [],
+        "ver": ver, "route": route, "stops": stops, "advisor": advisor, "day": day, "items": items,
+        "duties": duties, "day_text": day_text, "advisors": sc.advisors if sc and scope is None else [],
         "points": points})
 
 
@@ -671,7 +738,7 @@ def board(request):
                         name = communes.get(v.commune_code, v.commune_code)
                         by_commune[name] = by_commune.get(name, 0) + 1
     return render(request, "plans/board.html", {
-        "ver": ver, "rows": rows, "kpis": ver.doc["kpis"] if ver else None,
+        "ver": ver, "rows": rows, "kpis": services.kpis(ver.doc) if ver else None,
         "by_commune": sorted(by_commune.items(), key=lambda kv: (-kv[1], kv[0]))})
 
 
