@@ -515,12 +515,33 @@ def test_replan_of_the_team_week_keeps_the_announced_duties(coord):
     new = job.result.doc
     assert services.is_team_plan(new) and services.duty_clashes(new) == []
     holders = lambda doc: sorted((d["id"], d["advisor_id"]) for d in doc["team"]["duties"])  # noqa: E731
-    assert holders(new) == holders(base), services.duty_changes(base.doc, new)
+    assert holders(new) == holders(base.doc), services.duty_changes(base.doc, new)
     assert services.duty_changes(base.doc, new) == []
     assert all(s["start_s"] >= 12 * 3600 for r in new["routes"] if r["day"] == "2026-12-01" and not r.get("made")
                for s in r["stops"])
     html = coord.get(f"/changements/{job.result.pk}/").content.decode()
     assert "permanences qui changent de conseiller (0)" in html and "Chaque permanence garde ses conseillers" in html
+
+
+@needs_team_replan
+def test_adjusting_a_replanned_week_keeps_the_tours_made(coord):
+    """After a re-plan on Tuesday at noon is accepted, the tours made before are kept as
+    made by every manual change (their blocks are closed), the rest is re-timed."""
+    from django.contrib.auth import get_user_model
+
+    job = jobs.start_replan(get_user_model().objects.get(username="coord"), current(),
+                            now=dt.datetime(2026, 12, 1, 12, 0))
+    job.refresh_from_db()
+    coord.post(f"/changements/{job.result.pk}/decision/", {"decision": "accept"})
+    doc = current().doc
+    made = [r for r in doc["routes"] if r.get("made")]
+    assert made and all(r["day"] < "2026-12-01" or r["depart_s"] < 12 * 3600 for r in made)
+    vid = next(s["visit_id"] for r in doc["routes"] if not r.get("made") for s in r["stops"] if not s["done"])
+    coord.post(f"/visite/{vid}/statut/", {"status": "cancelled"})
+    new = current().doc
+    assert current().kind == "statut" and where(new, vid)[1] is None
+    assert [r for r in new["routes"] if r.get("made")] == made
+    assert services.duty_clashes(new) == [] and new["team"] == doc["team"]
 
 
 @needs_team_replan

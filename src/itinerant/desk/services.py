@@ -798,39 +798,22 @@ def day_route(doc: dict[str, Any], advisor_id: str, day: str) -> dict[str, Any] 
 
 def sheets_pdf(folder: Path, state: dict[str, Any], doc: dict[str, Any], *,
                day: str | None = None, advisor_id: str | None = None) -> bytes:
-    """The day sheets of a day, or of an advisor's week, as one PDF
-    (``reports.sheets.day_pdf``, as ``itinerant visits`` writes them)."""
-    from itinerant.reports.sheets import day_pdf
+    """The day sheets of a day, or of an advisor's week, as one PDF: one sheet per
+    advisor-day, its tours joined with the day's duties and the mairie sessions
+    (``reports.sheets.advisor_days`` and ``day_pdf``, as ``itinerant week`` writes them)."""
+    from itinerant.reports.sheets import advisor_days, day_pdf
+    from itinerant.reports.team import with_session_visits
 
     ld = loaded(folder, state)
-    days = sorted({(r["day"], r["advisor_id"]) for r in doc["routes"] if r["stops"]
-                   and (day is None or r["day"] == day)
-                   and (advisor_id is None or r["advisor_id"] == advisor_id)})
-    routes = [x for d, a in days if (x := day_route(doc, a, d)) is not None]
+    week = doc.get("team", {}).get("week")
+    routes = [r for r in advisor_days(doc, week) if (day is None or r["day"] == day)
+              and (advisor_id is None or r["advisor_id"] == advisor_id)]
     if not routes:
         raise InputError([Fault("", None, "", "aucune tournée à imprimer", "choisir un autre jour")])
-    return day_pdf(sheet_scenario(ld.scenario, doc), routes, language=ld.scenario.settings.language,
+    routes.sort(key=lambda r: (r["day"], r["advisor_id"]))
+    scenario = with_session_visits(ld.scenario, week) if week and week.get("sessions") else ld.scenario
+    return day_pdf(scenario, routes, language=ld.scenario.settings.language,
                    estimated=bool(doc.get("estimated", True)), geometry=ld.matrices.geometry())
-
-
-def sheet_scenario(scenario: Scenario, doc: dict[str, Any]) -> Scenario:
-    """The scenario with one pseudo-visit per mairie session of the plan (at the town
-    hall, naming its residents), so the sheets show the session as a stop
-    (``pipeline._with_session_visits``, as ``itinerant week`` writes them)."""
-    from types import SimpleNamespace
-
-    from itinerant.visits.problem import Task
-
-    sessions = doc.get("team", {}).get("sessions", [])
-    if not sessions:
-        return scenario
-    week = SimpleNamespace(
-        sessions=[SimpleNamespace(task_id=x["id"], commune_code=x["commune_code"], members=tuple(x["members"]))
-                  for x in sessions],
-        problem=SimpleNamespace(tasks=[Task(id=x["id"], location=0, duration_s=x["task"]["duration_s"],
-                                            windows=tuple(tuple(w) for w in x["task"]["windows"]))
-                                       for x in sessions]))
-    return pipeline._with_session_visits(scenario, week)
 
 
 # --------------------------------------------------------------------------- bus, antennes
