@@ -170,7 +170,7 @@ def main() -> None:
 
         # move a visit: sequential round trips, as the visit page sends them
         visits = re.findall(r'href="/visite/([^/"]+)/"', html)
-        targets = sorted(set(re.findall(r'action="/tournee/([^/"]+)/verrou/"', html)))
+        targets = sorted({urllib.parse.unquote(t) for t in re.findall(r'action="/tournee/([^/"]+)/verrou/"', html)})
         rng = random.Random(3)
         moves: list[float] = []
         ok = 0

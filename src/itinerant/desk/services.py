@@ -223,19 +223,16 @@ def plan_week(folder: Path, state: dict[str, Any], *, time_limit: float,
     re-plan from now (``itinerant week --replan week.json --now``): what was made stays,
     announced duties keep their holders, announced visits hold, and the document lists
     the residents to warn and the duties whose holders change."""
-    import inspect
-
     ld = loaded(folder, state)
-    params = inspect.signature(pipeline.plan_team_week).parameters
     with tempfile.TemporaryDirectory(prefix="itinerant-week-") as tmp:
-        kwargs: dict[str, Any] = {}
-        if replan_doc is not None and "replan" in params:  # pipeline of the team week's re-plan
-            path = Path(tmp) / "week.json"
-            path.write_text(json.dumps(week_json(replan_doc)), encoding="utf-8")
-            kwargs = {"replan": path, "now": now}
-        result = pipeline.plan_team_week(ld.scenario, ld.matrices, time_limit=time_limit,
-                                         progress=progress or pipeline.QUIET, **kwargs)
-    return team_doc(ld, result, now=kwargs.get("now"))
+        replan = None
+        if replan_doc is not None:
+            replan = Path(tmp) / "week.json"
+            replan.write_text(json.dumps(week_json(replan_doc)), encoding="utf-8")
+        result = pipeline.plan_team_week(ld.scenario, ld.matrices, time_limit=time_limit, replan=replan,
+                                         now=now if replan is not None else None,
+                                         progress=progress or pipeline.QUIET)
+    return team_doc(ld, result, now=now if replan is not None else None)
 
 
 def week_json(doc: dict[str, Any]) -> dict[str, Any]:

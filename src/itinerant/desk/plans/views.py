@@ -550,7 +550,8 @@ def changes(request, version_id: int):
                for c in services.duty_changes(base.doc if base else {}, v.doc)] if base else []
     return render(request, "plans/changes.html", {"v": v, "base": base, "rows": rows, "since": since,
                                                   "announced": announced, "holders": holders,
-                                                  "summary": v.doc.get("summary", ""),
+                                                  "summary": v.doc.get("team", {}).get("summary")
+                                                  or v.doc.get("summary", ""),
                                                   "kpis": services.kpis(v.doc),
                                                   "base_kpis": services.kpis(base.doc) if base else None})
 
