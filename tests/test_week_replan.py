@@ -189,3 +189,32 @@ def test_bad_replan_arguments_are_french_faults(tmp_path: Path, args: list[str],
                          env={**__import__("os").environ, "PYTHONPATH": str(REPO / "src")})
     assert run.returncode == code and "Traceback" not in run.stderr + run.stdout
     assert message in run.stderr
+
+
+def test_residents_of_an_announced_mairie_session_are_warned_when_it_changes() -> None:
+    """A session announced by the previous plan is one stop (its residents have no stop of
+    their own): each resident whose appointment is no longer that session, same advisor,
+    day and time, is a change to warn; a session kept as it was warns nobody."""
+    from itinerant.team.build import Replan
+    from itinerant.team.io import session_changes
+
+    def route(advisor: str, day: str, depart_s: int, stops: list[tuple[str, str]]) -> dict:
+        return {"advisor_id": advisor, "day": day, "depart_s": depart_s,
+                "stops": [{"visit_id": v, "start": t} for v, t in stops]}
+
+    old_session = {"id": "mairie-71137#1", "commune": "mairie de Cluny", "commune_code": "71137",
+                   "visits": ["v1", "v2", "v3"]}
+    old = {"routes": [route("a1", "2026-12-02", 9 * 3600, [("mairie-71137#1", "09:30")]),
+                      route("a1", "2026-12-01", 9 * 3600, [("v9", "09:30")])]}
+    replan = Replan(now=NOW, tours=old, sessions=(old_session,))
+    kept = {"routes": [route("a1", "2026-12-02", 9 * 3600, [("mairie-71137#1", "09:30")])], "unassigned": []}
+    assert session_changes(replan, [old_session], kept) == []
+    moved = {"routes": [route("a2", "2026-12-03", 9 * 3600, [("v1", "10:00"), ("mairie-71137#2", "11:00")])],
+             "unassigned": [{"visit_id": "v3", "reason": "plus de place"}]}
+    new_session = dict(old_session, id="mairie-71137#2", visits=["v2"])
+    rows = {r["visit_id"]: r for r in session_changes(replan, [new_session], moved)}
+    assert set(rows) == {"v1", "v2", "v3"}
+    assert rows["v1"]["why"].endswith("remplacée par une visite à domicile") and rows["v1"]["new_start"] == "10:00"
+    assert rows["v2"]["why"].endswith("déplacée") and rows["v2"]["new_advisor_id"] == "a2"
+    assert rows["v3"]["new_day"] is None and "plus de place" in rows["v3"]["why"]
+    assert all(r["old_day"] == "2026-12-02" and r["old_start"] == "09:30" for r in rows.values())

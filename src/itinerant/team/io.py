@@ -82,6 +82,8 @@ def _with_made(team: TeamProblem, week: TeamPlan, doc: dict[str, Any], tours: di
     kpis.update(visits_total=kpis["visits_total"] + len(made_ids), served=kpis["served"] + len(made_ids),
                 made=kpis.get("made", 0) + len(made_ids), km=round(kpis["km"] + km / 1000, 1),
                 drive_h=round(kpis["drive_h"] + drive / 3600, 2))
+    merged["changes"] = merged["changes"] + session_changes(replan, doc["sessions"], tours)
+    kpis["changes"] = len(merged["changes"])
     merged["kpis"] = kpis
     old_sessions = {x["id"]: x for x in replan.sessions}
     sessions = doc["sessions"] + [dict(old_sessions[i], held=True) for i in sorted(made_ids) if i in old_sessions]
@@ -109,6 +111,45 @@ def _with_made(team: TeamProblem, week: TeamPlan, doc: dict[str, Any], tours: di
                 board=_merged_board(doc["board"], replan),
                 now=replan.now.isoformat(timespec="minutes"),
                 duty_changes=duty_changes(team, week, replan), tours=merged)
+
+
+def session_changes(replan: Replan, sessions: list[dict[str, Any]], tours: dict[str, Any]) -> list[dict[str, Any]]:
+    """The residents of a mairie session announced by the previous plan (not yet held)
+    whose appointment is no longer that session, same advisor, day and time: the change
+    rows of ``plan.json`` (``old_start``: the session's start), in the residents' order."""
+    made = {(r["advisor_id"], r["day"], r["depart_s"]) for r in replan.made_routes}
+    old_sessions = {x["id"]: x for x in replan.sessions}
+    new_sessions = {x["id"]: x for x in sessions}
+    now_at: dict[str, tuple[str, str, str, str | None]] = {}
+    for r in tours["routes"]:
+        for st in r["stops"]:
+            ses = new_sessions.get(st["visit_id"])
+            for vid in (ses["visits"] if ses else [st["visit_id"]]):
+                now_at[vid] = (r["advisor_id"], r["day"], st["start"], ses.get("commune_code") if ses else None)
+    left = {u["visit_id"]: u.get("reason", "") for u in tours.get("unassigned", [])}
+    out = []
+    for r in replan.tours.get("routes", []):
+        if (r["advisor_id"], r["day"], r["depart_s"]) in made:
+            continue
+        for st in r["stops"]:
+            ses = old_sessions.get(st["visit_id"])
+            if ses is None:
+                continue
+            code = ses.get("commune_code")
+            for vid in ses["visits"]:
+                new = now_at.get(vid)
+                if new == (r["advisor_id"], r["day"], st["start"], code):
+                    continue
+                if new is None:
+                    why = f"séance en mairie ({ses['commune']}) changée ; non replanifiée : {left.get(vid, '')}".rstrip(" :")
+                elif new[3] is None:
+                    why = f"séance en mairie ({ses['commune']}) remplacée par une visite à domicile"
+                else:
+                    why = f"séance en mairie ({ses['commune']}) déplacée"
+                out.append({"visit_id": vid, "name": "", "old_advisor_id": r["advisor_id"], "old_day": r["day"],
+                            "old_start": st["start"], "new_advisor_id": new[0] if new else None,
+                            "new_day": new[1] if new else None, "new_start": new[2] if new else None, "why": why})
+    return out
 
 
 def _half_span(day: str, half: str) -> tuple[dt.datetime, dt.datetime]:
