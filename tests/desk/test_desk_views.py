@@ -864,3 +864,46 @@ def test_move_choices_name_the_duties_of_each_day(coord):
     html = coord.get(f"/visite/{ver.doc['routes'][0]['stops'][0]['visit_id']}/").content.decode()
     assert f'value="{d["advisor_id"]}@{d["day"]}"' in html
     assert f'{d["kind"]} {d["start"]}–{d["end"]}' in html
+
+
+def test_a_mairie_session_is_one_stop_naming_its_residents_and_cancelling_it_cancels_them(coord):
+    """Two residents of La Vineuse who accept their town hall seen in one session open all day (as the team
+    planner forms them): the desk rebuilds the session's task for every manual change,
+    places it, shows its residents, counts them as two requests; cancelling the session
+    marks each resident cancelled and takes it out of the week."""
+    import copy
+
+    from itinerant.visits.problem import PENALTY
+
+    ver = current()
+    folder = active_import().folder()
+    sc = services.loaded(folder, ver.state).scenario
+    names = {v.id: v.name for v in sc.visits}
+    members, code, sid = ["v017", "v018"], "71582", "mairie-71582-9"
+    doc = copy.deepcopy(ver.doc)
+    for r in doc["routes"]:
+        r["stops"] = [s for s in r["stops"] if s["visit_id"] not in members]
+    doc["unassigned"] = [u for u in doc["unassigned"] if u["visit_id"] not in members]
+    duration = sum(v.duration_s for v in sc.visits if v.id in members)
+    doc["team"]["sessions"] = [*doc["team"]["sessions"], {
+        "id": sid, "commune_code": code, "members": members, "saved_s": 600,
+        "task": {"id": sid, "location": f"mairie-{code}", "duration_s": duration, "windows": [[30600, 61200]],
+                 "end_in_window": True, "priority": "should", "penalty": PENALTY["should"] * 2, "days": [0, 1, 2, 3, 4],
+                 "skill": "numerique", "advisor_id": None, "date": None, "name": "2 rendez-vous en mairie"}}]
+    doc = services.retime(folder, ver.state, doc)  # the session is a task of the rebuilt problem: left out
+    assert any(u["visit_id"] == sid for u in doc["unassigned"]) and where(doc, sid)[1] is None
+    res = services.move_visit(folder, ver.state, doc, sid, None)  # placed where it fits
+    assert res.ok and res.doc is not None
+    placed = where(res.doc, sid)[1] is not None
+    before = services.kpis(doc)
+    assert services.kpis(res.doc)["served"] == before["served"] + (2 if placed else 0)
+    assert services.kpis(res.doc)["visits_total"] == before["visits_total"]
+    PlanVersion.objects.create(scenario=ver.scenario, parent=ver, kind="essai", doc=res.doc, state=ver.state)
+    if placed:
+        html = coord.get("/semaine/").content.decode()
+        assert f"séance en mairie : 2 rendez-vous ({names['v017']}, {names['v018']})".replace("'", "&#x27;") in html
+        assert services.duty_clashes(res.doc) == []
+    coord.post(f"/visite/{sid}/statut/", {"status": "cancelled"})
+    ver = current()
+    assert ver.kind == "statut" and all(ver.state["status"][m] == "cancelled" for m in members)
+    assert where(ver.doc, sid)[1] is None and not any(u["visit_id"] == sid for u in ver.doc["unassigned"])

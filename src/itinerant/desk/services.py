@@ -323,6 +323,11 @@ def team_doc(ld: Loaded, result, *, now: dt.datetime | None = None) -> dict[str,
     return doc
 
 
+def session_members(doc: dict[str, Any], visit_id: str) -> list[str]:
+    """The residents (visit ids) of a mairie session of the plan; [] for a home visit."""
+    return next((list(x["members"]) for x in doc.get("team", {}).get("sessions", []) if x["id"] == visit_id), [])
+
+
 def kpis(doc: dict[str, Any]) -> dict[str, Any]:
     """The plan's ``kpis`` counted in requests: a mairie session meets each of its
     residents (``served``, ``unassigned``, ``visits_total`` are requests, not stops)."""

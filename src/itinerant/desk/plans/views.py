@@ -446,7 +446,9 @@ def visit_status(request, visit_id: str):
     scope = advisor_scope(request)
     if scope is not None and (route is None or route["advisor_id"] != scope):
         raise PermissionDenied("Cette visite n'est pas dans vos tournées.")
-    state = {**ver.state, "status": {**ver.state.get("status", {}), visit_id: status}}
+    # a mairie session: the status of each of its residents
+    ids = services.session_members(ver.doc, visit_id) or [visit_id]
+    state = {**ver.state, "status": {**ver.state.get("status", {}), **dict.fromkeys(ids, status)}}
     if status == "done":
         doc = services.mark_done(ver.doc, visit_id)
     else:
