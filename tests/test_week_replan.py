@@ -218,3 +218,26 @@ def test_residents_of_an_announced_mairie_session_are_warned_when_it_changes() -
     assert rows["v2"]["why"].endswith("déplacée") and rows["v2"]["new_advisor_id"] == "a2"
     assert rows["v3"]["new_day"] is None and "plus de place" in rows["v3"]["why"]
     assert all(r["old_day"] == "2026-12-02" and r["old_start"] == "09:30" for r in rows.values())
+
+
+def test_a_visit_dropped_for_a_duty_says_which_duty_and_gets_its_reason() -> None:
+    """The home-visit planner only sees that the advisor's afternoon is gone; the team's
+    change row says the advisor now holds the desk in place of the absent holder, and a
+    visit not re-planned gets the reason of the list of visits left out."""
+    from types import SimpleNamespace
+
+    from itinerant.team.build import Replan
+    from itinerant.team.io import _explained
+
+    team = SimpleNamespace(members=[SimpleNamespace(id="s", name="Sophie"), SimpleNamespace(id="k", name="Karim")])
+    replan = Replan(now=NOW, duties=({"id": "desk@2026-12-02", "day": WEDNESDAY, "start": "13:30", "end": "17:00",
+                                      "advisors": ["k"]},))
+    duties = [{"id": "desk@2026-12-02", "name": "Accueil", "day": WEDNESDAY, "start": "13:30", "end": "17:00",
+               "advisors": ["s"]}]
+    tours = {"changes": [{"visit_id": "v1", "old_advisor_id": "s", "old_day": WEDNESDAY, "old_start": "14:00",
+                          "why": "Sophie ne tourne plus le mercredi 2/12 (journée passée ou non travaillée) ; "
+                                 "non replanifiée : "}],
+             "unassigned": [{"visit_id": "v1", "reason": "plus de place jeudi"}]}
+    (row,) = _explained(team, replan, duties, tours)  # type: ignore[arg-type]
+    assert row["why"] == ("Sophie tient désormais « Accueil » (13:30-17:00) à la place de Karim ; "
+                          "non replanifiée : plus de place jeudi")

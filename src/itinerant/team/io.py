@@ -82,7 +82,7 @@ def _with_made(team: TeamProblem, week: TeamPlan, doc: dict[str, Any], tours: di
     kpis.update(visits_total=kpis["visits_total"] + len(made_ids), served=kpis["served"] + len(made_ids),
                 made=kpis.get("made", 0) + len(made_ids), km=round(kpis["km"] + km / 1000, 1),
                 drive_h=round(kpis["drive_h"] + drive / 3600, 2))
-    merged["changes"] = merged["changes"] + session_changes(replan, doc["sessions"], tours)
+    merged["changes"] = _explained(team, replan, doc["duties"], merged) + session_changes(replan, doc["sessions"], tours)
     kpis["changes"] = len(merged["changes"])
     merged["kpis"] = kpis
     old_sessions = {x["id"]: x for x in replan.sessions}
@@ -111,6 +111,33 @@ def _with_made(team: TeamProblem, week: TeamPlan, doc: dict[str, Any], tours: di
                 board=_merged_board(doc["board"], replan),
                 now=replan.now.isoformat(timespec="minutes"),
                 duty_changes=duty_changes(team, week, replan), tours=merged)
+
+
+def _explained(team: TeamProblem, replan: Replan, duties: list[dict[str, Any]],
+               tours: dict[str, Any]) -> list[dict[str, Any]]:
+    """The visits' changes in the team's words: an announced visit whose advisor now holds
+    a duty at that time says so (the home-visit planner only sees the day gone), and one
+    not re-planned gets the reason of the plan's list of visits left out."""
+    names = {m.id: m.name for m in team.members}
+    held = replan.held
+    left = {u["visit_id"]: u.get("reason", "") for u in tours.get("unassigned", [])}
+    out = []
+    for c in tours.get("changes", []):
+        c = dict(c)
+        start = parse_time(c["old_start"]) if c.get("old_start") else None
+        duty = next((d for d in duties if start is not None and d["day"] == c["old_day"]
+                     and c["old_advisor_id"] in d["advisors"] and c["old_advisor_id"] not in held.get(d["id"], ())
+                     and parse_time(d["start"]) <= start < parse_time(d["end"])), None)
+        first, sep, rest = c["why"].partition(" ; ")
+        if duty is not None and "ne tourne plus" in first:
+            who = names.get(c["old_advisor_id"], c["old_advisor_id"])
+            before = ", ".join(names.get(a, a) for a in held.get(duty["id"], ()))
+            c["why"] = (f"{who} tient désormais « {duty['name']} » ({duty['start']}-{duty['end']})"
+                        + (f" à la place de {before}" if before else "")) + sep + rest
+        if c["why"].rstrip().endswith("non replanifiée :") and left.get(c["visit_id"]):
+            c["why"] = c["why"].rstrip() + " " + left[c["visit_id"]]
+        out.append(c)
+    return out
 
 
 def session_changes(replan: Replan, sessions: list[dict[str, Any]], tours: dict[str, Any]) -> list[dict[str, Any]]:
