@@ -135,8 +135,9 @@ def _tours(vp: VisitProblem, params: WeekParams, limit: float) -> Plan:
     plan kept gets them, see :func:`_explain`)."""
     from itinerant.visits import solve
 
-    return solve(vp, SolveParams(time_limit_s=max(0.5, limit), seed=params.seed, language=params.language,
-                                 reasons=False, freeze_announced=params.freeze_announced))  # type: ignore[arg-type]
+    return solve(vp, SolveParams(time_limit_s=max(0.5, limit), seed=params.seed,
+                                 language=params.language,  # type: ignore[arg-type]
+                                 reasons=False, freeze_announced=params.freeze_announced))
 
 
 BOOST = 3.0
