@@ -174,6 +174,8 @@ def test_a_second_replan_starts_from_the_first(replanned, tmp_path: Path) -> Non
         (["--semaine", "0"], 2, "--semaine 0"),
         # the re-planned week.json is missing
         (["--replan", "{missing}"], 1, "fichier introuvable"),
+        # week 3 of a 2-week bus cycle
+        (["--semaine", "3"], 1, "semaine 3 hors du cycle (1 à 2)"),
     ],
 )
 def test_bad_replan_arguments_are_french_faults(tmp_path: Path, args: list[str], code: int, message: str) -> None:
