@@ -67,7 +67,7 @@ ANTENNE = Duty("antenne", "antenne", "Antenne", 1, MON, 9 * H + 1800, 12 * H, sk
 
 def test_every_duty_staffed_and_visits_planned_in_the_gaps() -> None:
     team = _team([_task("v1", 2), _task("v2", 4), _task("v3", 5, skill="sante")], [DESK_AM, DESK_PM, ANTENNE])
-    week = plan_week(team, WeekParams(time_limit_s=2))
+    week = plan_week(team, WeekParams(time_limit_s=5))
     assert week.unstaffed == ()
     assert sorted(d for d, _ in week.assignments) == ["antenne", "desk-am", "desk-pm"]
     assert dict(week.assignments)["antenne"] == "a"  # only Anne has the skill
@@ -193,7 +193,7 @@ def test_sessions_needing_two_skills_go_to_an_advisor_having_both() -> None:
     tasks = [_task("v1", 2, 30, skill="sante"), _task("v2", 3, 30, skill="numerique")]
     team = _team(tasks, [DESK_AM], mairie_ok=frozenset({"v1", "v2"}), domicile_ok=frozenset({"v1", "v2"}),
                  mairie_location=(("c1", 6),), visit_commune=(("v1", "c1"), ("v2", "c1")))
-    week = plan_week(team, WeekParams(time_limit_s=2))
+    week = plan_week(team, WeekParams(time_limit_s=6))
     held = [r for r in week.plan.routes for s in r.stops if s.task_id.startswith("mairie-")]
     assert held and all(r.advisor_id == "a" for r in held)
     assert check_week(team, week) == []
@@ -372,7 +372,7 @@ def test_the_plan_kept_never_loses_a_must_the_sequential_plan_places() -> None:
     from itinerant.team.solve import SEQUENTIAL_KEPT
 
     team = _one_advisor_week()
-    week = plan_week(team, WeekParams(time_limit_s=4))
+    week = plan_week(team, WeekParams(time_limit_s=8))
     ref = week.candidates[0]
     musts = {t.id for t in team.visits.tasks}
     assert ref.label == "sequential" and ref.visits_served() == {"m1"}  # the near visit, alone

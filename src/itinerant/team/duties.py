@@ -48,6 +48,10 @@ WORTH = {"must": 10_000, "should": 2_000, "could": 500}
 """Worth of a visit in the relaxation, by priority."""
 KEEP = 3
 """Worth factor of the visits to keep (the musts the sequential plan places)."""
+AVOID_COST = 2_000_000
+"""Cost, in the integrated stage 2, of a duty put over a span to keep free (a tour of the
+sequential plan holding musts, see ``avoid`` in :func:`assign_duties`): above any one
+visit's worth in the relaxation; seats and holds are constraints there."""
 
 
 @dataclass(frozen=True)
@@ -155,6 +159,7 @@ def assign_duties(
     time_limit_s: float = 10.0,
     seed: int = 0,
     keep: Mapping[str, int] | frozenset[str] = frozenset(),
+    avoid: frozenset[tuple[str, dt.date, int, int]] = frozenset(),
 ) -> DutyAssignment:
     """Staff the duties (see the module docstring).
 
@@ -172,6 +177,9 @@ def assign_duties(
     keep
         Task ids worth ``KEEP`` times more in the relaxation (the musts a reference
         plan places), or task id -> worth factor.
+    avoid
+        ``(member id, date, start_s, end_s)`` spans to keep free of duties where
+        possible (integrated only; each duty over one costs ``AVOID_COST``).
     """
     if strategy not in ("integrated", "sequential"):
         raise ValueError(f"strategy must be integrated or sequential, got {strategy!r}")
@@ -190,7 +198,7 @@ def assign_duties(
     if strategy == "integrated":
         left = max(0.5, time_limit_s - (time.perf_counter() - t0))
         second = _solve_stage(team, strategy, vp, sum(first[1]), first[0], left, seed, keep,
-                              min_held=_held_kept(team, first[0]))
+                              min_held=_held_kept(team, first[0]), avoid=avoid)
         if second is not None:
             best = second
     on, seats_left, status, relaxed = best
@@ -226,7 +234,8 @@ def _costs(team: TeamProblem, strategy: str) -> tuple[int, int]:
 
 def _solve_stage(team: TeamProblem, strategy: str, vp: VisitProblem, max_empty: int | None,
                  hint: set[tuple[int, int]] | None, time_limit_s: float, seed: int,
-                 keep: Mapping[str, int] | frozenset[str] = frozenset(), min_held: int = 0):
+                 keep: Mapping[str, int] | frozenset[str] = frozenset(), min_held: int = 0,
+                 avoid: frozenset[tuple[str, dt.date, int, int]] = frozenset()):
     """One CP-SAT solve: ``(held (i, k) pairs, empty seats per duty, status, relaxed
     visits)``, or None when no solution came in time. ``max_empty`` set = stage 2, which
     keeps at least ``min_held`` announced holders on their duty (a constraint)."""
@@ -250,6 +259,10 @@ def _solve_stage(team: TeamProblem, strategy: str, vp: VisitProblem, max_empty: 
     elif max_empty is not None:
         m.add(sum(empty) <= max_empty)
         objective += _relaxation(m, team, vp, x, duty_work, y, keep)
+        for (i, k), v in x.items():
+            d, mid = duties[i], members[k].id
+            if any(mid == who and d.date == day and d.start_s < end and start < d.end_s for who, day, start, end in avoid):
+                objective.append(AVOID_COST * v)
     if hint is not None:
         for key, v in x.items():
             m.add_hint(v, key in hint)

@@ -166,10 +166,11 @@ FORCE = 20
 def _one(team: TeamProblem, params: WeekParams, strategy: str, sessions_on: bool, limit: float,
          duty_limit: float | None = None, boost: frozenset[str] = frozenset(),
          force: frozenset[str] = frozenset(), duties: DutyAssignment | None = None,
-         explode_s: float | None = None) -> TeamPlan:
+         explode_s: float | None = None, avoid: frozenset = frozenset()) -> TeamPlan:
     """One candidate week: duties by ``strategy`` (or ``duties`` given), tours with
     ``limit`` seconds; the musts in ``boost`` are kept in preference to other musts, those
-    in ``force`` more still; a session left out is undone when ``explode_s`` > 0."""
+    in ``force`` more still; a session left out is undone when ``explode_s`` > 0; duties
+    keep off the ``avoid`` spans where they can (see :func:`assign_duties`)."""
     t0 = time.perf_counter()
     if sessions_on:
         vp, sessions = form_sessions(team)
@@ -181,7 +182,7 @@ def _one(team: TeamProblem, params: WeekParams, strategy: str, sessions_on: bool
         keep.update(dict.fromkeys(force | {s.task_id for s in sessions if force & set(s.members)}, FORCE))
         duty_limit = max(1.0, limit / 3) if duty_limit is None else duty_limit
         duties = assign_duties(team, strategy=strategy, visits=vp, time_limit_s=duty_limit, seed=params.seed,
-                               keep=keep)
+                               keep=keep, avoid=avoid)
     vehicles = block_vehicles(team, duties.pairs, vp.tasks)
     vp = vp.replace(vehicles=vehicles)
     plan = _tours(vp, params, limit)
@@ -217,56 +218,141 @@ def _fixed(t: Task) -> bool:
     return t.pinned or t.done or t.pinned_start_s is not None or t.announced is not None
 
 
-def _force_in(vp: VisitProblem, strong: VisitProblem, seqs: list[list[int]], hard: set[int],
-              deadline: float) -> list[list[int]]:
-    """Each index of ``hard`` left out is tried alone on each vehicle that may serve it,
-    the visits it displaces re-inserted greedily (``strong`` penalties: ``hard`` first);
-    kept when fewer of ``hard`` are left out, or as many and the plan is cheaper."""
-    from itinerant.visits.solve import _value, insert_unassigned
+def _insert(vp: VisitProblem, seqs: list[list[int]], todo: list[int], deadline: float) -> list[list[int]]:
+    """Insert the tasks of ``todo``, in that order, each at its cheapest feasible place
+    (driving seconds); a task that fits nowhere stays out."""
+    from itinerant.visits.timing import schedule_route
 
-    cost = vp.duration_s
-
-    def key(ss: list[list[int]]) -> tuple[int, int]:
-        served = {i for s in ss for i in s}
-        return len(hard - served), _value(vp, cost, ss)
-
-    best, best_key = seqs, key(seqs)
-    for i in sorted(hard - {j for s in seqs for j in s}):
+    D = vp.duration_s
+    for i in todo:
+        if time.perf_counter() > deadline:
+            break
+        t = vp.tasks[i]
+        places = []
         for k in vp.allowed_vehicles(i):
+            v, seq = vp.vehicles[k], seqs[k]
+            locs = [v.start] + [vp.tasks[j].location for j in seq] + [v.end]
+            for p in range(len(seq) + 1):
+                places.append((int(D[locs[p], t.location]) + int(D[t.location, locs[p + 1]]) - int(D[locs[p], locs[p + 1]]), k, p))
+        for _, k, p in sorted(places):
+            trial = seqs[k][:p] + [i] + seqs[k][p:]
+            if schedule_route(vp, vp.vehicles[k], [vp.tasks[j] for j in trial]) is not None:
+                seqs[k] = trial
+                break
+    return seqs
+
+
+def _fixed(t: Task) -> bool:
+    """A visit the repair must not move: pinned (day or time), made, or announced."""
+    return t.pinned or t.done or t.pinned_start_s is not None or t.announced is not None
+
+
+def _force_in(vp: VisitProblem, seqs: list[list[int]], hard: set[int], deadline: float) -> list[list[int]]:
+    """Each index of ``hard`` left out is tried in a tour that may serve it (nearest tours
+    first) among the tour's own visits of ``hard``, the tour's other visits re-inserted
+    greedily (by penalty) wherever they fit; kept when fewer of ``hard`` are left out."""
+    from itinerant.visits.solve import _penalty
+    from itinerant.visits.timing import schedule_route
+
+    served = {j for s in seqs for j in s}
+    best = [list(s) for s in seqs]
+    for i in sorted(hard - served, key=lambda i: -_penalty(vp, i)):
+        loc = vp.tasks[i].location
+        near = sorted(vp.allowed_vehicles(i), key=lambda k: min(
+            [int(vp.duration_s[vp.tasks[j].location, loc]) for j in best[k]] or [int(vp.duration_s[vp.vehicles[k].start, loc])]))
+        for k in near:
             if time.perf_counter() > deadline:
                 return best
             if any(_fixed(vp.tasks[j]) for j in best[k]):
                 continue  # a tour holding a pinned, made or announced visit stays as it is
-            trial = [list(s) for s in best]
-            trial[k] = [i]
-            trial = insert_unassigned(strong, trial, cost, deadline)
-            if i not in trial[k]:
+            keep = [j for j in best[k] if j in hard]  # the tour's visits of ``hard`` stay, in order
+            fits = [keep[:p] + [i] + keep[p:] for p in range(len(keep) + 1)]
+            fits = [f for f in fits if schedule_route(vp, vp.vehicles[k], [vp.tasks[j] for j in f]) is not None]
+            if not fits:
                 continue
-            kk = key(trial)
-            if kk < best_key:
-                best, best_key = trial, kk
+            trial = [list(s) for s in best]
+            trial[k] = fits[0]
+            out = [j for j in best[k] if j not in hard]
+            trial = _insert(vp, trial, sorted(out, key=lambda j: -_penalty(vp, j)), deadline)
+            if len(hard - {j for s in trial for j in s}) < len(hard - {j for s in best for j in s}):
+                best = trial
                 break
     return best
 
 
-def _repair(c: TeamPlan, keep: frozenset[str], deadline: float, language: str) -> TeamPlan:
+def _restore(vp: VisitProblem, seqs: list[list[int]], ref: Plan, hard: set[int], deadline: float) -> list[list[int]]:
+    """Each tour of the reference plan ``ref`` holding a visit of ``hard`` left out is
+    copied, as it is, into a tour of the same advisor and day where it still times (its
+    visits leave their other tours; the tour's former visits are re-inserted wherever
+    they fit). A copy that leaves out no more of ``hard`` is taken (the visits it
+    displaces may get their own tour back later); two passes; the state leaving out
+    the fewest of ``hard`` (then the cheapest) is returned."""
+    from itinerant.visits.solve import _penalty, _value
+    from itinerant.visits.timing import schedule_route
+
+    where = {t.id: i for i, t in enumerate(vp.tasks)}
+    cur = [list(s) for s in seqs]
+
+    def key(ss: list[list[int]]) -> tuple[int, int]:
+        return len(hard - {j for s in ss for j in s}), _value(vp, vp.duration_s, ss)
+
+    best, best_key = cur, key(cur)
+    for _ in range(2):
+        for r in ref.routes:
+            if time.perf_counter() > deadline:
+                return best
+            copy = [where.get(st.task_id) for st in r.stops]
+            if None in copy or not (set(copy) & hard) - {j for s in cur for j in s}:  # type: ignore[operator]
+                continue
+            for k, v in enumerate(vp.vehicles):
+                if (v.advisor_id, v.date) != (r.advisor_id, r.date) or any(_fixed(vp.tasks[j]) for j in cur[k]):
+                    continue
+                if schedule_route(vp, v, [vp.tasks[j] for j in copy]) is None:  # type: ignore[index]
+                    continue
+                trial = [[j for j in s if j not in copy] for s in cur]
+                out = list(trial[k])
+                trial[k] = list(copy)  # type: ignore[arg-type]
+                trial = _insert(vp, trial, sorted(out, key=lambda j: (j not in hard, -_penalty(vp, j))), deadline)
+                kt = key(trial)
+                if kt[0] <= key(cur)[0]:
+                    cur = trial
+                    if kt < best_key:
+                        best, best_key = trial, kt
+                    break
+    return best
+
+
+def _repair(team: TeamProblem, c: TeamPlan, keep: frozenset[str], deadline: float, language: str,
+            ref: Plan | None = None) -> TeamPlan:
     """Insert the visits of ``keep`` that ``c`` leaves out into its tours, the duties
-    staying: first each in the place of another visit (not in ``keep``, not pinned),
-    then alone in a tour the others are re-inserted around. Returns ``c`` unchanged
-    when that leaves out as many of ``keep``."""
+    staying: a mairie session left out that holds one is undone (its residents become
+    visits again); the tours of ``ref`` holding one are copied where they still time
+    (:func:`_restore`); then each alone in a tour whose visits are re-inserted around it
+    (:func:`_force_in`), then each in the place of another visit (not in ``keep``, not
+    pinned). Returns ``c`` unchanged when that leaves out as many of ``keep``."""
     from itinerant.visits.solve import eject_for_priority, plan_from_sequences
 
-    vp, plan = c.problem, c.plan
-    hard = keep | {s.task_id for s in c.sessions if keep & set(s.members)}
+    vp, plan, sessions = c.problem, c.plan, c.sessions
+    seqs = _seqs(vp, plan)
+    undo = {s.task_id for s in sessions if keep & set(s.members) and s.task_id not in plan.served()}
+    if undo:
+        ids = [[vp.tasks[j].id for j in seq] for seq in seqs]
+        vp, sessions = explode(team, vp, sessions, undo)
+        vp = _boosted(vp, sessions, keep)
+        where = {t.id: i for i, t in enumerate(vp.tasks)}
+        seqs = [[where[x] for x in seq] for seq in ids]
+    hard = keep | {s.task_id for s in sessions if keep & set(s.members)}
     if not (hard & {t.id for t in vp.tasks}) - plan.served():
         return c
     strong = vp.replace(tasks=tuple(
         replace(t, penalty=t.penalty * STRONG) if t.id in hard and t.penalty is not None
         else replace(t, pinned=True) if _fixed(t) else t for t in vp.tasks))
-    seqs = _seqs(vp, plan)
-    new = eject_for_priority(strong, seqs, vp.duration_s, deadline)
     idx = {i for i, t in enumerate(vp.tasks) if t.id in hard}
-    new = _force_in(vp, strong, new, idx, deadline)
+    new = seqs
+    if ref is not None:
+        new = _restore(vp, new, ref, idx, time.perf_counter() + 0.3 * max(0.0, deadline - time.perf_counter()))
+    new = _force_in(vp, new, idx, time.perf_counter() + 0.6 * max(0.0, deadline - time.perf_counter()))
+    new = eject_for_priority(strong, new, vp.duration_s, deadline)
     if new == seqs:
         return c
     try:
@@ -274,7 +360,7 @@ def _repair(c: TeamPlan, keep: frozenset[str], deadline: float, language: str) -
                                     params=SolveParams(reasons=False, language=language))  # type: ignore[arg-type]
     except SolverError:
         return c
-    out = replace(c, plan=fixed, label=c.label + " (réparé)")
+    out = replace(c, plan=fixed, problem=vp, sessions=sessions, label=c.label + " (réparé)")
     return out if len(keep - out.visits_served()) < len(keep - c.visits_served()) else c
 
 
@@ -394,7 +480,8 @@ def plan_week(team: TeamProblem, params: WeekParams | None = None) -> TeamPlan:
 def _integrated(team: TeamProblem, params: WeekParams, clock: _Clock, explain_s: float) -> TeamPlan:
     """The candidates within the budget and the best admissible one (see :func:`plan_week`)."""
     budget = params.time_limit_s
-    tours, duty = budget / 6, max(1.0, budget / 16)
+    # Tours: a seventh of the budget, less on a tiny week (the engines run to their limit).
+    tours, duty = min(budget / 7, max(0.5, 0.1 * len(team.visits.tasks))), max(1.0, budget / 16)
     ref = _one(team, params, "sequential", False, tours, duty)
     # Overrun of a tour solve beyond its time limit (insertion, checks): grows with the size.
     over = max(0.0, ref.wall_s - tours - duty)
@@ -409,26 +496,32 @@ def _integrated(team: TeamProblem, params: WeekParams, clock: _Clock, explain_s:
         """The candidate, and its repair when it lost musts of the sequential plan."""
         lost = placed - c.visits_served()
         if lost and clock.left() > explain_s:
-            fixed = _repair(c, placed, time.perf_counter() + min(0.1 * budget, clock.left() - explain_s),
-                            params.language)
+            fixed = _repair(team, c, placed, time.perf_counter() + min(0.1 * budget, clock.left() - explain_s),
+                            params.language, ref.plan)
             return [c] if fixed is c else [c, fixed]
         return [c]
 
     cands: list[TeamPlan] = []
-    plans: list[tuple[str, bool, DutyAssignment | None]] = [("integrated", False, None)]
+    # The tours of the sequential plan that hold its musts: the anchored try keeps them free.
+    anchor = frozenset((r.advisor_id, r.date, r.depart_s, r.return_s) for r in ref.plan.routes
+                       if any(st.task_id in placed for st in r.stops))
+    plans: list[tuple[str, bool, DutyAssignment | None, frozenset]] = [
+        ("integrated", False, None, anchor), ("integrated", False, None, frozenset())]
     if params.sessions:
-        plans = [("integrated", True, None), *plans,
-                 ("sequential", True, DutyAssignment(ref.assignments, ref.unstaffed, "reuse"))]
-    for strategy, sessions_on, given in plans:
+        plans += [("integrated", True, None, frozenset()),
+                  ("sequential", True, DutyAssignment(ref.assignments, ref.unstaffed, "reuse"), frozenset())]
+    for strategy, sessions_on, given, avoid in plans:
         limit = fits_in()
         if limit <= 0 and not cands and over < 0.1 * budget:
             limit = 0.5  # a small budget on a small week: one integrated try all the same
         if limit <= 0:
             break
-        c = _one(team, params, strategy, sessions_on, limit, duty, placed, duties=given,
-                 explode_s=min(limit / 2, max(0.0, clock.left() - explain_s - 1.3 * over - limit)))
+        c = _one(team, params, strategy, sessions_on, limit, duty, placed, duties=given, avoid=avoid,
+                 explode_s=min(limit / 3, max(0.0, clock.left() - explain_s - 1.3 * over - limit)))
         if given is not None:
             c = replace(c, label="sequential + mairie")
+        elif avoid:
+            c = replace(c, label="integrated (ancré)")
         cands += finish(c)
     # Second try: the musts of the sequential plan the best integrated try lost weigh far more.
     tries = [c for c in cands if c.strategy == "integrated" and "réparé" not in c.label]
