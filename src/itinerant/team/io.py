@@ -82,6 +82,13 @@ def _with_made(team: TeamProblem, week: TeamPlan, doc: dict[str, Any], tours: di
     kpis.update(visits_total=kpis["visits_total"] + len(made_ids), served=kpis["served"] + len(made_ids),
                 made=kpis.get("made", 0) + len(made_ids), km=round(kpis["km"] + km / 1000, 1),
                 drive_h=round(kpis["drive_h"] + drive / 3600, 2))
+    by_advisor = dict(kpis.get("work_h_by_advisor") or {})
+    for r in routes:
+        by_advisor[r["advisor_id"]] = round(by_advisor.get(r["advisor_id"], 0) + int(r.get("work_s", 0)) / 3600, 2)
+    kpis["work_h_by_advisor"] = by_advisor
+    if made_ids:
+        merged["summary"] = (f"{merged.get('summary', '').rstrip('. ')}. {len(made_ids)} visite(s) ou séance(s) "
+                             "faite(s) avant la re-planification, gardée(s) telle(s) quelle(s).").lstrip(". ")
     merged["changes"] = _explained(team, replan, doc["duties"], merged) + session_changes(replan, doc["sessions"], tours)
     kpis["changes"] = len(merged["changes"])
     merged["kpis"] = kpis
