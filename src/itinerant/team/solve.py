@@ -242,11 +242,6 @@ def _insert(vp: VisitProblem, seqs: list[list[int]], todo: list[int], deadline: 
     return seqs
 
 
-def _fixed(t: Task) -> bool:
-    """A visit the repair must not move: pinned (day or time), made, or announced."""
-    return t.pinned or t.done or t.pinned_start_s is not None or t.announced is not None
-
-
 def _force_in(vp: VisitProblem, seqs: list[list[int]], hard: set[int], deadline: float) -> list[list[int]]:
     """Each index of ``hard`` left out is tried in a tour that may serve it (nearest tours
     first) among the tour's own visits of ``hard``, the tour's other visits re-inserted
@@ -301,17 +296,18 @@ def _restore(vp: VisitProblem, seqs: list[list[int]], ref: Plan, hard: set[int],
         for r in ref.routes:
             if time.perf_counter() > deadline:
                 return best
-            copy = [where.get(st.task_id) for st in r.stops]
-            if None in copy or not (set(copy) & hard) - {j for s in cur for j in s}:  # type: ignore[operator]
+            found = [where.get(st.task_id) for st in r.stops]
+            copy = [j for j in found if j is not None]
+            if len(copy) < len(found) or not (set(copy) & hard) - {j for s in cur for j in s}:
                 continue
             for k, v in enumerate(vp.vehicles):
                 if (v.advisor_id, v.date) != (r.advisor_id, r.date) or any(_fixed(vp.tasks[j]) for j in cur[k]):
                     continue
-                if schedule_route(vp, v, [vp.tasks[j] for j in copy]) is None:  # type: ignore[index]
+                if schedule_route(vp, v, [vp.tasks[j] for j in copy]) is None:
                     continue
                 trial = [[j for j in s if j not in copy] for s in cur]
                 out = list(trial[k])
-                trial[k] = list(copy)  # type: ignore[arg-type]
+                trial[k] = list(copy)
                 trial = _insert(vp, trial, sorted(out, key=lambda j: (j not in hard, -_penalty(vp, j))), deadline)
                 kt = key(trial)
                 if kt[0] <= key(cur)[0]:
