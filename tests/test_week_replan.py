@@ -243,3 +243,20 @@ def test_a_visit_dropped_for_a_duty_says_which_duty_and_gets_its_reason() -> Non
     (row,) = _explained(team, replan, duties, tours)  # type: ignore[arg-type]
     assert row["why"] == ("Sophie tient désormais « Accueil » (13:30-17:00) à la place de Karim ; "
                           "non replanifiée : plus de place jeudi")
+
+
+def test_every_link_of_the_replanned_pages_works(replanned) -> None:
+    """The team page, the week page and « À prévenir » of ``itinerant week`` link only
+    files that exist (the day sheets' PDF included)."""
+    import re
+
+    _, _, _, _, out = replanned
+    pages = [out / "semaine_equipe.html", out / "tournees" / "semaine.html", out / "tournees" / "a_prevenir.html"]
+    seen = 0
+    for page in pages:
+        for href in set(re.findall(r'href="([^"#]+)"', page.read_text(encoding="utf-8"))):
+            if "://" in href or href.startswith(("geo:", "tel:", "mailto:")):
+                continue
+            assert (page.parent / href).resolve().is_file(), (page.name, href)
+            seen += 1
+    assert seen > 5

@@ -846,7 +846,7 @@ def run_week(
 
 
 def write_team_week(result: TeamWeek, out: Path, *, progress: Progress = QUIET, render: bool = True,
-                    pdf: bool = False) -> dict[str, Any]:
+                    pdf: bool = True) -> dict[str, Any]:
     """Write a planned team week into ``out`` (see :func:`run_week`); returns ``week.json``."""
     from itinerant.team.io import write_week
 
