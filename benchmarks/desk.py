@@ -193,7 +193,8 @@ def main() -> None:
         "of 12: board p95 732 ms, move p95 115 ms; before the board was cached per version: "
         "board p95 3 351 ms.",
         "",
-        f"Week of {args.visits} requests, 16 advisors: {served.group(1)} visits planned "
+        f"Team week (duties staffed, tours in the free time between them, as `itinerant week`) of "
+        f"{args.visits} requests, 16 advisors: {served.group(1)} visits planned "
         f"(planning {plan_s:.0f} s, {args.plan_seconds:.0f} s of search); board page {len(html) // 1024} KiB.",
         "",
         "| what | requests | clients | p50 (ms) | p95 (ms) | max (ms) | target p95 | throughput |",
