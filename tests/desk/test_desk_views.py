@@ -526,6 +526,8 @@ def test_adjusting_a_replanned_week_keeps_the_tours_made(coord):
     doc = current().doc
     made = [r for r in doc["routes"] if r.get("made")]
     assert made and all(r["day"] < "2026-12-01" or r["depart_s"] < 12 * 3600 for r in made)
+    html = coord.get("/semaine/").content.decode()
+    assert html.count("partie avant la re-planification") == sum(1 for r in made if r["stops"])
     vid = next(s["visit_id"] for r in doc["routes"] if not r.get("made") for s in r["stops"] if not s["done"])
     coord.post(f"/visite/{vid}/statut/", {"status": "cancelled"})
     new = current().doc

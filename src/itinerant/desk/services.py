@@ -393,7 +393,7 @@ def _fingerprint(doc: dict[str, Any]) -> tuple:
     and the team's duty assignment the tours' blocks are cut around)."""
     team = doc.get("team", {})
     return (doc.get("week_start"), team.get("now"), json.dumps(team.get("assignments"), sort_keys=True),
-            json.dumps(team.get("sessions"), sort_keys=True),
+            json.dumps(team.get("sessions"), sort_keys=True), json.dumps(team.get("vehicles"), sort_keys=True),
             tuple((r["vehicle_id"], s["visit_id"], bool(s.get("pinned")), bool(s.get("time_pinned")),
                    bool(s.get("done")), s.get("start_s")) for r in doc["routes"] for s in r["stops"]))
 

@@ -383,7 +383,8 @@ def visit(request, visit_id: str):
                     initial={"vehicle": "@".join(services.day_of(route["vehicle_id"])) if route else None})
     return render(request, "plans/visit.html", {
         "ver": ver, "v": v, "visit_id": visit_id, "route": route, "stop": stop, "reason": reason,
-        "session": session, "movable": bool(v or session) and not (stop or {}).get("done"),
+        "session": session, "made": bool((route or {}).get("made")),
+        "movable": bool(v or session) and not (stop or {}).get("done") and not (route or {}).get("made"),
         "duties": services.duties_of_day(ver.doc, route["advisor_id"], route["day"]) if route else [],
         "status": services.STATUS_FR.get(status, ""), "form": form,
         "day_text": _day_text(route["day"]) if route else ""})
