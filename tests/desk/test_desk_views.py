@@ -905,6 +905,8 @@ def test_a_mairie_session_is_one_stop_naming_its_residents_and_cancelling_it_can
         html = coord.get("/semaine/").content.decode()
         assert f"séance en mairie : 2 rendez-vous ({names['v017']}, {names['v018']})".replace("'", "&#x27;") in html
         assert services.duty_clashes(res.doc) == []
+        page = coord.get(f"/visite/{sid}/").content.decode()  # its own page: move, lock, status
+        assert names["v018"].replace("'", "&#x27;") in page and "Déplacer et vérifier" in page
     coord.post(f"/visite/{sid}/statut/", {"status": "cancelled"})
     ver = current()
     assert ver.kind == "statut" and all(ver.state["status"][m] == "cancelled" for m in members)
