@@ -178,6 +178,13 @@ def test_board_member_sees_no_resident(board):
     for v in sc.visits:
         assert v.name not in html and v.phone not in html
     assert "v001" not in html
+    # Tuesday's figures: requests met (a session counts its residents), advisors on a tour
+    # (once, whatever their number of tours), duties held
+    doc = current().doc
+    rs = [r for r in doc["routes"] if r["day"] == "2026-12-01" and r["stops"]]
+    n = sum(len(services.session_members(doc, x["visit_id"])) or 1 for r in rs for x in r["stops"])
+    held = len({d["id"] for d in doc["team"]["duties"] if d["day"] == "2026-12-01"})
+    assert f"<td>mardi 1/12</td><td>{n}</td><td>{len({r['advisor_id'] for r in rs})}</td><td>{held}</td>" in html
 
 
 def test_today_has_a_navigation_link_per_stop(coord):

@@ -731,16 +731,20 @@ def board(request):
     if ver is not None:
         visits = {v.id: v for v in sc.visits}
         communes = {c.code: c.name for c in sc.communes}
-        for day in sorted({r["day"] for r in ver.doc["routes"]}):
-            rs = [r for r in ver.doc["routes"] if r["day"] == day]
-            rows.append({"text": _day_text(day), "visits": sum(len(r["stops"]) for r in rs),
-                         "advisors": len(rs), "km": round(sum(r["travel_m"] for r in rs) / 1000)})
-            for r in rs:
-                for s in r["stops"]:
-                    v = visits.get(s["visit_id"])
-                    if v is not None:
-                        name = communes.get(v.commune_code, v.commune_code)
-                        by_commune[name] = by_commune.get(name, 0) + 1
+        duties = ver.doc.get("team", {}).get("duties", [])
+        for day in sorted({r["day"] for r in ver.doc["routes"]} | {d["day"] for d in duties}):
+            rs = [r for r in ver.doc["routes"] if r["day"] == day and r["stops"]]
+            ids = [m for r in rs for s in r["stops"]  # a mairie session: each of its residents
+                   for m in services.session_members(ver.doc, s["visit_id"]) or [s["visit_id"]]]
+            rows.append({"text": _day_text(day), "visits": len(ids),
+                         "advisors": len({r["advisor_id"] for r in rs}),
+                         "duties": len({d["id"] for d in duties if d["day"] == day}),
+                         "km": round(sum(r["travel_m"] for r in rs) / 1000)})
+            for vid in ids:
+                v = visits.get(vid)
+                if v is not None:
+                    name = communes.get(v.commune_code, v.commune_code)
+                    by_commune[name] = by_commune.get(name, 0) + 1
     return render(request, "plans/board.html", {
         "ver": ver, "rows": rows, "kpis": services.kpis(ver.doc) if ver else None,
         "by_commune": sorted(by_commune.items(), key=lambda kv: (-kv[1], kv[0]))})
