@@ -174,6 +174,8 @@ def test_a_second_replan_starts_from_the_first(replanned, tmp_path: Path) -> Non
         (["--semaine", "0"], 2, "--semaine 0"),
         # the re-planned week.json is missing
         (["--replan", "{missing}"], 1, "fichier introuvable"),
+        # a duty's day that is not a date
+        (["--replan", "{badday}"], 1, "permanence p1@x illisible (jour 'mardi'"),
         # week 3 of a 2-week bus cycle
         (["--semaine", "3"], 1, "semaine 3 hors du cycle (1 à 2)"),
     ],
@@ -184,7 +186,11 @@ def test_bad_replan_arguments_are_french_faults(tmp_path: Path, args: list[str],
 
     bad = tmp_path / "bad.json"
     bad.write_text('{"duties": 3}', encoding="utf-8")
-    args = [a.replace("{bad}", str(bad)).replace("{missing}", str(tmp_path / "nope.json")) for a in args]
+    badday = tmp_path / "badday.json"
+    badday.write_text('{"duties": [{"id": "p1@x", "day": "mardi", "start": "09:00", "end": "12:00"}]}',
+                      encoding="utf-8")
+    args = [a.replace("{bad}", str(bad)).replace("{missing}", str(tmp_path / "nope.json"))
+            .replace("{badday}", str(badday)) for a in args]
     run = subprocess.run([sys.executable, "-m", "itinerant", "week", str(REPO / "tests" / "data" / "tiny"),
                           "--out", str(tmp_path / "o"), "--quiet", *args],
                          capture_output=True, text=True, cwd=REPO, timeout=120,

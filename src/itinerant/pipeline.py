@@ -768,6 +768,22 @@ def _read_week_json(path: Path, option: str = "--previous") -> dict[str, Any]:
     if not isinstance(doc, dict) or not isinstance(doc.get("duties"), list) or not all(
             isinstance(d, dict) and {"id", "day", "start", "end"} <= set(d) for d in doc["duties"]):
         raise InputError([_fault(option, f"{path} n'est pas un week.json d'itinerant week", fix)])
+    from itinerant.core.units import parse_time
+
+    faults = []
+    for d in doc["duties"]:
+        try:
+            dt.date.fromisoformat(str(d["day"]))
+            parse_time(str(d["start"]))
+            parse_time(str(d["end"]))
+            ok = isinstance(d.get("advisors", []), list)
+        except (ValueError, TypeError):
+            ok = False
+        if not ok:
+            faults.append(_fault(option, f"{Path(path).name} : permanence {d['id']} illisible (jour {d['day']!r}, "
+                                         f"{d['start']!r}-{d['end']!r}, conseillers {d.get('advisors')!r})", fix))
+    if faults:
+        raise InputError(faults[:20])
     return doc
 
 
