@@ -188,8 +188,20 @@ def replan_from_week(doc: Mapping[str, Any], now: dt.datetime, tours: Mapping[st
     """The :class:`Replan` of a previous ``week.json`` document (``tours``: its visit plan
     when not inside the document, e.g. ``tournees/plan.json`` beside it)."""
     plan = dict(tours if tours is not None else doc.get("tours") or {})
-    return Replan(now=now, duties=tuple(doc.get("duties", ())), tours=plan,
-                  sessions=tuple(doc.get("sessions", ())), board=tuple(doc.get("board", ())))
+    board = tuple(r for r in doc.get("board") or () if isinstance(r, dict)
+                  and {"advisor_id", "day", "half", "text"} <= set(r) and r["half"] in ("matin", "après-midi")
+                  and isinstance(r.get("kinds"), list) and _is_date(r["day"]))
+    sessions = tuple(x for x in doc.get("sessions") or () if isinstance(x, dict) and isinstance(x.get("id"), str)
+                     and isinstance(x.get("visits"), list))
+    return Replan(now=now, duties=tuple(doc.get("duties", ())), tours=plan, sessions=sessions, board=board)
+
+
+def _is_date(text: Any) -> bool:
+    try:
+        dt.date.fromisoformat(str(text))
+    except ValueError:
+        return False
+    return True
 
 
 def made_work(scenario: Scenario, replan: Replan, duties: Sequence[Duty],

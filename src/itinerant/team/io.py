@@ -175,11 +175,11 @@ def session_changes(replan: Replan, sessions: list[dict[str, Any]], tours: dict[
                 if new == (r["advisor_id"], r["day"], st["start"], code):
                     continue
                 if new is None:
-                    why = f"séance en mairie ({ses['commune']}) changée ; non replanifiée : {left.get(vid, '')}".rstrip(" :")
+                    why = f"séance en mairie ({ses.get('commune', '')}) changée ; non replanifiée : {left.get(vid, '')}".rstrip(" :")
                 elif new[3] is None:
-                    why = f"séance en mairie ({ses['commune']}) remplacée par une visite à domicile"
+                    why = f"séance en mairie ({ses.get('commune', '')}) remplacée par une visite à domicile"
                 else:
-                    why = f"séance en mairie ({ses['commune']}) déplacée"
+                    why = f"séance en mairie ({ses.get('commune', '')}) déplacée"
                 out.append({"visit_id": vid, "name": "", "old_advisor_id": r["advisor_id"], "old_day": r["day"],
                             "old_start": st["start"], "new_advisor_id": new[0] if new else None,
                             "new_day": new[1] if new else None, "new_start": new[2] if new else None, "why": why})
