@@ -695,9 +695,14 @@ def move_visit(folder: Path, state: dict[str, Any], doc: dict[str, Any], visit_i
     new = _retime(trial, seqs, doc, language, _engine(doc))
     route = next(r for r in new["routes"] if r["vehicle_id"] == trial.vehicles[k].id)
     stop = next(s for s in route["stops"] if s["visit_id"] == visit_id)
-    warn = f" Attention : {'; '.join(new['desk_warnings'])}." if new.get("desk_warnings") else ""
-    return MoveResult(True, new, f"{visit_id} le {route['day']} à {stop['start']} "
-                                 f"({route['advisor_id']}, arrêt n° {stop['seq']}).{warn}")
+    warn = f". Attention : {'; '.join(new['desk_warnings'])}" if new.get("desk_warnings") else ""
+    from itinerant.core.units import WEEKDAYS_FR
+
+    d = dt.date.fromisoformat(route["day"])
+    who = next((a.name for a in ld.scenario.advisors if a.id == route["advisor_id"]), route["advisor_id"])
+    return MoveResult(True, new, f"{visit_id} le {WEEKDAYS_FR[d.weekday()]} {d.day}/{d.month:02d} à {stop['start']} "
+                                 f"avec {who}, tournée de {route['depart']} à {route['return']} "
+                                 f"(arrêt n° {stop['seq']}){warn}")
 
 
 def vehicle_choices(folder: Path, state: dict[str, Any], doc: dict[str, Any]) -> list[tuple[str, str]]:

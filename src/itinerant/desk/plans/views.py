@@ -384,6 +384,7 @@ def visit(request, visit_id: str):
     return render(request, "plans/visit.html", {
         "ver": ver, "v": v, "visit_id": visit_id, "route": route, "stop": stop, "reason": reason,
         "session": session, "made": bool((route or {}).get("made")),
+        "advisor_name": next((a.name for a in sc.advisors if route and a.id == route["advisor_id"]), ""),
         "movable": bool(v or session) and not (stop or {}).get("done") and not (route or {}).get("made"),
         "duties": services.duties_of_day(ver.doc, route["advisor_id"], route["day"]) if route else [],
         "status": services.STATUS_FR.get(status, ""), "form": form,
