@@ -80,6 +80,17 @@ def test_nothing_is_placed_before_now_and_the_past_is_kept(replanned) -> None:
     assert all(not _started(d["day"], _secs(d["start"])) for d in doc["duties"] if not d["made"])
     assert doc["visits"]["made"] == sum(len(r["stops"]) for r in before)
     assert doc["now"] == "2026-12-01T18:30"
+    ids = [r["vehicle_id"] for r in doc["tours"]["routes"]]
+    assert len(ids) == len(set(ids))
+
+
+def test_a_kept_tour_never_shares_its_id_with_a_tour_planned_after_now() -> None:
+    from itinerant.team.io import made_routes
+
+    kept = [{"vehicle_id": "a@2026-11-30#1"}, {"vehicle_id": "a@2026-11-30#2"}]
+    out = made_routes(kept, {"a@2026-11-30#1", "a@2026-11-30#1-fait"})
+    assert [r["vehicle_id"] for r in out] == ["a@2026-11-30#1-fait2", "a@2026-11-30#2"]
+    assert all(r["made"] for r in out)
 
 
 def test_the_team_checker_is_clean_and_nobody_is_in_two_places(replanned) -> None:
@@ -158,6 +169,8 @@ def test_a_second_replan_starts_from_the_first(replanned, tmp_path: Path) -> Non
                                     now=dt.datetime(2026, 12, 3, 12, 0))
     doc2 = later.doc()
     kept = {(r["advisor_id"], r["day"], r["depart_s"]) for r in doc2["tours"]["routes"] if r["made"]}
+    ids = [r["vehicle_id"] for r in doc2["tours"]["routes"]]
+    assert len(ids) == len(set(ids))
     assert {(r["advisor_id"], r["day"], r["depart_s"]) for r in doc["tours"]["routes"]
             if dt.datetime.combine(dt.date.fromisoformat(r["day"]), dt.time()) + dt.timedelta(seconds=r["depart_s"])
             < dt.datetime(2026, 12, 3, 12, 0)} == kept

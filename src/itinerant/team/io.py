@@ -71,7 +71,7 @@ def _with_made(team: TeamProblem, week: TeamPlan, doc: dict[str, Any], tours: di
     made_duties = [dict(d, made=True) for d in replan.made_duties]
     duties = sorted([dict(d, made=False) for d in doc["duties"]] + made_duties,
                     key=lambda d: (d["day"], d["start"], d["id"]))
-    routes = [dict(r, made=True) for r in replan.made_routes]
+    routes = made_routes(replan.made_routes, {r["vehicle_id"] for r in tours["routes"]})
     made_ids = {s["visit_id"] for r in routes for s in r["stops"]}
     merged = dict(tours, routes=sorted(routes + [dict(r, made=False) for r in tours["routes"]],
                                        key=lambda r: (r["day"] or "", r["advisor_id"], r["depart_s"])),
@@ -118,6 +118,21 @@ def _with_made(team: TeamProblem, week: TeamPlan, doc: dict[str, Any], tours: di
                 board=_merged_board(doc["board"], replan),
                 now=replan.now.isoformat(timespec="minutes"),
                 duty_changes=duty_changes(team, week, replan), tours=merged)
+
+
+def made_routes(routes: Any, taken: set[str]) -> list[dict[str, Any]]:
+    """The tours kept by a re-plan, marked ``made``; one whose id a tour planned after now
+    took (the first free block of the day is ``#1`` again) becomes ``<id>-fait``."""
+    out = []
+    used = set(taken)
+    for r in routes:
+        vid, k = r["vehicle_id"], 1
+        while vid in used:
+            vid = f"{r['vehicle_id']}-fait" + (f"{k}" if k > 1 else "")
+            k += 1
+        used.add(vid)
+        out.append(dict(r, vehicle_id=vid, made=True))
+    return out
 
 
 def _explained(team: TeamProblem, replan: Replan, duties: list[dict[str, Any]],
