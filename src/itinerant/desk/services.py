@@ -237,9 +237,17 @@ def plan_week(folder: Path, state: dict[str, Any], *, time_limit: float,
 
 def week_json(doc: dict[str, Any]) -> dict[str, Any]:
     """The ``week.json`` document of a desk plan, as ``itinerant week`` writes it: the
-    duties with their holders, the sessions and, under ``tours``, the plan of the tours
-    as the desk keeps it (manual changes included), for a re-plan of the team's week."""
-    return {**doc.get("team", {}).get("week", {}), "tours": {k: v for k, v in doc.items() if k != "team"}}
+    duties with their holders and, as the desk keeps them (manual changes included), the
+    mairie sessions and, under ``tours``, the plan of the tours; for a re-plan of the
+    team's week."""
+    team = doc.get("team", {})
+    week = team.get("week", {})
+    named = {x["id"]: x.get("commune", "") for x in week.get("sessions", [])}
+    stops = {st["visit_id"] for r in doc["routes"] for st in r["stops"]}
+    sessions = [{"id": x["id"], "commune": named.get(x["id"], x["commune_code"]), "commune_code": x["commune_code"],
+                 "visits": list(x["members"]), "held": x["id"] in stops, "saved_min": round(x.get("saved_s", 0) / 60)}
+                for x in team.get("sessions", [])]  # as the desk keeps them (a resident cancelled is out)
+    return {**week, "sessions": sessions, "tours": {k: v for k, v in doc.items() if k != "team"}}
 
 
 KIND_FR = {"office": "accueil", "bus": "bus", "antenne": "antenne", "partner": "permanence",
