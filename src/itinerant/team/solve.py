@@ -11,9 +11,12 @@
    appointments) plans the tours; a session left out is undone and its residents are
    planned one by one when that places more;
 5. the integrated candidates are compared with the sequential plan (duties first with
-   no thought for visits) made in the same run, and the best is kept: empty seats,
-   musts left out, musts of the sequential plan lost, visits left out, driving (see
-   :func:`plan_week`); the plan passes :func:`itinerant.team.check.assert_valid`.
+   no thought for visits) made in the same run; a candidate that leaves out a must the
+   sequential plan places is repaired, and only those placing every such must and
+   staffing as many seats may replace it (by construction, the plan kept never loses
+   one): empty seats, musts left out, visits left out, driving (see :func:`plan_week`);
+6. the plan kept gets the reasons of its visits left out, and passes
+   :func:`itinerant.team.check.assert_valid`.
 """
 
 from __future__ import annotations
@@ -40,8 +43,12 @@ class WeekParams:
         sequential plan kept if better) or ``sequential`` (duties first, visits in
         the gaps, at home only).
     time_limit_s
-        Whole budget, seconds: ``sequential`` gives it to the tours (and a third more
-        to the duties); ``integrated`` shares it among three candidates.
+        Whole budget, seconds, kept within the overrun of its last step (a tour solve
+        overruns its limit by its greedy insertion and checks, which grow with the
+        size): ``sequential`` gives a fifth to the duties and about half to the tours;
+        ``integrated`` makes the sequential plan, then as many candidates as the rest
+        allows (see :func:`plan_week`); the reasons of the visits left out get a tenth
+        (8 s at most).
     sessions
         Form mairie sessions (integrated only).
     seed, language
@@ -447,9 +454,11 @@ def plan_week(team: TeamProblem, params: WeekParams | None = None) -> TeamPlan:
     ``integrated`` keeps to ``params.time_limit_s`` (within the last step's overrun): the
     sequential plan first (the reference: duties first, visits in the gaps), then, while
     the budget lasts, candidates whose tours weigh the musts the sequential plan places
-    ``BOOST`` times more: visit-aware duties with and without mairie sessions, the
-    sequential duties with mairie sessions, and a second try in which the musts the best
-    candidate lost weigh far more in the duties. A candidate leaving out such a must is
+    ``BOOST`` times more, in this order: visit-aware duties kept off the sequential
+    plan's tours holding its musts (« ancré »), visit-aware duties, the same with mairie
+    sessions, the sequential duties with mairie sessions, and, when no integrated try is
+    admissible, a second try in which the musts the best one lost weigh far more in the
+    duties. A candidate leaving out such a must is
     repaired (:func:`_repair`); only the *admissible* ones (:func:`admissible`: as many
     seats staffed, every must of the sequential plan placed) compete with the sequential
     plan, on: empty seats, musts left out, requests left out, driving. So the plan kept
