@@ -160,6 +160,7 @@ def assign_duties(
     seed: int = 0,
     keep: Mapping[str, int] | frozenset[str] = frozenset(),
     avoid: frozenset[tuple[str, dt.date, int, int]] = frozenset(),
+    start: tuple[tuple[str, str], ...] | None = None,
 ) -> DutyAssignment:
     """Staff the duties (see the module docstring).
 
@@ -180,6 +181,9 @@ def assign_duties(
     avoid
         ``(member id, date, start_s, end_s)`` spans to keep free of duties where
         possible (integrated only; each duty over one costs ``AVOID_COST``).
+    start
+        ``(duty id, member id)`` pairs the integrated stage 2 starts from (a hint;
+        default: stage 1's rota).
     """
     if strategy not in ("integrated", "sequential"):
         raise ValueError(f"strategy must be integrated or sequential, got {strategy!r}")
@@ -197,7 +201,12 @@ def assign_duties(
     best = first
     if strategy == "integrated":
         left = max(0.5, time_limit_s - (time.perf_counter() - t0))
-        second = _solve_stage(team, strategy, vp, sum(first[1]), first[0], left, seed, keep,
+        hint = first[0]
+        if start is not None:
+            di = {d.id: i for i, d in enumerate(duties)}
+            mi = {mem.id: k for k, mem in enumerate(members)}
+            hint = {(di[d], mi[m]) for d, m in start if d in di and m in mi}
+        second = _solve_stage(team, strategy, vp, sum(first[1]), hint, left, seed, keep,
                               min_held=_held_kept(team, first[0]), avoid=avoid)
         if second is not None:
             best = second

@@ -173,7 +173,8 @@ FORCE = 20
 def _one(team: TeamProblem, params: WeekParams, strategy: str, sessions_on: bool, limit: float,
          duty_limit: float | None = None, boost: frozenset[str] = frozenset(),
          force: frozenset[str] = frozenset(), duties: DutyAssignment | None = None,
-         explode_s: float | None = None, avoid: frozenset = frozenset()) -> TeamPlan:
+         explode_s: float | None = None, avoid: frozenset = frozenset(),
+         start: tuple[tuple[str, str], ...] | None = None) -> TeamPlan:
     """One candidate week: duties by ``strategy`` (or ``duties`` given), tours with
     ``limit`` seconds; the musts in ``boost`` are kept in preference to other musts, those
     in ``force`` more still; a session left out is undone when ``explode_s`` > 0; duties
@@ -189,7 +190,7 @@ def _one(team: TeamProblem, params: WeekParams, strategy: str, sessions_on: bool
         keep.update(dict.fromkeys(force | {s.task_id for s in sessions if force & set(s.members)}, FORCE))
         duty_limit = max(1.0, limit / 3) if duty_limit is None else duty_limit
         duties = assign_duties(team, strategy=strategy, visits=vp, time_limit_s=duty_limit, seed=params.seed,
-                               keep=keep, avoid=avoid)
+                               keep=keep, avoid=avoid, start=start)
     vehicles = block_vehicles(team, duties.pairs, vp.tasks)
     vp = vp.replace(vehicles=vehicles)
     plan = _tours(vp, params, limit)
@@ -251,10 +252,14 @@ def _insert(vp: VisitProblem, seqs: list[list[int]], todo: list[int], deadline: 
 
 def _force_in(vp: VisitProblem, seqs: list[list[int]], hard: set[int], deadline: float) -> list[list[int]]:
     """Each index of ``hard`` left out is tried in a tour that may serve it (nearest tours
-    first) among the tour's own visits of ``hard``, the tour's other visits re-inserted
-    greedily (by penalty) wherever they fit; kept when fewer of ``hard`` are left out."""
+    first) among the tour's own visits of ``hard`` (or all of them but one, which then
+    looks for another place), the tour's other visits re-inserted greedily (by penalty)
+    wherever they fit; kept when fewer of ``hard`` are left out."""
     from itinerant.visits.solve import _penalty
     from itinerant.visits.timing import schedule_route
+
+    def lost(ss: list[list[int]]) -> int:
+        return len(hard - {j for s in ss for j in s})
 
     served = {j for s in seqs for j in s}
     best = [list(s) for s in seqs]
@@ -262,23 +267,28 @@ def _force_in(vp: VisitProblem, seqs: list[list[int]], hard: set[int], deadline:
         loc = vp.tasks[i].location
         near = sorted(vp.allowed_vehicles(i), key=lambda k: min(
             [int(vp.duration_s[vp.tasks[j].location, loc]) for j in best[k]] or [int(vp.duration_s[vp.vehicles[k].start, loc])]))
-        for k in near:
-            if time.perf_counter() > deadline:
-                return best
-            if any(_fixed(vp.tasks[j]) for j in best[k]):
-                continue  # a tour holding a pinned, made or announced visit stays as it is
-            keep = [j for j in best[k] if j in hard]  # the tour's visits of ``hard`` stay, in order
-            fits = [keep[:p] + [i] + keep[p:] for p in range(len(keep) + 1)]
-            fits = [f for f in fits if schedule_route(vp, vp.vehicles[k], [vp.tasks[j] for j in f]) is not None]
-            if not fits:
-                continue
-            trial = [list(s) for s in best]
-            trial[k] = fits[0]
-            out = [j for j in best[k] if j not in hard]
-            trial = _insert(vp, trial, sorted(out, key=lambda j: -_penalty(vp, j)), deadline)
-            if len(hard - {j for s in trial for j in s}) < len(hard - {j for s in best for j in s}):
-                best = trial
-                break
+        done = False
+        for drop in (False, True):
+            for k in near:
+                if done or time.perf_counter() > deadline:
+                    break
+                if any(_fixed(vp.tasks[j]) for j in best[k]):
+                    continue  # a tour holding a pinned, made or announced visit stays as it is
+                keep = [j for j in best[k] if j in hard]  # the tour's visits of ``hard`` stay, in order
+                for moved in (keep if drop else [None]):
+                    sk = [j for j in keep if j != moved]
+                    fits = [sk[:p] + [i] + sk[p:] for p in range(len(sk) + 1)]
+                    fits = [f for f in fits if schedule_route(vp, vp.vehicles[k], [vp.tasks[j] for j in f]) is not None]
+                    if not fits:
+                        continue
+                    trial = [list(s) for s in best]
+                    trial[k] = fits[0]
+                    out = ([] if moved is None else [moved]) + sorted(
+                        (j for j in best[k] if j not in hard), key=lambda j: -_penalty(vp, j))
+                    trial = _insert(vp, trial, out, deadline)
+                    if lost(trial) < lost(best):
+                        best, done = trial, True
+                        break
     return best
 
 
@@ -433,8 +443,9 @@ def _held_notes(team: TeamProblem, week: TeamPlan) -> tuple[str, ...]:
     return tuple(out)
 
 
-SEQUENTIAL_KEPT = ("les permanences réparties sans tenir compte des visites plaçaient au moins aussi bien "
-                   "les visites cette semaine : ce plan est gardé")
+SEQUENTIAL_KEPT = ("plan séquentiel gardé (les permanences d'abord, les visites dans les créneaux libres) : "
+                   "aucun essai qui tient compte des visites ne plaçait toutes ses visites obligatoires "
+                   "en faisant mieux cette semaine")
 """Note of the plan when the sequential plan is kept (French)."""
 
 
@@ -457,8 +468,8 @@ def plan_week(team: TeamProblem, params: WeekParams | None = None) -> TeamPlan:
     ``BOOST`` times more, in this order: visit-aware duties kept off the sequential
     plan's tours holding its musts (« ancré »), visit-aware duties, the same with mairie
     sessions, the sequential duties with mairie sessions, and, when no integrated try is
-    admissible, a second try in which the musts the best one lost weigh far more in the
-    duties. A candidate leaving out such a must is
+    admissible, a second anchored try in which the musts the best one lost weigh far
+    more in the duties. A candidate leaving out such a must is
     repaired (:func:`_repair`); only the *admissible* ones (:func:`admissible`: as many
     seats staffed, every must of the sequential plan placed) compete with the sequential
     plan, on: empty seats, musts left out, requests left out, driving. So the plan kept
@@ -480,6 +491,27 @@ def plan_week(team: TeamProblem, params: WeekParams | None = None) -> TeamPlan:
     best = replace(best, wall_s=time.perf_counter() - clock.t0, notes=best.notes + _held_notes(team, best))
     assert_valid(team, best)
     return best
+
+
+def _again(team: TeamProblem, params: WeekParams, ref: TeamPlan, placed: frozenset[str],
+           cands: list[TeamPlan], limit: float, duty: float) -> TeamPlan | None:
+    """A second try of the best integrated candidate that lost musts of the sequential
+    plan, when it ranks above every admissible plan so far: its duties as the start,
+    the sequential plan's tours holding the musts it lost kept free of duties where
+    possible, those musts weighing ``FORCE`` times more; None when not worth it."""
+    ok = [c for c in [ref, *cands] if admissible(c, ref, placed)]
+    bar = min(_rank(team, c) for c in ok)
+    tries = [c for c in cands if c.strategy == "integrated" and not admissible(c, ref, placed)
+             and _rank(team, c) < bar]
+    if not tries:
+        return None
+    top = min(tries, key=lambda c: _rank(team, c))
+    lost = frozenset(placed - top.visits_served())
+    spans = frozenset((r.advisor_id, r.date, r.depart_s, r.return_s) for r in ref.plan.routes
+                      if any(st.task_id in lost for st in r.stops))
+    c = _one(team, params, "integrated", bool(top.sessions), limit, duty, placed, lost, explode_s=0,
+             avoid=spans, start=top.assignments)
+    return replace(c, label=top.label.replace(" (réparé)", "") + " (2e essai)")
 
 
 def _integrated(team: TeamProblem, params: WeekParams, clock: _Clock, explain_s: float) -> TeamPlan:
@@ -511,7 +543,7 @@ def _integrated(team: TeamProblem, params: WeekParams, clock: _Clock, explain_s:
     anchor = frozenset((r.advisor_id, r.date, r.depart_s, r.return_s) for r in ref.plan.routes
                        if any(st.task_id in placed for st in r.stops))
     plans: list[tuple[str, bool, DutyAssignment | None, frozenset]] = [
-        ("integrated", False, None, anchor), ("integrated", False, None, frozenset())]
+        ("integrated", False, None, anchor), ("integrated", False, None, frozenset()), ("again", False, None, frozenset())]
     if params.sessions:
         plans += [("integrated", True, None, frozenset()),
                   ("sequential", True, DutyAssignment(ref.assignments, ref.unstaffed, "reuse"), frozenset())]
@@ -521,6 +553,11 @@ def _integrated(team: TeamProblem, params: WeekParams, clock: _Clock, explain_s:
             limit = 0.5  # a small budget on a small week: one integrated try all the same
         if limit <= 0:
             break
+        if strategy == "again":
+            again = _again(team, params, ref, placed, cands, limit, duty)
+            if again is not None:
+                cands += finish(again)
+            continue
         c = _one(team, params, strategy, sessions_on, limit, duty, placed, duties=given, avoid=avoid,
                  explode_s=min(limit / 3, max(0.0, clock.left() - explain_s - 1.3 * over - limit)))
         if given is not None:
@@ -528,15 +565,6 @@ def _integrated(team: TeamProblem, params: WeekParams, clock: _Clock, explain_s:
         elif avoid:
             c = replace(c, label="integrated (ancré)")
         cands += finish(c)
-    # Second try: the musts of the sequential plan the best integrated try lost weigh far more.
-    tries = [c for c in cands if c.strategy == "integrated" and "réparé" not in c.label]
-    if tries and not any(admissible(c, ref, placed) for c in tries):
-        top = min(tries, key=lambda c: (len(placed - c.visits_served()), _rank(team, c)))
-        limit = fits_in()
-        if limit > 0:
-            again = _one(team, params, "integrated", bool(top.sessions), limit, duty, placed,
-                         frozenset(placed - top.visits_served()), explode_s=0)
-            cands += finish(replace(again, label=again.label + " (2e essai)"))
     ok = [c for c in cands if admissible(c, ref, placed)]
     best = min([ref, *ok], key=lambda c: _rank(team, c))
     if best is ref:
