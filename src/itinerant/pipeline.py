@@ -611,8 +611,22 @@ def _render_comparison(scenario: Scenario, matrices: ScenarioMatrices, compariso
 # --------------------------------------------------------------------------- team week (issue 14)
 
 
-def _team_matrix(scenario: Scenario, matrices: ScenarioMatrices, progress: Progress) -> Any:
-    """Drive matrix over the sites, the visits and the town halls of mairie sessions."""
+def team_matrix(scenario: Scenario, matrices: ScenarioMatrices, progress: Progress = QUIET) -> Any:
+    """The drive matrix of the team's week: the sites, the visits and the town halls
+    where mairie sessions may be held (``mairie-<commune code>``).
+
+    Parameters
+    ----------
+    scenario, matrices
+        The scenario and its matrices (their territory snaps the town halls).
+    progress
+        Progress reporter (a step is shown when town halls are added).
+
+    Returns
+    -------
+    TravelMatrix
+        ``matrices.drive()`` itself when no request accepts the mairie; else a new
+        matrix over those places (seconds and metres)."""
     from itinerant.matrices import drive_matrix
     from itinerant.scenario.places import scenario_places
     from itinerant.team.build import mairie_places
@@ -635,8 +649,14 @@ def _bus_days_from_timetable(scenario: Scenario, timetable: Path, week_number: i
     return {b.id: days for b in scenario.buses}
 
 
-def _names(scenario: Scenario) -> dict[str, str]:
-    """What people call each location id: sites, visits (commune), town halls."""
+def place_names(scenario: Scenario) -> dict[str, str]:
+    """What people call each location id of the team's week, for ``week.json``.
+
+    Returns
+    -------
+    dict
+        Location id -> name: a site's name, a visit's commune name (the visit's own
+        name stays private), ``mairie-<code>`` -> « mairie de <commune> »."""
     communes = {c.code: c.name for c in scenario.communes}
     names = {s.id: s.name for s in scenario.sites}
     names.update({v.id: communes.get(v.commune_code, v.commune_code) for v in scenario.visits})
@@ -666,7 +686,7 @@ class TeamWeek:
         """The ``week.json`` document (see :mod:`itinerant.team.io`)."""
         from itinerant.team.io import week_to_dict
 
-        return week_to_dict(self.team, self.week, names=_names(self.scenario), replan=self.replan)
+        return week_to_dict(self.team, self.week, names=place_names(self.scenario), replan=self.replan)
 
 
 def plan_team_week(scenario: Scenario, matrices: ScenarioMatrices, *, strategy: str = "integrated",
@@ -734,7 +754,7 @@ def plan_team_week(scenario: Scenario, matrices: ScenarioMatrices, *, strategy: 
         scenario = merge_visits(scenario, added)
         matrices = matrices_for_scenario(scenario, matrices.territory, progress=progress)
     bus_days = _bus_days_from_timetable(scenario, Path(bus_timetable), week_number) if bus_timetable else None
-    team = team_from_scenario(scenario, _team_matrix(scenario, matrices, progress), now=now,
+    team = team_from_scenario(scenario, team_matrix(scenario, matrices, progress), now=now,
                               week_number=week_number, bus_days=bus_days, previous=held, replan=rp)
     with progress.step(f"Semaine de l'équipe ({len(team.duties)} permanences, {len(team.visits.tasks)} visites)"):
         week = plan_week(team, WeekParams(strategy=strategy, time_limit_s=time_limit, seed=seed,

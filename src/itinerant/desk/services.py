@@ -208,7 +208,7 @@ def team_matrix(ld: Loaded):
     """The drive matrix of the team's week: the sites, the visits and the town halls of
     the mairie sessions (as ``itinerant week`` builds it; cached by folder and state)."""
     return _cached(("team-matrix", str(ld.scenario.folder), ld.state_key),
-                   lambda: pipeline._team_matrix(ld.scenario, ld.matrices, pipeline.QUIET))
+                   lambda: pipeline.team_matrix(ld.scenario, ld.matrices, pipeline.QUIET))
 
 
 def plan_week(folder: Path, state: dict[str, Any], *, time_limit: float,
@@ -298,7 +298,7 @@ def team_doc(ld: Loaded, result, *, now: dt.datetime | None = None) -> dict[str,
 
     team, week = result
     sc = ld.scenario
-    wk = result.doc() if callable(getattr(result, "doc", None)) else week_to_dict(team, week, names=pipeline._names(sc))
+    wk = result.doc() if callable(getattr(result, "doc", None)) else week_to_dict(team, week, names=pipeline.place_names(sc))
     doc = copy.deepcopy(wk["tours"]) if wk.get("tours") else plan_to_dict(week.plan, week.problem)
     duties = [{"id": d["id"], "advisor_id": a, "day": d["day"], "start": d["start"], "end": d["end"],
                "name": d["name"], "kind": KIND_FR.get(d["kind"], d["kind"]), "site": d["site"],
