@@ -423,3 +423,22 @@ def test_an_absent_holder_is_replaced_and_the_plan_says_so() -> None:
     (note,) = [n for n in week.notes if "remplacé" in n]
     assert note.startswith("Anne, annoncé(e) sur « Accueil (matin), lundi 30/11 09:00-12:30 », est remplacé(e) par Bruno")
     assert "absent ce jour-là" in note
+
+
+def test_one_advisor_short_leaves_the_shortest_duty_empty_not_the_bus() -> None:
+    # Bruno is away: Anne alone can hold either the 2-hour workshop she was announced on or
+    # the bus's whole day. As many seats stay empty either way; the workshop is left.
+    from itinerant.team import assign_duties
+
+    bus = Duty("bus", "bus", "Équipage du bus", 0, MON, 9 * H, 17 * H)
+    workshop = Duty("atelier", "workshop", "Atelier numérique", 0, MON, 10 * H, 12 * H, held=("a",))
+    lunch = Break(12 * H, 14 * H, 45 * 60)
+    anne = Member("a", "Anne", frozenset(), 0, (Availability(MON, 8 * H, 17 * H + 1800, 8 * H, lunch),), 35 * H)
+    team = _team([], [workshop, bus], members=(anne,))
+    for strategy in ("sequential", "integrated"):
+        got = assign_duties(team, strategy=strategy, time_limit_s=2)
+        assert got.pairs == (("bus", "a"),), strategy
+        assert [u.duty_id for u in got.unstaffed] == ["atelier"]
+    week = plan_week(team, WeekParams(time_limit_s=2))
+    assert week.assignments == (("bus", "a"),) and check_week(team, week) == []
+    assert any(n.startswith("Anne, annoncé(e) sur « Atelier numérique") for n in week.notes)

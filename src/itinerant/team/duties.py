@@ -36,7 +36,7 @@ from itinerant.team.problem import MORNING_END_S, Availability, Duty, Member, Te
 from itinerant.visits.problem import Task, VisitProblem
 
 SEAT_COST = 1_000_000
-"""Cost of one empty seat of a duty (dominates everything else)."""
+"""Least cost of one empty seat of a duty (dominates everything else; see :func:`_costs`)."""
 HOLD_COST = 100_000
 """Least cost of moving an announced holder off their duty; :func:`_costs` raises it above
 every preference and fair-share term, and the seat cost above all the holds together. In
@@ -207,7 +207,8 @@ def assign_duties(
             mi = {mem.id: k for k, mem in enumerate(members)}
             hint = {(di[d], mi[m]) for d, m in start if d in di and m in mi}
         second = _solve_stage(team, strategy, vp, sum(first[1]), hint, left, seed, keep,
-                              min_held=_held_kept(team, first[0]), avoid=avoid)
+                              min_held=_held_kept(team, first[0]), avoid=avoid,
+                              max_empty_min=sum(n * _minutes(d) for n, d in zip(first[1], duties)))
         if second is not None:
             best = second
     on, seats_left, status, relaxed = best
@@ -231,28 +232,39 @@ def _held_kept(team: TeamProblem, on: set[tuple[int, int]]) -> int:
     return sum(p in on for p in _hold_pairs(team))
 
 
-def _costs(team: TeamProblem, strategy: str) -> tuple[int, int]:
-    """``(seat cost, hold cost)``: a hold outweighs every preference and fair-share term
-    together, an empty seat every hold together (lexicographic by construction)."""
+def _minutes(d: Duty) -> int:
+    """Length of a duty, minutes (what an empty seat of it leaves undone)."""
+    return max(1, (d.end_s - d.start_s) // 60)
+
+
+def _costs(team: TeamProblem, strategy: str) -> tuple[int, int, int]:
+    """``(seat cost, seat-minute cost, hold cost)``, lexicographic by construction: as few
+    empty seats as possible; among as many, as few empty seat-minutes (with one advisor
+    short, the two-hour workshop is left rather than the bus's whole day); then the
+    announced holders (a hold outweighs every preference and fair-share term together)."""
     soft = PREFERENCE * sum(len(d.preferred) for d in team.duties)
     if strategy == "sequential":  # the fair share: sum of |duty seconds - target| <= 2 x all duty seconds
         soft += 2 * sum(d.advisors_needed * d.work_s(None) for d in team.duties)
     hold = max(HOLD_COST, soft + 1)
-    return max(SEAT_COST, hold * (len(_hold_pairs(team)) + 1) + soft + 1), hold
+    minute = hold * (len(_hold_pairs(team)) + 1) + soft + 1
+    total = sum(d.advisors_needed * _minutes(d) for d in team.duties)
+    return max(SEAT_COST, minute * (total + 1)), minute, hold
 
 
 def _solve_stage(team: TeamProblem, strategy: str, vp: VisitProblem, max_empty: int | None,
                  hint: set[tuple[int, int]] | None, time_limit_s: float, seed: int,
                  keep: Mapping[str, int] | frozenset[str] = frozenset(), min_held: int = 0,
-                 avoid: frozenset[tuple[str, dt.date, int, int]] = frozenset()):
+                 avoid: frozenset[tuple[str, dt.date, int, int]] = frozenset(),
+                 max_empty_min: int | None = None):
     """One CP-SAT solve: ``(held (i, k) pairs, empty seats per duty, status, relaxed
     visits)``, or None when no solution came in time. ``max_empty`` set = stage 2, which
-    keeps at least ``min_held`` announced holders on their duty (a constraint)."""
+    keeps at most that many empty seats (and ``max_empty_min`` empty seat-minutes) and at
+    least ``min_held`` announced holders on their duty (constraints)."""
     m = cp_model.CpModel()
     members, duties = team.members, team.duties
     x, empty, duty_work = _duty_model(m, team)
-    seat_cost, hold_cost = _costs(team, strategy)
-    objective = [seat_cost * u for u in empty]
+    seat_cost, minute_cost, hold_cost = _costs(team, strategy)
+    objective = [(seat_cost + minute_cost * _minutes(d)) * u for u, d in zip(empty, duties)]
     for i, d in enumerate(duties):
         for rank, who in enumerate(d.preferred):
             for k, mem in enumerate(members):
@@ -267,6 +279,8 @@ def _solve_stage(team: TeamProblem, strategy: str, vp: VisitProblem, max_empty: 
         objective += _fair_share(m, team, duty_work)
     elif max_empty is not None:
         m.add(sum(empty) <= max_empty)
+        if max_empty_min is not None:
+            m.add(sum(_minutes(d) * u for u, d in zip(empty, duties)) <= max_empty_min)
         objective += _relaxation(m, team, vp, x, duty_work, y, keep)
         for (i, k), v in x.items():
             d, mid = duties[i], members[k].id
