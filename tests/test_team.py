@@ -442,3 +442,22 @@ def test_one_advisor_short_leaves_the_shortest_duty_empty_not_the_bus() -> None:
     week = plan_week(team, WeekParams(time_limit_s=2))
     assert week.assignments == (("bus", "a"),) and check_week(team, week) == []
     assert any(n.startswith("Anne, annoncé(e) sur « Atelier numérique") for n in week.notes)
+
+
+def test_a_duty_change_says_where_its_announced_holder_went() -> None:
+    from itinerant.team.build import Replan
+    from itinerant.team.io import duty_changes
+
+    bus = Duty("bus", "bus", "Équipage du bus", 0, MON, 9 * H, 17 * H, held=("b",))
+    workshop = Duty("atelier", "workshop", "Atelier numérique", 0, MON, 10 * H, 12 * H, held=("a",))
+    lunch = Break(12 * H, 14 * H, 45 * 60)
+    anne = Member("a", "Anne", frozenset(), 0, (Availability(MON, 8 * H, 17 * H + 1800, 8 * H, lunch),), 35 * H)
+    bruno = Member("b", "Bruno", frozenset(), 0, (), 35 * H)  # off sick all week
+    team = _team([], [workshop, bus], members=(anne, bruno))
+    week = plan_week(team, WeekParams(time_limit_s=2))
+    rows = tuple({"id": d.id, "day": MON.isoformat(), "start": "09:00", "end": "17:00", "advisors": list(d.held)}
+                 for d in (workshop, bus))
+    changes = {c["id"]: c for c in duty_changes(team, week, Replan(now=dt.datetime(2026, 11, 29, 18, 30), duties=rows))}
+    assert changes["bus"]["new"] == ["a"] and changes["bus"]["why"] == "Bruno : absent ce jour-là"
+    assert changes["atelier"]["new"] == []
+    assert changes["atelier"]["why"] == "Anne : tient désormais « Équipage du bus » (09:00-17:00)"

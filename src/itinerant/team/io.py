@@ -37,8 +37,8 @@ from itinerant.core.safe import csv_row
 from itinerant.core.units import WEEKDAYS_FR, hhmm, parse_time
 from itinerant.team.build import Replan
 from itinerant.team.check import hours_by_member
-from itinerant.team.duties import fits
-from itinerant.team.problem import MORNING_END_S, TeamPlan, TeamProblem
+from itinerant.team.duties import conflict, fits
+from itinerant.team.problem import MORNING_END_S, Duty, TeamPlan, TeamProblem
 
 HALVES = ("matin", "après-midi")
 KIND_FR = {"office": "accueil", "antenne": "antenne", "partner": "partenaire", "workshop": "atelier", "bus": "bus"}
@@ -230,6 +230,29 @@ def _merged_board(new: list[dict[str, Any]], replan: Replan) -> list[dict[str, A
     return sorted(out, key=lambda r: (order.get(r["advisor_id"], 0), r["day"], HALVES.index(r["half"])))
 
 
+def _moved_why(team: TeamProblem, week: TeamPlan, duty: Duty, member_id: str,
+               held_before: Mapping[str, tuple[str, ...]]) -> str:
+    """Why a holder who could still hold ``duty`` was moved off it (French): the duty they
+    hold now at that time (a swap when its holder took theirs), their contract reached, or
+    the visits to place."""
+    by_id = {d.id: d for d in team.duties}
+    takers = {mid for did, mid in week.assignments if did == duty.id}
+    for did, mid in week.assignments:
+        other = by_id.get(did)
+        if mid == member_id and other is not None and other.id != duty.id and conflict(team, other, duty):
+            text = f"tient désormais « {other.name} » ({hhmm(other.start_s)}-{hhmm(other.end_s)})"
+            swapped = sorted(takers & set(held_before.get(other.id, ())))
+            if swapped:
+                text += f", échange avec {team.member(swapped[0]).name}"
+            return text
+    mem = team.member(member_id)
+    a = mem.on(duty.date)
+    if mem.contract_s is not None and a is not None:
+        if hours_by_member(team, week).get(member_id, 0) + duty.work_s(a.lunch) > mem.contract_s:
+            return f"son contrat ({mem.contract_s / 3600:.4g} h) est rempli par ses autres permanences et visites".replace(".", ",")
+    return "réaffecté(e) pour placer les visites"
+
+
 def duty_changes(team: TeamProblem, week: TeamPlan, replan: Replan) -> list[dict[str, Any]]:
     """The duties to come whose holders changed from the previous week.json, with why
     (the obstacle of each holder moved off, in French)."""
@@ -249,7 +272,7 @@ def duty_changes(team: TeamProblem, week: TeamPlan, replan: Replan) -> list[dict
                 continue
             m = members.get(a)
             why = fits(team, d, m) if m is not None else "ne fait plus partie de l'équipe"
-            whys.append(f"{m.name if m else a} : {why or 'réaffecté(e) pour placer les visites'}")
+            whys.append(f"{m.name if m else a} : {why or _moved_why(team, week, d, a, replan.held)}")
         if not whys:
             whys.append("place vide pourvue")
         out.append({"id": d.id, "name": d.name, "day": d.date.isoformat(), "start": hhmm(d.start_s),
