@@ -268,7 +268,7 @@ def _vehicle_dict(problem, v) -> dict[str, Any]:
             "max_work_s": v.max_work_s, "advisor_id": v.advisor_id, "advisor_name": v.advisor_name,
             "date": v.date.isoformat() if v.date else None, "skills": sorted(v.skills),
             "lunch": None if v.lunch is None else [v.lunch.earliest_s, v.lunch.latest_end_s, v.lunch.duration_s],
-            "open_from_s": v.open_from_s}
+            "open_from_s": v.open_from_s, "start_label": v.start_label, "end_label": v.end_label}
 
 
 def _vehicle(index: dict[str, int], x: dict[str, Any]):
@@ -277,7 +277,8 @@ def _vehicle(index: dict[str, int], x: dict[str, Any]):
     return Vehicle(id=x["id"], start=index[x["start"]], end=index[x["end"]], start_s=x["start_s"], end_s=x["end_s"],
                    max_work_s=x["max_work_s"], advisor_id=x["advisor_id"], advisor_name=x["advisor_name"],
                    date=dt.date.fromisoformat(x["date"]) if x["date"] else None, skills=frozenset(x["skills"]),
-                   lunch=None if x["lunch"] is None else Break(*x["lunch"]), open_from_s=x["open_from_s"])
+                   lunch=None if x["lunch"] is None else Break(*x["lunch"]), open_from_s=x["open_from_s"],
+                   start_label=x.get("start_label", ""), end_label=x.get("end_label", ""))
 
 
 def team_doc(ld: Loaded, result, *, now: dt.datetime | None = None) -> dict[str, Any]:

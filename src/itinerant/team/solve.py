@@ -86,7 +86,8 @@ def block_vehicles(team: TeamProblem, pairs: tuple[tuple[str, str], ...], tasks=
 
     The vehicle's working limit keeps the day (``max_work_s`` less the duties) and the
     weekly contract (what the duties leave, shared among the blocks in proportion to
-    their length).
+    their length). Its ``start_label`` / ``end_label`` name the duty held just before /
+    just after the block ("" at the start / end of the day), for the reasons.
     """
     by_id = {d.id: d for d in team.duties}
     held: dict[str, list[Duty]] = {}
@@ -103,6 +104,7 @@ def block_vehicles(team: TeamProblem, pairs: tuple[tuple[str, str], ...], tasks=
             duty_total += duty_work
             lunch_given = any(a.lunch is not None and d.work_s(a.lunch) < d.end_s - d.start_s for d in day)
             blocks = free_blocks(team, mem, a, day)
+            ends, starts = {d.end_s: d.name for d in day}, {d.start_s: d.name for d in day}
             day_len = sum(e - s for s, e, _, _ in blocks) or 1
             day_left = max(0, a.max_work_s - duty_work)
             for n, (s, e, f, t) in enumerate(blocks):
@@ -113,10 +115,10 @@ def block_vehicles(team: TeamProblem, pairs: tuple[tuple[str, str], ...], tasks=
                         lunch, lunch_given = Break(lo, hi, a.lunch.duration_s), True
                 length = e - s - (lunch.duration_s if lunch else 0)
                 share = day_left if day_len <= day_left else day_left * (e - s) // day_len
-                spec.append((a, n, s, e, f, t, lunch, length, share))
+                spec.append((a, n, s, e, f, t, lunch, length, share, (ends.get(s, ""), starts.get(e, ""))))
         left = None if mem.contract_s is None else max(0, mem.contract_s - duty_total)
         total_len = sum(x[7] for x in spec) or 1
-        for a, n, s, e, f, t, lunch, length, day_left in spec:
+        for a, n, s, e, f, t, lunch, length, day_left, (after, before) in spec:
             cap = min(length, day_left)
             if left is not None and total_len > left:
                 cap = min(cap, left * length // total_len)
@@ -126,7 +128,7 @@ def block_vehicles(team: TeamProblem, pairs: tuple[tuple[str, str], ...], tasks=
                 id=f"{mem.id}@{a.date.isoformat()}#{n + 1}",
                 start=f, end=t, start_s=s, end_s=e, max_work_s=cap,
                 advisor_id=mem.id, advisor_name=mem.name, date=a.date,
-                skills=skill_tokens(mem.skills, tasks), lunch=lunch,
+                skills=skill_tokens(mem.skills, tasks), lunch=lunch, start_label=after, end_label=before,
             ))
     return tuple(vehicles)
 

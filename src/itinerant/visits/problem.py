@@ -83,6 +83,14 @@ class Vehicle:
     open_from_s: int | None = None
     """Re-planning during the week: visits not yet made start at or after this time
     (seconds since midnight; ``HORIZON`` = a past day, closed to them). None = open."""
+    start_label: str = ""
+    """What bounds the start when it is not the start of the advisor's day: the name of
+    the duty held just before (a team week's free block), for the reasons; "" = the
+    start of the day."""
+    end_label: str = ""
+    """What bounds the end when it is not the end of the advisor's day: the name of the
+    duty that follows (a team week's free block), for the reasons; "" = the end of the
+    day."""
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ After solving, each unassigned visit is probed with the plan's routes held:
 3. the smallest change that would make it fit somewhere, trying every compatible
    route at every position: window opening earlier or closing later, a shorter
    visit (only down to the shortest duration the request allows), a longer day for
-   that advisor;
+   that advisor (in a team week, where a duty bounds the free block, that duty
+   starting later or ending earlier, named: ``Vehicle.start_label``/``end_label``);
 4. a lower- (or equal-) priority visit it could replace;
 5. otherwise the compatible routes are full: which days, whose extra half-day helps.
 
@@ -197,7 +198,7 @@ def _explain(problem: VisitProblem, seqs, i: int, *, language: str, deep: bool) 
         return "full", _full_text(problem, task, allowed, language), only
     routes = {k: [problem.tasks[j] for j in seqs[k]] if k < len(seqs) else [] for k in allowed}
     found = _window_changes(problem, task, allowed, routes, language)
-    for probe in (_duration_cut, _longer_day):
+    for probe in (_duration_cut, _longer_day, _earlier_start):
         f = probe(problem, task, allowed, routes, language)
         if f is not None:
             found.append(f)
@@ -229,13 +230,16 @@ def _too_far(problem: VisitProblem, task: Task, allowed: Sequence[int], language
     if fr:
         text = (
             f"trop loin : {span_text(rt)} de trajet aller-retour depuis {site} "
-            f"+ {span_text(task.duration_s)} de visite pour une journée de {span_text(_day_length(v))}"
+            f"+ {span_text(task.duration_s)} de visite pour "
+            + (f"un créneau de {span_text(_day_length(v))}{_block(v, language)}" if v.start_label or v.end_label
+               else f"une journée de {span_text(_day_length(v))}")
         )
         text += cut if task.min_duration_s is not None else " (la confier à une permanence plus proche)"
     else:
         text = (
             f"too far: {span_text(rt)} round trip from {site} + {span_text(task.duration_s)} visit "
-            f"for a {span_text(_day_length(v))} day (serve it from a nearer antenne)"
+            f"for a {span_text(_day_length(v))} " + ("free block" + _block(v, language) if v.start_label or v.end_label else "day")
+            + " (serve it from a nearer antenne)"
         )
     return "far", text, k
 
@@ -304,7 +308,8 @@ def _duration_cut(problem, task: Task, allowed, routes, language: str):
 
 
 def _longer_day(problem, task: Task, allowed, routes, language: str):
-    """The smallest extension of an advisor's day that fits."""
+    """The smallest extension of an advisor's day (or of a team week's free block) that
+    fits; the text names what bounds it (see :func:`_longer_text`)."""
 
     def longer(k: int, x: int) -> bool:
         v = problem.vehicles[k]
@@ -316,14 +321,63 @@ def _longer_day(problem, task: Task, allowed, routes, language: str):
         return None
     d, k = best
     v = problem.vehicles[k]
+    later = _fits(problem, replace(v, end_s=v.end_s + d), routes[k], task)
+    more = v.max_work_s is not None and _fits(problem, replace(v, max_work_s=v.max_work_s + d), routes[k], task)
+    return (d, "shift", _longer_text(v, d, "work" if more and not later else "end", language), k)
+
+
+def _longer_text(v: Vehicle, d: int, bound: str, language: str) -> str:
+    """What ``d`` more seconds would take: the duty that follows starting later (a team
+    week's block, ``v.end_label``), a longer working time (``bound`` "work": the day's
+    or the contract's hours bind, not the clock), or the end of the day later."""
+    who = v.advisor_name or v.advisor_id
+    day = _day(v.date, language) if v.date else ""
+    fr = language == "fr"
+    if bound == "work":
+        if fr:
+            return (f"entrerait si {who} pouvait travailler {span_text(d)} de plus le {day} "
+                    f"(heures de sa journée ou de son contrat, permanences comprises)")
+        return f"would fit if {who} could work {span_text(d)} more on {day} (hours of the day or contract, duties included)"
+    if v.end_label:
+        if fr:
+            return (f"entrerait si {who} avait {span_text(d)} de plus avant « {v.end_label} » le {day} "
+                    f"(qui commence à {hhmm(v.end_s)} : décaler cette permanence à {hhmm(v.end_s + d)} "
+                    f"ou la confier à un autre conseiller)")
+        return (f"would fit if {who} had {span_text(d)} more before '{v.end_label}' on {day} "
+                f"(it starts at {hhmm(v.end_s)}: move it to {hhmm(v.end_s + d)} or give it to another advisor)")
+    if fr:
+        return (f"entrerait si la journée de {who} le {day} durait {span_text(d)} de plus "
+                f"(fin à {hhmm(v.end_s + d)} au lieu de {hhmm(v.end_s)})")
+    return (f"would fit if {who}'s day on {day} were {span_text(d)} longer "
+            f"(ending {hhmm(v.end_s + d)} instead of {hhmm(v.end_s)})")
+
+
+def _earlier_start(problem, task: Task, allowed, routes, language: str):
+    """A team week's block that starts when a duty ends (``Vehicle.start_label``): the
+    smallest earlier end of that duty that fits."""
+
+    def earlier(k: int, x: int) -> bool:
+        v = problem.vehicles[k]
+        if x > v.start_s:
+            return False
+        mw = None if v.max_work_s is None else v.max_work_s + x
+        return _fits(problem, replace(v, start_s=v.start_s - x, max_work_s=mw), routes[k], task)
+
+    blocks = [k for k in allowed if problem.vehicles[k].start_label and problem.vehicles[k].open_from_s is None]
+    best = _best_vehicle(blocks, lambda k: _smallest(lambda x: earlier(k, x), MAX_SHIFT_S))
+    if best is None:
+        return None
+    d, k = best
+    v = problem.vehicles[k]
     who = v.advisor_name or v.advisor_id
     day = _day(v.date, language) if v.date else ""
     if language == "fr":
-        text = (f"entrerait si la journée de {who} le {day} durait {span_text(d)} de plus "
-                f"(fin à {hhmm(v.end_s + d)} au lieu de {hhmm(v.end_s)})")
+        text = (f"entrerait si {who} finissait « {v.start_label} » {span_text(d)} plus tôt le {day} "
+                f"(à {hhmm(v.start_s - d)} au lieu de {hhmm(v.start_s)}), ou si un autre conseiller "
+                f"tenait cette permanence")
     else:
-        text = (f"would fit if {who}'s day on {day} were {span_text(d)} longer "
-                f"(ending {hhmm(v.end_s + d)} instead of {hhmm(v.end_s)})")
+        text = (f"would fit if {who}'s '{v.start_label}' on {day} ended {span_text(d)} earlier "
+                f"({hhmm(v.start_s - d)} instead of {hhmm(v.start_s)}) or were given to another advisor")
     return (d, "shift", text, k)
 
 
@@ -360,10 +414,25 @@ def _who(problem: VisitProblem, k: int, language: str) -> str:
     v = problem.vehicles[k]
     name = v.advisor_name or v.advisor_id or v.id
     if v.date is None:
-        return ("tournée de " if language == "fr" else "route of ") + name
+        return ("tournée de " if language == "fr" else "route of ") + name + _block(v, language)
     if language == "fr":
-        return f"tournée de {name} le {_day(v.date, language)}"
-    return f"{name}'s route on {_day(v.date, language)}"
+        return f"tournée de {name} le {_day(v.date, language)}{_block(v, language)}"
+    return f"{name}'s route on {_day(v.date, language)}{_block(v, language)}"
+
+
+def _block(v: Vehicle, language: str) -> str:
+    """Which part of the day a team week's block is, by the duties around it:
+    « , après « A » », « , avant « B » », « , entre « A » et « B » »; "" for a whole day."""
+    a, b = v.start_label, v.end_label
+    fr = language == "fr"
+    o, c = ("« ", " »") if fr else ("'", "'")
+    if a and b:
+        return f", entre {o}{a}{c} et {o}{b}{c}" if fr else f", between {o}{a}{c} and {o}{b}{c}"
+    if b:
+        return f", avant {o}{b}{c}" if fr else f", before {o}{b}{c}"
+    if a:
+        return f", après {o}{a}{c}" if fr else f", after {o}{a}{c}"
+    return ""
 
 
 def _full_text(problem: VisitProblem, task: Task, allowed: Sequence[int], language: str) -> str:
