@@ -474,3 +474,26 @@ def test_cli_replan_at_tuesday_noon_keeps_what_was_made(tmp_path: Path) -> None:
         for s in r["stops"]:
             assert s["done"] or (r["day"], s["start"]) >= ("2026-12-01", "12:00")
     assert doc["kpis"]["made"] == len(before)
+
+
+def test_a_released_announced_visit_is_placed_before_new_requests_of_its_priority() -> None:
+    # Ana (Monday 09:00-12:00) has room for two of three musts. must2 was announced with Bob,
+    # who is away now: its slot is gone, and it is the farthest; it still goes before the
+    # new requests must1 and must3, which alone would make the shorter tour.
+    from itinerant.visits.problem import Slot
+
+    x = np.array([0, 600, 600, 1800])
+    d = np.abs(x[:, None] - x[None]).astype(np.int64)
+    v = (Vehicle("ana@mon", 0, 0, 9 * H, 12 * H, None, "ana", "Ana", MON),)
+    win = ((9 * H, 12 * H),)
+    tasks = (
+        Task("must1", 1, 3000, win, True, priority="must", penalty=PENALTY["must"]),
+        Task("must3", 2, 3000, win, True, priority="must", penalty=PENALTY["must"]),
+        Task("must2", 3, 3000, win, True, priority="must", penalty=PENALTY["must"], announced=Slot("bob", TUE, 10 * H)),
+    )
+    p = VisitProblem(("0", "1", "2", "3"), d, d, v, tasks, week_start=MON)
+    fresh = solve(p.replace(tasks=tuple(replace(t, announced=None) for t in tasks)), SolveParams(time_limit_s=0.5))
+    assert fresh.served() == {"must1", "must3"}  # what the new requests alone would get
+    plan = solve(p, SolveParams(time_limit_s=0.5))
+    assert "must2" in plan.served() and len(plan.served()) == 2
+    assert check_plan(p, plan) == []

@@ -6,6 +6,7 @@ haversine in itinerant (numpy only, no other itinerant import).
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 import unicodedata
@@ -38,6 +39,11 @@ WEEKDAY_ALIASES: dict[int, tuple[str, ...]] = {
     6: ("dim", "dimanche", "sun", "sunday", "di", "su"),
 }
 """Every accepted spelling of a weekday (lower case, no accents) -> index."""
+
+def short_day(d: dt.date, language: str = "fr") -> str:
+    """« mercredi 2/12 » (``Wednesday 2/12`` in English): weekday, day/month."""
+    return f"{WEEKDAYS.get(language, WEEKDAYS['fr'])[d.weekday()]} {d.day}/{d.month}"
+
 
 WEEKDAY_OF = {alias: d for d, aliases in WEEKDAY_ALIASES.items() for alias in aliases}
 

@@ -705,11 +705,11 @@ def move_visit(folder: Path, state: dict[str, Any], doc: dict[str, Any], visit_i
     route = next(r for r in new["routes"] if r["vehicle_id"] == trial.vehicles[k].id)
     stop = next(s for s in route["stops"] if s["visit_id"] == visit_id)
     warn = f". Attention : {'; '.join(new['desk_warnings'])}" if new.get("desk_warnings") else ""
-    from itinerant.core.units import WEEKDAYS_FR
+    from itinerant.core.units import short_day
 
     d = dt.date.fromisoformat(route["day"])
     who = next((a.name for a in ld.scenario.advisors if a.id == route["advisor_id"]), route["advisor_id"])
-    return MoveResult(True, new, f"{visit_id} le {WEEKDAYS_FR[d.weekday()]} {d.day}/{d.month:02d} à {stop['start']} "
+    return MoveResult(True, new, f"{visit_id} le {short_day(d)} à {stop['start']} "
                                  f"avec {who}, tournée de {route['depart']} à {route['return']} "
                                  f"(arrêt n° {stop['seq']}){warn}")
 
@@ -717,7 +717,7 @@ def move_visit(folder: Path, state: dict[str, Any], doc: dict[str, Any], visit_i
 def vehicle_choices(folder: Path, state: dict[str, Any], doc: dict[str, Any]) -> list[tuple[str, str]]:
     """Where a visit may be moved: each advisor's working day (``advisor@YYYY-MM-DD``),
     labelled with the duties the advisor holds that day (a team week)."""
-    from itinerant.core.units import WEEKDAYS_FR
+    from itinerant.core.units import short_day
 
     sc = loaded(folder, state).scenario
     out = []
@@ -725,7 +725,7 @@ def vehicle_choices(folder: Path, state: dict[str, Any], doc: dict[str, Any]) ->
         for d in sc.calendar.working_dates(a.days):
             day = d.isoformat()
             duties = duties_of_day(doc, a.id, day)
-            label = f"{a.name}, {WEEKDAYS_FR[d.weekday()]} {d.day}/{d.month:02d}"
+            label = f"{a.name}, {short_day(d)}"
             if duties:
                 label += " (" + ", ".join(f"{x['kind']} {x['start']}–{x['end']}" for x in duties) + ")"
             out.append((f"{a.id}@{day}", label))

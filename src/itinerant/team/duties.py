@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from itinerant.core._ortools import cp_model
-from itinerant.core.units import WEEKDAYS_FR, hhmm
+from itinerant.core.units import hhmm, short_day
 from itinerant.team.problem import MORNING_END_S, Availability, Duty, Member, TeamProblem, Unstaffed
 from itinerant.visits.problem import Task, VisitProblem
 
@@ -411,7 +411,7 @@ def _half_day(m, vp, mem, k, a, h, span, busy, loads, D, y) -> None:
 
 def duty_label(d: Duty) -> str:
     """« Accueil France services, mardi 1/12 09:00-12:30 » (French)."""
-    return f"{d.name}, {WEEKDAYS_FR[d.date.weekday()]} {d.date.day}/{d.date.month} {hhmm(d.start_s)}-{hhmm(d.end_s)}"
+    return f"{d.name}, {short_day(d.date)} {hhmm(d.start_s)}-{hhmm(d.end_s)}"
 
 
 def why_unstaffed(team: TeamProblem, duty: Duty, held: set[tuple[str, str]]) -> str:

@@ -34,7 +34,7 @@ from typing import Any
 
 from itinerant.core import atomic
 from itinerant.core.safe import csv_row
-from itinerant.core.units import WEEKDAYS_FR, hhmm, parse_time
+from itinerant.core.units import hhmm, parse_time, short_day
 from itinerant.team.build import Replan
 from itinerant.team.check import hours_by_member
 from itinerant.team.duties import conflict, fits
@@ -44,8 +44,7 @@ HALVES = ("matin", "après-midi")
 KIND_FR = {"office": "accueil", "antenne": "antenne", "partner": "partenaire", "workshop": "atelier", "bus": "bus"}
 
 
-def _day(d) -> str:
-    return f"{WEEKDAYS_FR[d.weekday()]} {d.day}/{d.month}"
+_day = short_day
 
 
 def week_to_dict(team: TeamProblem, week: TeamPlan, *, names: Mapping[str, str] | None = None,

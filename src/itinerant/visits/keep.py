@@ -21,18 +21,14 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
-from itinerant.core.units import hhmm
+from itinerant.core.units import hhmm, short_day
 from itinerant.visits.problem import Task, VisitProblem
 from itinerant.visits.timing import schedule_route
 
 CHANGE_COST = 100_000
 """Extra cost of leaving an announced visit out of its slot (cost unit: 1 s of driving)."""
 
-_WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-
-
-def _day(d: dt.date) -> str:
-    return f"{_WEEKDAYS[d.weekday()]} {d.day}/{d.month}"
+_day = short_day
 
 
 def held(task: Task, *, freeze: bool = False) -> Task:
@@ -217,6 +213,15 @@ def _place_partial_pins(problem: VisitProblem, prep: Prepared, by_vehicle) -> No
                                     "changer l'heure ou le jour")
 
 
+def _release(prep: Prepared, i: int, task: Task, why: str) -> None:
+    """An announced visit whose slot is gone: re-planned freely, but costing
+    :data:`CHANGE_COST` more to leave out, so that it is placed before a new request of
+    the same priority (the resident was promised a visit this week)."""
+    prep.released[i] = why
+    if task.penalty is not None:
+        prep.tasks[i] = replace(task, penalty=task.penalty + CHANGE_COST)
+
+
 def _hold_announced(problem, prep: Prepared, pins_by_vehicle, vehicle_of, freeze: bool) -> None:
     """Hold each announced visit in its slot when the slot still exists and fits."""
     candidates: dict[int, list[tuple[int, Task]]] = defaultdict(list)
@@ -226,11 +231,11 @@ def _hold_announced(problem, prep: Prepared, pins_by_vehicle, vehicle_of, freeze
             continue
         k = vehicle_of.at((slot.advisor_id, slot.date), slot.start_s)
         if k is None:
-            prep.released[i] = _away(problem, slot.advisor_id, slot.date)
+            _release(prep, i, t, _away(problem, slot.advisor_id, slot.date))
             continue
         h = held(t, freeze=freeze)
         if not problem.compatible(h, problem.vehicles[k]) or schedule_route(problem, problem.vehicles[k], [h]) is None:
-            prep.released[i] = "le créneau annoncé ne tient plus (horaires du conseiller ou de la demande changés)"
+            _release(prep, i, t, "le créneau annoncé ne tient plus (horaires du conseiller ou de la demande changés)")
             continue
         candidates[k].append((i, h))
     for k, items in candidates.items():
@@ -242,4 +247,4 @@ def _hold_announced(problem, prep: Prepared, pins_by_vehicle, vehicle_of, freeze
                 prep.tasks[i] = h
                 prep.held.add(i)
             else:
-                prep.released[i] = "le créneau annoncé chevauche un rendez-vous imposé : visite replanifiée"
+                _release(prep, i, t, "le créneau annoncé chevauche un rendez-vous imposé : visite replanifiée")

@@ -13,14 +13,13 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 
+from itinerant.core.units import short_day
 from itinerant.visits.problem import (
     CapacityLine,
     ReasonGroup,
     Unassigned,
     VisitProblem,
 )
-
-_WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 
 
 def hours(s: int) -> str:
@@ -32,8 +31,7 @@ def hours(s: int) -> str:
     return f"{h} h" if h else f"{m} min"
 
 
-def _day(d: dt.date) -> str:
-    return f"{_WEEKDAYS[d.weekday()]} {d.day}/{d.month}"
+_day = short_day
 
 
 def _days(dates: Sequence[dt.date]) -> str:

@@ -20,6 +20,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from itinerant.core.errors import InputError
+from itinerant.core.units import short_day
 from itinerant.desk import services
 from itinerant.desk.accounts.access import advisor_scope, role_required
 from itinerant.desk.accounts.models import (
@@ -33,9 +34,6 @@ from itinerant.desk.accounts.models import (
 from itinerant.desk.plans import jobs
 from itinerant.desk.plans.forms import ImportForm, MoveForm, UrgentForm
 from itinerant.desk.plans.models import Job, PlanVersion, ScenarioFile, ScenarioImport
-
-DAYS_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-
 
 # --------------------------------------------------------------------------- helpers
 
@@ -52,7 +50,7 @@ def current_version(imp: ScenarioImport | None) -> PlanVersion | None:
 
 def _day_text(day: str) -> str:
     d = dt.date.fromisoformat(day)
-    return f"{DAYS_FR[d.weekday()]} {d.day}/{d.month:02d}"
+    return short_day(d)
 
 
 def _hm(s: int | None) -> str:
