@@ -383,6 +383,9 @@ def test_the_plan_kept_never_loses_a_must_the_sequential_plan_places() -> None:
     assert all("m1" not in c.visits_served() for c in session)
     # The plan kept places every must the sequential plan places: m1.
     assert "m1" in week.visits_served() and check_week(team, week) == []
+    # The candidates' tours are made without reasons; the plan kept has one for each visit left out.
+    assert {u.task_id for u in week.plan.unassigned} == {"r1", "r2", "r3", "r4"}
+    assert all(u.reason and u.code for u in week.plan.unassigned)
     assert SEQUENTIAL_KEPT in week.notes or week.visits_served() >= ref.visits_served()
 
 

@@ -535,7 +535,7 @@ def _integrated(team: TeamProblem, params: WeekParams, clock: _Clock, explain_s:
         """The candidate, and its repair when it lost musts of the sequential plan."""
         lost = placed - c.visits_served()
         if lost and clock.left() > explain_s:
-            fixed = _repair(team, c, placed, time.perf_counter() + min(0.1 * budget, clock.left() - explain_s),
+            fixed = _repair(team, c, placed, time.perf_counter() + min(0.15 * budget, clock.left() - explain_s),
                             params.language, ref.plan)
             return [c] if fixed is c else [c, fixed]
         return [c]
