@@ -464,3 +464,19 @@ def test_a_duty_change_says_where_its_announced_holder_went() -> None:
     assert changes["bus"]["new"] == ["a"] and changes["bus"]["why"] == "Bruno : absent ce jour-là"
     assert changes["atelier"]["new"] == []
     assert changes["atelier"]["why"] == "Anne : tient désormais « Équipage du bus » (09:00-17:00)"
+
+
+def test_a_duty_over_the_sequential_tour_of_a_lost_must_is_handed_over() -> None:
+    from itinerant.team.duties import DutyAssignment
+    from itinerant.team.solve import _hand_over, _one
+
+    team = _held_team(())  # Anne alone may make the « sante » musts, on Monday morning
+    params = WeekParams(time_limit_s=2)
+    ref = _one(team, params, "sequential", False, 0.5, duties=DutyAssignment((("desk-am", "b"),), (), "given"))
+    keep = frozenset(ref.visits_served())
+    assert keep  # Anne's morning tour holds them
+    lost = _one(team, params, "integrated", False, 0.5, duties=DutyAssignment((("desk-am", "a"),), (), "given"))
+    assert not lost.visits_served() & keep
+    fixed = _hand_over(team, lost, ref.plan, keep, float("inf"), "fr")
+    assert fixed.assignments == (("desk-am", "b"),) and keep <= fixed.visits_served()
+    assert fixed.label.endswith("(relais)") and check_week(team, fixed) == []

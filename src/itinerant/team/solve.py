@@ -337,6 +337,100 @@ def _restore(vp: VisitProblem, seqs: list[list[int]], ref: Plan, hard: set[int],
     return best
 
 
+def _may_take(team: TeamProblem, pairs: list[tuple[str, str]], duty: Duty, mem: Member) -> bool:
+    """Whether ``mem`` may take ``duty`` on top of their duties in ``pairs`` (skills, day,
+    no clash, the day's limit and the contract; not an announced holder's seat)."""
+    from itinerant.team.duties import conflict, fits
+
+    if fits(team, duty, mem):
+        return False
+    a = mem.on(duty.date)
+    assert a is not None  # fits() checked the day
+    by_id = {d.id: d for d in team.duties}
+    mine = [by_id[d] for d, m in pairs if m == mem.id]
+    if any(d.id == duty.id or conflict(team, d, duty) for d in mine):
+        return False
+    day = sum(d.work_s(a.lunch) for d in mine if d.date == duty.date) + duty.work_s(a.lunch)
+    week = sum(d.work_s(x.lunch) for d in mine if (x := mem.on(d.date)) is not None) + duty.work_s(a.lunch)
+    return day <= a.max_work_s and (mem.contract_s is None or week <= mem.contract_s)
+
+
+def _moves(team: TeamProblem, pairs: list[tuple[str, str]], duty: Duty, holder: str) -> list[list[tuple[str, str]]]:
+    """The rotas where ``duty`` leaves ``holder``: handed to another advisor who may take
+    it, or swapped with one of their duties of that day that ``holder`` may take."""
+    by_id = {d.id: d for d in team.duties}
+    base = [p for p in pairs if p != (duty.id, holder)]
+    out: list[list[tuple[str, str]]] = []
+    for mem in team.members:
+        if mem.id == holder:
+            continue
+        if _may_take(team, base, duty, mem):
+            out.append(sorted([*base, (duty.id, mem.id)]))
+            continue
+        for did, mid in base:
+            other = by_id[did]
+            if mid != mem.id or other.date != duty.date or mem.id in other.held:
+                continue
+            rest = [p for p in base if p != (did, mid)]
+            if _may_take(team, rest, duty, mem) and _may_take(team, [*rest, (duty.id, mem.id)], other,
+                                                              team.member(holder)):
+                out.append(sorted([*rest, (duty.id, mem.id), (did, holder)]))
+    return out
+
+
+def _hand_over(team: TeamProblem, c: TeamPlan, ref: Plan, keep: frozenset[str], deadline: float,
+               language: str) -> TeamPlan:
+    """For each must of ``keep`` that ``c`` leaves out, the one duty over the sequential
+    plan's tour holding it is handed to another advisor who may take it (or swapped with
+    one of theirs that day, which the first advisor may take); the tours are
+    kept where they still time, the rest re-inserted (``keep`` first). A hand-over is
+    kept when fewer of ``keep`` are left out and the week passes the checker."""
+    from itinerant.team.check import check_week
+    from itinerant.visits.solve import _penalty, plan_from_sequences
+    from itinerant.visits.timing import schedule_route
+
+    by_id = {d.id: d for d in team.duties}
+    best = c
+    for tid in sorted(keep - c.visits_served()):
+        if time.perf_counter() > deadline or tid in best.visits_served():
+            continue
+        r = next((r for r in ref.routes if any(st.task_id == tid for st in r.stops)), None)
+        if r is None:
+            continue
+        over = [d for d, m in best.assignments if m == r.advisor_id and by_id[d].date == r.date
+                and by_id[d].start_s < r.return_s and r.depart_s < by_id[d].end_s]
+        if len(over) != 1 or r.advisor_id in by_id[over[0]].held:
+            continue
+        duty = by_id[over[0]]
+        for pairs in _moves(team, list(best.assignments), duty, r.advisor_id):
+            if time.perf_counter() > deadline:
+                break
+            vp = best.problem.replace(vehicles=block_vehicles(team, tuple(pairs), best.problem.tasks))
+            idx = {t.id: i for i, t in enumerate(vp.tasks)}
+            old = {x.vehicle_id: [idx[st.task_id] for st in x.stops] for x in best.plan.routes}
+            seqs = []
+            for v in vp.vehicles:
+                seq = old.get(v.id, [])
+                if seq and schedule_route(vp, v, [vp.tasks[j] for j in seq]) is None:
+                    seq = []
+                seqs.append(seq)
+            hard = {s.task_id for s in best.sessions if keep & set(s.members)} | keep
+            served = {j for seq in seqs for j in seq}
+            todo = sorted((i for i in range(len(vp.tasks)) if i not in served),
+                          key=lambda i: (vp.tasks[i].id not in hard, -_penalty(vp, i)))
+            seqs = _insert(vp, seqs, todo, deadline)
+            try:
+                plan = plan_from_sequences(vp, seqs, engine=best.plan.engine,
+                                           params=SolveParams(reasons=False, language=language))  # type: ignore[arg-type]
+            except SolverError:
+                continue
+            trial = replace(best, assignments=tuple(pairs), plan=plan, problem=vp)
+            if len(keep - trial.visits_served()) < len(keep - best.visits_served()) and not check_week(team, trial):
+                best = replace(trial, label=c.label + " (relais)")
+                break
+    return best
+
+
 def _repair(team: TeamProblem, c: TeamPlan, keep: frozenset[str], deadline: float, language: str,
             ref: Plan | None = None) -> TeamPlan:
     """Insert the visits of ``keep`` that ``c`` leaves out into its tours, the duties
@@ -375,7 +469,8 @@ def _repair(team: TeamProblem, c: TeamPlan, keep: frozenset[str], deadline: floa
                                     params=SolveParams(reasons=False, language=language))  # type: ignore[arg-type]
     except SolverError:
         return c
-    out = replace(c, plan=fixed, problem=vp, sessions=sessions, label=c.label + " (réparé)")
+    out = replace(c, plan=fixed, problem=vp, sessions=sessions,
+                  label=c.label if "(réparé)" in c.label else c.label + " (réparé)")
     return out if len(keep - out.visits_served()) < len(keep - c.visits_served()) else c
 
 
@@ -535,8 +630,13 @@ def _integrated(team: TeamProblem, params: WeekParams, clock: _Clock, explain_s:
         """The candidate, and its repair when it lost musts of the sequential plan."""
         lost = placed - c.visits_served()
         if lost and clock.left() > explain_s:
-            fixed = _repair(team, c, placed, time.perf_counter() + min(0.15 * budget, clock.left() - explain_s),
-                            params.language, ref.plan)
+            end = time.perf_counter() + min(0.15 * budget, clock.left() - explain_s)
+            fixed = _repair(team, c, placed, end, params.language, ref.plan)
+            if placed - fixed.visits_served():
+                handed = _hand_over(team, fixed, ref.plan, placed, end, params.language)
+                if handed is not fixed and placed - handed.visits_served():
+                    handed = _repair(team, handed, placed, end + 0.05 * budget, params.language, ref.plan)
+                fixed = handed
             return [c] if fixed is c else [c, fixed]
         return [c]
 
