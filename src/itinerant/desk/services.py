@@ -812,11 +812,21 @@ def day_route(doc: dict[str, Any], advisor_id: str, day: str) -> dict[str, Any] 
 
 
 
+def sheet_days(doc: dict[str, Any], advisor_id: str | None = None) -> list[str]:
+    """The days that have day sheets to print (``YYYY-MM-DD``, sorted): a tour with stops
+    or a team duty held (of ``advisor_id`` when given): a day on the bus or at the desk
+    has its sheet too."""
+    days = {r["day"] for r in doc["routes"] if r["stops"] and advisor_id in (None, r["advisor_id"])}
+    days |= {d["day"] for d in doc.get("team", {}).get("duties", []) if advisor_id in (None, d["advisor_id"])}
+    return sorted(days)
+
+
 def sheets_pdf(folder: Path, state: dict[str, Any], doc: dict[str, Any], *,
                day: str | None = None, advisor_id: str | None = None) -> bytes:
     """The day sheets of a day, or of an advisor's week, as one PDF: one sheet per
-    advisor-day, its tours joined with the day's duties and the mairie sessions
-    (``reports.sheets.advisor_days`` and ``day_pdf``, as ``itinerant week`` writes them)."""
+    advisor-day with tours or duties, its tours joined with the day's duties and the
+    mairie sessions (``reports.sheets.advisor_days`` and ``day_pdf``, as ``itinerant
+    week`` writes them); a day of duties only has its sheet (no map)."""
     from itinerant.reports.sheets import advisor_days, day_pdf
     from itinerant.reports.team import with_session_visits
 
@@ -825,7 +835,7 @@ def sheets_pdf(folder: Path, state: dict[str, Any], doc: dict[str, Any], *,
     routes = [r for r in advisor_days(doc, week) if (day is None or r["day"] == day)
               and (advisor_id is None or r["advisor_id"] == advisor_id)]
     if not routes:
-        raise InputError([Fault("", None, "", "aucune tournée à imprimer", "choisir un autre jour")])
+        raise InputError([Fault("", None, "", "rien à imprimer : ni tournée ni permanence", "choisir un autre jour")])
     routes.sort(key=lambda r: (r["day"], r["advisor_id"]))
     scenario = with_session_visits(ld.scenario, week) if week and week.get("sessions") else ld.scenario
     return day_pdf(scenario, routes, language=ld.scenario.settings.language,

@@ -95,10 +95,12 @@ def geo_uri(lat: float, lon: float) -> str:
 
 
 def advisor_days(plan: dict[str, Any], team: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """One sheet route per (advisor, day) with visits: the team planner's tours of a day
-    (one per free block between duties) become the ``blocks`` of one route, stops
+    """One sheet route per (advisor, day) with visits or duties: the team planner's tours
+    of a day (one per free block between duties) become the ``blocks`` of one route, stops
     numbered through the day, with the advisor's ``duties`` of that day from the team's
-    ``week.json`` (``team``). A day of one tour and no duty stays as it is."""
+    ``week.json`` (``team``). A day of duties only (the bus all day, the office desk) is a
+    route without stops nor blocks, so every advisor working that day has a sheet. A day
+    of one tour and no duty stays as it is."""
     groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for r in plan["routes"]:
         if r["stops"]:
@@ -109,8 +111,16 @@ def advisor_days(plan: dict[str, Any], team: dict[str, Any] | None = None) -> li
             duties.setdefault((d["day"], a), []).append(
                 {"kind": "duty", "start": d["start"], "end": d["end"], "name": d["name"], "place": d.get("site", "")})
     out = []
-    for key in sorted(groups):
-        rs = sorted(groups[key], key=lambda r: _secs(r.get("depart")))
+    for key in sorted(set(groups) | set(duties)):
+        rs = sorted(groups.get(key, []), key=lambda r: _secs(r.get("depart")))
+        day_duties = sorted(duties.get(key, []), key=lambda d: _secs(d["start"]))
+        if not rs:
+            day, advisor_id = key
+            out.append({"vehicle_id": f"{advisor_id}@{day}", "advisor_id": advisor_id, "day": day,
+                        "start_site": None, "end_site": None, "depart": None, "return": None,
+                        "travel_s": 0, "travel_m": 0, "break": None, "stops": [], "blocks": [],
+                        "duties": day_duties})
+            continue
         if len(rs) == 1 and key not in duties:
             out.append(rs[0])
             continue
@@ -122,8 +132,7 @@ def advisor_days(plan: dict[str, Any], team: dict[str, Any] | None = None) -> li
                 stops.append(dict(st, seq=seq))
             blocks.append(dict(r, stops=stops))
         out.append(dict(
-            rs[0], stops=[st for b in blocks for st in b["stops"]], blocks=blocks,
-            duties=sorted(duties.get(key, []), key=lambda d: _secs(d["start"])),
+            rs[0], stops=[st for b in blocks for st in b["stops"]], blocks=blocks, duties=day_duties,
             depart=rs[0].get("depart"), end_site=rs[-1].get("end_site"), **{"return": rs[-1].get("return")},
             travel_s=sum(route_summary(b)["travel_s"] for b in blocks),
             travel_m=sum(route_summary(b)["travel_m"] for b in blocks),
@@ -132,14 +141,48 @@ def advisor_days(plan: dict[str, Any], team: dict[str, Any] | None = None) -> li
 
 
 def day_items(scenario: Scenario, route: dict[str, Any]) -> list[dict[str, Any]]:
-    """The day of an advisor's sheet in reading order: each tour (see :func:`tour_items`)
-    and each duty (``kind`` "duty": start, end, name, place) by their start time."""
+    """The day of an advisor's sheet in reading order: each tour (see :func:`tour_items`),
+    each duty (``kind`` "duty": start, end, name, place) and the lunch when no tour holds
+    it (see :func:`day_lunch`), by their start time."""
     if "blocks" not in route:
         return tour_items(scenario, route)
     parts: list[tuple[int, list[dict[str, Any]]]] = [(_secs(b.get("depart")), tour_items(scenario, b))
                                                      for b in route["blocks"]]
     parts += [(_secs(d["start"]), [d]) for d in route.get("duties", [])]
+    lunch = day_lunch(scenario, route)
+    if lunch is not None:
+        parts.append((_secs(lunch["start"]), [lunch]))
     return [it for _, items in sorted(parts, key=lambda p: p[0]) for it in items]
+
+
+def day_lunch(scenario: Scenario, route: dict[str, Any]) -> dict[str, Any] | None:
+    """The lunch of an advisor's day of duties and tours (:func:`advisor_days`) when no
+    tour takes it on the way: ``{"kind": "lunch", "start", "end"}`` ("HH:MM") or None.
+
+    The team planner gives the lunch to one free block between duties: when its tour
+    comes back before it (or leaves after it), the lunch is that block's, between the
+    return and the next duty. With no tour holding it, it is the advisor's lunch
+    (scenario: earliest start, latest end, duration) at the first time the day leaves
+    room for it between duties and tours; None when a duty spans the whole lunch window
+    (taken during the duty) or the day leaves no room."""
+    blocks = route.get("blocks", [])
+    if any(lunch_inside(b) for b in blocks):
+        return None  # listed inside its tour
+    for b in blocks:
+        if b.get("break"):
+            return {"kind": "lunch", "start": b["break"]["start"], "end": b["break"]["end"]}
+    adv = next((a for a in scenario.advisors if a.id == route["advisor_id"]), None)
+    if adv is None or adv.lunch_duration_s <= 0:
+        return None
+    lo, hi, dur = adv.lunch_start_s, adv.lunch_end_s, adv.lunch_duration_s
+    busy = [(_secs(d["start"]), _secs(d["end"])) for d in route.get("duties", [])]
+    busy += [(_secs(b.get("depart")), _secs(b.get("return"))) for b in blocks]
+    if any(s <= lo and hi <= e for s, e in busy):
+        return None
+    for t in sorted({lo} | {e for _, e in busy if lo <= e}):
+        if t + dur <= hi and all(e <= t or t + dur <= s for s, e in busy):
+            return {"kind": "lunch", "start": hhmm(t), "end": hhmm(t + dur)}
+    return None
 
 
 def tour_items(scenario: Scenario, route: dict[str, Any]) -> list[dict[str, Any]]:
@@ -239,8 +282,9 @@ def _sheet_context(scenario: Scenario, route: dict[str, Any], *, language: str, 
               f"{fmt.format_date(route['day'], language, year=True)}",
         route=route, advisor=advisor_name(scenario, route["advisor_id"]),
         day_text=fmt.format_date(route["day"], language, year=True),
-        items=items, summary=route_summary(route),
-        svg=route_svg(scenario, route, geometry=geometry, language=language, background=background),
+        items=items, summary=route_summary(route), tour=bool(route["stops"]),
+        svg=route_svg(scenario, route, geometry=geometry, language=language, background=background)
+        if route["stops"] else None,
         times_label=times_label(estimated, language),
         scenario_title=scenario.title or scenario.name,
         colour=advisor_colour(scenario, route["advisor_id"]),
@@ -409,7 +453,8 @@ def _pdf_stop(pdf: Pdf, it: dict[str, Any], T: dict[str, str], language: str) ->
 def add_sheet_pages(pdf: Pdf, scenario: Scenario, route: dict[str, Any], *, language: str = "fr",
                     estimated: bool = True, geometry: Geometry | None = None,
                     background: Background | None = None) -> None:
-    """Add one advisor's day sheet to ``pdf``, starting on a new page."""
+    """Add one advisor's day sheet to ``pdf``, starting on a new page (no map on a day
+    without tour)."""
     T = fmt.STRINGS[fmt.lang(language)]
     adv = advisor_name(scenario, route["advisor_id"])
     day = fmt.format_date(route["day"], language, year=True)
@@ -419,10 +464,13 @@ def add_sheet_pages(pdf: Pdf, scenario: Scenario, route: dict[str, Any], *, lang
     pdf.write_line(f"{T['day_sheet']} - {day}", 20, True, h=10)
     pdf.write_line(adv, 17, True, h=8)
     summ = route_summary(route)
-    pdf.write_line(
-        f"{summ['n']} {T['visits_served']} - {fmt.format_km(summ['travel_m'], language)} - "
-        f"{T['driving']} {fmt.format_duration(summ['travel_s'], language)} "
-        f"({times_label(estimated, language)})", 11, h=6, colour=(60, 60, 60))
+    if route["stops"]:
+        pdf.write_line(
+            f"{summ['n']} {T['visits_served']} - {fmt.format_km(summ['travel_m'], language)} - "
+            f"{T['driving']} {fmt.format_duration(summ['travel_s'], language)} "
+            f"({times_label(estimated, language)})", 11, h=6, colour=(60, 60, 60))
+    else:
+        pdf.write_line(T["no_tour"], 11, h=6, colour=(60, 60, 60))
     pdf.ln(2)
     for it in day_items(scenario, route):
         k = it["kind"]
@@ -443,7 +491,7 @@ def add_sheet_pages(pdf: Pdf, scenario: Scenario, route: dict[str, Any], *, lang
             pdf.font(13, True)
             place = f", {it['place']}" if it.get("place") else ""
             pdf.multi_cell(0, 8, pdf.clean(f"{tm(it['start'])} - {tm(it['end'])}  {it['name']}{place}"),
-                           fill=True, new_x="LMARGIN", new_y="NEXT")
+                           fill=True, align="L", new_x="LMARGIN", new_y="NEXT")
         elif k == "lunch":
             pdf.set_fill_color(238, 238, 238)
             pdf.font(13, True)
@@ -451,6 +499,8 @@ def add_sheet_pages(pdf: Pdf, scenario: Scenario, route: dict[str, Any], *, lang
                      fill=True, new_x="LMARGIN", new_y="NEXT")
         else:
             _pdf_stop(pdf, it, T, language)
+    if not route["stops"]:
+        return  # no tour: no map
     room = pdf.page_break_trigger - pdf.get_y() - 14
     map_h = min(120.0, room)
     if map_h < 65:  # too little room left on this page: the map gets its own
@@ -501,9 +551,9 @@ def render_day_sheets(scenario: Scenario, plan: Any, out_dir: str | os.PathLike[
                       geometry: Geometry | None = None, pdf: bool = True,
                       background: Background | None = None,
                       team: dict[str, Any] | None = None) -> list[Path]:
-    """Write an HTML (and PDF) day sheet per (advisor, day) with stops (its tours of that
-    day together, see :func:`advisor_days`), and one PDF per day holding every advisor's
-    sheet (``<day>.pdf``, to print the day at once).
+    """Write an HTML (and PDF) day sheet per (advisor, day) with stops or, with ``team``,
+    duties (its tours and duties of that day together, see :func:`advisor_days`), and one
+    PDF per day holding every advisor's sheet (``<day>.pdf``, to print the day at once).
 
     Parameters
     ----------

@@ -92,7 +92,7 @@ def render_bus_crew(scenario: Scenario, week: Any, path: str | os.PathLike[str],
 
 def board_grid(doc: dict[str, Any], sheets: Path | None = None) -> tuple[list[dict[str, str]], list[dict[str, Any]]]:
     """Columns (days) and rows (advisors) of the board: ``cells`` in day, half order; a cell
-    with a tour links its day sheet when ``sheets`` (the folder of sheets) holds it."""
+    with a tour or a duty links its day sheet when ``sheets`` (the folder of sheets) holds it."""
     days: list[str] = []
     texts: dict[str, str] = {}
     rows: dict[str, dict[str, Any]] = {}
@@ -102,7 +102,7 @@ def board_grid(doc: dict[str, Any], sheets: Path | None = None) -> tuple[list[di
             texts[r["day"]] = r["day_text"]
         row = rows.setdefault(r["advisor_id"], {"name": r["advisor"], "cells": []})
         href = None
-        if sheets is not None and ({"visites", "mairie"} & set(r["kinds"])):
+        if sheets is not None and set(r["kinds"]) - {"absent", "libre"}:  # a tour or a duty: its day sheet
             stem = sheet_stem({"day": r["day"], "advisor_id": r["advisor_id"]})
             if (sheets / f"{stem}.html").is_file():
                 href = f"{sheets.name}/{stem}.html"

@@ -35,8 +35,9 @@ from itinerant.scenario.model import Scenario
 def render_week_table(scenario: Scenario, plan: Any, path: str | os.PathLike[str], *,
                       language: str = "fr", estimated: bool | None = None,
                       map_href: str = "carte_semaine.html", xlsx_href: str | None = "semaine.xlsx",
-                      sheets_dir: str | None = "feuilles") -> Path:
-    """Write the week table (routes, stops, unassigned with reasons) as printable HTML."""
+                      sheets_dir: str | None = "feuilles", team: dict[str, Any] | None = None) -> Path:
+    """Write the week table (routes, stops, unassigned with reasons) as printable HTML;
+    with the team's ``week.json`` (``team``), the days of duties only get their day PDF."""
     plan = load_plan(plan)
     est = bool(plan.get("estimated", True)) if estimated is None else estimated
     T = fmt.STRINGS[fmt.lang(language)]
@@ -51,7 +52,9 @@ def render_week_table(scenario: Scenario, plan: Any, path: str | os.PathLike[str
             "pdf": f"{sheets_dir}/{stem}.pdf" if sheets_dir and r["stops"] else None,
         })
     day_pdfs = [{"day_text": fmt.format_date(d, language), "pdf": f"{sheets_dir}/{d}.pdf"}
-                for d in sorted({r["day"] for r in plan["routes"] if r["stops"]})] if sheets_dir else []
+                for d in sorted({r["day"] for r in plan["routes"] if r["stops"]}
+                                | {d["day"] for d in (team or {}).get("duties", []) if d.get("advisors")})] \
+        if sheets_dir else []
     visits = {v.id: v for v in scenario.visits}
     unassigned = []
     for u in plan.get("unassigned", []):
@@ -94,7 +97,7 @@ def render_week(scenario: Scenario, plan: Any, out_dir: str | os.PathLike[str], 
         "map": render_week_map(scenario, plan, out / "carte_semaine.html", language=language,
                                estimated=estimated, geometry=geometry, background=background),
         "table": render_week_table(scenario, plan, out / "semaine.html", language=language,
-                                   estimated=estimated),
+                                   estimated=estimated, team=team),
         "workbook": write_week_workbook(scenario, plan, out / "semaine.xlsx", language=language),
         "csv": write_week_csvs(scenario, plan, out),
         "changes": render_changes(scenario, plan, out, language=language),

@@ -635,8 +635,7 @@ def print_page(request):
     days = []
     advisors = []
     if ver is not None:
-        days = [{"day": d, "text": _day_text(d)} for d in sorted({r["day"] for r in ver.doc["routes"]
-                                                                   if r["stops"] and (scope is None or r["advisor_id"] == scope)})]
+        days = [{"day": d, "text": _day_text(d)} for d in services.sheet_days(ver.doc, scope)]
         advisors = [a for a in sc.advisors if scope is None or a.id == scope]
     return render(request, "plans/print.html", {"ver": ver, "days": days, "advisors": advisors})
 
@@ -648,7 +647,7 @@ def _pdf(request, **kw):
     try:
         data = services.sheets_pdf(imp.folder(), ver.state, ver.doc, **kw)
     except InputError:
-        raise Http404("aucune tournée à imprimer") from None
+        raise Http404("rien à imprimer : ni tournée ni permanence") from None
     name = "feuilles_" + "_".join(str(v) for v in kw.values() if v) + ".pdf"
     resp = HttpResponse(data, content_type="application/pdf")
     resp["Content-Disposition"] = f'inline; filename="{name}"'
