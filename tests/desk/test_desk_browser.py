@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -20,7 +21,7 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 import pytest
 from PIL import Image
@@ -203,6 +204,40 @@ class Session:
             return r.read()
 
 
+def _known_moves(srv: Server, visit_ids: list[str]) -> tuple[tuple[str, str, str], tuple[str, str, str]]:
+    """(visit, advisor-day, message) of the first move of a board visit to another advisor's
+    day that the desk's services refuse, and of the first they accept, on the plan in force
+    read from the server's database (days without duties tried first, as a coordinator would)."""
+    import sqlite3
+
+    from itinerant.desk import services
+
+    db = sqlite3.connect(f"file:{srv.data / 'desk.sqlite3'}?mode=ro", uri=True)
+    try:
+        imp, doc, state = db.execute(
+            "SELECT v.scenario_id, v.doc, v.state FROM plans_planversion v WHERE v.decision = 'accepted' "
+            "AND v.scenario_id = (SELECT max(id) FROM plans_scenarioimport WHERE valid) ORDER BY v.id DESC").fetchone()
+    finally:
+        db.close()
+    folder, doc, state = srv.data / "scenarios" / str(imp), json.loads(doc), json.loads(state)
+    assert (folder / ".complete").is_file()
+    where = {s["visit_id"]: "@".join(services.day_of(r["vehicle_id"])) for r in doc["routes"] for s in r["stops"]}
+    choices = sorted(services.vehicle_choices(folder, state, doc), key=lambda c: "–" in c[1])
+    refused = moved = None
+    for visit_id in visit_ids:
+        for value, _ in choices:
+            if value == where.get(visit_id):
+                continue
+            res = services.move_visit(folder, state, doc, visit_id, value)
+            if res.ok and moved is None:
+                moved = (visit_id, value, res.message)
+            elif not res.ok and refused is None:
+                refused = (visit_id, value, res.message)
+            if refused and moved:
+                return refused, moved
+    raise AssertionError(f"no visit of the board can be moved ({moved}) or none is refused ({refused})")
+
+
 def test_a_coordinators_session(server, driver, excel_files, tmp_path):
     s = Session(driver, server, tmp_path)
     # log in (every page asks for it)
@@ -229,33 +264,24 @@ def test_a_coordinators_session(server, driver, excel_files, tmp_path):
     s.click("Planifier la semaine")
     body = s.check("semaine", "Tournées par jour et par conseiller", "visites planifiées sur 60")
 
-    # move a visit: the first one that fits elsewhere (others are refused with a reason)
-    links = [a.get_attribute("href") for a in driver.find_elements(By.CSS_SELECTOR, "table.board a[href*='/visite/']")]
-    moved = refused = None
-    tries = 0
-    for href in links:
-        driver.get(href)
-        select = Select(driver.find_element(By.ID, "id_vehicle"))
-        current = select.first_selected_option.get_attribute("value")
-        # days without duties first (labelled « (bus 09:00–17:30) » otherwise): more room there
-        options = sorted((o for o in select.options if o.get_attribute("value") != current), key=lambda o: "–" in o.text)
-        for value in [o.get_attribute("value") for o in options]:
-            tries += 1
-            Select(driver.find_element(By.ID, "id_vehicle")).select_by_value(value)
-            s.click("Déplacer et vérifier")
-            WebDriverWait(driver, 30).until(lambda d: d.find_element(By.ID, "move-result").text.strip())
-            text = driver.find_element(By.ID, "move-result").text
-            if text.startswith("Visite déplacée"):
-                moved = (href, value)
-                break
-            refused = refused or text
-            driver.execute_script("document.getElementById('move-result').textContent = ''")
-        if moved or tries > 200:
-            break
-    assert moved, f"no visit could be moved anywhere ({tries} tries; {refused})"
-    s.check("deplacement", "Visite déplacée")
-    if refused:
-        assert refused.startswith("Déplacement refusé : ")
+    # move a visit: the desk's own services (what the server runs) pick, from the plan in
+    # force, a move they refuse and one they accept; the browser must show exactly that
+    links = {unquote(urlparse(a.get_attribute("href")).path.split("/")[2]): a.get_attribute("href")
+             for a in driver.find_elements(By.CSS_SELECTOR, "table.board a[href*='/visite/']")}
+    refused, moved = _known_moves(server, list(links))
+    for (visit_id, value, message), verdict in ((refused, "Déplacement refusé : "), (moved, "Visite déplacée : ")):
+        driver.get(links[visit_id])
+        Select(driver.find_element(By.ID, "id_vehicle")).select_by_value(value)
+        s.click("Déplacer et vérifier")
+        WebDriverWait(driver, 30).until(lambda d: d.find_element(By.ID, "move-result").text.strip())
+        text = " ".join(driver.find_element(By.ID, "move-result").text.split())
+        assert text.startswith(" ".join((verdict + message).split())), (visit_id, value, text)
+    s.check("deplacement", "Visite déplacée", moved[0])
+    # the new version is in force: the visit's page says where the move put it
+    day, start, who = re.search(r" le (\w+ \d+/\d+) à (\d\d:\d\d) avec (.+?), tournée ", moved[2]).groups()
+    driver.get(links[moved[0]])
+    body = " ".join(s.drv.find_element(By.TAG_NAME, "body").text.split())
+    assert f"Planifiée le {day} à {start}" in body and f"avec {who}" in body, body
 
     # lock a tour
     s.go("/semaine/")
