@@ -90,3 +90,24 @@ def test_a_day_of_two_duties_shows_the_lunch_between_them() -> None:
     tight = {"duties": [_duty("Accueil (matin)", "09:00", "13:30", ["a1"]), _duty("Atelier", "13:30", "17:00", ["a1"])]}
     (day,) = advisor_days({"routes": []}, tight)
     assert [it["kind"] for it in day_items(pipeline.validate(DATA / "tiny"), day)] == ["duty", "duty"]
+
+
+def test_the_week_page_and_the_board_lead_to_the_sheets_of_duty_days(tmp_path) -> None:
+    from itinerant.reports.team import board_grid
+    from itinerant.reports.week import render_week_table
+
+    scenario = pipeline.validate(DATA / "tiny")
+    plan = {"routes": [], "unassigned": []}
+    team = {"duties": [_duty("Équipage du bus", "09:00", "16:30", ["a2"])]}
+    page = render_week_table(scenario, plan, tmp_path / "semaine.html", team=team).read_text(encoding="utf-8")
+    assert f'href="feuilles/{DAY}.pdf"' in page  # the day of duties only can be printed
+    assert f'feuilles/{DAY}.pdf' not in render_week_table(scenario, plan, tmp_path / "s2.html").read_text(encoding="utf-8")
+    sheets = tmp_path / "feuilles"
+    render_day_sheets(scenario, plan, sheets, team=team, pdf=False)
+    board = {"board": [
+        {"advisor_id": "a2", "advisor": "B", "day": DAY, "day_text": "mardi 1/12", "half": "matin",
+         "text": "Équipage du bus 09:00-16:30", "kinds": ["bus"]},
+        {"advisor_id": "a1", "advisor": "A", "day": DAY, "day_text": "mardi 1/12", "half": "matin",
+         "text": "non travaillé", "kinds": ["absent"]}]}
+    _, rows = board_grid(board, sheets)
+    assert [c["href"] for r in rows for c in r["cells"]] == [f"feuilles/{DAY}_a2.html", None]
