@@ -74,3 +74,13 @@ def test_a_duty_ending_earlier_is_suggested_for_the_block_after_it() -> None:
     assert "finissait « Accueil (matin) » 5 min plus tôt" in text and "à 12:25 au lieu de 12:30" in text
     (_, why, _), = explain_unassigned(vp, [[]], [0], budget_s=None).values()
     assert "après « Accueil (matin) »" in why  # whichever change is smallest, the block is named
+
+
+def test_visits_competing_for_one_block_name_the_block() -> None:
+    from itinerant.visits.plan import Unassigned
+    from itinerant.visits.summary import group_reasons
+
+    vp, vehicles = _morning(DESK_PM, [_task("v0", 2, 45), _task("v1", 4, 45)])
+    un = [Unassigned(t, "full", "full", vehicle_id=vehicles[0].id) for t in ("v0", "v1")]
+    (g,) = group_reasons(vp, un)
+    assert g.text.startswith("2 visites se disputent la tournée de Anne le lundi 30/11, avant « Accueil (après-midi) » (v0, v1)")

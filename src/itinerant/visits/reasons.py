@@ -231,14 +231,14 @@ def _too_far(problem: VisitProblem, task: Task, allowed: Sequence[int], language
         text = (
             f"trop loin : {span_text(rt)} de trajet aller-retour depuis {site} "
             f"+ {span_text(task.duration_s)} de visite pour "
-            + (f"un créneau de {span_text(_day_length(v))}{_block(v, language)}" if v.start_label or v.end_label
+            + (f"un créneau de {span_text(_day_length(v))}{block_text(v, language)}" if v.start_label or v.end_label
                else f"une journée de {span_text(_day_length(v))}")
         )
         text += cut if task.min_duration_s is not None else " (la confier à une permanence plus proche)"
     else:
         text = (
             f"too far: {span_text(rt)} round trip from {site} + {span_text(task.duration_s)} visit "
-            f"for a {span_text(_day_length(v))} " + ("free block" + _block(v, language) if v.start_label or v.end_label else "day")
+            f"for a {span_text(_day_length(v))} " + ("free block" + block_text(v, language) if v.start_label or v.end_label else "day")
             + " (serve it from a nearer antenne)"
         )
     return "far", text, k
@@ -414,13 +414,13 @@ def _who(problem: VisitProblem, k: int, language: str) -> str:
     v = problem.vehicles[k]
     name = v.advisor_name or v.advisor_id or v.id
     if v.date is None:
-        return ("tournée de " if language == "fr" else "route of ") + name + _block(v, language)
+        return ("tournée de " if language == "fr" else "route of ") + name + block_text(v, language)
     if language == "fr":
-        return f"tournée de {name} le {_day(v.date, language)}{_block(v, language)}"
-    return f"{name}'s route on {_day(v.date, language)}{_block(v, language)}"
+        return f"tournée de {name} le {_day(v.date, language)}{block_text(v, language)}"
+    return f"{name}'s route on {_day(v.date, language)}{block_text(v, language)}"
 
 
-def _block(v: Vehicle, language: str) -> str:
+def block_text(v: Vehicle, language: str = "fr") -> str:
     """Which part of the day a team week's block is, by the duties around it:
     « , après « A » », « , avant « B » », « , entre « A » et « B » »; "" for a whole day."""
     a, b = v.start_label, v.end_label

@@ -20,6 +20,7 @@ from itinerant.visits.problem import (
     Unassigned,
     VisitProblem,
 )
+from itinerant.visits.reasons import block_text
 
 
 def hours(s: int) -> str:
@@ -92,13 +93,13 @@ def group_reasons(problem: VisitProblem, unassigned: Sequence[Unassigned]) -> tu
     for u in unassigned:
         if u.vehicle_id:
             by[u.vehicle_id].append(u)
-    names = {v.id: (v.advisor_name or v.advisor_id, v.date) for v in problem.vehicles}
+    names = {v.id: (v.advisor_name or v.advisor_id, v.date, block_text(v)) for v in problem.vehicles}
     out = []
     for vid, us in sorted(by.items(), key=lambda g: (-len(g[1]), g[0])):
         if len(us) < 2:
             continue
-        who, date = names.get(vid, (vid, None))
-        when = f" le {_day(date)}" if date else ""
+        who, date, block = names.get(vid, (vid, None, ""))
+        when = (f" le {_day(date)}" if date else "") + block  # a team week's block: by the duties around it
         ids = ", ".join(u.task_id for u in us)
         out.append(ReasonGroup(
             vid, tuple(u.task_id for u in us),
