@@ -35,3 +35,15 @@ def andorra_osm(shared: Path) -> Path:
     if not path.is_file():
         pytest.fail(f"missing OSM extract {path}")
     return path
+
+
+@pytest.fixture(scope="session")
+def clunisois_week(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """``itinerant week`` on the Clunisois, planned once for the session (6 s budget):
+    its output folder and French summary. Tests only read it; the re-plan tests start
+    from its ``week.json`` as Monday's plan."""
+    from itinerant import pipeline
+
+    out = tmp_path_factory.mktemp("clunisois-week") / "semaine"
+    summary = pipeline.run_week(REPO / "scenarios" / "clunisois", out, time_limit=6)
+    return out, summary

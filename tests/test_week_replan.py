@@ -40,12 +40,12 @@ def _secs(text: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def replanned(tmp_path_factory: pytest.TempPathFactory):
-    """Monday's plan, then Tuesday 18:30's re-plan with an advisor absent on Wednesday
-    (the one with the most visits that day) and two urgent requests."""
+def replanned(tmp_path_factory: pytest.TempPathFactory, clunisois_week):
+    """Monday's plan (the session's ``itinerant week`` on the Clunisois, tests/conftest.py),
+    then Tuesday 18:30's re-plan with an advisor absent on Wednesday (the one with the most
+    visits that day) and two urgent requests."""
     tmp = tmp_path_factory.mktemp("replan")
-    monday = tmp / "lundi"
-    pipeline.run_week(CLUNISOIS, monday, time_limit=LIMIT)
+    monday, _ = clunisois_week
     old = json.loads((monday / "week.json").read_text(encoding="utf-8"))
     stops: dict[str, int] = {}
     for r in old["tours"]["routes"]:
