@@ -608,7 +608,7 @@ def _again(team: TeamProblem, params: WeekParams, ref: TeamPlan, placed: frozens
                       if any(st.task_id in lost for st in r.stops))
     c = _one(team, params, "integrated", bool(top.sessions), limit, duty, placed, lost, explode_s=0,
              avoid=spans, start=top.assignments)
-    return replace(c, label=top.label.replace(" (réparé)", "") + " (2e essai)")
+    return replace(c, label=top.label.replace(" (réparé)", "").replace(" (relais)", "") + " (2e essai)")
 
 
 def _integrated(team: TeamProblem, params: WeekParams, clock: _Clock, explain_s: float) -> TeamPlan:
