@@ -84,3 +84,15 @@ def test_visits_competing_for_one_block_name_the_block() -> None:
     un = [Unassigned(t, "full", "full", vehicle_id=vehicles[0].id) for t in ("v0", "v1")]
     (g,) = group_reasons(vp, un)
     assert g.text.startswith("2 visites se disputent la tournée de Anne le lundi 30/11, avant « Accueil (après-midi) » (v0, v1)")
+
+
+def test_too_far_for_the_free_block_says_which_block() -> None:
+    # Desk 09:00-12:30 and 13:30-17:00: the only block left is 08:00-09:00 (the midday one
+    # holds the lunch, too short for a tour); a visit 40 min away does not fit in it.
+    team = _team([_task("v1", 2, 30)], [DESK_AM, DESK_PM], members=_anne())
+    vehicles = block_vehicles(team, (("desk-am", "a"), ("desk-pm", "a")))
+    assert [(v.start_s, v.end_s, v.start_label, v.end_label) for v in vehicles] == [(8 * H, 9 * H, "", "Accueil (matin)")]
+    vp = team.visits.replace(vehicles=vehicles)
+    (code, text, _), = explain_unassigned(vp, [[]], [0], budget_s=None).values()
+    assert code == "far"
+    assert "pour un créneau de 1 h, avant « Accueil (matin) »" in text and "journée" not in text
