@@ -1,4 +1,5 @@
-"""Advisors' day sheets: one A4 page per (advisor, day), HTML and PDF, in French.
+"""Advisors' day sheets: one A4 page per (advisor, day) with visits or, in the team's
+week, duties (a day of duties only has its sheet, without map), HTML and PDF, in French.
 
 Stops in order with arrival and visit times, name, address or commune, phone, reason,
 notes, a navigation link (``geo:`` in HTML, a QR code on paper) and boxes to tick the
