@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from itinerant.core.places import UNREACHABLE
-from itinerant.core.units import hhmm
+from itinerant.core.units import WEEKDAYS, hhmm, short_day
 from itinerant.visits.problem import Task, Vehicle, VisitProblem
 from itinerant.visits.timing import schedule_route
 
@@ -40,10 +40,6 @@ STEP_S = 300
 MAX_SHIFT_S = 3 * 3600
 """Largest window shift or day extension worth suggesting, seconds."""
 
-_DAYS = {
-    "fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
-    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-}
 _PRIO = {
     "fr": {"must": "obligatoire", "should": "souhaitable", "could": "facultative"},
     "en": {"must": "must", "should": "should", "could": "could"},
@@ -76,13 +72,12 @@ def _and(items: list[str], language: str) -> str:
 
 
 def _day(d: dt.date, language: str) -> str:
-    name = _DAYS[language][d.weekday()]
-    return f"{name} {d.day}/{d.month}"
+    return short_day(d, language)
 
 
 def _weekdays(days, language: str, article: bool = True) -> str:
     prefix = "le " if (article and language == "fr") else ""
-    return _or([prefix + _DAYS[language][d] for d in sorted(days)], language)
+    return _or([prefix + WEEKDAYS[language][d] for d in sorted(days)], language)
 
 
 # ------------------------------------------------------------------ probes
