@@ -314,6 +314,30 @@ def parse_now(text: str) -> dt.datetime:
                                  "écrire AAAA-MM-JJTHH:MM, par exemple 2026-12-01T18:30")]) from None
 
 
+def _read_added(add: Path | None, scenario: Scenario, faults: list[Fault]) -> tuple[Any, ...]:
+    """The urgent requests of ``--add`` (none without it); their faults (an id already
+    used is one) go to ``faults``."""
+    from itinerant.scenario import read_visits
+
+    try:
+        return read_visits(add, scenario) if add is not None else ()
+    except InputError as exc:
+        faults += exc.faults
+        return ()
+
+
+def _with_added(scenario: Scenario, matrices: ScenarioMatrices, added: Sequence[Any],
+                progress: Progress) -> tuple[Scenario, ScenarioMatrices]:
+    """The scenario with the urgent requests, and its matrices (unchanged without any)."""
+    if not added:
+        return scenario, matrices
+    from itinerant.matrices import matrices_for_scenario
+    from itinerant.visits.build import merge_visits
+
+    scenario = merge_visits(scenario, added)
+    return scenario, matrices_for_scenario(scenario, matrices.territory, progress=progress)
+
+
 def plan_visits(
     scenario: Scenario,
     matrices: ScenarioMatrices,
@@ -336,9 +360,7 @@ def plan_visits(
     ``iterations`` give the same plan; ``freeze_announced``: a re-plan keeps every
     announced visit in its slot; ``rejected``: visit rows set aside by lenient loading,
     listed unassigned with their faults."""
-    from itinerant.scenario import read_visits
     from itinerant.visits import SolveParams, problem_from_scenario, solve
-    from itinerant.visits.build import merge_visits
     from itinerant.visits.io import plan_to_dict, read_plan
 
     if isinstance(now, str):
@@ -353,17 +375,10 @@ def plan_visits(
         previous = read_plan(replan) if replan is not None else None
     except InputError as exc:
         faults += exc.faults
-    try:
-        added = read_visits(add, scenario) if add is not None else ()  # an id already used is a fault
-    except InputError as exc:
-        faults += exc.faults
+    added = _read_added(add, scenario, faults)
     if faults:
         raise InputError(faults)
-    if added:
-        scenario = merge_visits(scenario, added)
-        from itinerant.matrices import matrices_for_scenario
-
-        matrices = matrices_for_scenario(scenario, matrices.territory, progress=progress)
+    scenario, matrices = _with_added(scenario, matrices, added, progress)
     problem = problem_from_scenario(
         scenario, matrices.drive(), replan=previous, added_visits=added, now=now, rejected=rejected
     )
@@ -703,10 +718,8 @@ def plan_team_week(scenario: Scenario, matrices: ScenarioMatrices, *, strategy: 
     to come keep their announced holders while they can, the announced visits hold their
     slots; ``add``: new requests (a visits table); ``freeze_announced``: no announced
     visit moves for another; ``seed``: the solvers' seed."""
-    from itinerant.scenario import read_visits
     from itinerant.team import WeekParams, plan_week
     from itinerant.team.build import previous_holders, replan_from_week, team_from_scenario
-    from itinerant.visits.build import merge_visits
     from itinerant.visits.io import plan_doc_faults
 
     if strategy not in ("integrated", "sequential"):
@@ -742,17 +755,10 @@ def plan_team_week(scenario: Scenario, matrices: ScenarioMatrices, *, strategy: 
                                      "re-planifier avec le week.json de la même semaine"))
     except InputError as exc:
         faults += exc.faults
-    try:
-        added = read_visits(add, scenario) if add is not None else ()
-    except InputError as exc:
-        faults += exc.faults
+    added = _read_added(add, scenario, faults)
     if faults:
         raise InputError(faults)
-    if added:
-        from itinerant.matrices import matrices_for_scenario
-
-        scenario = merge_visits(scenario, added)
-        matrices = matrices_for_scenario(scenario, matrices.territory, progress=progress)
+    scenario, matrices = _with_added(scenario, matrices, added, progress)
     bus_days = _bus_days_from_timetable(scenario, Path(bus_timetable), week_number) if bus_timetable else None
     team = team_from_scenario(scenario, team_matrix(scenario, matrices, progress), now=now,
                               week_number=week_number, bus_days=bus_days, previous=held, replan=rp)
