@@ -378,56 +378,87 @@ def _moves(team: TeamProblem, pairs: list[tuple[str, str]], duty: Duty, holder: 
     return out
 
 
-def _hand_over(team: TeamProblem, c: TeamPlan, ref: Plan, keep: frozenset[str], deadline: float,
-               language: str) -> TeamPlan:
-    """For each must of ``keep`` that ``c`` leaves out, the one duty over the sequential
-    plan's tour holding it is handed to another advisor who may take it (or swapped with
-    one of theirs that day, which the first advisor may take); the tours are
-    kept where they still time, the rest re-inserted (``keep`` first). A hand-over is
-    kept when fewer of ``keep`` are left out and the week passes the checker."""
+def _blocking(team: TeamProblem, c: TeamPlan, ref: Plan, tid: str) -> list[tuple[Duty, str]]:
+    """The duties that keep visit ``tid`` out of ``c``, with their holder: first the one
+    over the sequential plan's tour that held it, then those of any advisor who may make
+    the visit on a day, over one of its windows (announced holders are left alone)."""
+    from itinerant.team.duties import may_serve
+
+    by_id = {d.id: d for d in team.duties}
+    out: list[tuple[Duty, str]] = []
+    r = next((r for r in ref.routes if any(st.task_id == tid for st in r.stops)), None)
+    if r is not None:
+        over = [by_id[d] for d, m in c.assignments if m == r.advisor_id and by_id[d].date == r.date
+                and by_id[d].start_s < r.return_s and r.depart_s < by_id[d].end_s]
+        if len(over) == 1:
+            out.append((over[0], r.advisor_id))
+    task = next(t for t in team.visits.tasks if t.id == tid)
+    spans = [(o, cl if task.end_in_window else cl + task.duration_s) for o, cl in task.windows]
+    for mem in team.members:
+        for a in mem.days:
+            if not may_serve(task, mem, a.date, (a.start_s, a.end_s)):
+                continue
+            for did, mid in c.assignments:
+                d = by_id[did]
+                if mid == mem.id and d.date == a.date and any(d.start_s < e and o < d.end_s for o, e in spans):
+                    out.append((d, mem.id))
+    unique: dict[tuple[str, str], tuple[Duty, str]] = {}
+    for d, m in out:
+        if m not in d.held:
+            unique.setdefault((d.id, m), (d, m))
+    return list(unique.values())
+
+
+def _with_rota(team: TeamProblem, c: TeamPlan, pairs: list[tuple[str, str]], keep: frozenset[str],
+               deadline: float, language: str) -> TeamPlan | None:
+    """``c`` with the duties ``pairs``: its tours kept where they still time, the visits
+    left re-inserted (``keep`` first); None when that does not make a valid week."""
     from itinerant.team.check import check_week
     from itinerant.visits.solve import _penalty, plan_from_sequences
     from itinerant.visits.timing import schedule_route
 
-    by_id = {d.id: d for d in team.duties}
+    vp = c.problem.replace(vehicles=block_vehicles(team, tuple(pairs), c.problem.tasks))
+    idx = {t.id: i for i, t in enumerate(vp.tasks)}
+    old = {x.vehicle_id: [idx[st.task_id] for st in x.stops] for x in c.plan.routes}
+    seqs = []
+    for v in vp.vehicles:
+        seq = old.get(v.id, [])
+        if seq and schedule_route(vp, v, [vp.tasks[j] for j in seq]) is None:
+            seq = []
+        seqs.append(seq)
+    hard = {s.task_id for s in c.sessions if keep & set(s.members)} | keep
+    served = {j for seq in seqs for j in seq}
+    todo = sorted((i for i in range(len(vp.tasks)) if i not in served),
+                  key=lambda i: (vp.tasks[i].id not in hard, -_penalty(vp, i)))
+    seqs = _insert(vp, seqs, todo, deadline)
+    try:
+        plan = plan_from_sequences(vp, seqs, engine=c.plan.engine,
+                                   params=SolveParams(reasons=False, language=language))  # type: ignore[arg-type]
+    except SolverError:
+        return None
+    trial = replace(c, assignments=tuple(pairs), plan=plan, problem=vp)
+    return None if check_week(team, trial) else trial
+
+
+def _hand_over(team: TeamProblem, c: TeamPlan, ref: Plan, keep: frozenset[str], deadline: float,
+               language: str) -> TeamPlan:
+    """For each must of ``keep`` that ``c`` leaves out, a duty that keeps it out
+    (:func:`_blocking`) is handed to another advisor who may take it, or swapped with one
+    of theirs that day which the first advisor may take (:func:`_moves`); the tours are
+    kept where they still time, the rest re-inserted (``keep`` first). A hand-over is
+    kept when fewer of ``keep`` are left out and the week passes the checker."""
     best = c
     for tid in sorted(keep - c.visits_served()):
-        if time.perf_counter() > deadline or tid in best.visits_served():
+        if tid in best.visits_served():
             continue
-        r = next((r for r in ref.routes if any(st.task_id == tid for st in r.stops)), None)
-        if r is None:
-            continue
-        over = [d for d, m in best.assignments if m == r.advisor_id and by_id[d].date == r.date
-                and by_id[d].start_s < r.return_s and r.depart_s < by_id[d].end_s]
-        if len(over) != 1 or r.advisor_id in by_id[over[0]].held:
-            continue
-        duty = by_id[over[0]]
-        for pairs in _moves(team, list(best.assignments), duty, r.advisor_id):
-            if time.perf_counter() > deadline:
-                break
-            vp = best.problem.replace(vehicles=block_vehicles(team, tuple(pairs), best.problem.tasks))
-            idx = {t.id: i for i, t in enumerate(vp.tasks)}
-            old = {x.vehicle_id: [idx[st.task_id] for st in x.stops] for x in best.plan.routes}
-            seqs = []
-            for v in vp.vehicles:
-                seq = old.get(v.id, [])
-                if seq and schedule_route(vp, v, [vp.tasks[j] for j in seq]) is None:
-                    seq = []
-                seqs.append(seq)
-            hard = {s.task_id for s in best.sessions if keep & set(s.members)} | keep
-            served = {j for seq in seqs for j in seq}
-            todo = sorted((i for i in range(len(vp.tasks)) if i not in served),
-                          key=lambda i: (vp.tasks[i].id not in hard, -_penalty(vp, i)))
-            seqs = _insert(vp, seqs, todo, deadline)
-            try:
-                plan = plan_from_sequences(vp, seqs, engine=best.plan.engine,
-                                           params=SolveParams(reasons=False, language=language))  # type: ignore[arg-type]
-            except SolverError:
-                continue
-            trial = replace(best, assignments=tuple(pairs), plan=plan, problem=vp)
-            if len(keep - trial.visits_served()) < len(keep - best.visits_served()) and not check_week(team, trial):
-                best = replace(trial, label=c.label + " (relais)")
-                break
+        done = False
+        for duty, holder in _blocking(team, best, ref, tid):
+            for pairs in _moves(team, list(best.assignments), duty, holder):
+                if done or time.perf_counter() > deadline:
+                    break
+                trial = _with_rota(team, best, pairs, keep, deadline, language)
+                if trial is not None and len(keep - trial.visits_served()) < len(keep - best.visits_served()):
+                    best, done = replace(trial, label=c.label + " (relais)"), True
     return best
 
 
