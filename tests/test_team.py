@@ -415,7 +415,7 @@ def test_a_held_duty_stays_with_its_holder_even_when_visits_would_gain() -> None
     week = plan_week(held, WeekParams(time_limit_s=3))
     assert week.assignments == (("desk-am", "a"),) and check_week(held, week) == []
     assert not week.visits_served() & ids  # the visits wait: the announced desk holds
-    assert not any("remplacé" in n for n in week.notes)
+    assert not any("annoncé(e)" in n for n in week.notes)
 
 
 def test_an_absent_holder_is_replaced_and_the_plan_says_so() -> None:
@@ -444,7 +444,8 @@ def test_one_advisor_short_leaves_the_shortest_duty_empty_not_the_bus() -> None:
         assert [u.duty_id for u in got.unstaffed] == ["atelier"]
     week = plan_week(team, WeekParams(time_limit_s=2))
     assert week.assignments == (("bus", "a"),) and check_week(team, week) == []
-    assert any(n.startswith("Anne, annoncé(e) sur « Atelier numérique") for n in week.notes)
+    (note,) = [n for n in week.notes if n.startswith("Anne, annoncé(e) sur « Atelier numérique")]
+    assert "n'y est plus, la place reste vide" in note  # nobody replaces her: the seat stays empty
 
 
 def test_a_duty_change_says_where_its_announced_holder_went() -> None:

@@ -566,8 +566,8 @@ def _held_notes(team: TeamProblem, week: TeamPlan) -> tuple[str, ...]:
                 name = mem.name
                 why = fits(team, d, mem) or "ses heures ou une autre permanence l'en empêchent"
             who = ", ".join(team.member(m).name for m in (m for dd, m in week.assignments if dd == d.id))
-            out.append(f"{name}, annoncé(e) sur « {duty_label(d)} », est remplacé(e)"
-                       + (f" par {who}" if who else "") + f" : {why}")
+            done = f"est remplacé(e) par {who}" if who else "n'y est plus, la place reste vide"
+            out.append(f"{name}, annoncé(e) sur « {duty_label(d)} », {done} : {why}")
     return tuple(out)
 
 
