@@ -481,3 +481,21 @@ def test_a_duty_over_the_sequential_tour_of_a_lost_must_is_handed_over() -> None
     fixed = _hand_over(team, lost, ref.plan, keep, float("inf"), "fr")
     assert fixed.assignments == (("desk-am", "b"),) and keep <= fixed.visits_served()
     assert fixed.label.endswith("(relais)") and check_week(team, fixed) == []
+
+
+def test_a_repaired_candidate_is_filled_with_the_visits_that_now_fit() -> None:
+    from itinerant.team.duties import DutyAssignment
+    from itinerant.team.solve import _fill, _one, _seqs
+    from itinerant.visits.problem import SolveParams
+    from itinerant.visits.solve import plan_from_sequences
+
+    team = _held_team(())
+    c = _one(team, WeekParams(time_limit_s=2), "sequential", False, 0.5,
+             duties=DutyAssignment((("desk-am", "b"),), (), "given"))
+    seqs = _seqs(c.problem, c.plan)
+    k = next(k for k, s in enumerate(seqs) if s)
+    gone = c.problem.tasks[seqs[k].pop()].id  # as a repair may leave a tour with room
+    short = replace(c, plan=plan_from_sequences(c.problem, seqs, engine=c.plan.engine, params=SolveParams(reasons=False)))
+    assert gone not in short.visits_served()
+    filled = _fill(team, short, float("inf"), "fr")
+    assert gone in filled.visits_served() and check_week(team, filled) == []

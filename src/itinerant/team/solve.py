@@ -462,6 +462,28 @@ def _hand_over(team: TeamProblem, c: TeamPlan, ref: Plan, keep: frozenset[str], 
     return best
 
 
+def _fill(team: TeamProblem, c: TeamPlan, deadline: float, language: str) -> TeamPlan:
+    """A repaired candidate with the visits it left out inserted where they now fit, then
+    lower-priority visits ejected for higher ones (the tour solver's own last steps);
+    unchanged unless that serves more and the week passes the checker."""
+    from itinerant.team.check import check_week
+    from itinerant.visits.solve import eject_for_priority, insert_unassigned, plan_from_sequences
+
+    vp = c.problem
+    seqs = _seqs(vp, c.plan)
+    new = insert_unassigned(vp, seqs, vp.duration_s, deadline)
+    new = eject_for_priority(vp, new, vp.duration_s, deadline)
+    if new == seqs:
+        return c
+    try:
+        plan = plan_from_sequences(vp, new, engine=c.plan.engine,
+                                   params=SolveParams(reasons=False, language=language))  # type: ignore[arg-type]
+    except SolverError:
+        return c
+    out = replace(c, plan=plan)
+    return out if _rank(team, out) < _rank(team, c) and not check_week(team, out) else c
+
+
 def _repair(team: TeamProblem, c: TeamPlan, keep: frozenset[str], deadline: float, language: str,
             ref: Plan | None = None) -> TeamPlan:
     """Insert the visits of ``keep`` that ``c`` leaves out into its tours, the duties
@@ -642,6 +664,25 @@ def _again(team: TeamProblem, params: WeekParams, ref: TeamPlan, placed: frozens
     return replace(c, label=top.label.replace(" (réparé)", "").replace(" (relais)", "") + " (2e essai)")
 
 
+def _finish(team: TeamProblem, c: TeamPlan, ref: TeamPlan, placed: frozenset[str], clock: _Clock,
+            explain_s: float, params: WeekParams) -> list[TeamPlan]:
+    """The candidate, and its repair when it lost musts of the sequential plan (tours
+    repaired, then a duty handed over and the tours repaired again, then filled)."""
+    budget = params.time_limit_s
+    if not placed - c.visits_served() or clock.left() <= explain_s:
+        return [c]
+    end = time.perf_counter() + min(0.15 * budget, clock.left() - explain_s)
+    fixed = _repair(team, c, placed, end, params.language, ref.plan)
+    if placed - fixed.visits_served():
+        handed = _hand_over(team, fixed, ref.plan, placed, end, params.language)
+        if handed is not fixed and placed - handed.visits_served():
+            handed = _repair(team, handed, placed, end + 0.05 * budget, params.language, ref.plan)
+        fixed = handed
+    if fixed is c:
+        return [c]
+    return [c, _fill(team, fixed, end + 0.03 * budget, params.language)]
+
+
 def _integrated(team: TeamProblem, params: WeekParams, clock: _Clock, explain_s: float) -> TeamPlan:
     """The candidates within the budget and the best admissible one (see :func:`plan_week`)."""
     budget = params.time_limit_s
@@ -658,18 +699,7 @@ def _integrated(team: TeamProblem, params: WeekParams, clock: _Clock, explain_s:
         return min(tours, left / 1.15) if left >= 1.0 else 0.0
 
     def finish(c: TeamPlan) -> list[TeamPlan]:
-        """The candidate, and its repair when it lost musts of the sequential plan."""
-        lost = placed - c.visits_served()
-        if lost and clock.left() > explain_s:
-            end = time.perf_counter() + min(0.15 * budget, clock.left() - explain_s)
-            fixed = _repair(team, c, placed, end, params.language, ref.plan)
-            if placed - fixed.visits_served():
-                handed = _hand_over(team, fixed, ref.plan, placed, end, params.language)
-                if handed is not fixed and placed - handed.visits_served():
-                    handed = _repair(team, handed, placed, end + 0.05 * budget, params.language, ref.plan)
-                fixed = handed
-            return [c] if fixed is c else [c, fixed]
-        return [c]
+        return _finish(team, c, ref, placed, clock, explain_s, params)
 
     cands: list[TeamPlan] = []
     # The tours of the sequential plan that hold its musts: the anchored try keeps them free.
