@@ -4,6 +4,7 @@ the independent checker, and a brute force on a tiny team."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 from dataclasses import replace
 
@@ -123,7 +124,9 @@ def test_contract_hours_cap_the_tours() -> None:
 # ----------------------------------------------------------------------- the checker
 
 
+@functools.cache
 def _valid_week():
+    """A small team and its checked plan, planned once (frozen: each test alters a copy)."""
     team = _team([_task("v1", 2), _task("v2", 4)], [DESK_AM, ANTENNE])
     return team, plan_week(team, WeekParams(time_limit_s=2))
 
