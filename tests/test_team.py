@@ -502,3 +502,20 @@ def test_a_repaired_candidate_is_filled_with_the_visits_that_now_fit() -> None:
     assert gone not in short.visits_served()
     filled = _fill(team, short, float("inf"), "fr")
     assert gone in filled.visits_served() and check_week(team, filled) == []
+
+
+def test_same_seed_and_iterations_give_the_same_week() -> None:
+    # Two advisors, three duties, more visits than room: duties, tours and the visits left
+    # out must come out the same twice when the week is bound by iterations, not the clock.
+    tasks = [_task(f"v{k}", 2 + k % 4, 60 + 15 * (k % 3), skill="sante" if k % 3 == 0 else None)
+             for k in range(12)]
+    team = _team(tasks, [DESK_AM, DESK_PM, ANTENNE])
+    params = WeekParams(time_limit_s=4, seed=5, iterations=60)
+    one, two = plan_week(team, params), plan_week(team, params)
+
+    def shape(w):
+        return (w.assignments, [(r.vehicle_id, [(s.task_id, s.start_s) for s in r.stops]) for r in w.plan.routes],
+                sorted((u.task_id, u.reason) for u in w.plan.unassigned), w.label)
+
+    assert shape(one) == shape(two)
+    assert one.plan.unassigned and check_week(team, one) == []

@@ -264,6 +264,7 @@ def week(
     semaine: int = typer.Option(1, "--semaine", help="Numéro de la semaine dans le cycle (1 = celle de week_start)."),
     time_limit: float = typer.Option(32.0, "--time-limit", help="Secondes de calcul."),
     seed: int = SeedOpt,
+    iterations: int | None = IterationsOpt,
     osm: Path | None = OsmOpt,
     quiet: bool = QuietOpt,
 ) -> None:
@@ -282,11 +283,12 @@ def week(
         freeze_announced=freeze_announced,
         week_number=semaine,
         seed=seed,
+        iterations=iterations,
         time_limit=time_limit,
         osm_file=osm,
         quiet=quiet,
         options={"time_limit": time_limit, "strategy": strategy, "seed": seed, "semaine": semaine,
-                 "now": now},
+                 "now": now, "iterations": iterations},
     )
     out_console.print(summary)
 

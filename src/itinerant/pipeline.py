@@ -708,7 +708,8 @@ def plan_team_week(scenario: Scenario, matrices: ScenarioMatrices, *, strategy: 
                    time_limit: float = 32.0, bus_timetable: Path | None = None, week_number: int = 1,
                    previous: Path | None = None, replan: Path | None = None,
                    now: dt.datetime | str | None = None, add: Path | None = None,
-                   freeze_announced: bool = False, seed: int = 0, progress: Progress = QUIET) -> TeamWeek:
+                   freeze_announced: bool = False, seed: int = 0, iterations: int | None = None,
+                   progress: Progress = QUIET) -> TeamWeek:
     """Plan the team's week: ``(team, week)`` (a :class:`TeamWeek`).
 
     ``previous``: last week's ``week.json`` (its holders are preferred on the same duties);
@@ -765,7 +766,7 @@ def plan_team_week(scenario: Scenario, matrices: ScenarioMatrices, *, strategy: 
     with progress.step(f"Semaine de l'équipe ({len(team.duties)} permanences, {len(team.visits.tasks)} visites)"):
         week = plan_week(team, WeekParams(strategy=strategy, time_limit_s=time_limit, seed=seed,
                                           language=scenario.settings.language,
-                                          freeze_announced=freeze_announced))
+                                          freeze_announced=freeze_announced, iterations=iterations))
     return TeamWeek(scenario, matrices, team, week, rp)
 
 
@@ -858,6 +859,7 @@ def run_week(
     freeze_announced: bool = False,
     week_number: int = 1,
     seed: int = 0,
+    iterations: int | None = None,
     osm_file: Path | None = None,
     progress: Progress = QUIET,
     loaded: tuple[Scenario, ScenarioMatrices] | None = None,
@@ -882,7 +884,7 @@ def run_week(
         result = plan_team_week(scenario, matrices, strategy=strategy, time_limit=time_limit,
                                 bus_timetable=bus_timetable, previous=previous, replan=replan, now=now,
                                 add=add, freeze_announced=freeze_announced, week_number=week_number,
-                                seed=seed, progress=progress)
+                                seed=seed, iterations=iterations, progress=progress)
         doc = write_team_week(result, tmp, progress=progress, render=render)
     return week_summary(doc, _estimated_note(matrices)) + f" Fichiers : {Path(out)}"
 
@@ -963,7 +965,7 @@ def _demo(folder: Path | None, out: Path, *, osm_file: Path | None, time_limit: 
 
         timetable = out / "bus" / "timetable.csv"
         team = plan_team_week(scenario, matrices, bus_timetable=timetable if timetable.is_file() else None,
-                              seed=seed, progress=progress, **limit)
+                              seed=seed, iterations=iterations, progress=progress, **limit)
         with progress.step("Écriture de la semaine de l'équipe"):
             team_doc = team.doc()
             write_week(team.team, team.week, out / "equipe", doc=team_doc, tours_dir=out / "visites")

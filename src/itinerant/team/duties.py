@@ -161,6 +161,7 @@ def assign_duties(
     keep: Mapping[str, int] | frozenset[str] = frozenset(),
     avoid: frozenset[tuple[str, dt.date, int, int]] = frozenset(),
     start: tuple[tuple[str, str], ...] | None = None,
+    deterministic: bool = False,
 ) -> DutyAssignment:
     """Staff the duties (see the module docstring).
 
@@ -184,6 +185,9 @@ def assign_duties(
     start
         ``(duty id, member id)`` pairs the integrated stage 2 starts from (a hint;
         default: stage 1's rota).
+    deterministic
+        One CP-SAT worker stopped by its deterministic time (``time_limit_s`` split
+        between the stages) rather than the clock: the same seed gives the same rota.
     """
     if strategy not in ("integrated", "sequential"):
         raise ValueError(f"strategy must be integrated or sequential, got {strategy!r}")
@@ -193,14 +197,15 @@ def assign_duties(
     # Stage 1: as few empty seats as possible (and the preferences; the fair share
     # for the sequential rota). The integrated stage 2 keeps that many empty seats at
     # most, starts from stage 1's rota, and adds the visits' relaxation.
-    first = _solve_stage(team, strategy, vp, None, None, time_limit_s / 3 if strategy == "integrated" else time_limit_s, seed)
+    first = _solve_stage(team, strategy, vp, None, None, time_limit_s / 3 if strategy == "integrated" else time_limit_s, seed,
+                         deterministic=deterministic)
     if first is None:
         from itinerant.core.errors import SolverError
 
         raise SolverError("affectation des permanences : aucune solution (ne devrait pas arriver)")
     best = first
     if strategy == "integrated":
-        left = max(0.5, time_limit_s - (time.perf_counter() - t0))
+        left = 2 * time_limit_s / 3 if deterministic else max(0.5, time_limit_s - (time.perf_counter() - t0))
         hint = first[0]
         if start is not None:
             di = {d.id: i for i, d in enumerate(duties)}
@@ -208,7 +213,8 @@ def assign_duties(
             hint = {(di[d], mi[m]) for d, m in start if d in di and m in mi}
         second = _solve_stage(team, strategy, vp, sum(first[1]), hint, left, seed, keep,
                               min_held=_held_kept(team, first[0]), avoid=avoid,
-                              max_empty_min=sum(n * _minutes(d) for n, d in zip(first[1], duties)))
+                              max_empty_min=sum(n * _minutes(d) for n, d in zip(first[1], duties)),
+                              deterministic=deterministic)
         if second is not None:
             best = second
     on, seats_left, status, relaxed = best
@@ -255,7 +261,7 @@ def _solve_stage(team: TeamProblem, strategy: str, vp: VisitProblem, max_empty: 
                  hint: set[tuple[int, int]] | None, time_limit_s: float, seed: int,
                  keep: Mapping[str, int] | frozenset[str] = frozenset(), min_held: int = 0,
                  avoid: frozenset[tuple[str, dt.date, int, int]] = frozenset(),
-                 max_empty_min: int | None = None):
+                 max_empty_min: int | None = None, deterministic: bool = False):
     """One CP-SAT solve: ``(held (i, k) pairs, empty seats per duty, status, relaxed
     visits)``, or None when no solution came in time. ``max_empty`` set = stage 2, which
     keeps at most that many empty seats (and ``max_empty_min`` empty seat-minutes) and at
@@ -291,8 +297,12 @@ def _solve_stage(team: TeamProblem, strategy: str, vp: VisitProblem, max_empty: 
             m.add_hint(v, key in hint)
     m.minimize(sum(objective))
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = float(time_limit_s)
-    solver.parameters.num_workers = 2
+    if deterministic:  # reproducible: one worker, stopped by its own deterministic time
+        solver.parameters.num_workers = 1
+        solver.parameters.max_deterministic_time = float(time_limit_s)
+    else:
+        solver.parameters.max_time_in_seconds = float(time_limit_s)
+        solver.parameters.num_workers = 2
     solver.parameters.random_seed = seed
     status = solver.solve(m)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):

@@ -56,6 +56,12 @@ class WeekParams:
     freeze_announced
         A re-plan keeps every announced visit in its slot (as ``itinerant visits
         --freeze-announced``).
+    iterations
+        None: bound by the clock (``time_limit_s``). A number: deterministic, the same
+        ``seed`` gives the same week: every candidate is made, its tours stop after that
+        many search iterations, the duties' CP-SAT runs on one worker for a
+        deterministic time, and the repairs run to the end (``time_limit_s`` then only
+        sizes the steps).
     """
 
     strategy: str = "integrated"
@@ -64,6 +70,12 @@ class WeekParams:
     seed: int = 0
     language: str = "fr"
     freeze_announced: bool = False
+    iterations: int | None = None
+
+    @property
+    def deterministic(self) -> bool:
+        """Whether the week is reproducible (``iterations`` given)."""
+        return self.iterations is not None
 
 
 def free_blocks(
@@ -146,7 +158,8 @@ def _tours(vp: VisitProblem, params: WeekParams, limit: float) -> Plan:
 
     return solve(vp, SolveParams(time_limit_s=max(0.5, limit), seed=params.seed,
                                  language=params.language,  # type: ignore[arg-type]
-                                 reasons=False, freeze_announced=params.freeze_announced))
+                                 reasons=False, freeze_announced=params.freeze_announced,
+                                 iterations=params.iterations))
 
 
 BOOST = 3.0
@@ -192,7 +205,7 @@ def _one(team: TeamProblem, params: WeekParams, strategy: str, sessions_on: bool
         keep.update(dict.fromkeys(force | {s.task_id for s in sessions if force & set(s.members)}, FORCE))
         duty_limit = max(1.0, limit / 3) if duty_limit is None else duty_limit
         duties = assign_duties(team, strategy=strategy, visits=vp, time_limit_s=duty_limit, seed=params.seed,
-                               keep=keep, avoid=avoid, start=start)
+                               keep=keep, avoid=avoid, start=start, deterministic=params.deterministic)
     vehicles = block_vehicles(team, duties.pairs, vp.tasks)
     vp = vp.replace(vehicles=vehicles)
     plan = _tours(vp, params, limit)
@@ -527,9 +540,10 @@ def _repair(team: TeamProblem, c: TeamPlan, keep: frozenset[str], deadline: floa
     return out if len(keep - out.visits_served()) < len(keep - c.visits_served()) else c
 
 
-def _explain(week: TeamPlan, language: str, budget_s: float) -> TeamPlan:
+def _explain(week: TeamPlan, language: str, budget_s: float | None) -> TeamPlan:
     """The plan kept, with a reason for each visit left out (probes within ``budget_s``,
-    structural reasons past it), the capacity lines and the grouped reasons."""
+    structural reasons past it; None: a fixed number of probes, deterministic), the
+    capacity lines and the grouped reasons."""
     from itinerant.visits.reasons import explain_unassigned
     from itinerant.visits.summary import capacity_lines, group_reasons
 
@@ -538,7 +552,9 @@ def _explain(week: TeamPlan, language: str, budget_s: float) -> TeamPlan:
     probe = [idx[u.task_id] for u in plan.unassigned if not u.code and u.task_id in idx]
     if not probe:
         return week
-    why = explain_unassigned(vp, _seqs(vp, plan), probe, language=language, budget_s=max(0.2, budget_s))
+    why = explain_unassigned(vp, _seqs(vp, plan), probe, language=language,
+                             budget_s=None if budget_s is None else max(0.2, budget_s),
+                             deep_max=200 if budget_s is None else None)
     out = []
     for u in plan.unassigned:
         i = idx.get(u.task_id)
@@ -600,13 +616,18 @@ SEQUENTIAL_KEPT = ("plan séquentiel gardé (les permanences d'abord, les visite
 
 
 class _Clock:
-    """What is left of the budget, seconds."""
+    """What is left of the budget, seconds; a deterministic week (``frozen``) never spends
+    it: every step gets its share, and :meth:`deadline` never comes."""
 
-    def __init__(self, budget_s: float) -> None:
-        self.t0, self.budget = time.perf_counter(), budget_s
+    def __init__(self, budget_s: float, frozen: bool = False) -> None:
+        self.t0, self.budget, self.frozen = time.perf_counter(), budget_s, frozen
 
     def left(self) -> float:
-        return self.budget - (time.perf_counter() - self.t0)
+        return self.budget if self.frozen else self.budget - (time.perf_counter() - self.t0)
+
+    def deadline(self, seconds: float) -> float:
+        """The moment ``seconds`` from now (never, when frozen)."""
+        return float("inf") if self.frozen else time.perf_counter() + seconds
 
 
 def plan_week(team: TeamProblem, params: WeekParams | None = None) -> TeamPlan:
@@ -628,7 +649,7 @@ def plan_week(team: TeamProblem, params: WeekParams | None = None) -> TeamPlan:
     left out.
     """
     params = params or WeekParams()
-    clock = _Clock(params.time_limit_s)
+    clock = _Clock(params.time_limit_s, params.deterministic)
     explain_s = min(8.0, 0.1 * params.time_limit_s)
     if params.strategy == "sequential":
         duty = max(1.0, 0.2 * params.time_limit_s)
@@ -637,7 +658,7 @@ def plan_week(team: TeamProblem, params: WeekParams | None = None) -> TeamPlan:
         best = _integrated(team, params, clock, explain_s)
     else:
         raise ValueError(f"strategy must be integrated or sequential, got {params.strategy!r}")
-    best = _explain(best, params.language, max(0.2, min(explain_s, clock.left())))
+    best = _explain(best, params.language, None if params.deterministic else max(0.2, min(explain_s, clock.left())))
     best = replace(best, wall_s=time.perf_counter() - clock.t0, notes=best.notes + _held_notes(team, best))
     assert_valid(team, best)
     return best
@@ -671,7 +692,7 @@ def _finish(team: TeamProblem, c: TeamPlan, ref: TeamPlan, placed: frozenset[str
     budget = params.time_limit_s
     if not placed - c.visits_served() or clock.left() <= explain_s:
         return [c]
-    end = time.perf_counter() + min(0.15 * budget, clock.left() - explain_s)
+    end = clock.deadline(min(0.15 * budget, clock.left() - explain_s))
     fixed = _repair(team, c, placed, end, params.language, ref.plan)
     if placed - fixed.visits_served():
         handed = _hand_over(team, fixed, ref.plan, placed, end, params.language)
@@ -690,7 +711,7 @@ def _integrated(team: TeamProblem, params: WeekParams, clock: _Clock, explain_s:
     tours, duty = min(budget / 7, max(0.5, 0.1 * len(team.visits.tasks))), max(1.0, budget / 16)
     ref = _one(team, params, "sequential", False, tours, duty)
     # Overrun of a tour solve beyond its time limit (insertion, checks): grows with the size.
-    over = max(0.0, ref.wall_s - tours - duty)
+    over = 0.0 if params.deterministic else max(0.0, ref.wall_s - tours - duty)
     placed = frozenset(t.id for t in team.visits.tasks if t.priority == "must") & ref.visits_served()
 
     def fits_in(extra: float = 0.0) -> float:

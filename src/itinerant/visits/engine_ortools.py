@@ -221,7 +221,9 @@ def solve_ortools(
     t0 = _time.perf_counter()
     seen = [0.0]
     model.routing.AddAtSolutionCallback(lambda: seen.__setitem__(0, _time.perf_counter() - t0))
-    assignment = model.solve(_search_parameters(limit, iterations), initial_routes)
+    # Restoring initial routes (ReadAssignmentFromRoutes) is a search of its own that only
+    # the time limit bounds: with lunches it ran for minutes when stopped by solutions.
+    assignment = model.solve(_search_parameters(limit, iterations), initial_routes if iterations is None else None)
     if log is not None:
         run = _time.perf_counter() - t0
         log.runs.append((seen[0] / run if run > 0 else 0.0, run))
