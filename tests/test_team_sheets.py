@@ -111,3 +111,32 @@ def test_the_week_page_and_the_board_lead_to_the_sheets_of_duty_days(tmp_path) -
          "text": "non travaillé", "kinds": ["absent"]}]}
     _, rows = board_grid(board, sheets)
     assert [c["href"] for r in rows for c in r["cells"]] == [f"feuilles/{DAY}_a2.html", None]
+
+
+def test_the_bus_crews_sheet_lists_the_days_stops_from_the_rota(tmp_path) -> None:
+    # The team week planned with the rota's timetable: the crew's duty carries the day's
+    # stops (time and commune), and the crew's sheet prints them under the duty (HTML, PDF).
+    import csv
+
+    from itinerant.matrices import matrices_for_scenario
+
+    scenario = pipeline.validate(DATA / "tiny")
+    scenario = scenario.model_copy(update={"buses": tuple(b.model_copy(update={"crew": 1}) for b in scenario.buses)})
+    names = {c.code: c.name for c in scenario.communes}
+    code = next(c for c in names if c != scenario.sites[0].commune_code)
+    timetable = tmp_path / "timetable.csv"
+    with timetable.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["commune_code", "stop_id", "weekday", "start", "end", "weeks"])
+        w.writerow([code, f"arret-{code}", "mardi", "10:00", "11:30", ""])
+    team = pipeline.plan_team_week(scenario, matrices_for_scenario(scenario, None), bus_timetable=timetable,
+                                   time_limit=2)
+    doc = team.doc()
+    (crew,) = [d for d in doc["duties"] if d["kind"] == "bus"]
+    note = f"Arrêts : 10:00-11:30 {names[code]}"
+    assert crew["day"] == "2026-12-01" and crew["note"] == note and len(crew["advisors"]) == 1
+    paths = render_day_sheets(scenario, doc["tours"], tmp_path / "sheets", team=doc)
+    html = next(p for p in paths if p.name == f"2026-12-01_{crew['advisors'][0]}.html").read_text(encoding="utf-8")
+    assert f'<div class="duty-note">{note}</div>' in html
+    pdf = next(p for p in paths if p.name == f"2026-12-01_{crew['advisors'][0]}.pdf")
+    assert "10:00-11:30 " + names[code] in "".join(pg.extract_text() for pg in PdfReader(io.BytesIO(pdf.read_bytes())).pages)

@@ -654,14 +654,24 @@ def team_matrix(scenario: Scenario, matrices: ScenarioMatrices, progress: Progre
                             max_snap_m=scenario.settings.max_snap_m)
 
 
-def _bus_days_from_timetable(scenario: Scenario, timetable: Path, week_number: int) -> dict[str, tuple[int, ...]]:
-    """Weekdays the bus runs in cycle week ``week_number`` according to a ``timetable.csv``."""
+def _bus_week_from_timetable(scenario: Scenario, timetable: Path, week_number: int
+                             ) -> tuple[dict[str, tuple[int, ...]], dict[str, dict[int, str]]]:
+    """Weekdays the bus runs in cycle week ``week_number`` according to a ``timetable.csv``,
+    and each day's stops in words (« 10:00-11:30 Blanot ; 12:30-14:00 Bray »: the crew's
+    sheet), by bus id."""
     from itinerant.bus import read_timetable
+    from itinerant.core.units import hhmm
 
     cycle = max((b.cycle_weeks for b in scenario.buses), default=4)
-    days = tuple(sorted({r["weekday"] for r in read_timetable(timetable, cycle_weeks=cycle)
-                         if not r["weeks"] or week_number in r["weeks"]}))
-    return {b.id: days for b in scenario.buses}
+    rows = [r for r in read_timetable(timetable, cycle_weeks=cycle) if not r["weeks"] or week_number in r["weeks"]]
+    communes = {c.code: c.name for c in scenario.communes}
+    stops: dict[int, list[tuple[int, str]]] = {}
+    for r in rows:
+        stops.setdefault(r["weekday"], []).append(
+            (r["start_s"], f"{hhmm(r['start_s'])}-{hhmm(r['end_s'])} {communes.get(r['commune_code'], r['commune_code'])}"))
+    days = tuple(sorted(stops))
+    text = {w: "Arrêts : " + " ; ".join(t for _, t in sorted(s)) for w, s in stops.items()}
+    return {b.id: days for b in scenario.buses}, {b.id: text for b in scenario.buses}
 
 
 def place_names(scenario: Scenario) -> dict[str, str]:
@@ -760,9 +770,11 @@ def plan_team_week(scenario: Scenario, matrices: ScenarioMatrices, *, strategy: 
     if faults:
         raise InputError(faults)
     scenario, matrices = _with_added(scenario, matrices, added, progress)
-    bus_days = _bus_days_from_timetable(scenario, Path(bus_timetable), week_number) if bus_timetable else None
+    bus_days, bus_stops = (_bus_week_from_timetable(scenario, Path(bus_timetable), week_number)
+                           if bus_timetable else (None, None))
     team = team_from_scenario(scenario, team_matrix(scenario, matrices, progress), now=now,
-                              week_number=week_number, bus_days=bus_days, previous=held, replan=rp)
+                              week_number=week_number, bus_days=bus_days, bus_stops=bus_stops,
+                              previous=held, replan=rp)
     with progress.step(f"Semaine de l'équipe ({len(team.duties)} permanences, {len(team.visits.tasks)} visites)"):
         week = plan_week(team, WeekParams(strategy=strategy, time_limit_s=time_limit, seed=seed,
                                           language=scenario.settings.language,

@@ -110,7 +110,8 @@ def advisor_days(plan: dict[str, Any], team: dict[str, Any] | None = None) -> li
     for d in (team or {}).get("duties", []):
         for a in d.get("advisors", []):
             duties.setdefault((d["day"], a), []).append(
-                {"kind": "duty", "start": d["start"], "end": d["end"], "name": d["name"], "place": d.get("site", "")})
+                {"kind": "duty", "start": d["start"], "end": d["end"], "name": d["name"], "place": d.get("site", ""),
+                 "note": d.get("note", "") if d.get("kind") == "bus" else ""})  # the bus day's stops
     out = []
     for key in sorted(set(groups) | set(duties)):
         rs = sorted(groups.get(key, []), key=lambda r: _secs(r.get("depart")))
@@ -493,6 +494,9 @@ def add_sheet_pages(pdf: Pdf, scenario: Scenario, route: dict[str, Any], *, lang
             place = f", {it['place']}" if it.get("place") else ""
             pdf.multi_cell(0, 8, pdf.clean(f"{tm(it['start'])} - {tm(it['end'])}  {it['name']}{place}"),
                            fill=True, align="L", new_x="LMARGIN", new_y="NEXT")
+            if it.get("note"):
+                pdf.font(11)
+                pdf.multi_cell(0, 6, pdf.clean(it["note"]), align="L", new_x="LMARGIN", new_y="NEXT")
         elif k == "lunch":
             pdf.set_fill_color(238, 238, 238)
             pdf.font(13, True)

@@ -81,9 +81,11 @@ def duties_of_week(
     week_number: int = 1,
     bus_days: Mapping[str, Sequence[int]] | None = None,
     previous: Mapping[str, Sequence[str]] | None = None,
+    bus_stops: Mapping[str, Mapping[int, str]] | None = None,
 ) -> list[Duty]:
     """Duties falling in the planned week (see the module docstring); ``previous`` maps a
-    permanence or bus id to the advisors who held it the week before (preferred next)."""
+    permanence or bus id to the advisors who held it the week before (preferred next);
+    ``bus_stops``: bus id -> weekday -> the day's stops in words (the crew duty's note)."""
     previous = previous or {}
     dates = week_dates(scenario)
     off = {d for d, _ in scenario.calendar.holidays}
@@ -116,6 +118,7 @@ def duties_of_week(
                 id=f"{b.id}@{d.isoformat()}", kind="bus", name=f"Équipage du bus ({b.name})",
                 location=index[b.depot], date=d, start_s=b.start_s, end_s=b.end_s,
                 advisors_needed=b.crew, preferred=_preferred(None, previous.get(b.id, ())),
+                note=(bus_stops or {}).get(b.id, {}).get(w, ""),
             ))
     return out
 
@@ -257,6 +260,7 @@ def team_from_scenario(
     *,
     week_number: int = 1,
     bus_days: Mapping[str, Sequence[int]] | None = None,
+    bus_stops: Mapping[str, Mapping[int, str]] | None = None,
     availability: AvailabilityFn | None = None,
     min_block_s: int = 3600,
     now: dt.datetime | None = None,
@@ -305,7 +309,8 @@ def team_from_scenario(
                                added_visits=added_visits)
     index = {pid: k for k, pid in enumerate(matrix.ids)}
     available = availability or availability_from_visits(vp)
-    duties = duties_of_week(scenario, index, week_number=week_number, bus_days=bus_days, previous=previous)
+    duties = duties_of_week(scenario, index, week_number=week_number, bus_days=bus_days, previous=previous,
+                            bus_stops=bus_stops)
     made: dict[tuple[str, dt.date], tuple[int, int]] = {}
     if replan is not None:
         gone = replan.made_visits()
