@@ -10,14 +10,8 @@ import pytest
 
 from itinerant.core.errors import SolverError
 from itinerant.visits.check import assert_valid, check_plan
-from itinerant.visits.problem import (
-    Break,
-    Plan,
-    Task,
-    Unassigned,
-    Vehicle,
-    VisitProblem,
-)
+from itinerant.visits.plan import Plan, Unassigned
+from itinerant.visits.problem import Break, Task, Vehicle, VisitProblem
 from itinerant.visits.solve import plan_from_sequences
 
 H = 3600

@@ -18,7 +18,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Literal
 
-from itinerant.visits.problem import Break, Plan, VisitProblem
+from itinerant.visits.plan import Plan
+from itinerant.visits.problem import Break, VisitProblem
 
 DutyKind = Literal["office", "antenne", "partner", "workshop", "bus"]
 

@@ -29,7 +29,8 @@ from itinerant.team.check import assert_valid
 from itinerant.team.duties import KEEP, DutyAssignment, assign_duties
 from itinerant.team.problem import Availability, Duty, Member, TeamPlan, TeamProblem
 from itinerant.team.sessions import explode, form_sessions, skill_tokens
-from itinerant.visits.problem import Break, Plan, SolveParams, Task, Vehicle, VisitProblem
+from itinerant.visits.plan import Plan
+from itinerant.visits.problem import Break, SolveParams, Task, Vehicle, VisitProblem
 
 
 @dataclass(frozen=True)

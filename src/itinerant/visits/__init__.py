@@ -6,23 +6,16 @@ with a reason for every visit left out.
 """
 
 from itinerant.visits.io import plan_to_dict, read_plan, write_plan
+from itinerant.visits.plan import CapacityLine, Change, Plan, PlanKpis, ReasonGroup, Route, Stop, Unassigned
 from itinerant.visits.problem import (
     HORIZON,
     PENALTY,
     Break,
-    CapacityLine,
-    Change,
-    Plan,
-    PlanKpis,
-    ReasonGroup,
-    Route,
     SetAside,
     Slot,
     SolveParams,
     Staff,
-    Stop,
     Task,
-    Unassigned,
     Vehicle,
     VisitProblem,
 )

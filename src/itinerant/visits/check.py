@@ -1,6 +1,6 @@
 """Independent plan checker: imports no solver and recomputes nothing from them.
 
-:func:`check_plan` lists every violation of a :class:`~itinerant.visits.problem.Plan`
+:func:`check_plan` lists every violation of a :class:`~itinerant.visits.plan.Plan`
 against its :class:`~itinerant.visits.problem.VisitProblem`; :func:`assert_valid`
 raises :class:`~itinerant.core.errors.SolverError` when there is any. Every plan the
 product returns or writes passes through it.
@@ -34,7 +34,8 @@ from itinerant.core.errors import SolverError
 from itinerant.core.units import hhmm
 
 if TYPE_CHECKING:
-    from itinerant.visits.problem import Plan, Route, Task, Vehicle, VisitProblem
+    from itinerant.visits.plan import Plan, Route
+    from itinerant.visits.problem import Task, Vehicle, VisitProblem
 
 
 def _hm(s: int | None) -> str:

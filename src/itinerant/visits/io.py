@@ -38,7 +38,8 @@ from typing import Any
 from itinerant.core import atomic
 from itinerant.core.safe import csv_row
 from itinerant.core.units import hhmm
-from itinerant.visits.problem import Plan, VisitProblem
+from itinerant.visits.plan import Plan
+from itinerant.visits.problem import VisitProblem
 
 ROUTES_COLUMNS = ("advisor_id", "day", "seq", "visit_id", "arrival", "start", "end", "travel_s", "travel_m")
 UNASSIGNED_COLUMNS = ("visit_id", "reason")

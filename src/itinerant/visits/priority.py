@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 
 from itinerant.visits.check import fits_in_place
 from itinerant.visits.keep import is_pin
-from itinerant.visits.problem import Route, Task, VisitProblem
+from itinerant.visits.plan import Route
+from itinerant.visits.problem import Task, VisitProblem
 from itinerant.visits.timing import schedule_route
 
 RANK = {"must": 0, "should": 1, "could": 2}

@@ -356,20 +356,7 @@ class SolveParams:
     balance: int = 1
 
 
-# The plan's types live in :mod:`itinerant.visits.plan`; imported here for the callers
-# that know them from this module.
-from itinerant.visits.plan import (  # noqa: E402
-    CapacityLine,
-    Change,
-    Plan,
-    PlanKpis,
-    ReasonGroup,
-    Route,
-    Stop,
-    Unassigned,
-)
-
 __all__ = [
-    "HORIZON", "PENALTY", "Break", "CapacityLine", "Change", "Plan", "PlanKpis", "Priority", "ReasonGroup",
-    "Route", "SetAside", "Slot", "SolveParams", "Staff", "Stop", "Task", "Unassigned", "Vehicle", "VisitProblem",
+    "HORIZON", "PENALTY", "Break", "Priority", "SetAside", "Slot", "SolveParams", "Staff", "Task", "Vehicle",
+    "VisitProblem",
 ]

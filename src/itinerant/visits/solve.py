@@ -28,16 +28,9 @@ from dataclasses import replace
 
 from itinerant.visits.check import assert_valid
 from itinerant.visits.keep import Prepared, is_pin, prepare
+from itinerant.visits.plan import Change, Plan, PlanKpis, Route, Unassigned
 from itinerant.visits.priority import RANK, Work, enforce_pins, fix_inversions
-from itinerant.visits.problem import (
-    Change,
-    Plan,
-    PlanKpis,
-    Route,
-    SolveParams,
-    Unassigned,
-    VisitProblem,
-)
+from itinerant.visits.problem import SolveParams, VisitProblem
 from itinerant.visits.search import SearchLog, default_time_limit
 from itinerant.visits.summary import capacity_lines, group_reasons
 from itinerant.visits.timing import schedule_route

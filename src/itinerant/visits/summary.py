@@ -14,12 +14,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from itinerant.core.units import short_day
-from itinerant.visits.problem import (
-    CapacityLine,
-    ReasonGroup,
-    Unassigned,
-    VisitProblem,
-)
+from itinerant.visits.plan import CapacityLine, ReasonGroup, Unassigned
+from itinerant.visits.problem import VisitProblem
 from itinerant.visits.reasons import block_text
 
 

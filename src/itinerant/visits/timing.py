@@ -20,7 +20,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from itinerant.visits.problem import Break, Route, Stop, Task, Vehicle, VisitProblem
+from itinerant.visits.plan import Route, Stop
+from itinerant.visits.problem import Break, Task, Vehicle, VisitProblem
 
 
 def earliest_start(task: Task, arrival_s: int) -> int | None:
