@@ -247,6 +247,7 @@ def test_bad_import_lists_faults_and_replaces_nothing(coord):
     r = coord.post("/import/", {"files": [_upload("visits.csv", bad.encode())]})
     html = r.content.decode()
     assert "Import refusé" in html and "visits.csv" in html
+    assert "<caption class=\"muted\">Erreurs du fichier visits.csv</caption>" in html
     assert "18:00-09:00" in html
     assert active_import().pk == before
     assert ScenarioImport.objects.filter(valid=False).exists()
