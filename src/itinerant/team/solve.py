@@ -271,7 +271,6 @@ def _force_in(vp: VisitProblem, seqs: list[list[int]], hard: set[int], deadline:
     first) among the tour's own visits of ``hard`` (or all of them but one, which then
     looks for another place), the tour's other visits re-inserted greedily (by penalty)
     wherever they fit; kept when fewer of ``hard`` are left out."""
-    from itinerant.visits.solve import _penalty
     from itinerant.visits.timing import schedule_route
 
     def lost(ss: list[list[int]]) -> int:
@@ -279,7 +278,7 @@ def _force_in(vp: VisitProblem, seqs: list[list[int]], hard: set[int], deadline:
 
     served = {j for s in seqs for j in s}
     best = [list(s) for s in seqs]
-    for i in sorted(hard - served, key=lambda i: -_penalty(vp, i)):
+    for i in sorted(hard - served, key=lambda i: -vp.tasks[i].drop_cost):
         loc = vp.tasks[i].location
         near = sorted(vp.allowed_vehicles(i), key=lambda k: min(
             [int(vp.duration_s[vp.tasks[j].location, loc]) for j in best[k]] or [int(vp.duration_s[vp.vehicles[k].start, loc])]))
@@ -300,7 +299,7 @@ def _force_in(vp: VisitProblem, seqs: list[list[int]], hard: set[int], deadline:
                     trial = [list(s) for s in best]
                     trial[k] = fits[0]
                     out = ([] if moved is None else [moved]) + sorted(
-                        (j for j in best[k] if j not in hard), key=lambda j: -_penalty(vp, j))
+                        (j for j in best[k] if j not in hard), key=lambda j: -vp.tasks[j].drop_cost)
                     trial = _insert(vp, trial, out, deadline)
                     if lost(trial) < lost(best):
                         best, done = trial, True
@@ -315,14 +314,14 @@ def _restore(vp: VisitProblem, seqs: list[list[int]], ref: Plan, hard: set[int],
     they fit). A copy that leaves out no more of ``hard`` is taken (the visits it
     displaces may get their own tour back later); two passes; the state leaving out
     the fewest of ``hard`` (then the cheapest) is returned."""
-    from itinerant.visits.solve import _penalty, _value
+    from itinerant.visits.solve import plan_value
     from itinerant.visits.timing import schedule_route
 
     where = {t.id: i for i, t in enumerate(vp.tasks)}
     cur = [list(s) for s in seqs]
 
     def key(ss: list[list[int]]) -> tuple[int, int]:
-        return len(hard - {j for s in ss for j in s}), _value(vp, vp.duration_s, ss)
+        return len(hard - {j for s in ss for j in s}), plan_value(vp, vp.duration_s, ss)
 
     best, best_key = cur, key(cur)
     for _ in range(2):
@@ -341,7 +340,7 @@ def _restore(vp: VisitProblem, seqs: list[list[int]], ref: Plan, hard: set[int],
                 trial = [[j for j in s if j not in copy] for s in cur]
                 out = list(trial[k])
                 trial[k] = list(copy)
-                trial = _insert(vp, trial, sorted(out, key=lambda j: (j not in hard, -_penalty(vp, j))), deadline)
+                trial = _insert(vp, trial, sorted(out, key=lambda j: (j not in hard, -vp.tasks[j].drop_cost)), deadline)
                 kt = key(trial)
                 if kt[0] <= key(cur)[0]:
                     cur = trial
@@ -428,7 +427,7 @@ def _with_rota(team: TeamProblem, c: TeamPlan, pairs: list[tuple[str, str]], kee
     """``c`` with the duties ``pairs``: its tours kept where they still time, the visits
     left re-inserted (``keep`` first); None when that does not make a valid week."""
     from itinerant.team.check import check_week
-    from itinerant.visits.solve import _penalty, plan_from_sequences
+    from itinerant.visits.solve import plan_from_sequences
     from itinerant.visits.timing import schedule_route
 
     vp = c.problem.replace(vehicles=block_vehicles(team, tuple(pairs), c.problem.tasks))
@@ -443,7 +442,7 @@ def _with_rota(team: TeamProblem, c: TeamPlan, pairs: list[tuple[str, str]], kee
     hard = {s.task_id for s in c.sessions if keep & set(s.members)} | keep
     served = {j for seq in seqs for j in seq}
     todo = sorted((i for i in range(len(vp.tasks)) if i not in served),
-                  key=lambda i: (vp.tasks[i].id not in hard, -_penalty(vp, i)))
+                  key=lambda i: (vp.tasks[i].id not in hard, -vp.tasks[i].drop_cost))
     seqs = _insert(vp, seqs, todo, deadline)
     try:
         plan = plan_from_sequences(vp, seqs, engine=c.plan.engine,

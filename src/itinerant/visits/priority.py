@@ -59,10 +59,6 @@ class Work:
         return {i for s in self.seqs for i in s}
 
 
-def _penalty(task: Task) -> int:
-    return 10**12 if task.penalty is None else task.penalty
-
-
 def _fixed(work: Work, j: int) -> bool:
     t = work.problem.tasks[j]
     return is_pin(t) or (work.frozen and j in work.held)
@@ -77,7 +73,7 @@ def enforce_pins(work: Work, insert) -> None:
             continue
         for k in p.allowed_vehicles(i):
             seq = list(work.seqs[k])
-            removable = sorted((j for j in seq if not _fixed(work, j)), key=lambda j: _penalty(p.tasks[j]))
+            removable = sorted((j for j in seq if not _fixed(work, j)), key=lambda j: p.tasks[j].drop_cost)
             removed: list[int] = []
             placed = None
             while placed is None:

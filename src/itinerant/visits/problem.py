@@ -157,6 +157,11 @@ class Task:
     min_duration_s: int | None = None
     announced: Slot | None = None
 
+    @property
+    def drop_cost(self) -> int:
+        """Cost of leaving the task out (a hard task: 10**12, more than any penalty)."""
+        return 10**12 if self.penalty is None else self.penalty
+
 
 @dataclass(frozen=True)
 class Slot:

@@ -62,11 +62,6 @@ def relax_breaks(problem: VisitProblem) -> VisitProblem:
     return problem.replace(vehicles=vs)
 
 
-def _penalty(problem: VisitProblem, i: int) -> int:
-    p = problem.tasks[i].penalty
-    return 10**12 if p is None else p
-
-
 def repair_routes(problem: VisitProblem, seqs: list[list[int]]) -> list[list[int]]:
     """Make every route feasible: drop duplicates, incompatible visits, then the cheapest."""
     seen: set[int] = set()
@@ -84,7 +79,7 @@ def repair_routes(problem: VisitProblem, seqs: list[list[int]]) -> list[list[int
             for pos, i in enumerate(clean):
                 trial = clean[:pos] + clean[pos + 1 :]
                 ok = schedule_route(problem, v, [problem.tasks[j] for j in trial]) is not None
-                key = (not ok, _penalty(problem, i))
+                key = (not ok, problem.tasks[i].drop_cost)
                 if best is None or key < best[0]:
                     best = (key, pos)
             assert best is not None  # clean is not empty
@@ -105,7 +100,7 @@ def insert_unassigned(
     served = {i for s in seqs for i in s}
     todo = sorted(
         (i for i in range(len(problem.tasks)) if i not in served),
-        key=lambda i: -_penalty(problem, i),
+        key=lambda i: -problem.tasks[i].drop_cost,
     )
     for i in todo:
         if deadline is not None and time.perf_counter() > deadline:
@@ -262,7 +257,7 @@ def _assemble(work: Work, prep: Prepared, *, engine: str, params: SolveParams, l
     changes = _changes(work, prep, routes, unassigned)
     kpis = _kpis(work, routes, unassigned, changes, params, log)
     missing_idx = [free.task_index(u.task_id) for u in unassigned if u.task_id in {t.id for t in free.tasks}]
-    pen = sum(_penalty(free, i) for i in missing_idx)
+    pen = sum(free.tasks[i].drop_cost for i in missing_idx)
     objective = {
         "served": kpis.served,
         "unassigned": len(missing_idx),
@@ -397,9 +392,10 @@ def _strict(work: Work, prep: Prepared, cost) -> None:
     fix_inversions(work, insert)
 
 
-def _value(problem: VisitProblem, cost, seqs: list[list[int]]) -> int:
+def plan_value(problem: VisitProblem, cost, seqs: list[list[int]]) -> int:
+    """Cost of the routes ``seqs``: the drop costs of the visits left out plus the driving (``cost``)."""
     served = {i for s in seqs for i in s}
-    pen = sum(_penalty(problem, i) for i in range(len(problem.tasks)) if i not in served)
+    pen = sum(problem.tasks[i].drop_cost for i in range(len(problem.tasks)) if i not in served)
     tr = 0
     for k, s in enumerate(seqs):
         if s:
@@ -410,7 +406,7 @@ def _value(problem: VisitProblem, cost, seqs: list[list[int]]) -> int:
 
 
 def _better(problem, cost, a, b):
-    return a if _value(problem, cost, a) <= _value(problem, cost, b) else b
+    return a if plan_value(problem, cost, a) <= plan_value(problem, cost, b) else b
 
 
 def _route_cost(problem: VisitProblem, cost, k: int, seq: list[int]) -> int:
@@ -485,7 +481,7 @@ def eject_for_priority(
     while changed and time.perf_counter() < deadline:
         changed = False
         served = {i for s in seqs for i in s}
-        todo = sorted((i for i in range(len(tasks)) if i not in served), key=lambda i: -_penalty(problem, i))
+        todo = sorted((i for i in range(len(tasks)) if i not in served), key=lambda i: -problem.tasks[i].drop_cost)
         for i in todo:
             if time.perf_counter() > deadline:
                 break
@@ -495,12 +491,12 @@ def eject_for_priority(
                 old = _route_cost(problem, cost, k, seq)
                 for pos, j in enumerate(seq):
                     tj = tasks[j]
-                    if _penalty(problem, j) >= _penalty(problem, i) or tj.pinned or tj.done:
+                    if problem.tasks[j].drop_cost >= problem.tasks[i].drop_cost or tj.pinned or tj.done:
                         continue
                     rest = seq[:pos] + seq[pos + 1 :]
                     for p in range(len(rest) + 1):
                         trial = rest[:p] + [i] + rest[p:]
-                        gain = _penalty(problem, i) - _penalty(problem, j) - (
+                        gain = problem.tasks[i].drop_cost - problem.tasks[j].drop_cost - (
                             _route_cost(problem, cost, k, trial) - old
                         )
                         if gain <= 0 or (best is not None and gain <= best[0]):
