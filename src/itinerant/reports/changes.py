@@ -59,7 +59,7 @@ def render_changes(scenario: Scenario, plan: Any, out_dir: str | os.PathLike[str
         "changes.html", language, title=T["to_call"], rows=rows,
         scenario_title=scenario.title or scenario.name,
         week_text=fmt.format_date(week, language, year=True) if week else "",
-        now=_when(plan.get("now") or "", language),
+        now=fmt.format_moment(plan.get("now") or "", language),
     )
     page = atomic.write_text(out / "a_prevenir.html", html)
     table = write_french_csv(out / "changes.csv", CHANGES_COLUMNS, [
@@ -70,14 +70,3 @@ def render_changes(scenario: Scenario, plan: Any, out_dir: str | os.PathLike[str
 
 
 __all__ = ["CHANGES_COLUMNS", "change_rows", "render_changes"]
-
-
-def _when(now: str, language: str) -> str:
-    """``"2026-12-01T18:30"`` -> ``"mardi 1er décembre 2026 à 18 h 30"`` ("" stays "")."""
-    if not now:
-        return ""
-    day, _, time = str(now).partition("T")
-    text = fmt.format_date(day, language, year=True)
-    if time:
-        text += (" à " if fmt.lang(language) == "fr" else " at ") + fmt.format_time(time[:5], language)
-    return text

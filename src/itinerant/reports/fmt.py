@@ -476,3 +476,15 @@ def format_size(n_bytes: int, language: str = "fr") -> str:
             return f"{format_number(x, lg, decimals=0 if u == units[0] else 1)} {u}"
         x /= 1024
     return ""  # pragma: no cover
+
+
+def format_moment(now: str, language: str = "fr") -> str:
+    """``"2026-12-01T18:30"`` -> ``"mardi 1er décembre 2026 à 18 h 30"`` ("" stays "")."""
+    if not now:
+        return ""
+    day, _, time = str(now).partition("T")
+    text = format_date(day, language, year=True)
+    if time:
+        text += (" à " if lang(language) == "fr" else " at ") + format_time(time[:5], language)
+    return text
+

@@ -17,7 +17,6 @@ from itinerant.core import atomic
 from itinerant.core.safe import xlsx_append
 from itinerant.reports import fmt
 from itinerant.reports._common import render_template, site_name, times_label
-from itinerant.reports.changes import _when
 from itinerant.reports.outputs import load_json
 from itinerant.reports.sheets import sheet_stem
 from itinerant.scenario.model import Scenario
@@ -144,7 +143,7 @@ def render_team_week(scenario: Scenario, week: Any, out_dir: str | os.PathLike[s
         sheets_href=f"{rel}/semaine.html" if sheets.is_file() else None,
         warn_href=f"{rel}/a_prevenir.html" if doc.get("now") and warn.is_file() else None,
         crew_href=Path(os.path.relpath(crew_page, out)).as_posix() if crew_page is not None else None,
-        changes=changes, now_text=_when(doc.get("now") or "", language),
+        changes=changes, now_text=fmt.format_moment(doc.get("now") or "", language),
         warn_n=len((doc.get("tours") or {}).get("changes", [])),
     )
     page = atomic.write_text(out / PAGE, html)
